@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgwarden: the command line. Exit status: 0 success, 1 runtime failure,
+ * 2 usage or configuration error. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cgw-config.h"
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+
+#define DEFAULT_CONFIG "/etc/cgwarden/cgwarden.ini"
+
+static const char *prog = "cgwarden";
+
+static void help_main(FILE *f) {
+        fprintf(f,
+                "cgwarden %s: launch services in their own cgroups, watch their memory and tasks,\n"
+                "and capture the evidence before the kernel kills them.\n\n"
+                "Usage:\n"
+                "  cgwarden run [-c FILE]              supervise every service in FILE (foreground)\n"
+                "  cgwarden exec [--KEY=VALUE ...] -- CMD [ARG ...]\n"
+                "                                      supervise one command, no config file\n"
+                "  cgwarden check FILE                 validate; exit 0 if valid, 2 if not\n"
+                "  cgwarden status [NAME] [--json]     ask the running supervisor\n"
+                "  cgwarden capture NAME               capture evidence now\n"
+                "  cgwarden start|stop|restart NAME\n"
+                "  cgwarden attach PID COMMAND [ARG ...]\n"
+                "  cgwarden --version | --help\n\n"
+                "'cgwarden COMMAND --help' describes one command.\n"
+                "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n",
+                CGW_VERSION);
+}
+
+static void help_run(FILE *f) {
+        fprintf(f,
+                "Usage: cgwarden run [-c FILE]\n\n"
+                "Supervise every [service:NAME] of FILE (default " DEFAULT_CONFIG ") in the\n"
+                "foreground, each in its own cgroup below cgwarden's own. SIGTERM or SIGINT stop\n"
+                "all services gracefully and exit 0 (a second one kills them at once); SIGHUP\n"
+                "reloads FILE: added, removed and changed services are started, stopped and\n"
+                "restarted, unchanged ones keep running. A config error at reload keeps the\n"
+                "running configuration.\n\n"
+                "  -c, --config FILE   configuration file\n"
+                "  -h, --help          this text\n");
+}
+
+static void help_exec(FILE *f) {
+        const char *const *keys = service_config_keys();
+
+        fprintf(f,
+                "Usage: cgwarden exec [--KEY=VALUE ...] -- CMD [ARG ...]\n\n"
+                "Supervise one command without a config file. Every service key is accepted as\n"
+                "--key-name=VALUE (underscore becomes dash); the command is given as arguments\n"
+                "(not as --exec). Its output goes to cgwarden's stdout and stderr. With\n"
+                "--restart=no, cgwarden exits with the command's status (128+N for signal N).\n"
+                "SIGTERM or SIGINT stop the command gracefully.\n\n"
+                "Extra options:\n"
+                "  --name=NAME         service (and cgroup) name; default: the command's basename\n"
+                "  --capture-dir=DIR   where evidence is written\n"
+                "  --log-dir=DIR       also write the output to DIR/NAME.log\n\n"
+                "Service keys:\n ");
+        for (size_t i = 0, col = 1; keys[i]; i++) {
+                size_t l = strlen(keys[i]) + 3;
+                if (streq(keys[i], "exec"))
+                        continue;
+                if (col + l > 78) {
+                        fputs("\n ", f);
+                        col = 1;
+                }
+                fputs(" --", f);
+                for (const char *p = keys[i]; *p; p++)
+                        fputc(*p == '_' ? '-' : *p, f);
+                col += l;
+        }
+        fputs("\n\nSee README.md, section Configuration, for each key's values and default.\n", f);
+}
+
+static void help_check(FILE *f) {
+        fprintf(f, "Usage: cgwarden check FILE\n\n"
+                   "Validate FILE. Prints every error as FILE:LINE: message and exits 2, or exits 0.\n");
+}
+
+static void help_control(FILE *f, const char *cmd) {
+        fprintf(f,
+                "Usage: cgwarden %s ...\n\n"
+                "Talks to a running supervisor through its control socket. This version of\n"
+                "cgwarden has no control socket yet, so the command is not available.\n",
+                cmd);
+}
+
+static bool want_help(int argc, char **argv) {
+        for (int i = 1; i < argc; i++) {
+                if (streq(argv[i], "--"))
+                        return false;
+                if (streq(argv[i], "--help") || streq(argv[i], "-h"))
+                        return true;
+        }
+        return false;
+}
+
+static int print_errors(CfgErrors *errs) {
+        for (size_t i = 0; i < errs->n; i++)
+                fprintf(stderr, "%s\n", errs->lines[i]);
+        return 2;
+}
+
+static int cmd_check(int argc, char **argv) {
+        _cleanup_(config_freep) Config *c = NULL;
+        CfgErrors errs = {};
+        int r;
+
+        if (want_help(argc, argv)) {
+                help_check(stdout);
+                return 0;
+        }
+        if (argc != 2) {
+                help_check(stderr);
+                return 2;
+        }
+        r = cfg_load_file(argv[1], &c, &errs);
+        if (r < 0) {
+                if (errs.n == 0)
+                        fprintf(stderr, "%s: %s\n", argv[1], strerror(-r));
+                print_errors(&errs);
+                cfg_errors_done(&errs);
+                return 2;
+        }
+        cfg_errors_done(&errs);
+        printf("%s: OK, %zu service(s)\n", argv[1], c->n_services);
+        return 0;
+}
+
+static int run_manager(Config *c, const char *path, bool exec_mode) {
+        Manager *m = NULL;
+        int r;
+
+        r = manager_new(c, path, exec_mode, &m);
+        if (r < 0)
+                return 1;
+        r = manager_run(m);
+        manager_free(m);
+        return r;
+}
+
+static int cmd_run(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        const char *path = DEFAULT_CONFIG;
+        Config *c = NULL;
+        CfgErrors errs = {};
+        int o, r;
+
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "+c:h", opts, NULL)) >= 0) {
+                switch (o) {
+                case 'c':
+                        path = optarg;
+                        break;
+                case 'h':
+                        help_run(stdout);
+                        return 0;
+                default:
+                        help_run(stderr);
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "%s run: unexpected argument '%s'\n", prog, argv[optind]);
+                return 2;
+        }
+        r = cfg_load_file(path, &c, &errs);
+        if (r < 0) {
+                if (errs.n == 0)
+                        fprintf(stderr, "%s: %s\n", path, strerror(-r));
+                print_errors(&errs);
+                cfg_errors_done(&errs);
+                return 2;
+        }
+        cfg_errors_done(&errs);
+        r = config_apply_defaults(c);
+        if (r < 0) {
+                config_free(c);
+                log_error_errno(r, "Cannot determine default paths: %m");
+                return 1;
+        }
+        return run_manager(c, path, false);
+}
+
+static int cmd_exec(int argc, char **argv) {
+        _cleanup_(service_config_freep) ServiceConfig *s = NULL;
+        _cleanup_free_ char *name = NULL, *capture_dir = NULL, *raw = NULL;
+        Config *c = NULL;
+        CfgErrors errs = {};
+        int i, r;
+        size_t rawlen = 0;
+
+        s = service_config_new("exec");
+        if (!s)
+                return log_oom(), 1;
+
+        for (i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                _cleanup_free_ char *key = NULL, *err = NULL;
+                const char *eq;
+
+                if (streq(a, "--")) {
+                        i++;
+                        break;
+                }
+                if (strncmp(a, "--", 2) != 0)
+                        break;
+                if (streq(a, "--help")) {
+                        help_exec(stdout);
+                        return 0;
+                }
+                eq = strchr(a, '=');
+                if (!eq) {
+                        fprintf(stderr, "%s exec: option '%s' needs a value: %s=VALUE\n", prog, a, a);
+                        return 2;
+                }
+                key = strndup(a + 2, (size_t) (eq - a - 2));
+                if (!key)
+                        return 1;
+                for (char *p = key; *p; p++)
+                        if (*p == '-')
+                                *p = '_';
+                if (streq(key, "name")) {
+                        free(name);
+                        name = strdup(eq + 1);
+                        continue;
+                }
+                if (streq(key, "capture_dir")) {
+                        free(capture_dir);
+                        capture_dir = strdup(eq + 1);
+                        continue;
+                }
+                if (streq(key, "log_dir")) {
+                        setenv("CGWARDEN_EXEC_LOG_DIR", eq + 1, 1);
+                        continue;
+                }
+                if (streq(key, "exec")) {
+                        fprintf(stderr, "%s exec: give the command after --, not as --exec\n", prog);
+                        return 2;
+                }
+                r = service_config_set(s, key, eq + 1, &err);
+                if (r < 0) {
+                        fprintf(stderr, "%s exec: --%s: %s\n", prog, a + 2, err ?: strerror(-r));
+                        return 2;
+                }
+        }
+        if (i >= argc) {
+                fprintf(stderr, "%s exec: no command given\n", prog);
+                help_exec(stderr);
+                return 2;
+        }
+
+        /* the command as argv, no splitting: the shell already did it */
+        strv_free(s->argv);
+        s->argv = calloc((size_t) (argc - i + 1), sizeof(char *));
+        if (!s->argv)
+                return 1;
+        for (int k = i; k < argc; k++) {
+                s->argv[k - i] = strdup(argv[k]);
+                if (!s->argv[k - i])
+                        return 1;
+                rawlen += strlen(argv[k]) + 1;
+        }
+        raw = calloc(rawlen + 1, 1);
+        if (!raw)
+                return 1;
+        for (int k = i; k < argc; k++) {
+                if (k > i)
+                        strcat(raw, " ");
+                strcat(raw, argv[k]);
+        }
+        free(s->exec_raw);
+        s->exec_raw = TAKE_PTR(raw);
+
+        if (!name) {
+                const char *b = strrchr(argv[i], '/');
+                name = strdup(b ? b + 1 : argv[i]);
+        }
+        if (!name)
+                return 1;
+        free(s->name);
+        s->name = TAKE_PTR(name);
+        if (service_config_validate(s, "cgwarden exec", &errs) < 0) {
+                print_errors(&errs);
+                cfg_errors_done(&errs);
+                return 2;
+        }
+        cfg_errors_done(&errs);
+
+        c = config_new();
+        if (!c)
+                return 1;
+        c->services = calloc(1, sizeof(ServiceConfig *));
+        if (!c->services) {
+                config_free(c);
+                return 1;
+        }
+        c->services[0] = TAKE_PTR(s);
+        c->n_services = 1;
+        c->capture_dir = TAKE_PTR(capture_dir);
+        r = config_apply_defaults(c);
+        if (r < 0) {
+                config_free(c);
+                return 1;
+        }
+        return run_manager(c, NULL, true);
+}
+
+int main(int argc, char **argv) {
+        const char *cmd;
+
+        log_setup();
+        if (argc < 2) {
+                help_main(stderr);
+                return 2;
+        }
+        cmd = argv[1];
+        if (streq(cmd, "--version") || streq(cmd, "version")) {
+                printf("cgwarden %s\n", CGW_VERSION);
+                return 0;
+        }
+        if (streq(cmd, "--help") || streq(cmd, "-h") || streq(cmd, "help")) {
+                help_main(stdout);
+                return 0;
+        }
+        if (streq(cmd, "run"))
+                return cmd_run(argc - 1, argv + 1);
+        if (streq(cmd, "exec"))
+                return cmd_exec(argc - 1, argv + 1);
+        if (streq(cmd, "check"))
+                return cmd_check(argc - 1, argv + 1);
+        if (streq(cmd, "status") || streq(cmd, "capture") || streq(cmd, "start") || streq(cmd, "stop") ||
+            streq(cmd, "restart") || streq(cmd, "attach")) {
+                if (want_help(argc - 1, argv + 1)) {
+                        help_control(stdout, cmd);
+                        return 0;
+                }
+                fprintf(stderr, "%s %s: not available in this version (needs the control socket / attach "
+                                "support, not built yet)\n",
+                        prog, cmd);
+                return 1;
+        }
+        fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
+        help_main(stderr);
+        return 2;
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "manager.h"
+
+static int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static void notify_status(Manager *m) {
+        size_t running = 0, failed = 0, other = 0;
+        for (size_t i = 0; i < m->n_services; i++) {
+                SvcState st = m->services[i]->state;
+                if (st == SVC_RUNNING)
+                        running++;
+                else if (st == SVC_FAILED)
+                        failed++;
+                else
+                        other++;
+        }
+        (void) sd_notifyf(false, "STATUS=%zu running, %zu failed, %zu other", running, failed, other);
+}
+
+static void manager_shutdown(Manager *m) {
+        if (m->shutting_down) {
+                /* second request: do not wait for stop_timeout */
+                log_warning("Second stop request: killing every service now.");
+                for (size_t i = 0; i < m->n_services; i++)
+                        (void) cg_service_kill_all(m->services[i]->cg);
+                return;
+        }
+        m->shutting_down = true;
+        (void) sd_notify(false, "STOPPING=1");
+        log_info("Stopping %zu service(s).", m->n_services);
+        for (size_t i = 0; i < m->n_services; i++)
+                (void) service_request(m->services[i], SVC_EV_STOP);
+        /* nothing running at all: exit now */
+        manager_service_settled(m, NULL);
+}
+
+static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        switch (si->ssi_signo) {
+        case SIGHUP:
+                if (m->exec_mode || !m->config_path) {
+                        log_info("SIGHUP ignored: no configuration file to reload.");
+                        return 0;
+                }
+                (void) manager_reload(m);
+                return 0;
+        default:
+                log_info("Received SIG%s.", strna(sigabbrev_np((int) si->ssi_signo)));
+                manager_shutdown(m);
+                return 0;
+        }
+}
+
+static void remove_service(Manager *m, Service *s) {
+        for (size_t i = 0; i < m->n_services; i++)
+                if (m->services[i] == s) {
+                        memmove(m->services + i, m->services + i + 1, (m->n_services - i - 1) * sizeof(Service *));
+                        m->n_services--;
+                        break;
+                }
+        service_free(s);
+}
+
+static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
+        Service **ns;
+        Service *s;
+        int r;
+
+        ns = realloc(m->services, (m->n_services + 1) * sizeof(Service *));
+        if (!ns)
+                return log_oom();
+        m->services = ns;
+        r = service_new(m, cfg, &s);
+        if (r < 0)
+                return r;
+        m->services[m->n_services++] = s;
+        if (ret)
+                *ret = s;
+        return 0;
+}
+
+void manager_service_settled(Manager *m, Service *s) {
+        if (s && s->remove_when_settled) {
+                log_info("Service '%s' removed.", s->cfg->name);
+                remove_service(m, s);
+                s = NULL;
+        } else if (s && s->replacement) {
+                ServiceConfig *cfg = TAKE_PTR(s->replacement);
+                Service *n = NULL;
+                log_info("Service '%s' changed: starting it with its new configuration.", cfg->name);
+                remove_service(m, s);
+                s = NULL;
+                if (add_service(m, cfg, &n) < 0)
+                        service_config_free(cfg);
+                else
+                        (void) service_request(n, SVC_EV_START);
+        }
+
+        if (m->exec_mode && s && !m->shutting_down) {
+                m->exit_status = service_exit_status(s);
+                if (m->exit_status < 0)
+                        m->exit_status = 1;
+                (void) sd_event_exit(m->event, 0);
+                return;
+        }
+        if (m->shutting_down) {
+                for (size_t i = 0; i < m->n_services; i++)
+                        if (!service_settled(m->services[i]))
+                                return;
+                if (m->exec_mode && m->n_services > 0) {
+                        m->exit_status = service_exit_status(m->services[0]);
+                        if (m->exit_status < 0)
+                                m->exit_status = 0;
+                }
+                (void) sd_event_exit(m->event, 0);
+                return;
+        }
+        if (m->ready_sent)
+                notify_status(m);
+}
+
+int manager_reload(Manager *m) {
+        _cleanup_(config_freep) Config *nc = NULL;
+        CfgErrors errs = {};
+        int r;
+
+        (void) sd_notify(false, "RELOADING=1");
+        log_info("Reloading %s.", m->config_path);
+        r = cfg_load_file(m->config_path, &nc, &errs);
+        if (r < 0) {
+                for (size_t i = 0; i < errs.n; i++)
+                        log_error("%s", errs.lines[i]);
+                log_error("Reload failed: keeping the running configuration.");
+                cfg_errors_done(&errs);
+                (void) sd_notify(false, "READY=1");
+                return r;
+        }
+        cfg_errors_done(&errs);
+        (void) config_apply_defaults(nc);
+        if (!streq_ptr(nc->log_dir, m->config->log_dir) || !streq_ptr(nc->cgroup_root, m->config->cgroup_root))
+                log_warning("Changes to [supervisor] log_dir or cgroup_root take effect after a restart of cgwarden.");
+
+        /* removed or changed services */
+        for (size_t i = 0; i < m->n_services; i++) {
+                Service *s = m->services[i];
+                ServiceConfig *match = NULL;
+                for (size_t j = 0; j < nc->n_services; j++)
+                        if (nc->services[j] && streq(nc->services[j]->name, s->cfg->name))
+                                match = nc->services[j], nc->services[j] = NULL;
+                if (!match) {
+                        s->remove_when_settled = true;
+                        log_info("Service '%s' is no longer configured: stopping it.", s->cfg->name);
+                } else if (service_config_equal(match, s->cfg)) {
+                        service_config_free(match);
+                        continue;
+                } else {
+                        service_config_free(s->replacement);
+                        s->replacement = match;
+                        log_info("Service '%s' changed: restarting it.", s->cfg->name);
+                }
+        }
+        /* act after the scan: settling may remove entries from the array */
+        for (size_t i = 0; i < m->n_services;) {
+                Service *s = m->services[i];
+                if (s->remove_when_settled || s->replacement) {
+                        if (service_settled(s)) {
+                                manager_service_settled(m, s);
+                                continue; /* array changed at i */
+                        }
+                        (void) service_request(s, SVC_EV_STOP);
+                }
+                i++;
+        }
+        /* added services */
+        for (size_t j = 0; j < nc->n_services; j++) {
+                ServiceConfig *cfg = nc->services[j];
+                Service *s = NULL;
+                if (!cfg)
+                        continue;
+                nc->services[j] = NULL;
+                log_info("Service '%s' added.", cfg->name);
+                if (add_service(m, cfg, &s) < 0) {
+                        service_config_free(cfg);
+                        continue;
+                }
+                (void) service_request(s, SVC_EV_START);
+        }
+        (void) sd_notify(false, "READY=1");
+        notify_status(m);
+        return 0;
+}
+
+static void protect_self(Manager *m) {
+        _cleanup_free_ char *orig = NULL;
+        struct rlimit rl;
+        FILE *f;
+
+        /* The supervisor must outlive what it supervises: ask the OOM
+         * killer to spare it (root only), and remember the original value
+         * so services do not inherit the exemption. */
+        f = fopen("/proc/self/oom_score_adj", "re");
+        if (f) {
+                char buf[16] = "";
+                if (fgets(buf, sizeof buf, f))
+                        orig = strndup(buf, strcspn(buf, "\n"));
+                fclose(f);
+        }
+        if (orig && geteuid() == 0) {
+                f = fopen("/proc/self/oom_score_adj", "we");
+                if (f) {
+                        fputs("-900", f);
+                        if (fclose(f) == 0)
+                                m->oom_score_adj_orig = TAKE_PTR(orig);
+                }
+        }
+        /* fds per service: 2 pipes, a log, a pidfd, cgroup fds */
+        if (getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur < rl.rlim_max) {
+                m->nofile_soft_orig = rl.rlim_cur;
+                rl.rlim_cur = rl.rlim_max;
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
+int manager_new(Config *config, const char *config_path, bool exec_mode, Manager **ret) {
+        Manager *m;
+        sigset_t mask;
+        _cleanup_free_ char *err = NULL;
+        int r;
+
+        m = calloc(1, sizeof *m);
+        if (!m)
+                return log_oom();
+        m->config = config;
+        m->exec_mode = exec_mode;
+        m->log_dir_fd = -EBADF;
+        if (config_path && !(m->config_path = strdup(config_path))) {
+                manager_free(m);
+                return log_oom();
+        }
+
+        /* signals are blocked before any source is added (sd-event needs
+         * SIGCHLD blocked for child sources) */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                goto fail_log;
+        {
+                int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+                for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
+                        r = sd_event_add_signal(m->event, NULL, sigs[i], on_signal, m);
+                        if (r < 0)
+                                goto fail_log;
+                }
+        }
+        protect_self(m);
+
+        r = cg_context_new(config->cgroup_root, &m->cg, &err);
+        if (r < 0) {
+                log_error_errno(r, "Cannot set up cgroups: %s", err ?: strerror(-r));
+                manager_free(m);
+                return r;
+        }
+        log_info("cgroup mode %s; services below %s.", cg_mode_to_string(cg_context_mode(m->cg)),
+                 cg_context_services_path(m->cg));
+
+        if (!exec_mode || getenv("CGWARDEN_EXEC_LOG_DIR")) {
+                const char *dir = exec_mode ? getenv("CGWARDEN_EXEC_LOG_DIR") : config->log_dir;
+                r = mkdir_p(dir, 0750);
+                if (r >= 0) {
+                        m->log_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (m->log_dir_fd < 0)
+                                r = -errno;
+                }
+                if (r < 0) {
+                        log_error_errno(r, "Cannot use log_dir %s: %m", dir);
+                        manager_free(m);
+                        return r;
+                }
+        }
+
+        for (size_t i = 0; i < config->n_services; i++) {
+                ServiceConfig *cfg = config->services[i];
+                r = add_service(m, cfg, NULL);
+                if (r < 0) {
+                        manager_free(m);
+                        return r;
+                }
+                config->services[i] = NULL; /* owned by the service now */
+        }
+        *ret = m;
+        return 0;
+
+fail_log:
+        log_error_errno(r, "Failed to set up the event loop: %m");
+        manager_free(m);
+        return r;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        for (size_t i = 0; i < m->n_services; i++)
+                service_free(m->services[i]);
+        free(m->services);
+        cg_context_free(m->cg);
+        safe_close(m->log_dir_fd);
+        sd_event_unref(m->event);
+        config_free(m->config);
+        free(m->config_path);
+        free(m->oom_score_adj_orig);
+        free(m);
+        return NULL;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        for (size_t i = 0; i < m->n_services; i++)
+                (void) service_request(m->services[i], SVC_EV_START);
+        (void) sd_notify(false, "READY=1");
+        m->ready_sent = true;
+        notify_status(m);
+        if (m->n_services == 0 && m->exec_mode)
+                return 1;
+
+        r = sd_event_loop(m->event);
+        if (r < 0) {
+                log_error_errno(r, "Event loop failed: %m");
+                return 1;
+        }
+        return m->exec_mode ? m->exit_status : 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The supervisor: one sd-event loop owning every service and every event
+ * source (after systemd-oomd's manager_new/manager_start/manager_free). */
+
+#include <systemd/sd-event.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "service.h"
+
+struct Manager {
+        sd_event *event;
+        Config *config;
+        char *config_path; /* for SIGHUP; NULL in exec mode */
+        CgContext *cg;
+        Service **services;
+        size_t n_services;
+        int log_dir_fd;
+        bool exec_mode;    /* one service, output relayed, exit with its status */
+        bool shutting_down;
+        bool ready_sent;
+        int exit_status;
+        char *oom_score_adj_orig; /* restored in children */
+        uint64_t nofile_soft_orig;
+};
+
+/* Takes ownership of config. Sets up the cgroup subtree, signals and log
+ * dir. Returns 0 or -errno (already logged). */
+int manager_new(Config *config, const char *config_path, bool exec_mode, Manager **ret);
+Manager *manager_free(Manager *m);
+/* Start every service and run the loop until shutdown. Returns the
+ * process exit status. */
+int manager_run(Manager *m);
+
+/* Called by a service when it settles (stopped/failed, nothing pending). */
+void manager_service_settled(Manager *m, Service *s);
+/* Reload the config file (SIGHUP). Errors keep the running config. */
+int manager_reload(Manager *m);
