@@ -192,8 +192,7 @@ static int v1_service_create(CgService *s) {
                 if (r < 0)
                         return r;
         }
-        s->rel = strdup(s->rel); /* keep: already OWN/services/NAME (memory) */
-        return s->rel ? 0 : -ENOMEM;
+        return 0;
 }
 
 static void v1_service_remove(CgService *s) {

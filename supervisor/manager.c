@@ -26,7 +26,7 @@ static int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
-static void notify_status(Manager *m) {
+void manager_notify_status(Manager *m) {
         size_t running = 0, failed = 0, other = 0;
         for (size_t i = 0; i < m->n_services; i++) {
                 SvcState st = m->services[i]->state;
@@ -140,7 +140,7 @@ void manager_service_settled(Manager *m, Service *s) {
                 return;
         }
         if (m->ready_sent)
-                notify_status(m);
+                manager_notify_status(m);
 }
 
 int manager_reload(Manager *m) {
@@ -210,7 +210,7 @@ int manager_reload(Manager *m) {
                 (void) service_request(s, SVC_EV_START);
         }
         (void) sd_notify(false, "READY=1");
-        notify_status(m);
+        manager_notify_status(m);
         return 0;
 }
 
@@ -349,7 +349,7 @@ int manager_run(Manager *m) {
                 (void) service_request(m->services[i], SVC_EV_START);
         (void) sd_notify(false, "READY=1");
         m->ready_sent = true;
-        notify_status(m);
+        manager_notify_status(m);
         if (m->n_services == 0 && m->exec_mode)
                 return 1;
 

@@ -36,5 +36,7 @@ int manager_run(Manager *m);
 
 /* Called by a service when it settles (stopped/failed, nothing pending). */
 void manager_service_settled(Manager *m, Service *s);
+/* Send STATUS= with a one-line summary to systemd (when ready). */
+void manager_notify_status(Manager *m);
 /* Reload the config file (SIGHUP). Errors keep the running config. */
 int manager_reload(Manager *m);

@@ -232,6 +232,8 @@ static void execute(Service *s, const SvcTransition *t) {
         }
 }
 
+/* Note: settling is the last thing done here, because settling may free
+ * the service (removed by a reload); callers must not touch s afterwards. */
 static void service_apply(Service *s, SvcInput *in) {
         SvcTransition t;
         SvcState old = s->state;
@@ -256,6 +258,8 @@ static void service_apply(Service *s, SvcInput *in) {
                 note(s, "service failed%s", in->restart_wanted && in->start_limit_hit ? " (start limit hit)" : "");
         }
         execute(s, &t);
+        if (old != s->state && s->manager->ready_sent)
+                manager_notify_status(s->manager);
 
         if (s->state == SVC_STOPPING && !main_alive(s))
                 (void) empty_watch_start(s);
@@ -304,10 +308,11 @@ static int on_cgroup_events(sd_event_source *src, const struct inotify_event *ev
 static int on_empty_poll(sd_event_source *src, uint64_t usec, void *userdata) {
         Service *s = userdata;
 
+        /* re-arm first: check_empty() may settle the service, and settling
+         * may free it (a service removed by a reload) */
+        (void) sd_event_source_set_time_relative(src, 20 * USEC_PER_MSEC);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
         check_empty(s);
-        if (s->empty_source == src)
-                (void) sd_event_source_set_time_relative(src, 20 * USEC_PER_MSEC),
-                        (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
         return 0;
 }
 

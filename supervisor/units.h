@@ -47,10 +47,10 @@ int unit_parse_percent_reason(const char *s, bool allow_over_100, uint32_t *ret_
                               char reason[static UNIT_REASON_MAX]);
 int unit_parse_count_reason(const char *s, uint64_t max, uint64_t *ret, char reason[static UNIT_REASON_MAX]);
 
-/* Formatting, into caller buffers; return buf. Sizes print exactly when
- * they are a whole number of units ("5G"), else with one truncated
- * decimal ("1.5G"); durations print exactly ("1h30min"); UINT64_MAX /
- * USEC_INFINITY print as "infinity". */
+/* Formatting, into caller buffers; return buf. Sizes print exactly in the
+ * largest unit that divides them ("5G", "1536M", "512B"), else with one
+ * truncated decimal ("1.1G"); durations print exactly ("1h30min");
+ * UINT64_MAX / USEC_INFINITY print as "infinity". */
 #define UNIT_SIZE_MAX 32
 char *unit_format_size(char buf[static UNIT_SIZE_MAX], uint64_t bytes);
 char *unit_format_duration(char buf[static UNIT_SIZE_MAX], usec_t usec);
