@@ -6,7 +6,7 @@
 set -u
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=${CGW_BUILD:-$TOP/build}
+BUILD=$(cd "${CGW_BUILD:-$TOP/build}" && pwd)
 CGW=$BUILD/supervisor/cgwarden
 HELPERS=$BUILD/tests
 FIXTURES=$TOP/tests/fixtures

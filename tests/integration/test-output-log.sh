@@ -12,7 +12,7 @@ EOF
 } > "$T/c.ini"
 
 cgw_start run -c "$T/c.ini"
-wait_until 20 sh -c "cat $T/log/chat.log* 2>/dev/null | grep -q done-chat" || not_ok "output arrives"
+wait_until 20 sh -c "cat $T/log/chat.log* 2>/dev/null | grep -q 'stdout: done-chat'" || not_ok "output arrives"
 cat "$T"/log/chat.log* > "$T/all.log" 2>/dev/null
 check "stdout line with timestamp" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z stdout: hello-out$' "$T/all.log"
 check "stderr line marked" grep -Eq 'Z stderr: hello-err$' "$T/all.log"
