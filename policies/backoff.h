@@ -17,9 +17,9 @@ usec_t backoff_delay(usec_t base, usec_t max, unsigned n_failures);
 typedef struct StartLimit {
         usec_t interval;
         uint32_t burst;
-        uint32_t n;    /* entries used */
+        uint32_t n; /* entries used */
         uint32_t head; /* next slot */
-        usec_t *ring;  /* burst entries, allocated on first record */
+        usec_t *ring; /* burst entries, allocated on first record */
 } StartLimit;
 
 void start_limit_init(StartLimit *l, uint32_t burst, usec_t interval);

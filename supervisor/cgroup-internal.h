@@ -21,25 +21,25 @@ typedef struct CgOps CgOps;
 struct CgContext {
         CgMode mode;
         const CgOps *ops;
-        char *fs;              /* "/sys/fs/cgroup" (or $CGWARDEN_CGROUP_FS) */
+        char *fs; /* "/sys/fs/cgroup" (or $CGWARDEN_CGROUP_FS) */
         /* v2: own path; v1: own path per controller (NULL if the
          * controller is not mounted) */
-        char *own;             /* v2 */
+        char *own; /* v2 */
         char *own_v1[_CG_V1_MAX];
-        char *services_rel;    /* OWN/services, relative (memory on v1) */
+        char *services_rel; /* OWN/services, relative (memory on v1) */
         bool created_services[_CG_V1_MAX + 1];
-        bool moved_self;       /* v2: we moved into OWN/supervisor */
-        char *subtree_before;  /* v2: OWN's subtree_control before us */
+        bool moved_self; /* v2: we moved into OWN/supervisor */
+        char *subtree_before; /* v2: OWN's subtree_control before us */
         bool libcgroup_ok;
 };
 
 struct CgService {
         CgContext *ctx;
         char *name;
-        char *rel;            /* OWN/services/NAME (v2; memory on v1) */
+        char *rel; /* OWN/services/NAME (v2; memory on v1) */
         char *dir_v2;
         char *dir_v1[_CG_V1_MAX]; /* NULL where the controller is absent */
-        int dir_fd;           /* v2 O_DIRECTORY for clone3 */
+        int dir_fd; /* v2 O_DIRECTORY for clone3 */
         int procs_fds[_CG_V1_MAX];
         size_t n_procs_fds;
 };

@@ -71,18 +71,17 @@ static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
         if (!c->own_v1[CG_V1_MEMORY]) {
                 if (ret_error)
                         cg_set_error(ret_error, "no cgroup v1 memory controller mounted under %s/memory",
-                                        c->fs);
+                                     c->fs);
                 return -EOPNOTSUPP;
         }
         if (root) {
                 const char *own = c->own_v1[CG_V1_MEMORY];
                 size_t l = strlen(own);
-                if (!(strncmp(root, own, l) == 0 &&
-                      (root[l] == 0 || root[l] == '/' || streq(own, "/")))) {
+                if (!(strncmp(root, own, l) == 0 && (root[l] == 0 || root[l] == '/' || streq(own, "/")))) {
                         if (ret_error)
                                 cg_set_error(ret_error,
-                                                "cgroup_root %s is not inside cgwarden's own memory cgroup %s",
-                                                root, own);
+                                             "cgroup_root %s is not inside cgwarden's own memory cgroup %s",
+                                             root, own);
                         return -EPERM;
                 }
                 /* The same suffix below OWN in every hierarchy. */

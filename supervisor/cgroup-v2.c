@@ -55,9 +55,9 @@ static int enable_controllers(const char *dir, bool require_memory_pids, char **
                         if (require_memory_pids && i < 2) {
                                 if (ret_error)
                                         cg_set_error(ret_error,
-                                                        "controller '%s' is not available in %s "
-                                                        "(not delegated to cgwarden's cgroup?)",
-                                                        wanted_ctrls[i], dir);
+                                                     "controller '%s' is not available in %s "
+                                                     "(not delegated to cgwarden's cgroup?)",
+                                                     wanted_ctrls[i], dir);
                                 return -EOPNOTSUPP;
                         }
                         continue;
@@ -70,17 +70,16 @@ static int enable_controllers(const char *dir, bool require_memory_pids, char **
         r = cg_write_file(spath, buf);
         if (r < 0 && ret_error)
                 cg_set_error(ret_error,
-                                r == -EBUSY ? "cannot enable controllers in %s: it holds processes other "
-                                              "than cgwarden (run cgwarden in a cgroup of its own, e.g. a "
-                                              "systemd unit with Delegate=yes)"
-                                            : "cannot enable controllers in %s: %s",
-                                dir, strerror(-r));
+                             r == -EBUSY ? "cannot enable controllers in %s: it holds processes other "
+                                           "than cgwarden (run cgwarden in a cgroup of its own, e.g. a "
+                                           "systemd unit with Delegate=yes)"
+                                         : "cannot enable controllers in %s: %s",
+                             dir, strerror(-r));
         return r;
 }
 
 static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
-        _cleanup_free_ char *base_abs = NULL, *sup = NULL, *sup_procs = NULL, *svc = NULL,
-                            *own_abs = NULL;
+        _cleanup_free_ char *base_abs = NULL, *sup = NULL, *sup_procs = NULL, *svc = NULL, *own_abs = NULL;
         const char *base;
         int r;
 
@@ -96,15 +95,15 @@ static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
                     (root[l] != 0 && root[l] != '/' && !streq(c->own, "/"))) {
                         if (ret_error)
                                 cg_set_error(ret_error,
-                                                "cgroup_root %s is not inside cgwarden's own cgroup %s",
-                                                root, c->own);
+                                             "cgroup_root %s is not inside cgwarden's own cgroup %s", root,
+                                             c->own);
                         return -EPERM;
                 }
                 if (!streq(root, c->own)) {
                         if (ret_error)
                                 cg_set_error(ret_error,
-                                                "cgroup_root below the own cgroup is not supported on "
-                                                "cgroup v2 yet; use auto");
+                                             "cgroup_root below the own cgroup is not supported on "
+                                             "cgroup v2 yet; use auto");
                         return -EOPNOTSUPP;
                 }
         }
@@ -181,8 +180,8 @@ static void v2_context_done(CgContext *c) {
                  * removed. If another child of OWN still uses a controller
                  * this fails and we stay in the leaf: harmless, as the
                  * cgroup disappears with the unit under systemd. */
-                if (sc && procs && (!c->subtree_before || !*c->subtree_before ||
-                                    streq(c->subtree_before, "\n"))) {
+                if (sc && procs &&
+                    (!c->subtree_before || !*c->subtree_before || streq(c->subtree_before, "\n"))) {
                         (void) cg_write_file(sc, "-memory -pids -cpu");
                         if (cg_write_file(procs, "0") >= 0) {
                                 sup = cg_path_join(base_abs, "supervisor");

@@ -300,8 +300,8 @@ static bool name_ok(const char *n) {
         if (!n || !*n || n[0] == '.' || strlen(n) > 64)
                 return false;
         for (const char *p = n; *p; p++)
-                if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
-                      ('0' <= *p && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+                if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
+                      *p == '-' || *p == '_' || *p == '.'))
                         return false;
         return true;
 }

@@ -22,8 +22,8 @@
 
 typedef enum CgMode {
         CG_MODE_UNIFIED, /* cgroup2 only */
-        CG_MODE_HYBRID,  /* controllers on v1, an (empty) v2 at /unified */
-        CG_MODE_LEGACY,  /* v1 only */
+        CG_MODE_HYBRID, /* controllers on v1, an (empty) v2 at /unified */
+        CG_MODE_LEGACY, /* v1 only */
         _CG_MODE_MAX,
         _CG_MODE_INVALID = -EINVAL,
 } CgMode;
@@ -32,15 +32,14 @@ const char *cg_mode_to_string(CgMode m);
 #define CG_UNLIMITED UINT64_MAX
 
 typedef struct CgLimits {
-        uint64_t memory_max;  /* bytes, CG_UNLIMITED */
+        uint64_t memory_max; /* bytes, CG_UNLIMITED */
         uint64_t memory_high; /* bytes, CG_UNLIMITED (v2 only; v1 ignores) */
-        uint64_t pids_max;    /* CG_UNLIMITED */
+        uint64_t pids_max; /* CG_UNLIMITED */
         uint64_t cpu_quota_usec; /* per cpu_period_usec; CG_UNLIMITED */
         uint64_t cpu_period_usec;
-        bool oom_pause;       /* v1: memory.oom_control oom_kill_disable=1 */
+        bool oom_pause; /* v1: memory.oom_control oom_kill_disable=1 */
 } CgLimits;
-#define CG_LIMITS_NONE                                                                     \
-        ((CgLimits){ CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED, 100000, false })
+#define CG_LIMITS_NONE ((CgLimits){ CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED, 100000, false })
 
 typedef struct CgContext CgContext;
 typedef struct CgService CgService;

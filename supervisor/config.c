@@ -60,23 +60,30 @@ static const char *const ready_mode_table[_READY_MODE_MAX] = {
 };
 
 static const char *const action_type_table[_ACTION_TYPE_MAX] = {
-        [ACTION_CAPTURE] = "capture",   [ACTION_RESTART] = "restart", [ACTION_STOP] = "stop",
-        [ACTION_KILL] = "kill",         [ACTION_THROTTLE] = "throttle", [ACTION_NOTIFY] = "notify",
+        [ACTION_CAPTURE] = "capture", [ACTION_RESTART] = "restart",   [ACTION_STOP] = "stop",
+        [ACTION_KILL] = "kill",       [ACTION_THROTTLE] = "throttle", [ACTION_NOTIFY] = "notify",
         [ACTION_NONE] = "none",
 };
 
 static const char *const event_type_table[_EVENT_TYPE_MAX] = {
-        [EVENT_PRE_OOM] = "pre-oom",         [EVENT_OOM_KILL] = "oom-kill",
-        [EVENT_PIDS_LIMIT] = "pids-limit",   [EVENT_PIDS_MAX] = "pids-max",
-        [EVENT_LEAK_TREND] = "leak-trend",   [EVENT_LOG_TRIGGER] = "log-trigger",
+        [EVENT_PRE_OOM] = "pre-oom",
+        [EVENT_OOM_KILL] = "oom-kill",
+        [EVENT_PIDS_LIMIT] = "pids-limit",
+        [EVENT_PIDS_MAX] = "pids-max",
+        [EVENT_LEAK_TREND] = "leak-trend",
+        [EVENT_LOG_TRIGGER] = "log-trigger",
         [EVENT_HANG] = "hang",
 };
 
 static const char *const capture_item_table[_CAPTURE_ITEM_MAX] = {
-        [CAPTURE_NMT] = "nmt",       [CAPTURE_THREADS] = "threads",
-        [CAPTURE_HEAP] = "heap",     [CAPTURE_PMAP] = "pmap",
-        [CAPTURE_SMAPS] = "smaps",   [CAPTURE_STATUS] = "status",
-        [CAPTURE_TASKS] = "tasks",   [CAPTURE_CGROUP] = "cgroup",
+        [CAPTURE_NMT] = "nmt",
+        [CAPTURE_THREADS] = "threads",
+        [CAPTURE_HEAP] = "heap",
+        [CAPTURE_PMAP] = "pmap",
+        [CAPTURE_SMAPS] = "smaps",
+        [CAPTURE_STATUS] = "status",
+        [CAPTURE_TASKS] = "tasks",
+        [CAPTURE_CGROUP] = "cgroup",
         [CAPTURE_CLASS_HISTOGRAM] = "class_histogram",
         [CAPTURE_HEAP_DUMP] = "heap_dump",
 };
@@ -326,13 +333,13 @@ struct KeyDef {
 
 enum {
         KEY_REPEATABLE = 1u << 0,
-        ALLOW_NONE = 1u << 1,    /* "none" accepted (Limit NONE, 0, or NULL) */
-        ALLOW_SIZE = 1u << 2,    /* Limit: absolute byte size */
-        ALLOW_COUNT = 1u << 3,   /* Limit: absolute count */
+        ALLOW_NONE = 1u << 1, /* "none" accepted (Limit NONE, 0, or NULL) */
+        ALLOW_SIZE = 1u << 2, /* Limit: absolute byte size */
+        ALLOW_COUNT = 1u << 3, /* Limit: absolute count */
         ALLOW_PERCENT = 1u << 4, /* Limit: percent */
         ALLOW_OVER_100 = 1u << 5,
-        ALLOW_AUTO = 1u << 6,    /* path: "auto" accepted */
-        NO_THROTTLE = 1u << 7,   /* action list: throttle not allowed */
+        ALLOW_AUTO = 1u << 6, /* path: "auto" accepted */
+        NO_THROTTLE = 1u << 7, /* action list: throttle not allowed */
 };
 
 #define FIELD(obj, k, type) ((type *) ((char *) (obj) + (k)->offset))
@@ -347,8 +354,8 @@ static int range_error(char **ret_error, const char *what, const char *value, co
         if (k->max == UINT64_MAX)
                 return value_error(ret_error, "invalid %s '%s' for %s: must be at least %s", what, value,
                                    k->name, fmt(a, k->min));
-        return value_error(ret_error, "invalid %s '%s' for %s: must be between %s and %s", what, value, k->name,
-                           fmt(a, k->min), fmt(b, k->max));
+        return value_error(ret_error, "invalid %s '%s' for %s: must be between %s and %s", what, value,
+                           k->name, fmt(a, k->min), fmt(b, k->max));
 }
 
 static char *format_count(char buf[static UNIT_SIZE_MAX], uint64_t n) {
@@ -409,7 +416,7 @@ static int parse_limit_key(void *obj, const KeyDef *k, const char *value, char *
         int r;
 
         if ((k->flags & ALLOW_NONE) && streq(value, "none")) {
-                *FIELD(obj, k, Limit) = (Limit) { .kind = LIMIT_NONE };
+                *FIELD(obj, k, Limit) = (Limit){ .kind = LIMIT_NONE };
                 return 0;
         }
 
@@ -421,22 +428,24 @@ static int parse_limit_key(void *obj, const KeyDef *k, const char *value, char *
                 if (r < 0)
                         return value_error(ret_error, "invalid percentage '%s' for %s: %s", value, k->name,
                                            reason);
-                l = (Limit) { .kind = LIMIT_PERCENT, .value = bp };
+                l = (Limit){ .kind = LIMIT_PERCENT, .value = bp };
         } else if (k->flags & ALLOW_SIZE) {
                 r = unit_parse_size_reason(value, &l.value, reason);
                 if (r < 0)
-                        return value_error(ret_error, "invalid size '%s' for %s: %s", value, k->name, reason);
+                        return value_error(ret_error, "invalid size '%s' for %s: %s", value, k->name,
+                                           reason);
                 l.kind = LIMIT_ABSOLUTE;
         } else {
                 r = unit_parse_count_reason(value, k->max, &l.value, reason);
                 if (r < 0)
-                        return value_error(ret_error, "invalid count '%s' for %s: %s", value, k->name, reason);
+                        return value_error(ret_error, "invalid count '%s' for %s: %s", value, k->name,
+                                           reason);
                 l.kind = LIMIT_ABSOLUTE;
         }
 
         if (k->min > 0 && l.value == 0)
-                return value_error(ret_error, "invalid value '%s' for %s: must be greater than 0%s", value, k->name,
-                                   k->flags & ALLOW_NONE ? " (use none for no limit)" : "");
+                return value_error(ret_error, "invalid value '%s' for %s: must be greater than 0%s", value,
+                                   k->name, k->flags & ALLOW_NONE ? " (use none for no limit)" : "");
 
         *FIELD(obj, k, Limit) = l;
         return 0;
@@ -446,7 +455,8 @@ static int parse_bool_key(void *obj, const KeyDef *k, const char *value, char **
         bool b;
 
         if (unit_parse_bool(value, &b) < 0)
-                return value_error(ret_error, "invalid boolean '%s' for %s: expected yes or no", value, k->name);
+                return value_error(ret_error, "invalid boolean '%s' for %s: expected yes or no", value,
+                                   k->name);
         *FIELD(obj, k, bool) = b;
         return 0;
 }
@@ -464,8 +474,8 @@ static int parse_umask_key(void *obj, const KeyDef *k, const char *value, char *
         unsigned m;
 
         if (unit_parse_mode(value, &m) < 0)
-                return value_error(ret_error, "invalid umask '%s' for %s: expected an octal mode like 0022", value,
-                                   k->name);
+                return value_error(ret_error, "invalid umask '%s' for %s: expected an octal mode like 0022",
+                                   value, k->name);
         *FIELD(obj, k, int) = (int) m;
         return 0;
 }
@@ -480,11 +490,12 @@ static bool has_control_chars(const char *s) {
 static int parse_path_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         if (!((k->flags & ALLOW_AUTO) && streq(value, "auto"))) {
                 if (value[0] != '/')
-                        return value_error(ret_error, "invalid path '%s' for %s: must be absolute%s", value, k->name,
-                                           k->flags & ALLOW_AUTO ? " or auto" : "");
+                        return value_error(ret_error, "invalid path '%s' for %s: must be absolute%s", value,
+                                           k->name, k->flags & ALLOW_AUTO ? " or auto" : "");
                 if (has_control_chars(value))
-                        return value_error(ret_error, "invalid path '%s' for %s: contains control characters",
-                                           value, k->name);
+                        return value_error(ret_error,
+                                           "invalid path '%s' for %s: contains control characters", value,
+                                           k->name);
         }
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
@@ -535,7 +546,8 @@ static int parse_text_key(void *obj, const KeyDef *k, const char *value, char **
 
 static int parse_profile_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         if (!streq(value, "jvm") && !streq(value, "generic"))
-                return value_error(ret_error, "invalid value '%s' for %s: expected jvm or generic", value, k->name);
+                return value_error(ret_error, "invalid value '%s' for %s: expected jvm or generic", value,
+                                   k->name);
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
 
@@ -565,7 +577,8 @@ static int parse_exec_key(void *obj, const KeyDef *k, const char *value, char **
 
         r = exec_split(value, &argv, &err);
         if (r == -EINVAL)
-                return value_error(ret_error, "invalid command line '%s' for %s: %s", value, k->name, strna(err));
+                return value_error(ret_error, "invalid command line '%s' for %s: %s", value, k->name,
+                                   strna(err));
         if (r < 0)
                 return r;
         raw = strdup(value);
@@ -605,10 +618,12 @@ static int parse_environment_key(void *obj, const KeyDef *k, const char *value, 
 
         eq = strchr(value, '=');
         if (!eq)
-                return value_error(ret_error, "invalid assignment '%s' for %s: expected KEY=VALUE", value, k->name);
+                return value_error(ret_error, "invalid assignment '%s' for %s: expected KEY=VALUE", value,
+                                   k->name);
         n = (size_t) (eq - value);
         if (!env_name_valid(value, n))
-                return value_error(ret_error, "invalid variable name '%.*s' for %s", (int) n, value, k->name);
+                return value_error(ret_error, "invalid variable name '%.*s' for %s", (int) n, value,
+                                   k->name);
 
         t = strdup(value);
         if (!t)
@@ -653,18 +668,19 @@ static int parse_capture_key(void *obj, const KeyDef *k, const char *value, char
                         if (word_eq(w, n, capture_item_table[i]))
                                 break;
                 if (i >= _CAPTURE_ITEM_MAX)
-                        return value_error(ret_error,
-                                           "invalid capture item '%.*s' for %s: expected auto, none or a list of "
-                                           "nmt threads heap pmap smaps status tasks cgroup class_histogram heap_dump",
-                                           (int) n, w, k->name);
+                        return value_error(
+                                ret_error,
+                                "invalid capture item '%.*s' for %s: expected auto, none or a list of "
+                                "nmt threads heap pmap smaps status tasks cgroup class_histogram heap_dump",
+                                (int) n, w, k->name);
                 mask |= 1u << i;
         }
 
         if (count == 0)
                 return value_error(ret_error, "invalid value '' for %s: empty value (use none)", k->name);
         if ((is_auto || is_none) && count > 1)
-                return value_error(ret_error, "invalid value '%s' for %s: '%s' must be alone", value, k->name,
-                                   is_auto ? "auto" : "none");
+                return value_error(ret_error, "invalid value '%s' for %s: '%s' must be alone", value,
+                                   k->name, is_auto ? "auto" : "none");
 
         s->capture_auto = is_auto;
         s->capture_mask = is_auto ? CAPTURE_AUTO_MASK : mask;
@@ -689,7 +705,8 @@ static int action_list_parse(const char *value, bool allow_throttle, ActionList 
                                 a = i;
                 if (a < 0) {
                         snprintf(reason, ACTION_REASON_MAX,
-                                 "unknown action '%.*s' (expected capture, restart, stop, kill, throttle, notify "
+                                 "unknown action '%.*s' (expected capture, restart, stop, kill, throttle, "
+                                 "notify "
                                  "or none)",
                                  (int) MIN(n, 24), w);
                         return -EINVAL;
@@ -704,7 +721,8 @@ static int action_list_parse(const char *value, bool allow_throttle, ActionList 
                 }
                 for (unsigned i = 0; i < l.n; i++)
                         if (l.a[i] == a) {
-                                snprintf(reason, ACTION_REASON_MAX, "'%s' given twice", action_type_table[a]);
+                                snprintf(reason, ACTION_REASON_MAX, "'%s' given twice",
+                                         action_type_table[a]);
                                 return -EINVAL;
                         }
                 if (l.n >= ACTION_LIST_MAX) {
@@ -739,8 +757,8 @@ static int parse_restart_key(void *obj, const KeyDef *k, const char *value, char
         RestartMode m = restart_mode_from_string(value);
 
         if (m < 0)
-                return value_error(ret_error, "invalid value '%s' for %s: expected no, on-failure or always", value,
-                                   k->name);
+                return value_error(ret_error, "invalid value '%s' for %s: expected no, on-failure or always",
+                                   value, k->name);
         *FIELD(obj, k, RestartMode) = m;
         return 0;
 }
@@ -749,7 +767,8 @@ static int parse_ready_key(void *obj, const KeyDef *k, const char *value, char *
         ReadyMode m = ready_mode_from_string(value);
 
         if (m < 0)
-                return value_error(ret_error, "invalid value '%s' for %s: expected exec or notify", value, k->name);
+                return value_error(ret_error, "invalid value '%s' for %s: expected exec or notify", value,
+                                   k->name);
         *FIELD(obj, k, ReadyMode) = m;
         return 0;
 }
@@ -771,20 +790,22 @@ static int parse_start_limit_key(void *obj, const KeyDef *k, const char *value, 
 
         slash = strchr(value, '/');
         if (!slash)
-                return value_error(ret_error,
-                                   "invalid value '%s' for %s: expected BURST/INTERVAL (e.g. 5/10min) or none",
-                                   value, k->name);
+                return value_error(
+                        ret_error,
+                        "invalid value '%s' for %s: expected BURST/INTERVAL (e.g. 5/10min) or none", value,
+                        k->name);
         burst_str = strndup(value, (size_t) (slash - value));
         if (!burst_str)
                 return -ENOMEM;
         if (unit_parse_count_reason(burst_str, UINT32_MAX, &burst, reason) < 0)
-                return value_error(ret_error, "invalid count '%s' in %s '%s': %s", burst_str, k->name, value, reason);
-        if (unit_parse_duration_reason(slash + 1, &interval, reason) < 0)
-                return value_error(ret_error, "invalid duration '%s' in %s '%s': %s", slash + 1, k->name, value,
+                return value_error(ret_error, "invalid count '%s' in %s '%s': %s", burst_str, k->name, value,
                                    reason);
+        if (unit_parse_duration_reason(slash + 1, &interval, reason) < 0)
+                return value_error(ret_error, "invalid duration '%s' in %s '%s': %s", slash + 1, k->name,
+                                   value, reason);
         if (burst > 0 && interval == 0)
-                return value_error(ret_error, "invalid value '%s' for %s: interval must be greater than 0", value,
-                                   k->name);
+                return value_error(ret_error, "invalid value '%s' for %s: interval must be greater than 0",
+                                   value, k->name);
 
         s->start_limit_burst = burst;
         s->start_limit_interval = burst > 0 ? interval : 0;
@@ -798,8 +819,8 @@ static int parse_syscall_filter_key(void *obj, const KeyDef *k, const char *valu
         if (!isempty(value)) {
                 r = seccomp_filter_validate(value, &err);
                 if (r == -EINVAL)
-                        return value_error(ret_error, "invalid syscall filter '%s' for %s: %s", value, k->name,
-                                           strna(err));
+                        return value_error(ret_error, "invalid syscall filter '%s' for %s: %s", value,
+                                           k->name, strna(err));
                 if (r < 0)
                         return r;
         }
@@ -812,7 +833,8 @@ static int parse_filter_action_key(void *obj, const KeyDef *k, const char *value
         else if (streq(value, "errno"))
                 *FIELD(obj, k, bool) = false;
         else
-                return value_error(ret_error, "invalid value '%s' for %s: expected errno or kill", value, k->name);
+                return value_error(ret_error, "invalid value '%s' for %s: expected errno or kill", value,
+                                   k->name);
         return 0;
 }
 
@@ -839,7 +861,8 @@ static int parse_memory_pressure_key(void *obj, const KeyDef *k, const char *val
 
         kind = next_word(&p, &kind_len);
         spec = kind ? next_word(&p, &spec_len) : NULL;
-        if (!spec || next_word(&p, &extra_len) || !(word_eq(kind, kind_len, "some") || word_eq(kind, kind_len, "full")))
+        if (!spec || next_word(&p, &extra_len) ||
+            !(word_eq(kind, kind_len, "some") || word_eq(kind, kind_len, "full")))
                 goto syntax;
         full = word_eq(kind, kind_len, "full");
 
@@ -852,18 +875,20 @@ static int parse_memory_pressure_key(void *obj, const KeyDef *k, const char *val
                 return -ENOMEM;
 
         if (unit_parse_duration_reason(stall_str, &stall, reason) < 0)
-                return value_error(ret_error, "invalid duration '%s' in %s '%s': %s", stall_str, k->name, value,
-                                   reason);
+                return value_error(ret_error, "invalid duration '%s' in %s '%s': %s", stall_str, k->name,
+                                   value, reason);
         if (unit_parse_duration_reason(window_str, &window, reason) < 0)
-                return value_error(ret_error, "invalid duration '%s' in %s '%s': %s", window_str, k->name, value,
-                                   reason);
+                return value_error(ret_error, "invalid duration '%s' in %s '%s': %s", window_str, k->name,
+                                   value, reason);
         if (window < PSI_WINDOW_MIN || window > PSI_WINDOW_MAX)
-                return value_error(ret_error, "invalid value '%s' for %s: window must be between 500ms and 10s", value,
+                return value_error(ret_error,
+                                   "invalid value '%s' for %s: window must be between 500ms and 10s", value,
                                    k->name);
         if (stall == 0 || stall > window)
-                return value_error(ret_error,
-                                   "invalid value '%s' for %s: stall must be greater than 0 and at most the window",
-                                   value, k->name);
+                return value_error(
+                        ret_error,
+                        "invalid value '%s' for %s: stall must be greater than 0 and at most the window",
+                        value, k->name);
 
         s->psi_stall_usec = stall;
         s->psi_window_usec = window;
@@ -871,9 +896,10 @@ static int parse_memory_pressure_key(void *obj, const KeyDef *k, const char *val
         return free_and_strdup(&s->memory_pressure, value);
 
 syntax:
-        return value_error(ret_error,
-                           "invalid value '%s' for %s: expected 'some STALL/WINDOW', 'full STALL/WINDOW' or none",
-                           value, k->name);
+        return value_error(
+                ret_error,
+                "invalid value '%s' for %s: expected 'some STALL/WINDOW', 'full STALL/WINDOW' or none",
+                value, k->name);
 }
 
 /* "1M/h" or "1M": bytes per hour. */
@@ -884,8 +910,8 @@ static int parse_slope_key(void *obj, const KeyDef *k, const char *value, char *
         uint64_t v;
 
         if (slash && !streq(slash, "/h"))
-                return value_error(ret_error, "invalid rate '%s' for %s: unknown rate unit '%s' (use /h)", value,
-                                   k->name, slash);
+                return value_error(ret_error, "invalid rate '%s' for %s: unknown rate unit '%s' (use /h)",
+                                   value, k->name, slash);
         size = slash ? strndup(value, (size_t) (slash - value)) : strdup(value);
         if (!size)
                 return -ENOMEM;
@@ -906,7 +932,8 @@ static int parse_cpu_percent_key(void *obj, const KeyDef *k, const char *value, 
         if (unit_parse_percent_reason(value, true, &bp, reason) < 0)
                 return value_error(ret_error, "invalid percentage '%s' for %s: %s", value, k->name, reason);
         if (bp == 0)
-                return value_error(ret_error, "invalid percentage '%s' for %s: must be greater than 0%% (use none)",
+                return value_error(ret_error,
+                                   "invalid percentage '%s' for %s: must be greater than 0%% (use none)",
                                    value, k->name);
         *FIELD(obj, k, uint32_t) = bp;
         return 0;
@@ -928,10 +955,11 @@ static int parse_exit_status_key(void *obj, const KeyDef *k, const char *value, 
                         return -ENOMEM;
                 if (word[0] >= '0' && word[0] <= '9') {
                         if (unit_parse_count(word, 255, &code) < 0)
-                                return value_error(ret_error,
-                                                   "invalid exit status '%s' for %s: expected 0..255 or a signal "
-                                                   "name",
-                                                   word, k->name);
+                                return value_error(
+                                        ret_error,
+                                        "invalid exit status '%s' for %s: expected 0..255 or a signal "
+                                        "name",
+                                        word, k->name);
                         set.codes[code / 8] |= (uint8_t) (1u << (code % 8));
                 } else {
                         if (unit_parse_signal(word, &sig) < 0 || sig >= 64)
@@ -1113,7 +1141,8 @@ static int parse_log_trigger_key(void *obj, const KeyDef *k, const char *value, 
                 return 0;
         }
         if (s->n_log_triggers >= LOG_TRIGGERS_MAX)
-                return value_error(ret_error, "too many %s lines (at most %u per service)", k->name, LOG_TRIGGERS_MAX);
+                return value_error(ret_error, "too many %s lines (at most %u per service)", k->name,
+                                   LOG_TRIGGERS_MAX);
 
         for (const char *q = strstr(value, "=>"); q; q = strstr(q + 1, "=>"))
                 arrow = q;
@@ -1122,7 +1151,8 @@ static int parse_log_trigger_key(void *obj, const KeyDef *k, const char *value, 
         if (!regex)
                 return -ENOMEM;
         if (!*regex)
-                return value_error(ret_error, "invalid value '%s' for %s: empty regular expression", value, k->name);
+                return value_error(ret_error, "invalid value '%s' for %s: empty regular expression", value,
+                                   k->name);
 
         if (arrow) {
                 char reason[ACTION_REASON_MAX];
@@ -1142,7 +1172,8 @@ static int parse_log_trigger_key(void *obj, const KeyDef *k, const char *value, 
                 char buf[128];
 
                 (void) regerror(r, &re, buf, sizeof(buf));
-                return value_error(ret_error, "invalid regular expression '%s' for %s: %s", regex, k->name, buf);
+                return value_error(ret_error, "invalid regular expression '%s' for %s: %s", regex, k->name,
+                                   buf);
         }
         regfree(&re);
 
@@ -1190,7 +1221,8 @@ static int parse_listen_key(void *obj, const KeyDef *k, const char *value, char 
         return free_and_strdup(FIELD(obj, k, char *), value);
 
 fail:
-        return value_error(ret_error, "invalid address '%s' for %s: expected HOST:PORT (IPv6 as [ADDR]:PORT)", value,
+        return value_error(ret_error,
+                           "invalid address '%s' for %s: expected HOST:PORT (IPv6 as [ADDR]:PORT)", value,
                            k->name);
 }
 
@@ -1211,12 +1243,14 @@ static const KeyDef service_keys[] = {
         { "environment", parse_environment_key, SVC(environment), ANY, KEY_REPEATABLE },
         { "umask", parse_umask_key, SVC(umask), ANY, 0 },
         { "memory_max", parse_limit_key, SVC(memory_max), POSITIVE, ALLOW_NONE | ALLOW_SIZE },
-        { "memory_high", parse_limit_key, SVC(memory_high), POSITIVE, ALLOW_NONE | ALLOW_SIZE | ALLOW_PERCENT },
+        { "memory_high", parse_limit_key, SVC(memory_high), POSITIVE,
+          ALLOW_NONE | ALLOW_SIZE | ALLOW_PERCENT },
         { "pids_max", parse_limit_key, SVC(pids_max), 1, INT32_MAX, ALLOW_NONE | ALLOW_COUNT },
         { "cpu_max", parse_limit_key, SVC(cpu_max), POSITIVE, ALLOW_NONE | ALLOW_PERCENT | ALLOW_OVER_100 },
         { "capture_at", parse_limit_key, SVC(capture_at), ANY, ALLOW_SIZE | ALLOW_PERCENT },
         { "capture_lead", parse_duration_key, SVC(capture_lead), ANY, 0 },
-        { "pids_capture_at", parse_limit_key, SVC(pids_capture_at), 0, INT32_MAX, ALLOW_COUNT | ALLOW_PERCENT },
+        { "pids_capture_at", parse_limit_key, SVC(pids_capture_at), 0, INT32_MAX,
+          ALLOW_COUNT | ALLOW_PERCENT },
         { "capture", parse_capture_key, SVC(capture_mask), ANY, 0 },
         { "capture_keep", parse_count_key, SVC(capture_keep), 1, 100000, 0 },
         { "capture_max_bytes", parse_size_key, SVC(capture_max_bytes), POSITIVE, 0 },
@@ -1245,13 +1279,15 @@ static const KeyDef service_keys[] = {
         { "syscall_filter_action", parse_filter_action_key, SVC(syscall_filter_kill), ANY, 0 },
         { "no_new_privileges", parse_bool_key, SVC(no_new_privileges), ANY, 0 },
         { "memory_pressure", parse_memory_pressure_key, SVC(memory_pressure), ANY, 0 },
-        { "sample_interval", parse_duration_key, SVC(sample_interval), 100 * USEC_PER_MSEC, USEC_PER_HOUR, 0 },
+        { "sample_interval", parse_duration_key, SVC(sample_interval), 100 * USEC_PER_MSEC, USEC_PER_HOUR,
+          0 },
         { "leak_window", parse_duration_key, SVC(leak_window), POSITIVE, 0 },
         { "leak_min_slope", parse_slope_key, SVC(leak_min_slope), ANY, 0 },
         { "oom_pause_max", parse_duration_key, SVC(oom_pause_max), ANY, 0 },
         { "action_cooldown", parse_duration_key, SVC(action_cooldown), ANY, 0 },
         { "throttle_cpu", parse_cpu_percent_key, SVC(throttle_cpu_bp), ANY, 0 },
-        { "throttle_release_at", parse_limit_key, SVC(throttle_release_at), ANY, ALLOW_SIZE | ALLOW_PERCENT },
+        { "throttle_release_at", parse_limit_key, SVC(throttle_release_at), ANY,
+          ALLOW_SIZE | ALLOW_PERCENT },
         { "throttle_then", parse_actions_key, SVC(throttle_then), ANY, NO_THROTTLE },
         { "throttle_max", parse_duration_key, SVC(throttle_max), POSITIVE, 0 },
         { "notify_exec", parse_argv_key, SVC(notify_exec), ANY, 0 },
@@ -1330,14 +1366,14 @@ ServiceConfig *service_config_new(const char *name) {
                 return NULL;
 
         s->umask = -1;
-        s->memory_max = (Limit) { .kind = LIMIT_UNSET };
-        s->memory_high = (Limit) { .kind = LIMIT_PERCENT, .value = 9000 };
-        s->pids_max = (Limit) { .kind = LIMIT_UNSET };
-        s->cpu_max = (Limit) { .kind = LIMIT_UNSET };
+        s->memory_max = (Limit){ .kind = LIMIT_UNSET };
+        s->memory_high = (Limit){ .kind = LIMIT_PERCENT, .value = 9000 };
+        s->pids_max = (Limit){ .kind = LIMIT_UNSET };
+        s->cpu_max = (Limit){ .kind = LIMIT_UNSET };
 
-        s->capture_at = (Limit) { .kind = LIMIT_PERCENT, .value = 8500 };
+        s->capture_at = (Limit){ .kind = LIMIT_PERCENT, .value = 8500 };
         s->capture_lead = 30 * USEC_PER_SEC;
-        s->pids_capture_at = (Limit) { .kind = LIMIT_PERCENT, .value = 9000 };
+        s->pids_capture_at = (Limit){ .kind = LIMIT_PERCENT, .value = 9000 };
         s->capture_mask = CAPTURE_AUTO_MASK;
         s->capture_auto = true;
         s->capture_keep = 10;
@@ -1347,13 +1383,13 @@ ServiceConfig *service_config_new(const char *name) {
         s->pids_capture_reserve = 16;
         s->nmt_baseline_after = 5 * USEC_PER_MINUTE;
 
-        s->on_event[EVENT_PRE_OOM] = action_list_make(1, (ActionType[]) { ACTION_CAPTURE });
-        s->on_event[EVENT_OOM_KILL] = action_list_make(2, (ActionType[]) { ACTION_CAPTURE, ACTION_RESTART });
-        s->on_event[EVENT_PIDS_LIMIT] = action_list_make(1, (ActionType[]) { ACTION_CAPTURE });
-        s->on_event[EVENT_PIDS_MAX] = action_list_make(1, (ActionType[]) { ACTION_CAPTURE });
-        s->on_event[EVENT_LEAK_TREND] = action_list_make(2, (ActionType[]) { ACTION_CAPTURE, ACTION_NOTIFY });
-        s->on_event[EVENT_LOG_TRIGGER] = action_list_make(1, (ActionType[]) { ACTION_CAPTURE });
-        s->on_event[EVENT_HANG] = action_list_make(2, (ActionType[]) { ACTION_CAPTURE, ACTION_RESTART });
+        s->on_event[EVENT_PRE_OOM] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
+        s->on_event[EVENT_OOM_KILL] = action_list_make(2, (ActionType[]){ ACTION_CAPTURE, ACTION_RESTART });
+        s->on_event[EVENT_PIDS_LIMIT] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
+        s->on_event[EVENT_PIDS_MAX] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
+        s->on_event[EVENT_LEAK_TREND] = action_list_make(2, (ActionType[]){ ACTION_CAPTURE, ACTION_NOTIFY });
+        s->on_event[EVENT_LOG_TRIGGER] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
+        s->on_event[EVENT_HANG] = action_list_make(2, (ActionType[]){ ACTION_CAPTURE, ACTION_RESTART });
 
         s->restart = RESTART_ON_FAILURE;
         s->restart_delay = USEC_PER_SEC;
@@ -1375,8 +1411,8 @@ ServiceConfig *service_config_new(const char *name) {
         s->leak_min_slope = UINT64_C(1) << 20;
         s->oom_pause_max = 30 * USEC_PER_SEC;
         s->action_cooldown = 60 * USEC_PER_SEC;
-        s->throttle_release_at = (Limit) { .kind = LIMIT_PERCENT, .value = 7000 };
-        s->throttle_then = action_list_make(1, (ActionType[]) { ACTION_RESTART });
+        s->throttle_release_at = (Limit){ .kind = LIMIT_PERCENT, .value = 7000 };
+        s->throttle_then = action_list_make(1, (ActionType[]){ ACTION_RESTART });
         s->throttle_max = 10 * USEC_PER_MINUTE;
 
         s->ready = READY_EXEC;
@@ -1449,8 +1485,9 @@ int service_config_validate(ServiceConfig *s, const char *file, CfgErrors *errs)
                         const Limit *l = (const Limit *) ((const char *) s + below_max[i].offset);
 
                         if (l->kind == LIMIT_ABSOLUTE && l->value > s->memory_max.value) {
-                                cfg_errors_add(errs, file, s->line, "service '%s': %s (%s) is above memory_max (%s)",
-                                               name, below_max[i].key, unit_format_size(a, l->value),
+                                cfg_errors_add(errs, file, s->line,
+                                               "service '%s': %s (%s) is above memory_max (%s)", name,
+                                               below_max[i].key, unit_format_size(a, l->value),
                                                unit_format_size(b, s->memory_max.value));
                                 r = -EINVAL;
                         }
@@ -1460,15 +1497,15 @@ int service_config_validate(ServiceConfig *s, const char *file, CfgErrors *errs)
         if (s->pids_max.kind == LIMIT_ABSOLUTE && s->pids_capture_at.kind == LIMIT_ABSOLUTE &&
             s->pids_capture_at.value > s->pids_max.value) {
                 cfg_errors_add(errs, file, s->line,
-                               "service '%s': pids_capture_at (%" PRIu64 ") is above pids_max (%" PRIu64 ")", name,
-                               s->pids_capture_at.value, s->pids_max.value);
+                               "service '%s': pids_capture_at (%" PRIu64 ") is above pids_max (%" PRIu64 ")",
+                               name, s->pids_capture_at.value, s->pids_max.value);
                 r = -EINVAL;
         }
 
         if (s->restart_delay_max < s->restart_delay) {
                 cfg_errors_add(errs, file, s->line,
-                               "service '%s': restart_delay_max (%s) is shorter than restart_delay (%s)", name,
-                               unit_format_duration(a, s->restart_delay_max),
+                               "service '%s': restart_delay_max (%s) is shorter than restart_delay (%s)",
+                               name, unit_format_duration(a, s->restart_delay_max),
                                unit_format_duration(b, s->restart_delay));
                 r = -EINVAL;
         }
@@ -1496,7 +1533,8 @@ static bool action_list_equal(const ActionList *a, const ActionList *b) {
 }
 
 static bool exit_status_equal(const ExitStatusSet *a, const ExitStatusSet *b) {
-        return a->set == b->set && a->signals == b->signals && memcmp(a->codes, b->codes, sizeof(a->codes)) == 0;
+        return a->set == b->set && a->signals == b->signals &&
+               memcmp(a->codes, b->codes, sizeof(a->codes)) == 0;
 }
 
 /* A field added to ServiceConfig must be compared below; this trips when
@@ -1519,24 +1557,26 @@ bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
         /* Not compared: line (moving a section is no change), exec_raw
          * (argv is what runs: re-quoting is no change) and the
          * memory_pressure text (the psi_* values are what is used). */
-        if (!(SAME_STR(name) && SAME_STRV(argv) && SAME_STR(working_dir) && SAME_STR(user) && SAME_STR(group) &&
-              SAME_STRV(supplementary_groups) && SAME_STRV(environment) && SAME(umask)))
+        if (!(SAME_STR(name) && SAME_STRV(argv) && SAME_STR(working_dir) && SAME_STR(user) &&
+              SAME_STR(group) && SAME_STRV(supplementary_groups) && SAME_STRV(environment) && SAME(umask)))
                 return false;
-        if (!(SAME_LIMIT(memory_max) && SAME_LIMIT(memory_high) && SAME_LIMIT(pids_max) && SAME_LIMIT(cpu_max)))
+        if (!(SAME_LIMIT(memory_max) && SAME_LIMIT(memory_high) && SAME_LIMIT(pids_max) &&
+              SAME_LIMIT(cpu_max)))
                 return false;
-        if (!(SAME_LIMIT(capture_at) && SAME(capture_lead) && SAME_LIMIT(pids_capture_at) && SAME(capture_mask) &&
-              SAME(capture_auto) && SAME(capture_keep) && SAME(capture_max_bytes) && SAME(capture_timeout) &&
-              SAME(capture_reserve) && SAME(pids_capture_reserve) && SAME(nmt_baseline_after) &&
-              SAME_STR(jvm_options)))
+        if (!(SAME_LIMIT(capture_at) && SAME(capture_lead) && SAME_LIMIT(pids_capture_at) &&
+              SAME(capture_mask) && SAME(capture_auto) && SAME(capture_keep) && SAME(capture_max_bytes) &&
+              SAME(capture_timeout) && SAME(capture_reserve) && SAME(pids_capture_reserve) &&
+              SAME(nmt_baseline_after) && SAME_STR(jvm_options)))
                 return false;
         for (int e = 0; e < _EVENT_TYPE_MAX; e++)
                 if (!action_list_equal(&a->on_event[e], &b->on_event[e]))
                         return false;
         if (!(SAME(restart) && SAME(restart_delay) && SAME(restart_delay_max) && SAME(restart_reset_after) &&
-              SAME(start_limit_burst) && SAME(start_limit_interval) && SAME(stop_signal) && SAME(stop_timeout)))
+              SAME(start_limit_burst) && SAME(start_limit_interval) && SAME(stop_signal) &&
+              SAME(stop_timeout)))
                 return false;
-        if (!(SAME(log_max_size) && SAME(log_keep) && SAME_STR(syscall_filter) && SAME(syscall_filter_kill) &&
-              SAME(no_new_privileges)))
+        if (!(SAME(log_max_size) && SAME(log_keep) && SAME_STR(syscall_filter) &&
+              SAME(syscall_filter_kill) && SAME(no_new_privileges)))
                 return false;
         if (!(SAME(psi_stall_usec) && SAME(psi_window_usec) && SAME(psi_full) && SAME(sample_interval) &&
               SAME(leak_window) && SAME(leak_min_slope) && SAME(oom_pause_max) && SAME(action_cooldown)))
@@ -1671,10 +1711,10 @@ int config_apply_defaults(Config *c) {
 /* ---- the INI front end ---- */
 
 typedef enum SectionKind {
-        SECTION_NONE,       /* before the first header */
+        SECTION_NONE, /* before the first header */
         SECTION_SUPERVISOR,
         SECTION_SERVICE,
-        SECTION_IGNORED,    /* bad header, already reported: skip its keys */
+        SECTION_IGNORED, /* bad header, already reported: skip its keys */
 } SectionKind;
 
 typedef struct PendingError {
@@ -1730,7 +1770,7 @@ static void parser_push(CfgParser *p, unsigned line, char *text) {
                 return;
         }
         p->errors = t;
-        p->errors[p->n_errors] = (PendingError) { .line = line, .seq = p->n_errors, .text = text };
+        p->errors[p->n_errors] = (PendingError){ .line = line, .seq = p->n_errors, .text = text };
         p->n_errors++;
 }
 
@@ -1763,7 +1803,8 @@ static bool service_name_valid(const char *s, size_t n) {
         if (n == 0 || n > SERVICE_NAME_MAX || s[0] == '.')
                 return false;
         for (size_t i = 0; i < n; i++)
-                if (!(isascii((unsigned char) s[i]) && (isalnum((unsigned char) s[i]) || strchr("_.-", s[i]))))
+                if (!(isascii((unsigned char) s[i]) &&
+                      (isalnum((unsigned char) s[i]) || strchr("_.-", s[i]))))
                         return false;
         return true;
 }
@@ -1833,22 +1874,25 @@ static void parser_section(CfgParser *p, const char *name, size_t n) {
         name += 8;
         n -= 8;
         if (!service_name_valid(name, n)) {
-                parser_error(p, p->line,
-                             "invalid service name '%.*s': use 1-64 of A-Z a-z 0-9 _ . -, not starting with '.'",
-                             (int) n, name);
+                parser_error(
+                        p, p->line,
+                        "invalid service name '%.*s': use 1-64 of A-Z a-z 0-9 _ . -, not starting with '.'",
+                        (int) n, name);
                 return;
         }
         s = config_find_service(p->config, name, n);
         if (s) {
-                parser_error(p, p->line, "duplicate section [service:%s], first at line %u", s->name, s->line);
+                parser_error(p, p->line, "duplicate section [service:%s], first at line %u", s->name,
+                             s->line);
                 return;
         }
 
         s = service_config_new(NULL);
         if (s)
                 s->name = strndup(name, n);
-        t = s && s->name ? reallocarray(p->config->services, p->config->n_services + 1, sizeof(ServiceConfig *))
-                         : NULL;
+        t = s && s->name
+                    ? reallocarray(p->config->services, p->config->n_services + 1, sizeof(ServiceConfig *))
+                    : NULL;
         if (!t) {
                 service_config_free(s);
                 p->oom = true;
@@ -1861,8 +1905,8 @@ static void parser_section(CfgParser *p, const char *name, size_t n) {
         p->section = SECTION_SERVICE;
 }
 
-static void parser_set(CfgParser *p, const KeyDef *table, size_t n, unsigned *seen, void *obj, const char *name,
-                       const char *value) {
+static void parser_set(CfgParser *p, const KeyDef *table, size_t n, unsigned *seen, void *obj,
+                       const char *name, const char *value) {
         _cleanup_free_ char *err = NULL;
         const KeyDef *k;
         size_t i;
@@ -1875,8 +1919,8 @@ static void parser_set(CfgParser *p, const KeyDef *table, size_t n, unsigned *se
         }
         i = (size_t) (k - table);
         if (seen[i] > 0 && !(k->flags & KEY_REPEATABLE)) {
-                parser_error(p, p->line, "duplicate key '%s' in [%s], first set at line %u", name, p->section_name,
-                             seen[i]);
+                parser_error(p, p->line, "duplicate key '%s' in [%s], first set at line %u", name,
+                             p->section_name, seen[i]);
                 return;
         }
         if (seen[i] == 0)
@@ -1904,7 +1948,8 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
                 parser_error(p, p->line, "key '%s' outside of any section", name);
                 break;
         case SECTION_SUPERVISOR:
-                parser_set(p, supervisor_keys, N_SUPERVISOR_KEYS, p->supervisor_seen, p->config, name, value);
+                parser_set(p, supervisor_keys, N_SUPERVISOR_KEYS, p->supervisor_seen, p->config, name,
+                           value);
                 break;
         case SECTION_SERVICE:
                 parser_set(p, service_keys, N_SERVICE_KEYS, p->service_seen, p->service, name, value);
@@ -2099,7 +2144,7 @@ int cfg_load_buf(const char *path, const char *buf, size_t n, Config **ret_confi
         if (!c->path)
                 return -ENOMEM;
 
-        p = (CfgParser) {
+        p = (CfgParser){
                 .path = c->path,
                 .buf = buf,
                 .size = n,

@@ -38,7 +38,7 @@ typedef enum LimitKind {
         LIMIT_UNSET,
         LIMIT_NONE,
         LIMIT_ABSOLUTE, /* value in bytes or count */
-        LIMIT_PERCENT,  /* value in basis points, 10000 = 100% */
+        LIMIT_PERCENT, /* value in basis points, 10000 = 100% */
 } LimitKind;
 typedef struct Limit {
         LimitKind kind;
@@ -103,10 +103,9 @@ typedef enum CaptureItem {
         _CAPTURE_ITEM_MAX,
         _CAPTURE_ITEM_INVALID = -EINVAL,
 } CaptureItem;
-#define CAPTURE_AUTO_MASK                                                                 \
-        ((1u << CAPTURE_NMT) | (1u << CAPTURE_THREADS) | (1u << CAPTURE_HEAP) |           \
-         (1u << CAPTURE_PMAP) | (1u << CAPTURE_SMAPS) | (1u << CAPTURE_STATUS) |          \
-         (1u << CAPTURE_TASKS) | (1u << CAPTURE_CGROUP))
+#define CAPTURE_AUTO_MASK                                                                              \
+        ((1u << CAPTURE_NMT) | (1u << CAPTURE_THREADS) | (1u << CAPTURE_HEAP) | (1u << CAPTURE_PMAP) | \
+         (1u << CAPTURE_SMAPS) | (1u << CAPTURE_STATUS) | (1u << CAPTURE_TASKS) | (1u << CAPTURE_CGROUP))
 const char *capture_item_to_string(CaptureItem c); /* "nmt", "class_histogram", ... */
 CaptureItem capture_item_from_string(const char *s);
 
@@ -128,72 +127,72 @@ typedef struct ServiceConfig {
         char *name;
         unsigned line; /* line of the [service:NAME] header, 0 for exec */
 
-        char **argv;        /* exec, split */
-        char *exec_raw;     /* exec as written, for reload comparison */
+        char **argv; /* exec, split */
+        char *exec_raw; /* exec as written, for reload comparison */
         char *working_dir;
         char *user;
         char *group;
         char **supplementary_groups;
         char **environment; /* KEY=VALUE, in order; later wins */
-        int umask;          /* -1 = inherit */
+        int umask; /* -1 = inherit */
 
-        Limit memory_max;  /* absolute or none */
+        Limit memory_max; /* absolute or none */
         Limit memory_high; /* size or % of memory_max (default 90%) */
-        Limit pids_max;    /* count or none */
-        Limit cpu_max;     /* percent of one CPU, may exceed 100% */
+        Limit pids_max; /* count or none */
+        Limit cpu_max; /* percent of one CPU, may exceed 100% */
 
-        Limit capture_at;      /* size or % of memory_max (default 85%) */
-        usec_t capture_lead;   /* default 30s */
+        Limit capture_at; /* size or % of memory_max (default 85%) */
+        usec_t capture_lead; /* default 30s */
         Limit pids_capture_at; /* count or % of pids_max (default 90%) */
         uint32_t capture_mask; /* CaptureItem bits; auto = CAPTURE_AUTO_MASK */
         bool capture_auto;
-        uint64_t capture_keep;      /* default 10 */
+        uint64_t capture_keep; /* default 10 */
         uint64_t capture_max_bytes; /* default 1G */
-        usec_t capture_timeout;     /* default 20s */
-        uint64_t capture_reserve;   /* bytes, default 64M */
+        usec_t capture_timeout; /* default 20s */
+        uint64_t capture_reserve; /* bytes, default 64M */
         uint64_t pids_capture_reserve; /* default 16 */
-        usec_t nmt_baseline_after;  /* default 5min */
-        char *jvm_options;          /* "auto" (default), "none", or extra options */
+        usec_t nmt_baseline_after; /* default 5min */
+        char *jvm_options; /* "auto" (default), "none", or extra options */
 
         ActionList on_event[_EVENT_TYPE_MAX];
 
-        RestartMode restart;      /* default on-failure */
-        usec_t restart_delay;     /* default 1s */
+        RestartMode restart; /* default on-failure */
+        usec_t restart_delay; /* default 1s */
         usec_t restart_delay_max; /* default 60s */
         usec_t restart_reset_after; /* default 60s */
-        uint64_t start_limit_burst;     /* default 5 */
-        usec_t start_limit_interval;    /* default 10min */
-        int stop_signal;          /* default SIGTERM */
-        usec_t stop_timeout;      /* default 30s */
+        uint64_t start_limit_burst; /* default 5 */
+        usec_t start_limit_interval; /* default 10min */
+        int stop_signal; /* default SIGTERM */
+        usec_t stop_timeout; /* default 30s */
 
         uint64_t log_max_size; /* default 10M */
-        uint64_t log_keep;     /* default 5 */
+        uint64_t log_keep; /* default 5 */
 
-        char *syscall_filter;   /* as written; validated by seccomp module */
+        char *syscall_filter; /* as written; validated by seccomp module */
         bool syscall_filter_kill; /* syscall_filter_action = kill */
         bool no_new_privileges;
 
-        char *memory_pressure;  /* "some 150ms/1s" (default) or "none" */
-        usec_t psi_stall_usec;  /* parsed from memory_pressure; 0 = none */
+        char *memory_pressure; /* "some 150ms/1s" (default) or "none" */
+        usec_t psi_stall_usec; /* parsed from memory_pressure; 0 = none */
         usec_t psi_window_usec;
         bool psi_full;
         usec_t sample_interval; /* default 1s */
-        usec_t leak_window;     /* default 1h */
+        usec_t leak_window; /* default 1h */
         uint64_t leak_min_slope; /* bytes per hour, default 1M */
-        usec_t oom_pause_max;   /* default 30s */
+        usec_t oom_pause_max; /* default 30s */
         usec_t action_cooldown; /* default 60s */
-        uint32_t throttle_cpu_bp;   /* 0 = unset */
-        Limit throttle_release_at;  /* default 70% of memory_max */
-        ActionList throttle_then;   /* default restart */
-        usec_t throttle_max;        /* default 10min */
-        char **notify_exec;         /* argv */
+        uint32_t throttle_cpu_bp; /* 0 = unset */
+        Limit throttle_release_at; /* default 70% of memory_max */
+        ActionList throttle_then; /* default restart */
+        usec_t throttle_max; /* default 10min */
+        char **notify_exec; /* argv */
         ExitStatusSet success_exit_status;
         ExitStatusSet restart_prevent_exit_status;
         LogTrigger *log_triggers;
         size_t n_log_triggers;
         ReadyMode ready;
         usec_t start_timeout; /* default 90s */
-        usec_t watchdog;      /* 0 = off */
+        usec_t watchdog; /* 0 = off */
         char *profile;
 } ServiceConfig;
 
@@ -217,8 +216,7 @@ typedef struct CfgErrors {
         size_t n;
 } CfgErrors;
 void cfg_errors_done(CfgErrors *e);
-void cfg_errors_add(CfgErrors *e, const char *file, unsigned line, const char *fmt, ...)
-        _printf_(4, 5);
+void cfg_errors_add(CfgErrors *e, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
 
 /* Parse a config file. Returns 0 and *ret_config on success; -CGW_ERR_CONFIG
  * when the file has errors (all appended to errs, in line order); other

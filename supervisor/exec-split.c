@@ -84,13 +84,27 @@ static int unescape_one(const char *p, char *out, size_t *out_len) {
         int n;
 
         switch (*p) {
-        case 'a': out[(*out_len)++] = '\a'; return 1;
-        case 'b': out[(*out_len)++] = '\b'; return 1;
-        case 'f': out[(*out_len)++] = '\f'; return 1;
-        case 'n': out[(*out_len)++] = '\n'; return 1;
-        case 'r': out[(*out_len)++] = '\r'; return 1;
-        case 't': out[(*out_len)++] = '\t'; return 1;
-        case 'v': out[(*out_len)++] = '\v'; return 1;
+        case 'a':
+                out[(*out_len)++] = '\a';
+                return 1;
+        case 'b':
+                out[(*out_len)++] = '\b';
+                return 1;
+        case 'f':
+                out[(*out_len)++] = '\f';
+                return 1;
+        case 'n':
+                out[(*out_len)++] = '\n';
+                return 1;
+        case 'r':
+                out[(*out_len)++] = '\r';
+                return 1;
+        case 't':
+                out[(*out_len)++] = '\t';
+                return 1;
+        case 'v':
+                out[(*out_len)++] = '\v';
+                return 1;
         case '\\':
         case '"':
         case '\'':

@@ -11,9 +11,8 @@ static int max_level = LOG_INFO;
 static bool use_journal;
 
 static const char *const level_names[] = {
-        [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit",
-        [LOG_ERR] = "error",   [LOG_WARNING] = "warn",  [LOG_NOTICE] = "notice",
-        [LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
+        [LOG_EMERG] = "emerg",  [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit", [LOG_ERR] = "error",
+        [LOG_WARNING] = "warn", [LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
 static bool stderr_is_journal(void) {
@@ -59,12 +58,11 @@ static void write_stderr(int level, const char *msg) {
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
         strftime(tbuf, sizeof tbuf, "%H:%M:%S", &tm);
-        fprintf(stderr, "cgwarden[%d] %s.%03ld %s: %s\n", (int) getpid(), tbuf,
-                ts.tv_nsec / 1000000, level_names[level & 7], msg);
+        fprintf(stderr, "cgwarden[%d] %s.%03ld %s: %s\n", (int) getpid(), tbuf, ts.tv_nsec / 1000000,
+                level_names[level & 7], msg);
 }
 
-int log_internal(int level, int error, const char *file, int line, const char *func,
-                 const char *fmt, ...) {
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *fmt, ...) {
         char msg[2048];
         va_list ap;
         int saved = errno;
@@ -83,8 +81,8 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                 char lbuf[32];
                 snprintf(lbuf, sizeof lbuf, "%d", line);
                 sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level, "CODE_FILE=%s", file,
-                                "CODE_LINE=%s", lbuf, "CODE_FUNC=%s", func,
-                                error ? "ERRNO=%d" : NULL, error, NULL);
+                                "CODE_LINE=%s", lbuf, "CODE_FUNC=%s", func, error ? "ERRNO=%d" : NULL, error,
+                                NULL);
         } else
                 write_stderr(level, msg);
 

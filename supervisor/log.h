@@ -18,13 +18,12 @@ bool log_to_journal(void);
 
 /* Logs and returns -abs(error) (or 0 when error is 0), so callers can
  * write: return log_error_errno(r, "Failed to ...: %m"); %m uses error. */
-int log_internal(int level, int error, const char *file, int line, const char *func,
-                 const char *fmt, ...) _printf_(6, 7);
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *fmt, ...)
+        _printf_(6, 7);
 
 /* Structured entry with extra journal fields (NULL-terminated list of
  * "KEY=value" strings). On stderr only the message is printed. */
-int log_struct_fields(int level, const char *message_id, char **fields, const char *fmt, ...)
-        _printf_(4, 5);
+int log_struct_fields(int level, const char *message_id, char **fields, const char *fmt, ...) _printf_(4, 5);
 
 #define log_full_errno(level, error, ...) \
         log_internal(level, error, __FILE__, __LINE__, __func__, __VA_ARGS__)

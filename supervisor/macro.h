@@ -33,17 +33,17 @@ typedef uint64_t usec_t;
 #define NSEC_PER_USEC ((uint64_t) 1000ULL)
 
 /* Hand ownership of a pointer or fd out of a _cleanup_ variable. */
-#define TAKE_PTR(p)                                  \
-        ({                                           \
-                __typeof__(p) _ptr_ = (p);           \
-                (p) = NULL;                          \
-                _ptr_;                               \
+#define TAKE_PTR(p)                        \
+        ({                                 \
+                __typeof__(p) _ptr_ = (p); \
+                (p) = NULL;                \
+                _ptr_;                     \
         })
-#define TAKE_FD(fd)                                  \
-        ({                                           \
-                int _fd_ = (fd);                     \
-                (fd) = -EBADF;                       \
-                _fd_;                                \
+#define TAKE_FD(fd)              \
+        ({                       \
+                int _fd_ = (fd); \
+                (fd) = -EBADF;   \
+                _fd_;            \
         })
 
 static inline void freep(void *p) {

@@ -33,33 +33,31 @@ static void help_main(FILE *f) {
 }
 
 static void help_run(FILE *f) {
-        fprintf(f,
-                "Usage: cgwarden run [-c FILE]\n\n"
-                "Supervise every [service:NAME] of FILE (default " DEFAULT_CONFIG ") in the\n"
-                "foreground, each in its own cgroup below cgwarden's own. SIGTERM or SIGINT stop\n"
-                "all services gracefully and exit 0 (a second one kills them at once); SIGHUP\n"
-                "reloads FILE: added, removed and changed services are started, stopped and\n"
-                "restarted, unchanged ones keep running. A config error at reload keeps the\n"
-                "running configuration.\n\n"
-                "  -c, --config FILE   configuration file\n"
-                "  -h, --help          this text\n");
+        fprintf(f, "Usage: cgwarden run [-c FILE]\n\n"
+                   "Supervise every [service:NAME] of FILE (default " DEFAULT_CONFIG ") in the\n"
+                   "foreground, each in its own cgroup below cgwarden's own. SIGTERM or SIGINT stop\n"
+                   "all services gracefully and exit 0 (a second one kills them at once); SIGHUP\n"
+                   "reloads FILE: added, removed and changed services are started, stopped and\n"
+                   "restarted, unchanged ones keep running. A config error at reload keeps the\n"
+                   "running configuration.\n\n"
+                   "  -c, --config FILE   configuration file\n"
+                   "  -h, --help          this text\n");
 }
 
 static void help_exec(FILE *f) {
         const char *const *keys = service_config_keys();
 
-        fprintf(f,
-                "Usage: cgwarden exec [--KEY=VALUE ...] -- CMD [ARG ...]\n\n"
-                "Supervise one command without a config file. Every service key is accepted as\n"
-                "--key-name=VALUE (underscore becomes dash); the command is given as arguments\n"
-                "(not as --exec). Its output goes to cgwarden's stdout and stderr. With\n"
-                "--restart=no, cgwarden exits with the command's status (128+N for signal N).\n"
-                "SIGTERM or SIGINT stop the command gracefully.\n\n"
-                "Extra options:\n"
-                "  --name=NAME         service (and cgroup) name; default: the command's basename\n"
-                "  --capture-dir=DIR   where evidence is written\n"
-                "  --log-dir=DIR       also write the output to DIR/NAME.log\n\n"
-                "Service keys:\n ");
+        fprintf(f, "Usage: cgwarden exec [--KEY=VALUE ...] -- CMD [ARG ...]\n\n"
+                   "Supervise one command without a config file. Every service key is accepted as\n"
+                   "--key-name=VALUE (underscore becomes dash); the command is given as arguments\n"
+                   "(not as --exec). Its output goes to cgwarden's stdout and stderr. With\n"
+                   "--restart=no, cgwarden exits with the command's status (128+N for signal N).\n"
+                   "SIGTERM or SIGINT stop the command gracefully.\n\n"
+                   "Extra options:\n"
+                   "  --name=NAME         service (and cgroup) name; default: the command's basename\n"
+                   "  --capture-dir=DIR   where evidence is written\n"
+                   "  --log-dir=DIR       also write the output to DIR/NAME.log\n\n"
+                   "Service keys:\n ");
         for (size_t i = 0, col = 1; keys[i]; i++) {
                 size_t l = strlen(keys[i]) + 3;
                 if (streq(keys[i], "exec"))
@@ -343,8 +341,9 @@ int main(int argc, char **argv) {
                         help_control(stdout, cmd);
                         return 0;
                 }
-                fprintf(stderr, "%s %s: not available in this version (needs the control socket / attach "
-                                "support, not built yet)\n",
+                fprintf(stderr,
+                        "%s %s: not available in this version (needs the control socket / attach "
+                        "support, not built yet)\n",
                         prog, cmd);
                 return 1;
         }

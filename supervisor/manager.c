@@ -78,7 +78,8 @@ static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, vo
 static void remove_service(Manager *m, Service *s) {
         for (size_t i = 0; i < m->n_services; i++)
                 if (m->services[i] == s) {
-                        memmove(m->services + i, m->services + i + 1, (m->n_services - i - 1) * sizeof(Service *));
+                        memmove(m->services + i, m->services + i + 1,
+                                (m->n_services - i - 1) * sizeof(Service *));
                         m->n_services--;
                         break;
                 }
@@ -161,8 +162,10 @@ int manager_reload(Manager *m) {
         }
         cfg_errors_done(&errs);
         (void) config_apply_defaults(nc);
-        if (!streq_ptr(nc->log_dir, m->config->log_dir) || !streq_ptr(nc->cgroup_root, m->config->cgroup_root))
-                log_warning("Changes to [supervisor] log_dir or cgroup_root take effect after a restart of cgwarden.");
+        if (!streq_ptr(nc->log_dir, m->config->log_dir) ||
+            !streq_ptr(nc->cgroup_root, m->config->cgroup_root))
+                log_warning("Changes to [supervisor] log_dir or cgroup_root take effect after a restart of "
+                            "cgwarden.");
 
         /* removed or changed services */
         for (size_t i = 0; i < m->n_services; i++) {

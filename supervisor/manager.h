@@ -18,7 +18,7 @@ struct Manager {
         Service **services;
         size_t n_services;
         int log_dir_fd;
-        bool exec_mode;    /* one service, output relayed, exit with its status */
+        bool exec_mode; /* one service, output relayed, exit with its status */
         bool shutting_down;
         bool ready_sent;
         int exit_status;

@@ -98,135 +98,120 @@ static const char *const group_names[_SYSCALL_GROUP_MAX + 1] = {
         [_SYSCALL_GROUP_MAX] = NULL,
 };
 
-#define SYSCALLS(...) ((const char *const[]) { __VA_ARGS__, NULL })
+#define SYSCALLS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static const char *const *const group_syscalls[_SYSCALL_GROUP_MAX] = {
         /* What every program needs to start, run and exit (systemd's @default). */
         [SYSCALL_GROUP_DEFAULT] = SYSCALLS(
-                "@sandbox", "arch_prctl", "brk", "cacheflush", "clock_getres",
-                "clock_getres_time64", "clock_gettime", "clock_gettime64", "clock_nanosleep",
-                "clock_nanosleep_time64", "execve", "exit", "exit_group", "futex", "futex_time64",
-                "futex_waitv", "get_robust_list", "get_thread_area", "getegid", "getegid32",
-                "geteuid", "geteuid32", "getgid", "getgid32", "getgroups", "getgroups32",
-                "getpgid", "getpgrp", "getpid", "getppid", "getrandom", "getresgid",
-                "getresgid32", "getresuid", "getresuid32", "getrlimit", "getsid", "gettid",
-                "gettimeofday", "getuid", "getuid32", "lsm_get_self_attr", "lsm_list_modules",
-                "membarrier", "mmap", "mmap2", "mprotect", "mseal", "munmap", "nanosleep", "pause",
-                "prlimit64", "restart_syscall", "riscv_flush_icache", "riscv_hwprobe", "rseq",
-                "rt_sigreturn", "sched_getaffinity", "sched_yield", "set_robust_list",
-                "set_thread_area", "set_tid_address", "set_tls", "sigreturn", "time", "ugetrlimit",
-                "uretprobe"),
-        [SYSCALL_GROUP_AIO] = SYSCALLS(
-                "io_cancel", "io_destroy", "io_getevents", "io_pgetevents", "io_pgetevents_time64",
-                "io_setup", "io_submit", "io_uring_enter", "io_uring_register", "io_uring_setup"),
-        [SYSCALL_GROUP_BASIC_IO] = SYSCALLS(
-                "_llseek", "close", "close_range", "dup", "dup2", "dup3", "llseek", "lseek",
-                "pread64", "preadv", "preadv2", "pwrite64", "pwritev", "pwritev2", "read", "readv",
-                "write", "writev"),
-        [SYSCALL_GROUP_CHOWN] = SYSCALLS(
-                "chown", "chown32", "fchown", "fchown32", "fchownat", "lchown", "lchown32"),
-        [SYSCALL_GROUP_CLOCK] = SYSCALLS(
-                "adjtimex", "clock_adjtime", "clock_adjtime64", "clock_settime", "clock_settime64",
-                "settimeofday"),
-        [SYSCALL_GROUP_CPU_EMULATION] = SYSCALLS(
-                "modify_ldt", "subpage_prot", "switch_endian", "vm86", "vm86old"),
-        [SYSCALL_GROUP_DEBUG] = SYSCALLS(
-                "lookup_dcookie", "perf_event_open", "pidfd_getfd", "ptrace", "rtas",
-                "s390_runtime_instr", "sys_debug_setcontext"),
+                "@sandbox", "arch_prctl", "brk", "cacheflush", "clock_getres", "clock_getres_time64",
+                "clock_gettime", "clock_gettime64", "clock_nanosleep", "clock_nanosleep_time64", "execve",
+                "exit", "exit_group", "futex", "futex_time64", "futex_waitv", "get_robust_list",
+                "get_thread_area", "getegid", "getegid32", "geteuid", "geteuid32", "getgid", "getgid32",
+                "getgroups", "getgroups32", "getpgid", "getpgrp", "getpid", "getppid", "getrandom",
+                "getresgid", "getresgid32", "getresuid", "getresuid32", "getrlimit", "getsid", "gettid",
+                "gettimeofday", "getuid", "getuid32", "lsm_get_self_attr", "lsm_list_modules", "membarrier",
+                "mmap", "mmap2", "mprotect", "mseal", "munmap", "nanosleep", "pause", "prlimit64",
+                "restart_syscall", "riscv_flush_icache", "riscv_hwprobe", "rseq", "rt_sigreturn",
+                "sched_getaffinity", "sched_yield", "set_robust_list", "set_thread_area", "set_tid_address",
+                "set_tls", "sigreturn", "time", "ugetrlimit", "uretprobe"),
+        [SYSCALL_GROUP_AIO] =
+                SYSCALLS("io_cancel", "io_destroy", "io_getevents", "io_pgetevents", "io_pgetevents_time64",
+                         "io_setup", "io_submit", "io_uring_enter", "io_uring_register", "io_uring_setup"),
+        [SYSCALL_GROUP_BASIC_IO] = SYSCALLS("_llseek", "close", "close_range", "dup", "dup2", "dup3",
+                                            "llseek", "lseek", "pread64", "preadv", "preadv2", "pwrite64",
+                                            "pwritev", "pwritev2", "read", "readv", "write", "writev"),
+        [SYSCALL_GROUP_CHOWN] =
+                SYSCALLS("chown", "chown32", "fchown", "fchown32", "fchownat", "lchown", "lchown32"),
+        [SYSCALL_GROUP_CLOCK] = SYSCALLS("adjtimex", "clock_adjtime", "clock_adjtime64", "clock_settime",
+                                         "clock_settime64", "settimeofday"),
+        [SYSCALL_GROUP_CPU_EMULATION] =
+                SYSCALLS("modify_ldt", "subpage_prot", "switch_endian", "vm86", "vm86old"),
+        [SYSCALL_GROUP_DEBUG] = SYSCALLS("lookup_dcookie", "perf_event_open", "pidfd_getfd", "ptrace",
+                                         "rtas", "s390_runtime_instr", "sys_debug_setcontext"),
         [SYSCALL_GROUP_FILE_SYSTEM] = SYSCALLS(
-                "access", "chdir", "chmod", "close", "creat", "faccessat", "faccessat2",
-                "fallocate", "fchdir", "fchmod", "fchmodat", "fchmodat2", "fcntl", "fcntl64",
-                "fgetxattr", "file_getattr", "file_setattr", "flistxattr", "fremovexattr",
-                "fsetxattr", "fstat", "fstat64", "fstatat", "fstatat64", "fstatfs", "fstatfs64",
-                "ftruncate", "ftruncate64", "futimesat", "getcwd", "getdents", "getdents64",
-                "getxattr", "getxattrat", "inotify_add_watch", "inotify_init", "inotify_init1",
-                "inotify_rm_watch", "lgetxattr", "link", "linkat", "listmount", "listxattr",
-                "listxattrat", "llistxattr", "lremovexattr", "lsetxattr", "lstat", "lstat64",
-                "mkdir", "mkdirat", "mknod", "mknodat", "newfstat", "newfstatat", "oldfstat",
-                "oldlstat", "oldstat", "open", "open_tree", "openat", "openat2", "readlink",
-                "readlinkat", "removexattr", "removexattrat", "rename", "renameat", "renameat2",
-                "rmdir", "setxattr", "setxattrat", "stat", "stat64", "statfs", "statfs64",
-                "statmount", "statx", "symlink", "symlinkat", "truncate", "truncate64", "unlink",
-                "unlinkat", "utime", "utimensat", "utimensat_time64", "utimes"),
-        [SYSCALL_GROUP_IO_EVENT] = SYSCALLS(
-                "_newselect", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_ctl_old",
-                "epoll_pwait", "epoll_pwait2", "epoll_wait", "epoll_wait_old", "eventfd",
-                "eventfd2", "poll", "ppoll", "ppoll_time64", "pselect6", "pselect6_time64",
-                "select"),
-        [SYSCALL_GROUP_IPC] = SYSCALLS(
-                "ipc", "memfd_create", "mq_getsetattr", "mq_notify", "mq_open", "mq_timedreceive",
-                "mq_timedreceive_time64", "mq_timedsend", "mq_timedsend_time64", "mq_unlink",
-                "msgctl", "msgget", "msgrcv", "msgsnd", "pipe", "pipe2", "process_madvise",
-                "process_vm_readv", "process_vm_writev", "semctl", "semget", "semop", "semtimedop",
-                "semtimedop_time64", "shmat", "shmctl", "shmdt", "shmget"),
+                "access", "chdir", "chmod", "close", "creat", "faccessat", "faccessat2", "fallocate",
+                "fchdir", "fchmod", "fchmodat", "fchmodat2", "fcntl", "fcntl64", "fgetxattr", "file_getattr",
+                "file_setattr", "flistxattr", "fremovexattr", "fsetxattr", "fstat", "fstat64", "fstatat",
+                "fstatat64", "fstatfs", "fstatfs64", "ftruncate", "ftruncate64", "futimesat", "getcwd",
+                "getdents", "getdents64", "getxattr", "getxattrat", "inotify_add_watch", "inotify_init",
+                "inotify_init1", "inotify_rm_watch", "lgetxattr", "link", "linkat", "listmount", "listxattr",
+                "listxattrat", "llistxattr", "lremovexattr", "lsetxattr", "lstat", "lstat64", "mkdir",
+                "mkdirat", "mknod", "mknodat", "newfstat", "newfstatat", "oldfstat", "oldlstat", "oldstat",
+                "open", "open_tree", "openat", "openat2", "readlink", "readlinkat", "removexattr",
+                "removexattrat", "rename", "renameat", "renameat2", "rmdir", "setxattr", "setxattrat",
+                "stat", "stat64", "statfs", "statfs64", "statmount", "statx", "symlink", "symlinkat",
+                "truncate", "truncate64", "unlink", "unlinkat", "utime", "utimensat", "utimensat_time64",
+                "utimes"),
+        [SYSCALL_GROUP_IO_EVENT] = SYSCALLS("_newselect", "epoll_create", "epoll_create1", "epoll_ctl",
+                                            "epoll_ctl_old", "epoll_pwait", "epoll_pwait2", "epoll_wait",
+                                            "epoll_wait_old", "eventfd", "eventfd2", "poll", "ppoll",
+                                            "ppoll_time64", "pselect6", "pselect6_time64", "select"),
+        [SYSCALL_GROUP_IPC] =
+                SYSCALLS("ipc", "memfd_create", "mq_getsetattr", "mq_notify", "mq_open", "mq_timedreceive",
+                         "mq_timedreceive_time64", "mq_timedsend", "mq_timedsend_time64", "mq_unlink",
+                         "msgctl", "msgget", "msgrcv", "msgsnd", "pipe", "pipe2", "process_madvise",
+                         "process_vm_readv", "process_vm_writev", "semctl", "semget", "semop", "semtimedop",
+                         "semtimedop_time64", "shmat", "shmctl", "shmdt", "shmget"),
         [SYSCALL_GROUP_KEYRING] = SYSCALLS("add_key", "keyctl", "request_key"),
         [SYSCALL_GROUP_MEMLOCK] = SYSCALLS("mlock", "mlock2", "mlockall", "munlock", "munlockall"),
         [SYSCALL_GROUP_MODULE] = SYSCALLS("delete_module", "finit_module", "init_module"),
-        [SYSCALL_GROUP_MOUNT] = SYSCALLS(
-                "chroot", "fsconfig", "fsmount", "fsopen", "fspick", "mount", "mount_setattr",
-                "move_mount", "open_tree_attr", "pivot_root", "umount", "umount2"),
+        [SYSCALL_GROUP_MOUNT] =
+                SYSCALLS("chroot", "fsconfig", "fsmount", "fsopen", "fspick", "mount", "mount_setattr",
+                         "move_mount", "open_tree_attr", "pivot_root", "umount", "umount2"),
         [SYSCALL_GROUP_NETWORK_IO] = SYSCALLS(
-                "accept", "accept4", "bind", "connect", "getpeername", "getsockname", "getsockopt",
-                "listen", "recv", "recvfrom", "recvmmsg", "recvmmsg_time64", "recvmsg", "send",
-                "sendmmsg", "sendmsg", "sendto", "setsockopt", "shutdown", "socket", "socketcall",
-                "socketpair"),
-        [SYSCALL_GROUP_OBSOLETE] = SYSCALLS(
-                "_sysctl", "afs_syscall", "bdflush", "break", "create_module", "ftime",
-                "get_kernel_syms", "getpmsg", "gtty", "idle", "lock", "mpx", "prof", "profil",
-                "putpmsg", "query_module", "security", "sgetmask", "ssetmask", "stime", "stty",
-                "sysfs", "tuxcall", "ulimit", "uselib", "ustat", "vserver"),
+                "accept", "accept4", "bind", "connect", "getpeername", "getsockname", "getsockopt", "listen",
+                "recv", "recvfrom", "recvmmsg", "recvmmsg_time64", "recvmsg", "send", "sendmmsg", "sendmsg",
+                "sendto", "setsockopt", "shutdown", "socket", "socketcall", "socketpair"),
+        [SYSCALL_GROUP_OBSOLETE] =
+                SYSCALLS("_sysctl", "afs_syscall", "bdflush", "break", "create_module", "ftime",
+                         "get_kernel_syms", "getpmsg", "gtty", "idle", "lock", "mpx", "prof", "profil",
+                         "putpmsg", "query_module", "security", "sgetmask", "ssetmask", "stime", "stty",
+                         "sysfs", "tuxcall", "ulimit", "uselib", "ustat", "vserver"),
         [SYSCALL_GROUP_PKEY] = SYSCALLS("pkey_alloc", "pkey_free", "pkey_mprotect"),
-        [SYSCALL_GROUP_PRIVILEGED] = SYSCALLS(
-                "@chown", "@clock", "@module", "@raw-io", "@reboot", "@swap", "_sysctl", "acct",
-                "bpf", "capset", "chroot", "fanotify_init", "fanotify_mark", "nfsservctl",
-                "open_by_handle_at", "pivot_root", "quotactl", "quotactl_fd", "setdomainname",
-                "setfsuid", "setfsuid32", "setgroups", "setgroups32", "sethostname", "setresuid",
-                "setresuid32", "setreuid", "setreuid32", "setuid", "setuid32", "vhangup"),
+        [SYSCALL_GROUP_PRIVILEGED] =
+                SYSCALLS("@chown", "@clock", "@module", "@raw-io", "@reboot", "@swap", "_sysctl", "acct",
+                         "bpf", "capset", "chroot", "fanotify_init", "fanotify_mark", "nfsservctl",
+                         "open_by_handle_at", "pivot_root", "quotactl", "quotactl_fd", "setdomainname",
+                         "setfsuid", "setfsuid32", "setgroups", "setgroups32", "sethostname", "setresuid",
+                         "setresuid32", "setreuid", "setreuid32", "setuid", "setuid32", "vhangup"),
         [SYSCALL_GROUP_PROCESS] = SYSCALLS(
                 "capget", "clone", "clone3", "execveat", "fork", "getrusage", "kill", "pidfd_open",
-                "pidfd_send_signal", "prctl", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "setns",
-                "swapcontext", "tgkill", "times", "tkill", "unshare", "vfork", "wait4", "waitid",
-                "waitpid"),
-        [SYSCALL_GROUP_RAW_IO] = SYSCALLS(
-                "ioperm", "iopl", "pciconfig_iobase", "pciconfig_read", "pciconfig_write",
-                "s390_pci_mmio_read", "s390_pci_mmio_write"),
+                "pidfd_send_signal", "prctl", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "setns", "swapcontext",
+                "tgkill", "times", "tkill", "unshare", "vfork", "wait4", "waitid", "waitpid"),
+        [SYSCALL_GROUP_RAW_IO] = SYSCALLS("ioperm", "iopl", "pciconfig_iobase", "pciconfig_read",
+                                          "pciconfig_write", "s390_pci_mmio_read", "s390_pci_mmio_write"),
         [SYSCALL_GROUP_REBOOT] = SYSCALLS("kexec_file_load", "kexec_load", "reboot"),
-        [SYSCALL_GROUP_RESOURCES] = SYSCALLS(
-                "ioprio_set", "mbind", "migrate_pages", "move_pages", "nice", "sched_setaffinity",
-                "sched_setattr", "sched_setparam", "sched_setscheduler", "set_mempolicy",
-                "set_mempolicy_home_node", "setpriority", "setrlimit"),
-        [SYSCALL_GROUP_SANDBOX] = SYSCALLS(
-                "landlock_add_rule", "landlock_create_ruleset", "landlock_restrict_self",
-                "seccomp"),
-        [SYSCALL_GROUP_SETUID] = SYSCALLS(
-                "setgid", "setgid32", "setgroups", "setgroups32", "setregid", "setregid32",
-                "setresgid", "setresgid32", "setresuid", "setresuid32", "setreuid", "setreuid32",
-                "setuid", "setuid32"),
-        [SYSCALL_GROUP_SIGNAL] = SYSCALLS(
-                "rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigsuspend",
-                "rt_sigtimedwait", "rt_sigtimedwait_time64", "sigaction", "sigaltstack", "signal",
-                "signalfd", "signalfd4", "sigpending", "sigprocmask", "sigsuspend"),
+        [SYSCALL_GROUP_RESOURCES] =
+                SYSCALLS("ioprio_set", "mbind", "migrate_pages", "move_pages", "nice", "sched_setaffinity",
+                         "sched_setattr", "sched_setparam", "sched_setscheduler", "set_mempolicy",
+                         "set_mempolicy_home_node", "setpriority", "setrlimit"),
+        [SYSCALL_GROUP_SANDBOX] = SYSCALLS("landlock_add_rule", "landlock_create_ruleset",
+                                           "landlock_restrict_self", "seccomp"),
+        [SYSCALL_GROUP_SETUID] = SYSCALLS("setgid", "setgid32", "setgroups", "setgroups32", "setregid",
+                                          "setregid32", "setresgid", "setresgid32", "setresuid",
+                                          "setresuid32", "setreuid", "setreuid32", "setuid", "setuid32"),
+        [SYSCALL_GROUP_SIGNAL] =
+                SYSCALLS("rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigsuspend",
+                         "rt_sigtimedwait", "rt_sigtimedwait_time64", "sigaction", "sigaltstack", "signal",
+                         "signalfd", "signalfd4", "sigpending", "sigprocmask", "sigsuspend"),
         [SYSCALL_GROUP_SWAP] = SYSCALLS("swapoff", "swapon"),
-        [SYSCALL_GROUP_SYNC] = SYSCALLS(
-                "fdatasync", "fsync", "msync", "sync", "sync_file_range", "sync_file_range2",
-                "syncfs"),
+        [SYSCALL_GROUP_SYNC] = SYSCALLS("fdatasync", "fsync", "msync", "sync", "sync_file_range",
+                                        "sync_file_range2", "syncfs"),
         [SYSCALL_GROUP_SYSTEM_SERVICE] = SYSCALLS(
-                "@aio", "@basic-io", "@chown", "@default", "@file-system", "@io-event", "@ipc",
-                "@keyring", "@memlock", "@network-io", "@process", "@resources", "@setuid",
-                "@signal", "@sync", "@timer", "arm_fadvise64_64", "capget", "capset",
-                "copy_file_range", "fadvise64", "fadvise64_64", "flock", "get_mempolicy", "getcpu",
-                "getpriority", "ioctl", "ioprio_get", "kcmp", "madvise", "mremap",
-                "name_to_handle_at", "oldolduname", "olduname", "personality", "readahead",
+                "@aio", "@basic-io", "@chown", "@default", "@file-system", "@io-event", "@ipc", "@keyring",
+                "@memlock", "@network-io", "@process", "@resources", "@setuid", "@signal", "@sync", "@timer",
+                "arm_fadvise64_64", "capget", "capset", "copy_file_range", "fadvise64", "fadvise64_64",
+                "flock", "get_mempolicy", "getcpu", "getpriority", "ioctl", "ioprio_get", "kcmp", "madvise",
+                "mremap", "name_to_handle_at", "oldolduname", "olduname", "personality", "readahead",
                 "readdir", "remap_file_pages", "sched_get_priority_max", "sched_get_priority_min",
                 "sched_getattr", "sched_getparam", "sched_getscheduler", "sched_rr_get_interval",
-                "sched_rr_get_interval_time64", "sched_yield", "sendfile", "sendfile64",
-                "setfsgid", "setfsgid32", "setfsuid", "setfsuid32", "setpgid", "setsid", "splice",
-                "sysinfo", "tee", "umask", "uname", "userfaultfd", "vmsplice"),
+                "sched_rr_get_interval_time64", "sched_yield", "sendfile", "sendfile64", "setfsgid",
+                "setfsgid32", "setfsuid", "setfsuid32", "setpgid", "setsid", "splice", "sysinfo", "tee",
+                "umask", "uname", "userfaultfd", "vmsplice"),
         [SYSCALL_GROUP_TIMER] = SYSCALLS(
-                "alarm", "getitimer", "setitimer", "timer_create", "timer_delete",
-                "timer_getoverrun", "timer_gettime", "timer_gettime64", "timer_settime",
-                "timer_settime64", "timerfd_create", "timerfd_gettime", "timerfd_gettime64",
-                "timerfd_settime", "timerfd_settime64", "times"),
+                "alarm", "getitimer", "setitimer", "timer_create", "timer_delete", "timer_getoverrun",
+                "timer_gettime", "timer_gettime64", "timer_settime", "timer_settime64", "timerfd_create",
+                "timerfd_gettime", "timerfd_gettime64", "timerfd_settime", "timerfd_settime64", "times"),
 };
 
 /* An allow list always includes these on top of what the user wrote, so that
@@ -363,16 +348,15 @@ static int spec_parse(const char *spec, bool *ret_deny_list, SyscallSet *set, ch
                 if (word[0] == '@') {
                         SyscallGroup g = syscall_group_from_string(word, len);
                         if (g < 0)
-                                return spec_error(ret_error, "unknown system call group '%.*s'",
-                                                  (int) len, word);
+                                return spec_error(ret_error, "unknown system call group '%.*s'", (int) len,
+                                                  word);
                         r = set ? syscall_set_add_group(set, g) : 0;
                 } else {
                         char name[64];
                         int nr;
 
                         if (len >= sizeof(name))
-                                return spec_error(ret_error, "unknown system call '%.*s'",
-                                                  (int) len, word);
+                                return spec_error(ret_error, "unknown system call '%.*s'", (int) len, word);
                         memcpy(name, word, len);
                         name[len] = '\0';
 
@@ -471,7 +455,7 @@ static int filter_export(scmp_filter_ctx ctx, SeccompProgram **ret) {
         p = malloc(sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        p->fprog = (struct sock_fprog) {
+        p->fprog = (struct sock_fprog){
                 .len = (unsigned short) (size / sizeof(struct sock_filter)),
                 .filter = TAKE_PTR(insns),
         };
@@ -532,8 +516,7 @@ int seccomp_compile(const char *spec, bool kill, SeccompProgram **ret, char **re
                 return libseccomp_errno(r);
 
         for (size_t i = 0; i < set->n; i++) {
-                r = seccomp_rule_add_exact(ctx, deny_list ? deny_action : SCMP_ACT_ALLOW,
-                                           set->nrs[i], 0);
+                r = seccomp_rule_add_exact(ctx, deny_list ? deny_action : SCMP_ACT_ALLOW, set->nrs[i], 0);
                 if (r < 0)
                         return libseccomp_errno(r);
         }

@@ -102,9 +102,9 @@ int svc_transition(SvcState state, SvcAfter after, const SvcInput *in, SvcTransi
                 case SVC_EV_EXEC_OK:
                         if (state != SVC_STARTING)
                                 return -EINVAL;
-                        t = in->ready_on_exec ? (SvcTransition){ SVC_RUNNING, SVC_AFTER_STOPPED, 0 }
-                                              : (SvcTransition){ SVC_STARTING, SVC_AFTER_STOPPED,
-                                                                 SVC_ACT_ARM_START };
+                        t = in->ready_on_exec
+                                    ? (SvcTransition){ SVC_RUNNING, SVC_AFTER_STOPPED, 0 }
+                                    : (SvcTransition){ SVC_STARTING, SVC_AFTER_STOPPED, SVC_ACT_ARM_START };
                         break;
                 case SVC_EV_READY:
                         if (state != SVC_STARTING)

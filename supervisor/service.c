@@ -255,7 +255,8 @@ static void service_apply(Service *s, SvcInput *in) {
         if (t.state == SVC_FAILED && old != SVC_FAILED) {
                 log_error("Service '%s' failed%s.", s->cfg->name,
                           in->restart_wanted && in->start_limit_hit ? ": start limit hit, giving up" : "");
-                note(s, "service failed%s", in->restart_wanted && in->start_limit_hit ? " (start limit hit)" : "");
+                note(s, "service failed%s",
+                     in->restart_wanted && in->start_limit_hit ? " (start limit hit)" : "");
         }
         execute(s, &t);
         if (old != s->state && s->manager->ready_sent)
@@ -385,7 +386,7 @@ static void report_spawn_failure(Service *s) {
         const SpawnFailure *f = &s->spawn_failure;
         log_error("Service '%s' failed to start: %s %s: %s.", s->cfg->name,
                   spawn_stage_to_string((SpawnStage) f->stage),
-                  f->stage == SPAWN_STAGE_EXEC   ? strna(s->exe ?: s->cfg->argv[0])
+                  f->stage == SPAWN_STAGE_EXEC    ? strna(s->exe ?: s->cfg->argv[0])
                   : f->stage == SPAWN_STAGE_CHDIR ? strna(s->cfg->working_dir)
                                                   : "",
                   strerror(f->error));
@@ -418,7 +419,8 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
                 log_full(s->state == SVC_STOPPING ? LOG_INFO : LOG_WARNING,
                          "Service '%s' (pid %d) killed by signal SIG%s.", s->cfg->name, (int) si->si_pid,
                          strna(sigabbrev_np(s->last_signal)));
-                note(s, "process %d killed by signal SIG%s", (int) si->si_pid, strna(sigabbrev_np(s->last_signal)));
+                note(s, "process %d killed by signal SIG%s", (int) si->si_pid,
+                     strna(sigabbrev_np(s->last_signal)));
         } else {
                 log_full(clean || s->state == SVC_STOPPING ? LOG_INFO : LOG_WARNING,
                          "Service '%s' (pid %d) exited with status %d.", s->cfg->name, (int) si->si_pid,
@@ -471,8 +473,8 @@ static int do_spawn(Service *s) {
         s->groups = NULL;
         s->n_groups = 0;
 
-        r = spawn_resolve_creds(s->cfg->user, s->cfg->group, s->cfg->supplementary_groups, &s->uid,
-                                &s->gid, &s->groups, &s->n_groups, &home, &shell);
+        r = spawn_resolve_creds(s->cfg->user, s->cfg->group, s->cfg->supplementary_groups, &s->uid, &s->gid,
+                                &s->groups, &s->n_groups, &home, &shell);
         if (r < 0) {
                 log_error_errno(r, "Service '%s': cannot resolve user/group: %s", s->cfg->name,
                                 r == -ESRCH ? "no such user or group" : strerror(-r));
@@ -535,7 +537,8 @@ static int do_spawn(Service *s) {
                   into ? "clone3 into cgroup" : "fork, join cgroup, exec");
 
         if (pidfd >= 0)
-                r = sd_event_add_child_pidfd(s->manager->event, &s->child_source, pidfd, WEXITED, on_child, s);
+                r = sd_event_add_child_pidfd(s->manager->event, &s->child_source, pidfd, WEXITED, on_child,
+                                             s);
         else
                 r = sd_event_add_child(s->manager->event, &s->child_source, pid, WEXITED, on_child, s);
         if (r < 0)
@@ -672,7 +675,8 @@ int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
         if (r < 0) {
                 log_error_errno(r, "Failed to create cgroup for service '%s' below %s: %s", cfg->name,
                                 cg_context_services_path(m->cg),
-                                r == -EBUSY ? "it exists and holds processes (another cgwarden?)" : strerror(-r));
+                                r == -EBUSY ? "it exists and holds processes (another cgwarden?)"
+                                            : strerror(-r));
                 goto fail;
         }
         resolve_limits(s);
@@ -685,7 +689,8 @@ int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
                 _cleanup_free_ char *err = NULL;
                 r = seccomp_compile(cfg->syscall_filter, cfg->syscall_filter_kill, &s->seccomp, &err);
                 if (r < 0) {
-                        log_error_errno(r, "Service '%s': bad syscall_filter: %s", cfg->name, err ?: strerror(-r));
+                        log_error_errno(r, "Service '%s': bad syscall_filter: %s", cfg->name,
+                                        err ?: strerror(-r));
                         goto fail;
                 }
         }
@@ -705,12 +710,15 @@ int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
                 r = sd_event_add_io(m->event, &s->out_source[i], p[0], EPOLLIN, on_output, s);
                 if (r < 0)
                         goto fail;
-                (void) sd_event_source_set_description(s->out_source[i], i ? "service-stderr" : "service-stdout");
+                (void) sd_event_source_set_description(s->out_source[i],
+                                                       i ? "service-stderr" : "service-stdout");
         }
         if (m->log_dir_fd >= 0) {
-                r = outlog_open(m->log_dir_fd, cfg->name, cfg->log_max_size, (unsigned) cfg->log_keep, &s->log);
+                r = outlog_open(m->log_dir_fd, cfg->name, cfg->log_max_size, (unsigned) cfg->log_keep,
+                                &s->log);
                 if (r < 0) {
-                        log_error_errno(r, "Failed to open log file %s/%s.log: %m", m->config->log_dir, cfg->name);
+                        log_error_errno(r, "Failed to open log file %s/%s.log: %m", m->config->log_dir,
+                                        cfg->name);
                         goto fail;
                 }
         }
@@ -722,8 +730,10 @@ int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
                         snprintf(pb, sizeof pb, "%" PRIu64, s->limits.pids_max);
                 log_info("Service '%s': cgroup %s, memory_max=%s memory_high=%s pids_max=%s.", cfg->name,
                          cg_service_path(s->cg),
-                         s->limits.memory_max == CG_UNLIMITED ? "max" : unit_format_size(mb, s->limits.memory_max),
-                         s->limits.memory_high == CG_UNLIMITED ? "max" : unit_format_size(hb, s->limits.memory_high),
+                         s->limits.memory_max == CG_UNLIMITED ? "max"
+                                                              : unit_format_size(mb, s->limits.memory_max),
+                         s->limits.memory_high == CG_UNLIMITED ? "max"
+                                                               : unit_format_size(hb, s->limits.memory_high),
                          pb);
         }
         *ret = s;

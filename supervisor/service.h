@@ -58,7 +58,7 @@ typedef struct Service {
         /* life-cycle bookkeeping */
         bool spawn_failed;
         SpawnFailure spawn_failure;
-        int last_code;   /* exit code, or -1 */
+        int last_code; /* exit code, or -1 */
         int last_signal; /* terminating signal, or 0 */
         unsigned n_failures; /* consecutive, for back-off */
         unsigned n_restarts;

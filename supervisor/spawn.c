@@ -64,8 +64,8 @@ int spawn_find_executable(const char *name, const char *path_env, char **ret) {
                 _cleanup_free_ char *cand = NULL;
                 struct stat st;
 
-                if (l > 0 && asprintf(&cand, "%.*s/%s", (int) l, p, name) >= 0 &&
-                    stat(cand, &st) >= 0 && S_ISREG(st.st_mode)) {
+                if (l > 0 && asprintf(&cand, "%.*s/%s", (int) l, p, name) >= 0 && stat(cand, &st) >= 0 &&
+                    S_ISREG(st.st_mode)) {
                         if (access(cand, X_OK) >= 0) {
                                 *ret = TAKE_PTR(cand);
                                 return 0;

@@ -31,7 +31,7 @@ typedef struct SpawnFailure {
 } SpawnFailure;
 
 typedef struct SpawnParams {
-        const char *path;     /* resolved executable */
+        const char *path; /* resolved executable */
         char *const *argv;
         char *const *envp;
         const char *working_dir; /* NULL: inherit */
@@ -40,15 +40,15 @@ typedef struct SpawnParams {
         gid_t gid;
         const gid_t *groups;
         size_t n_groups;
-        int umask;            /* -1: inherit */
+        int umask; /* -1: inherit */
         int stdin_fd, stdout_fd, stderr_fd; /* dup'ed to 0,1,2 */
-        int cgroup_dir_fd;    /* >= 0: clone3(CLONE_INTO_CGROUP) */
+        int cgroup_dir_fd; /* >= 0: clone3(CLONE_INTO_CGROUP) */
         const int *cgroup_procs_fds; /* else: join by writing these */
         size_t n_cgroup_procs_fds;
         const SeccompProgram *seccomp;
         bool no_new_privileges;
         const char *oom_score_adj; /* written to /proc/self/oom_score_adj; NULL: keep */
-        uint64_t nofile_soft;      /* RLIMIT_NOFILE soft limit to restore; 0: keep */
+        uint64_t nofile_soft; /* RLIMIT_NOFILE soft limit to restore; 0: keep */
 } SpawnParams;
 
 /* Fork the child. Returns 0 with *ret_pid, *ret_pidfd (-EBADF when the

@@ -16,7 +16,7 @@
 
 typedef struct Decimal {
         uint64_t integer;
-        uint64_t frac;     /* fraction digits as an integer: "1.25" -> 25 */
+        uint64_t frac; /* fraction digits as an integer: "1.25" -> 25 */
         uint64_t frac_div; /* 10^(digits kept): "1.25" -> 100; 1 without fraction */
         unsigned frac_digits;
         bool has_frac;
@@ -53,7 +53,8 @@ static int check_common(const char *s, char reason[static UNIT_REASON_MAX]) {
         return 0;
 }
 
-static int parse_decimal(const char **p, bool allow_frac, Decimal *ret, char reason[static UNIT_REASON_MAX]) {
+static int parse_decimal(const char **p, bool allow_frac, Decimal *ret,
+                         char reason[static UNIT_REASON_MAX]) {
         const char *s = *p;
         Decimal d = { .frac_div = 1 };
 
@@ -108,12 +109,8 @@ int unit_parse_size_reason(const char *s, uint64_t *ret_bytes, char reason[stati
                 const char *suffix;
                 uint64_t factor;
         } table[] = {
-                { "",  1ULL },
-                { "B", 1ULL },
-                { "K", 1ULL << 10 },
-                { "M", 1ULL << 20 },
-                { "G", 1ULL << 30 },
-                { "T", 1ULL << 40 },
+                { "", 1ULL },        { "B", 1ULL },       { "K", 1ULL << 10 },
+                { "M", 1ULL << 20 }, { "G", 1ULL << 30 }, { "T", 1ULL << 40 },
         };
         const char *p = s;
         uint64_t v;
@@ -151,12 +148,9 @@ int unit_parse_duration_reason(const char *s, usec_t *ret_usec, char reason[stat
                 const char *suffix;
                 usec_t factor;
         } table[] = {
-                { "us",  1ULL },
-                { "ms",  USEC_PER_MSEC },
-                { "s",   USEC_PER_SEC },
-                { "min", USEC_PER_MINUTE },
-                { "h",   USEC_PER_HOUR },
-                { "d",   24ULL * USEC_PER_HOUR },
+                { "us", 1ULL },         { "ms", USEC_PER_MSEC },
+                { "s", USEC_PER_SEC },  { "min", USEC_PER_MINUTE },
+                { "h", USEC_PER_HOUR }, { "d", 24ULL * USEC_PER_HOUR },
         };
         const char *p = s;
         usec_t total = 0;
@@ -198,7 +192,8 @@ int unit_parse_duration_reason(const char *s, usec_t *ret_usec, char reason[stat
                                         break;
                                 }
                         if (factor == 0)
-                                return fail(reason, -EINVAL, "unknown unit '%.*s'", (int) MIN(unit_len, 24), unit);
+                                return fail(reason, -EINVAL, "unknown unit '%.*s'", (int) MIN(unit_len, 24),
+                                            unit);
                 }
 
                 if (decimal_scale(&d, factor, &v) < 0 || v > UINT64_MAX - total)
@@ -254,7 +249,8 @@ int unit_parse_percent(const char *s, bool allow_over_100, uint32_t *ret_bp) {
         return unit_parse_percent_reason(s, allow_over_100, ret_bp, reason);
 }
 
-int unit_parse_count_reason(const char *s, uint64_t max, uint64_t *ret, char reason[static UNIT_REASON_MAX]) {
+int unit_parse_count_reason(const char *s, uint64_t max, uint64_t *ret,
+                            char reason[static UNIT_REASON_MAX]) {
         const char *p = s;
         Decimal d;
         int r;
@@ -304,16 +300,16 @@ static const struct {
         int sig;
         const char *name;
 } signal_table[] = {
-        { SIGHUP, "HUP" },     { SIGINT, "INT" },       { SIGQUIT, "QUIT" },   { SIGILL, "ILL" },
-        { SIGTRAP, "TRAP" },   { SIGABRT, "ABRT" },     { SIGBUS, "BUS" },     { SIGFPE, "FPE" },
-        { SIGKILL, "KILL" },   { SIGUSR1, "USR1" },     { SIGSEGV, "SEGV" },   { SIGUSR2, "USR2" },
-        { SIGPIPE, "PIPE" },   { SIGALRM, "ALRM" },     { SIGTERM, "TERM" },
+        { SIGHUP, "HUP" },       { SIGINT, "INT" },       { SIGQUIT, "QUIT" }, { SIGILL, "ILL" },
+        { SIGTRAP, "TRAP" },     { SIGABRT, "ABRT" },     { SIGBUS, "BUS" },   { SIGFPE, "FPE" },
+        { SIGKILL, "KILL" },     { SIGUSR1, "USR1" },     { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
+        { SIGPIPE, "PIPE" },     { SIGALRM, "ALRM" },     { SIGTERM, "TERM" },
 #ifdef SIGSTKFLT
         { SIGSTKFLT, "STKFLT" },
 #endif
-        { SIGCHLD, "CHLD" },   { SIGCONT, "CONT" },     { SIGSTOP, "STOP" },   { SIGTSTP, "TSTP" },
-        { SIGTTIN, "TTIN" },   { SIGTTOU, "TTOU" },     { SIGURG, "URG" },     { SIGXCPU, "XCPU" },
-        { SIGXFSZ, "XFSZ" },   { SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" },   { SIGWINCH, "WINCH" },
+        { SIGCHLD, "CHLD" },     { SIGCONT, "CONT" },     { SIGSTOP, "STOP" }, { SIGTSTP, "TSTP" },
+        { SIGTTIN, "TTIN" },     { SIGTTOU, "TTOU" },     { SIGURG, "URG" },   { SIGXCPU, "XCPU" },
+        { SIGXFSZ, "XFSZ" },     { SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" }, { SIGWINCH, "WINCH" },
         { SIGIO, "IO" },
 #ifdef SIGPWR
         { SIGPWR, "PWR" },
@@ -420,7 +416,8 @@ char *unit_format_size(char buf[static UNIT_SIZE_MAX], uint64_t bytes) {
          * decimal of the largest unit ("1.1G") for readings. */
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
                 if (bytes >= table[i].factor && bytes % table[i].factor == 0) {
-                        snprintf(buf, UNIT_SIZE_MAX, "%" PRIu64 "%s", bytes / table[i].factor, table[i].suffix);
+                        snprintf(buf, UNIT_SIZE_MAX, "%" PRIu64 "%s", bytes / table[i].factor,
+                                 table[i].suffix);
                         return buf;
                 }
         for (size_t i = 0; i < ELEMENTSOF(table); i++) {
@@ -442,12 +439,8 @@ char *unit_format_duration(char buf[static UNIT_SIZE_MAX], usec_t usec) {
                 const char *suffix;
                 usec_t factor;
         } table[] = {
-                { "d",   24ULL * USEC_PER_HOUR },
-                { "h",   USEC_PER_HOUR },
-                { "min", USEC_PER_MINUTE },
-                { "s",   USEC_PER_SEC },
-                { "ms",  USEC_PER_MSEC },
-                { "us",  1ULL },
+                { "d", 24ULL * USEC_PER_HOUR }, { "h", USEC_PER_HOUR },  { "min", USEC_PER_MINUTE },
+                { "s", USEC_PER_SEC },          { "ms", USEC_PER_MSEC }, { "us", 1ULL },
         };
         size_t n = 0;
 

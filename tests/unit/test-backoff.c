@@ -38,9 +38,9 @@ static void test_start_limit(void **state) {
         assert_int_equal(start_limit_record(&l, 2 * S), 0);
         assert_false(start_limit_hit(&l, 3 * S));
         assert_int_equal(start_limit_record(&l, 3 * S), 0);
-        assert_true(start_limit_hit(&l, 3 * S));       /* 3 starts within 10 s */
-        assert_true(start_limit_hit(&l, 10 * S));      /* first start 9 s ago */
-        assert_false(start_limit_hit(&l, 11 * S));     /* first start slid out */
+        assert_true(start_limit_hit(&l, 3 * S)); /* 3 starts within 10 s */
+        assert_true(start_limit_hit(&l, 10 * S)); /* first start 9 s ago */
+        assert_false(start_limit_hit(&l, 11 * S)); /* first start slid out */
         assert_int_equal(start_limit_record(&l, 11 * S), 0); /* overwrites oldest (1 s) */
         assert_true(start_limit_hit(&l, 11 * S)); /* 2, 3, 11 */
         assert_false(start_limit_hit(&l, 12 * S)); /* 2 slid out */

@@ -69,7 +69,7 @@ static void expect_errors(const char *text, const char *const *want) {
         cfg_errors_done(&errs);
 }
 
-#define ERRORS(...) ((const char *const[]) { __VA_ARGS__, NULL })
+#define ERRORS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static Config *load_ok(const char *text) {
         CfgErrors errs = {};
@@ -105,7 +105,7 @@ static void assert_strv(char **l, const char *const *want) {
         }
         assert_null(l ? l[n] : NULL);
 }
-#define STRV(...) ((const char *const[]) { __VA_ARGS__, NULL })
+#define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_full(void **state) {
         _cleanup_(config_freep) Config *c = NULL;
@@ -130,8 +130,8 @@ static void test_full(void **state) {
         assert_string_equal(s->name, "push");
         assert_int_equal(s->line, 14);
         assert_strv(s->argv, STRV("/usr/bin/java", "-Xmx2g", "-XX:NativeMemoryTracking=summary",
-                                  "-Dname=push gateway", "-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintNMTStatistics",
-                                  "-Djava.io.tmpdir=/srv/push/tmp",
+                                  "-Dname=push gateway", "-XX:+UnlockDiagnosticVMOptions",
+                                  "-XX:+PrintNMTStatistics", "-Djava.io.tmpdir=/srv/push/tmp",
                                   "-Dlogback.configurationFile=/srv/push/conf/logback.xml", "-jar",
                                   "/srv/push/push.jar", "--spring.profiles.active=prod"));
         assert_true(strlen(s->exec_raw) > 200); /* longer than inih's line buffer */
@@ -158,8 +158,8 @@ static void test_full(void **state) {
         assert_int_equal(s->pids_capture_at.kind, LIMIT_ABSOLUTE);
         assert_int_equal(s->pids_capture_at.value, 3500);
         assert_false(s->capture_auto);
-        assert_int_equal(s->capture_mask, (1u << CAPTURE_NMT) | (1u << CAPTURE_THREADS) | (1u << CAPTURE_PMAP) |
-                                                  (1u << CAPTURE_CLASS_HISTOGRAM));
+        assert_int_equal(s->capture_mask, (1u << CAPTURE_NMT) | (1u << CAPTURE_THREADS) |
+                                                  (1u << CAPTURE_PMAP) | (1u << CAPTURE_CLASS_HISTOGRAM));
         assert_int_equal(s->capture_keep, 20);
         assert_true(s->capture_max_bytes == 2 * G);
         assert_true(s->capture_timeout == 40 * SEC);
@@ -219,7 +219,8 @@ static void test_full(void **state) {
         assert_false(exit_status_set_test(&s->restart_prevent_exit_status, 0, 0));
 
         assert_int_equal(s->n_log_triggers, 2);
-        assert_string_equal(s->log_triggers[0].regex_src, "OutOfMemoryError: unable to create new native thread");
+        assert_string_equal(s->log_triggers[0].regex_src,
+                            "OutOfMemoryError: unable to create new native thread");
         assert_int_equal(s->log_triggers[0].actions.set, 1);
         assert_true(action_list_is(&s->log_triggers[0].actions, 2, ACTION_CAPTURE, ACTION_RESTART));
         assert_string_equal(s->log_triggers[1].regex_src, "java\\.lang\\.OutOfMemoryError");
@@ -383,7 +384,8 @@ static void test_broken_fixtures(void **state) {
                 char *p, *nl;
                 size_t len = strlen(de->d_name);
 
-                if (strncmp(de->d_name, "broken-", 7) != 0 || len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
+                if (strncmp(de->d_name, "broken-", 7) != 0 || len < 5 ||
+                    strcmp(de->d_name + len - 4, ".ini") != 0)
                         continue;
                 n_fixtures++;
 
@@ -403,7 +405,8 @@ static void test_broken_fixtures(void **state) {
                         if (line >= errs.n)
                                 fail_msg("%s: missing error '%s'", de->d_name, p);
                         if (strcmp(errs.lines[line], p) != 0)
-                                fail_msg("%s: error %zu is\n  '%s', want\n  '%s'", de->d_name, line, errs.lines[line], p);
+                                fail_msg("%s: error %zu is\n  '%s', want\n  '%s'", de->d_name, line,
+                                         errs.lines[line], p);
                 }
                 if (errs.n != line)
                         fail_msg("%s: unexpected extra error '%s'", de->d_name, errs.lines[line]);
@@ -442,22 +445,28 @@ static void test_structure_errors(void **state) {
         expect_errors("memory_max = 1G\n[service:a]\nexec=/bin/true\n",
                       ERRORS("t.ini:1: key 'memory_max' outside of any section"));
         expect_errors("[service:a]\n\n\n", ERRORS("t.ini:1: service 'a': missing exec="));
-        expect_errors("[service:a]\nexec=/bin/true\n[service:b]\nexec=/bin/true\n[service:a]\nexec=/bin/true\n",
-                      ERRORS("t.ini:5: duplicate section [service:a], first at line 1"));
-        expect_errors("[service:a]\nexec=/bin/true\nfoo = 1\n", ERRORS("t.ini:3: unknown key 'foo' in [service:a]"));
+        expect_errors(
+                "[service:a]\nexec=/bin/true\n[service:b]\nexec=/bin/true\n[service:a]\nexec=/bin/true\n",
+                ERRORS("t.ini:5: duplicate section [service:a], first at line 1"));
+        expect_errors("[service:a]\nexec=/bin/true\nfoo = 1\n",
+                      ERRORS("t.ini:3: unknown key 'foo' in [service:a]"));
         expect_errors("[foo]\nbar = 1\n", ERRORS("t.ini:1: unknown section [foo]"));
         expect_errors("[service:a]\nexec=/bin/true\nuser=a\nuser=b\n",
                       ERRORS("t.ini:4: duplicate key 'user' in [service:a], first set at line 3"));
         expect_errors("[service:a]\nexec=/bin/true\nexec=/bin/false\n",
                       ERRORS("t.ini:3: duplicate key 'exec' in [service:a], first set at line 2"));
-        expect_errors("[service:a]\nexec=/bin/true\n  junk\n", ERRORS("t.ini:3: expected 'key = value', '[section]' or a comment"));
-        expect_errors("[service:a]\nexec=/bin/true\nkey ; = v\n", ERRORS("t.ini:3: expected 'key = value', '[section]' or a comment"));
+        expect_errors("[service:a]\nexec=/bin/true\n  junk\n",
+                      ERRORS("t.ini:3: expected 'key = value', '[section]' or a comment"));
+        expect_errors("[service:a]\nexec=/bin/true\nkey ; = v\n",
+                      ERRORS("t.ini:3: expected 'key = value', '[section]' or a comment"));
         /* the header line gets missing-exec; the later value error keeps its own line */
         expect_errors("\n[service:a]\nmemory_max = 1X\n",
-                      ERRORS("t.ini:2: service 'a': missing exec=", "t.ini:3: invalid size '1X' for memory_max: unknown unit 'X'"));
+                      ERRORS("t.ini:2: service 'a': missing exec=",
+                             "t.ini:3: invalid size '1X' for memory_max: unknown unit 'X'"));
         /* a 65-character service name */
         expect_errors("[service:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
-                      ERRORS("t.ini:1: invalid service name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': "
+                      ERRORS("t.ini:1: invalid service name "
+                             "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': "
                              "use 1-64 of A-Z a-z 0-9 _ . -, not starting with '.'"));
 }
 
@@ -504,8 +513,9 @@ static void test_cross_key(void **state) {
 
         expect_errors("[service:a]\nexec=/bin/true\nmemory_max = 1G\nmemory_high = 1025M\n",
                       ERRORS("t.ini:1: service 'a': memory_high (1025M) is above memory_max (1G)"));
-        expect_errors("[service:a]\nexec=/bin/true\nrestart_delay = 5s\nrestart_delay_max = 4s\n",
-                      ERRORS("t.ini:1: service 'a': restart_delay_max (4s) is shorter than restart_delay (5s)"));
+        expect_errors(
+                "[service:a]\nexec=/bin/true\nrestart_delay = 5s\nrestart_delay_max = 4s\n",
+                ERRORS("t.ini:1: service 'a': restart_delay_max (4s) is shorter than restart_delay (5s)"));
         /* no cross-key checks on a section with a rejected value */
         expect_errors("[service:a]\nexec=/bin/true\nrestart_delay = 5m\nrestart_delay_max = 500ms\n",
                       ERRORS("t.ini:3: invalid duration '5m' for restart_delay: unknown unit 'm'"));
@@ -527,7 +537,8 @@ static void test_long_lines(void **state) {
 
         /* Longer than inih's buffer: value intact, inline comment cut,
          * following lines keep their numbers. */
-        assert_true(asprintf(&text, "[service:a]\nexec = /bin/echo %s  ; a comment\nmemory_max = 1G\n", arg) > 0);
+        assert_true(asprintf(&text, "[service:a]\nexec = /bin/echo %s  ; a comment\nmemory_max = 1G\n",
+                             arg) > 0);
         c = load_ok(text);
         assert_strv(c->services[0]->argv, STRV("/bin/echo", arg));
         assert_true(c->services[0]->memory_max.value == G);
@@ -535,7 +546,8 @@ static void test_long_lines(void **state) {
         text = mfree_test(text);
 
         /* An error on a long line and after it: both with their lines. */
-        assert_true(asprintf(&text, "[service:a]\nexec = /bin/true\nworking_dir = %s\n\nuser = a b\n", arg) > 0);
+        assert_true(asprintf(&text, "[service:a]\nexec = /bin/true\nworking_dir = %s\n\nuser = a b\n", arg) >
+                    0);
         assert_int_equal(load(text, &c, &errs), -CGW_ERR_CONFIG);
         assert_int_equal(errs.n, 2);
         assert_true(strncmp(errs.lines[0], "t.ini:3: invalid path 'xxx", 26) == 0);
@@ -548,8 +560,9 @@ static void test_long_lines(void **state) {
                 _cleanup_(config_freep) Config *c2 = NULL;
 
                 arg[len] = '\0';
-                assert_true(asprintf(&text, "[service:a]\nexec = /bin/echo %s ; c;x\nenvironment = A=%s;b ; x\n", arg,
-                                     arg) > 0);
+                assert_true(asprintf(&text,
+                                     "[service:a]\nexec = /bin/echo %s ; c;x\nenvironment = A=%s;b ; x\n",
+                                     arg, arg) > 0);
                 c2 = load_ok(text);
                 assert_string_equal(c2->services[0]->argv[1], arg);
                 assert_true(strncmp(c2->services[0]->environment[0] + 2 + len, ";b", 3) == 0);
@@ -621,7 +634,8 @@ static void test_service_config_set(void **state) {
         assert_int_equal(s->n_log_triggers, 0);
 
         assert_int_equal(service_config_set(s, "log_trigger", "a[b", &err), -EINVAL);
-        assert_string_equal(err, "invalid regular expression 'a[b' for log_trigger: Unmatched [, [^, [:, [., or [=");
+        assert_string_equal(
+                err, "invalid regular expression 'a[b' for log_trigger: Unmatched [, [^, [:, [., or [=");
         err = mfree_test(err);
 
         /* patterns that would take regcomp() gigabytes or overflow its stack */
@@ -630,14 +644,18 @@ static void test_service_config_set(void **state) {
                                  "repetition count above 255");
         err = mfree_test(err);
         assert_int_equal(service_config_set(s, "log_trigger", "(a{1,255}){1,255}", &err), -EINVAL);
-        assert_string_equal(err, "invalid regular expression '(a{1,255}){1,255}' for log_trigger: too complex: "
-                                 "repetitions expand to more than 10000 elements");
+        assert_string_equal(err,
+                            "invalid regular expression '(a{1,255}){1,255}' for log_trigger: too complex: "
+                            "repetitions expand to more than 10000 elements");
         err = mfree_test(err);
         assert_int_equal(service_config_set(s, "log_trigger", "ice:++++*+++++++++a]", &err), -EINVAL);
-        assert_string_equal(err, "invalid regular expression 'ice:++++*+++++++++a]' for log_trigger: adjacent "
-                                 "repetition operators (lazy '*?' or possessive '++' are not POSIX ERE)");
+        assert_string_equal(err,
+                            "invalid regular expression 'ice:++++*+++++++++a]' for log_trigger: adjacent "
+                            "repetition operators (lazy '*?' or possessive '++' are not POSIX ERE)");
         err = mfree_test(err);
-        assert_int_equal(service_config_set(s, "log_trigger", "((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", &err), -EINVAL);
+        assert_int_equal(
+                service_config_set(s, "log_trigger", "((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", &err),
+                -EINVAL);
         assert_non_null(strstr(err, "more than 10000"));
         err = mfree_test(err);
         assert_int_equal(service_config_set(s, "log_trigger", "((a|b){1,50}c){1,100}", &err), -EINVAL);
@@ -668,7 +686,8 @@ static void test_service_config_set(void **state) {
 
         assert_int_equal(service_config_set(s, "syscall_filter", "~@mount not_a_syscall", &err), -EINVAL);
         assert_non_null(err);
-        assert_true(strncmp(err, "invalid syscall filter '~@mount not_a_syscall' for syscall_filter: ", 66) == 0);
+        assert_true(strncmp(err,
+                            "invalid syscall filter '~@mount not_a_syscall' for syscall_filter: ", 66) == 0);
         assert_non_null(strstr(err, "not_a_syscall"));
         err = mfree_test(err);
         assert_int_equal(service_config_set(s, "syscall_filter", "@basic-io", NULL), 0);
@@ -732,12 +751,16 @@ static void test_supervisor_keys(void **state) {
         c = config_free(c);
 
         expect_errors("[supervisor]\nmetrics_listen = ::1:9100\n",
-                      ERRORS("t.ini:2: invalid address '::1:9100' for metrics_listen: expected HOST:PORT (IPv6 as [ADDR]:PORT)"));
+                      ERRORS("t.ini:2: invalid address '::1:9100' for metrics_listen: expected HOST:PORT "
+                             "(IPv6 as [ADDR]:PORT)"));
         expect_errors("[supervisor]\nmetrics_listen = host:0\n",
-                      ERRORS("t.ini:2: invalid address 'host:0' for metrics_listen: expected HOST:PORT (IPv6 as [ADDR]:PORT)"));
+                      ERRORS("t.ini:2: invalid address 'host:0' for metrics_listen: expected HOST:PORT "
+                             "(IPv6 as [ADDR]:PORT)"));
         expect_errors("[supervisor]\nmetrics_listen = host:65536\n",
-                      ERRORS("t.ini:2: invalid address 'host:65536' for metrics_listen: expected HOST:PORT (IPv6 as [ADDR]:PORT)"));
-        expect_errors("[supervisor]\nexec = /bin/true\n", ERRORS("t.ini:2: unknown key 'exec' in [supervisor]"));
+                      ERRORS("t.ini:2: invalid address 'host:65536' for metrics_listen: expected HOST:PORT "
+                             "(IPv6 as [ADDR]:PORT)"));
+        expect_errors("[supervisor]\nexec = /bin/true\n",
+                      ERRORS("t.ini:2: unknown key 'exec' in [supervisor]"));
 }
 
 static void test_equal(void **state) {
@@ -779,7 +802,8 @@ static void test_equal(void **state) {
                 _cleanup_free_ char *u = NULL;
 
                 assert_non_null(p);
-                assert_true(asprintf(&u, "%.*s%s%s", (int) (p - t), t, changes[i][1], p + strlen(changes[i][0])) > 0);
+                assert_true(asprintf(&u, "%.*s%s%s", (int) (p - t), t, changes[i][1],
+                                     p + strlen(changes[i][0])) > 0);
                 if (cfg_load_buf("m.ini", u, strlen(u), &m, &errs) != 0)
                         fail_msg("change %zu: %s", i, errs.n ? errs.lines[0] : "?");
                 if (service_config_equal(a->services[0], m->services[0]))
@@ -799,7 +823,8 @@ static void test_limit_resolve(void **state) {
         assert_true(limit_resolve(&abs, 1000, 5000) == 123);
         assert_true(limit_resolve(&pct, 1000, 0) == 900);
         assert_true(limit_resolve(&pct, UINT64_MAX, 0) == UINT64_MAX);
-        assert_true(limit_resolve(&pct, UINT64_MAX - 1, 0) == (uint64_t) ((unsigned __int128) (UINT64_MAX - 1) * 9 / 10));
+        assert_true(limit_resolve(&pct, UINT64_MAX - 1, 0) ==
+                    (uint64_t) ((unsigned __int128) (UINT64_MAX - 1) * 9 / 10));
         assert_true(limit_resolve(NULL, 1000, 0) == UINT64_MAX);
 }
 
@@ -838,7 +863,8 @@ static void test_file_errors(void **state) {
         assert_int_equal(cfg_load_file(CONFIG_DIR "/does-not-exist.ini", &c, &errs), -ENOENT);
         assert_null(c);
         assert_int_equal(errs.n, 1);
-        assert_string_equal(errs.lines[0], CONFIG_DIR "/does-not-exist.ini: cannot read config file: No such file or directory");
+        assert_string_equal(errs.lines[0], CONFIG_DIR
+                            "/does-not-exist.ini: cannot read config file: No such file or directory");
         cfg_errors_done(&errs);
 
         assert_int_equal(cfg_load_file(CONFIG_DIR, &c, &errs), -EISDIR);

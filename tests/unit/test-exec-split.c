@@ -8,7 +8,7 @@
 
 #include "config.h"
 
-#define ARGV(...) ((const char *const[]) { __VA_ARGS__, NULL })
+#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static const struct {
         const char *line;
@@ -76,7 +76,8 @@ static void test_split_ok(void **state) {
                         if (!argv[n])
                                 fail_msg("'%s': argv too short", ok[i].line);
                         if (strcmp(argv[n], ok[i].argv[n]) != 0)
-                                fail_msg("'%s': argv[%zu] is '%s', want '%s'", ok[i].line, n, argv[n], ok[i].argv[n]);
+                                fail_msg("'%s': argv[%zu] is '%s', want '%s'", ok[i].line, n, argv[n],
+                                         ok[i].argv[n]);
                 }
                 if (argv[n])
                         fail_msg("'%s': argv too long: '%s'", ok[i].line, argv[n]);

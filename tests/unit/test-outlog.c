@@ -120,10 +120,8 @@ static void test_no_follow(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_time_format),
-                cmocka_unit_test(test_lines_and_partials),
-                cmocka_unit_test(test_long_line_split),
-                cmocka_unit_test(test_rotation),
+                cmocka_unit_test(test_time_format),     cmocka_unit_test(test_lines_and_partials),
+                cmocka_unit_test(test_long_line_split), cmocka_unit_test(test_rotation),
                 cmocka_unit_test(test_no_follow),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -34,10 +34,10 @@ static void child_exit(int code) {
         (void) syscall(SYS_exit_group, code);
 }
 
-#define CHILD_CHECK(expr)                                    \
-        do {                                                 \
-                if (!(expr))                                 \
-                        child_exit(__LINE__ & 0xff ?: 1);    \
+#define CHILD_CHECK(expr)                                 \
+        do {                                              \
+                if (!(expr))                              \
+                        child_exit(__LINE__ & 0xff ?: 1); \
         } while (0)
 
 typedef void (*child_fn)(const void *arg);
@@ -169,8 +169,8 @@ static void test_validate_without_error_pointer(void **state) {
 
 static void test_group_names(void **state) {
         static const char *const required[] = {
-                "@default", "@basic-io", "@obsolete", "@debug", "@mount", "@reboot",
-                "@swap", "@module", "@raw-io", "@clock", "@cpu-emulation", "@privileged",
+                "@default", "@basic-io", "@obsolete", "@debug", "@mount",         "@reboot",
+                "@swap",    "@module",   "@raw-io",   "@clock", "@cpu-emulation", "@privileged",
         };
         const char *const *names = seccomp_group_names();
         size_t n = 0;
@@ -225,8 +225,12 @@ static void test_compile_bad(void **state) {
 
 static void test_compile_variants(void **state) {
         static const char *const specs[] = {
-                "~@mount", "~@mount @reboot @swap ptrace", "@basic-io", "@system-service",
-                "~@privileged @obsolete @debug @raw-io @cpu-emulation", "read",
+                "~@mount",
+                "~@mount @reboot @swap ptrace",
+                "@basic-io",
+                "@system-service",
+                "~@privileged @obsolete @debug @raw-io @cpu-emulation",
+                "read",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(specs); i++)
@@ -331,8 +335,8 @@ static void child_allow_basic_io(const void *arg) {
         const SeccompProgram *p = arg;
 
         CHILD_CHECK(seccomp_program_load(p, false) == 0);
-        CHILD_CHECK(syscall(SYS_write, STDOUT_FILENO, "", 0UL) == 0);  /* @basic-io */
-        CHILD_CHECK(syscall(SYS_getpid) == getpid());                 /* @default, implicit */
+        CHILD_CHECK(syscall(SYS_write, STDOUT_FILENO, "", 0UL) == 0); /* @basic-io */
+        CHILD_CHECK(syscall(SYS_getpid) == getpid()); /* @default, implicit */
         CHILD_CHECK(try_openat() == -EPERM);
         CHILD_CHECK(try_socket() == -EPERM);
         CHILD_CHECK(try_mount() == -EPERM);

@@ -37,7 +37,8 @@ static void test_start_exec_ready(void **state) {
         assert_true(t.actions & SVC_ACT_SPAWN);
         assert_true(t.actions & SVC_ACT_RESET_LIMIT);
 
-        t = go(SVC_STARTING, SVC_AFTER_STOPPED, (SvcInput){ .event = SVC_EV_EXEC_OK, .ready_on_exec = true });
+        t = go(SVC_STARTING, SVC_AFTER_STOPPED,
+               (SvcInput){ .event = SVC_EV_EXEC_OK, .ready_on_exec = true });
         assert_int_equal(t.state, SVC_RUNNING);
 
         /* ready=notify: stays starting, start timer armed, READY makes it run */
@@ -50,8 +51,9 @@ static void test_start_exec_ready(void **state) {
 }
 
 static void test_crash_restart_backoff(void **state) {
-        SvcTransition t = go(SVC_RUNNING, SVC_AFTER_STOPPED,
-                             (SvcInput){ .event = SVC_EV_EXITED, .restart_wanted = true, .cgroup_empty = true });
+        SvcTransition t =
+                go(SVC_RUNNING, SVC_AFTER_STOPPED,
+                   (SvcInput){ .event = SVC_EV_EXITED, .restart_wanted = true, .cgroup_empty = true });
         assert_int_equal(t.state, SVC_BACKOFF);
         assert_true(t.actions & SVC_ACT_COUNT_FAILURE);
         assert_true(t.actions & SVC_ACT_ARM_BACKOFF);
@@ -65,7 +67,9 @@ static void test_crash_restart_backoff(void **state) {
 
 static void test_start_limit_fails(void **state) {
         SvcTransition t = go(SVC_RUNNING, SVC_AFTER_STOPPED,
-                             (SvcInput){ .event = SVC_EV_EXITED, .restart_wanted = true, .start_limit_hit = true,
+                             (SvcInput){ .event = SVC_EV_EXITED,
+                                         .restart_wanted = true,
+                                         .start_limit_hit = true,
                                          .cgroup_empty = true });
         assert_int_equal(t.state, SVC_FAILED);
         assert_false(t.actions & (SVC_ACT_SPAWN | SVC_ACT_ARM_BACKOFF));
@@ -116,7 +120,8 @@ static void test_stop(void **state) {
         assert_int_equal(t.state, SVC_STOPPED);
 
         /* empty before main reaped: wait for the exit */
-        assert_invalid(SVC_STOPPING, SVC_AFTER_STOPPED, (SvcInput){ .event = SVC_EV_EMPTY, .main_alive = true });
+        assert_invalid(SVC_STOPPING, SVC_AFTER_STOPPED,
+                       (SvcInput){ .event = SVC_EV_EMPTY, .main_alive = true });
 
         /* stop in backoff cancels the timer */
         t = go(SVC_BACKOFF, SVC_AFTER_BACKOFF, (SvcInput){ .event = SVC_EV_STOP });
@@ -143,10 +148,12 @@ static void test_graceful_restart(void **state) {
 }
 
 static void test_spawn_failed(void **state) {
-        SvcTransition t = go(SVC_STARTING, SVC_AFTER_STOPPED,
-                             (SvcInput){ .event = SVC_EV_SPAWN_FAILED, .restart_wanted = true, .cgroup_empty = true });
+        SvcTransition t =
+                go(SVC_STARTING, SVC_AFTER_STOPPED,
+                   (SvcInput){ .event = SVC_EV_SPAWN_FAILED, .restart_wanted = true, .cgroup_empty = true });
         assert_int_equal(t.state, SVC_BACKOFF); /* never a tight loop */
-        t = go(SVC_STARTING, SVC_AFTER_STOPPED, (SvcInput){ .event = SVC_EV_SPAWN_FAILED, .cgroup_empty = true });
+        t = go(SVC_STARTING, SVC_AFTER_STOPPED,
+               (SvcInput){ .event = SVC_EV_SPAWN_FAILED, .cgroup_empty = true });
         assert_int_equal(t.state, SVC_FAILED);
         assert_invalid(SVC_RUNNING, SVC_AFTER_STOPPED, (SvcInput){ .event = SVC_EV_SPAWN_FAILED });
 }
@@ -180,10 +187,12 @@ static void test_exhaustive(void **state) {
                                         if (svc_transition(s, a, &in, &t) < 0)
                                                 continue;
                                         assert_true(t.state >= 0 && t.state < _SVC_STATE_MAX);
-                                        assert_false((t.actions & SVC_ACT_SPAWN) &&
-                                                     (t.actions & (SVC_ACT_SIGNAL_MAIN | SVC_ACT_KILL_CGROUP)));
+                                        assert_false(
+                                                (t.actions & SVC_ACT_SPAWN) &&
+                                                (t.actions & (SVC_ACT_SIGNAL_MAIN | SVC_ACT_KILL_CGROUP)));
                                         if (t.state == SVC_BACKOFF)
-                                                assert_true(t.actions & SVC_ACT_ARM_BACKOFF || s == SVC_BACKOFF);
+                                                assert_true(t.actions & SVC_ACT_ARM_BACKOFF ||
+                                                            s == SVC_BACKOFF);
                                         if (t.actions & SVC_ACT_SPAWN)
                                                 assert_int_equal(t.state, SVC_STARTING);
                                 }

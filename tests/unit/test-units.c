@@ -29,7 +29,7 @@ static void test_size_valid(void **state) {
                 { "2T", 2 * T },
                 { "1.5G", 3 * G / 2 },
                 { "0.5K", 512 },
-                { "1.0001K", 1024 },         /* 1024.1024 truncated */
+                { "1.0001K", 1024 }, /* 1024.1024 truncated */
                 { "007M", 7 * M },
                 { "16777215T", 16777215 * T },
                 { "18446744073709551615", UINT64_MAX },
@@ -287,8 +287,14 @@ static void test_mode(void **state) {
 static void test_format(void **state) {
         char buf[UNIT_SIZE_MAX];
         static const usec_t durations[] = {
-                0, 1, 999, USEC_PER_MSEC, 1500 * USEC_PER_MSEC, 90 * USEC_PER_MINUTE,
-                25 * USEC_PER_HOUR + 1, UINT64_MAX - 1,
+                0,
+                1,
+                999,
+                USEC_PER_MSEC,
+                1500 * USEC_PER_MSEC,
+                90 * USEC_PER_MINUTE,
+                25 * USEC_PER_HOUR + 1,
+                UINT64_MAX - 1,
         };
 
         assert_string_equal(unit_format_size(buf, 0), "0B");
@@ -320,14 +326,10 @@ static void test_format(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_size_valid),
-                cmocka_unit_test(test_size_invalid),
-                cmocka_unit_test(test_duration),
-                cmocka_unit_test(test_percent),
-                cmocka_unit_test(test_count),
-                cmocka_unit_test(test_bool),
-                cmocka_unit_test(test_signal),
-                cmocka_unit_test(test_mode),
+                cmocka_unit_test(test_size_valid), cmocka_unit_test(test_size_invalid),
+                cmocka_unit_test(test_duration),   cmocka_unit_test(test_percent),
+                cmocka_unit_test(test_count),      cmocka_unit_test(test_bool),
+                cmocka_unit_test(test_signal),     cmocka_unit_test(test_mode),
                 cmocka_unit_test(test_format),
         };
 
