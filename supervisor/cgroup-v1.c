@@ -159,6 +159,7 @@ static int v1_service_create(CgService *s) {
         CgContext *c = s->ctx;
         int r;
 
+        s->fresh = true;
         for (int i = 0; i < _CG_V1_MAX; i++) {
                 _cleanup_free_ char *rel = NULL, *mnt = NULL;
                 if (!c->own_v1[i])
@@ -171,6 +172,7 @@ static int v1_service_create(CgService *s) {
                 if (!s->dir_v1[i])
                         return -ENOMEM;
                 if (access(s->dir_v1[i], F_OK) >= 0) {
+                        s->fresh = false;
                         r = v1_populated(s);
                         if (i == CG_V1_MEMORY && r > 0)
                                 return -EBUSY;
@@ -248,17 +250,40 @@ static int set_value(CgService *s, CgV1Ctrl i, const char *file, const char *val
         }
 }
 
+static int read_in(CgService *s, CgV1Ctrl i, const char *file, char **ret);
+
+/* A new cgroup starts with no limits; skip writing what is already so
+ * (each libcgroup write costs, and spawn latency matters). */
+static bool skip(const CgService *s, uint64_t v) {
+        return s->fresh && v == CG_UNLIMITED;
+}
+
 static int v1_set_limits(CgService *s, const CgLimits *l) {
+        bool fresh = s->fresh;
         char buf[64];
         int r;
 
-        fmt_u64_or(buf, sizeof buf, l->memory_max, "-1");
-        r = set_value(s, CG_V1_MEMORY, "memory.limit_in_bytes", buf);
-        if (r < 0)
-                return r;
-        r = set_value(s, CG_V1_MEMORY, "memory.oom_control", l->oom_pause ? "1" : "0");
-        if (r < 0)
-                return r;
+        if (!skip(s, l->memory_max)) {
+                fmt_u64_or(buf, sizeof buf, l->memory_max, "-1");
+                r = set_value(s, CG_V1_MEMORY, "memory.limit_in_bytes", buf);
+                if (r < 0)
+                        return r;
+        }
+        {
+                /* oom_kill_disable is inherited from the parent on v1: look */
+                _cleanup_free_ char *oom = NULL;
+                bool disabled = !fresh || read_in(s, CG_V1_MEMORY, "memory.oom_control", &oom) < 0 ||
+                                strstr(oom, "oom_kill_disable 1");
+                if (l->oom_pause || disabled) {
+                        r = set_value(s, CG_V1_MEMORY, "memory.oom_control", l->oom_pause ? "1" : "0");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        s->fresh = false;
+        if (fresh && l->pids_max == CG_UNLIMITED && l->cpu_quota_usec == CG_UNLIMITED &&
+            l->cpu_period_usec == 100000)
+                return 0;
         if (s->dir_v1[CG_V1_PIDS]) {
                 fmt_u64_or(buf, sizeof buf, l->pids_max, "max");
                 r = set_value(s, CG_V1_PIDS, "pids.max", buf);

@@ -199,7 +199,9 @@ static int v2_service_create(CgService *s) {
         s->dir_v2 = abs_path(c, s->rel);
         if (!s->dir_v2)
                 return -ENOMEM;
+        s->fresh = true;
         if (mkdir(s->dir_v2, 0755) < 0) {
+                s->fresh = false;
                 if (errno != EEXIST)
                         return -errno;
                 /* A leftover of a crashed instance is adopted only when
@@ -222,9 +224,13 @@ static void v2_service_remove(CgService *s) {
 }
 
 static int write_limit(CgService *s, const char *file, uint64_t v) {
-        _cleanup_free_ char *p = cg_path_join(s->dir_v2, file);
+        _cleanup_free_ char *p = NULL;
         char buf[32];
 
+        /* a new cgroup starts unlimited: spare the writes (spawn latency) */
+        if (s->fresh && v == CG_UNLIMITED)
+                return 0;
+        p = cg_path_join(s->dir_v2, file);
         if (!p)
                 return -ENOMEM;
         if (v == CG_UNLIMITED)
@@ -255,6 +261,8 @@ static int v2_set_limits(CgService *s, const CgLimits *l) {
 
                 if (!p)
                         return -ENOMEM;
+                if (s->fresh && l->cpu_quota_usec == CG_UNLIMITED && l->cpu_period_usec == 100000)
+                        goto done;
                 if (l->cpu_quota_usec == CG_UNLIMITED)
                         snprintf(buf, sizeof buf, "max %" PRIu64, l->cpu_period_usec);
                 else
@@ -265,6 +273,8 @@ static int v2_set_limits(CgService *s, const CgLimits *l) {
                 if (r < 0 && r != -ENOENT)
                         return r;
         }
+done:
+        s->fresh = false;
         return 0;
 }
 

@@ -389,6 +389,12 @@ int cg_service_procs_fds(CgService *s, const int **ret_fds, size_t *ret_n) {
         return 0;
 }
 
+void cg_service_close_procs_fds(CgService *s) {
+        for (size_t i = 0; i < s->n_procs_fds; i++)
+                s->procs_fds[i] = safe_close(s->procs_fds[i]);
+        s->n_procs_fds = 0;
+}
+
 int cg_join_fds(const int *fds, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (write(fds[i], "0", 1) != 1)

@@ -81,6 +81,9 @@ int cg_service_clone_fd(CgService *s);
  * hierarchy, one on v2), opened O_WRONLY|O_CLOEXEC by the parent so that a
  * forked child can join with cg_join_fds() without allocating. */
 int cg_service_procs_fds(CgService *s, const int **ret_fds, size_t *ret_n);
+/* Close the fds opened by cg_service_procs_fds() (after the spawn): an
+ * idle service then holds no cgroup fds. */
+void cg_service_close_procs_fds(CgService *s);
 /* Async-signal-safe: write "0" (= the calling process) into each fd. */
 int cg_join_fds(const int *fds, size_t n);
 

@@ -136,7 +136,7 @@ static int timer_arm(Service *s, SvcTimer kind, usec_t delay) {
 
         if (!s->timer) {
                 r = sd_event_add_time_relative(s->manager->event, &s->timer, CLOCK_MONOTONIC, delay,
-                                               10 * USEC_PER_MSEC, on_timer, s);
+                                               USEC_PER_MSEC, on_timer, s);
                 if (r < 0)
                         return r;
                 (void) sd_event_source_set_description(s->timer, "service-timer");
@@ -524,6 +524,7 @@ static int do_spawn(Service *s) {
                 .nofile_soft = s->manager->nofile_soft_orig,
         };
         r = spawn_start(&p, &pid, &pidfd, &errpipe, &into);
+        cg_service_close_procs_fds(s->cg);
         if (r < 0) {
                 log_error_errno(r, "Service '%s': fork failed: %m", s->cfg->name);
                 goto fail_early;

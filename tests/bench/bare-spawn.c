@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bare-spawn: the reference point and the stopwatch for tests/bench/.
+ *
+ *   bare-spawn time CMD [ARG ...]
+ *       fork(), execv(CMD), waitpid() once; print the wall time in
+ *       microseconds on stdout. Exit 1 if CMD did not exit 0.
+ *       Used for *both* sides of spawn-overhead ("/bin/true" and
+ *       "cgwarden exec -- /bin/true"), so both are timed by the same code
+ *       and the shell that drives the loop is outside the measurement.
+ *
+ *   bare-spawn stamp FILE
+ *       append CLOCK_MONOTONIC in nanoseconds to FILE and exit 0. Run as a
+ *       restart=always service, consecutive stamps give cgwarden's
+ *       restart cycle (child exit -> reap -> restart -> fork -> exec).
+ *
+ *   bare-spawn loop N CMD [ARG ...]
+ *       fork/execv/waitpid CMD N times back to back (no timing): with
+ *       CMD = "bare-spawn stamp FILE" this is the bare cycle to compare the
+ *       in-daemon cycle with.
+ *
+ * CMD is an absolute path: no PATH search, nothing but fork+exec+wait.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static unsigned long long now_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (unsigned long long) ts.tv_sec * 1000000000ULL + (unsigned long long) ts.tv_nsec;
+}
+
+/* fork + execv + waitpid; returns the child's wait status, or -1. */
+static int spawn_wait(char **argv) {
+        pid_t pid = fork();
+        int st;
+
+        if (pid < 0) {
+                perror("bare-spawn: fork");
+                return -1;
+        }
+        if (pid == 0) {
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR) {
+                        perror("bare-spawn: waitpid");
+                        return -1;
+                }
+        return st;
+}
+
+static int ok(int st, const char *what) {
+        if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                return 1;
+        fprintf(stderr, "bare-spawn: %s failed (wait status %d)\n", what, st);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        if (argc >= 3 && strcmp(argv[1], "time") == 0) {
+                unsigned long long t0 = now_ns();
+                int st = spawn_wait(argv + 2);
+                unsigned long long t1 = now_ns();
+                if (!ok(st, argv[2]))
+                        return 1;
+                printf("%llu\n", (t1 - t0) / 1000ULL);
+                return 0;
+        }
+        if (argc == 3 && strcmp(argv[1], "stamp") == 0) {
+                char buf[32];
+                int fd = open(argv[2], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+                int n;
+                if (fd < 0)
+                        return 1;
+                n = snprintf(buf, sizeof buf, "%llu\n", now_ns());
+                /* one write() with O_APPEND: a stamp line is never torn */
+                if (write(fd, buf, (size_t) n) != n)
+                        return 1;
+                close(fd);
+                return 0;
+        }
+        if (argc >= 4 && strcmp(argv[1], "loop") == 0) {
+                long n = strtol(argv[2], NULL, 10);
+                for (long i = 0; i < n; i++)
+                        if (!ok(spawn_wait(argv + 3), argv[3]))
+                                return 1;
+                return 0;
+        }
+        fprintf(stderr,
+                "usage: bare-spawn time CMD [ARG...] | stamp FILE | loop N CMD [ARG...]\n");
+        return 2;
+}
