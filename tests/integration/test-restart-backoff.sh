@@ -13,6 +13,12 @@ restart_delay = 100ms
 restart_delay_max = 2s
 start_limit = 5/1min
 
+[service:longrun]
+exec = $HELPERS/crasher after 300 1
+restart_delay = 100ms
+restart_reset_after = 200ms
+start_limit = 4/1min
+
 [service:noexe]
 exec = $T/no-such-binary --flag
 restart = always
@@ -40,6 +46,10 @@ wait_until 30 cgw_log_has "Service 'noexe' failed" || not_ok "noexe: reaches fai
 check "noexe: error names the path and errno" cgw_log_has "executing $T/no-such-binary: No such file or directory"
 check_eq "noexe: 3 attempts, then failed" 3 "$(grep -c "Service 'noexe' failed to start" "$T/cgw.err")"
 check "noexe: backs off between attempts" cgw_log_has "Service 'noexe' will restart in 400ms"
+
+wait_until 30 cgw_log_has "Service 'longrun' failed" || not_ok "longrun: reaches failed"
+check_eq "longrun: runs longer than restart_reset_after forgive earlier failures (delay stays 100ms)" 3 \
+        "$(grep -c "Service 'longrun' will restart in 100ms (failure 1)" "$T/cgw.err")"
 
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
