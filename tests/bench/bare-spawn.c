@@ -95,7 +95,6 @@ int main(int argc, char **argv) {
                                 return 1;
                 return 0;
         }
-        fprintf(stderr,
-                "usage: bare-spawn time CMD [ARG...] | stamp FILE | loop N CMD [ARG...]\n");
+        fprintf(stderr, "usage: bare-spawn time CMD [ARG...] | stamp FILE | loop N CMD [ARG...]\n");
         return 2;
 }

@@ -15,7 +15,10 @@ check_eq "oom_score_adj is not inherited from cgwarden" "oom_score_adj: $(cat /p
 
 mkdir -p "$T/wd"
 chmod 755 "$T/wd"
-out=$(cgw_run_fg exec --restart=no --user=nobody --working-dir="$T/wd" --umask=0027 -- "$HELPERS/sigcheck" 2> "$T/e2")
+# nobody may not be able to reach the build tree (a checkout below a 0700
+# directory): run a copy from the test's own 0755 directory
+install -m 755 "$HELPERS/sigcheck" "$T/sigcheck"
+out=$(cgw_run_fg exec --restart=no --user=nobody --working-dir="$T/wd" --umask=0027 -- "$T/sigcheck" 2> "$T/e2")
 nob=$(id -u nobody)
 nobg=$(id -g nobody)
 check_eq "user=nobody: uid" "Uid:	$nob	$nob	$nob	$nob" "$(echo "$out" | grep '^Uid:')"
