@@ -25,9 +25,11 @@ static void write_pid(const char *dir, const char *name) {
 }
 
 int main(int argc, char **argv) {
+        int ready[2];
+        char c;
         pid_t p;
 
-        if (argc < 2)
+        if (argc < 2 || pipe(ready) < 0)
                 return 2;
         p = fork();
         if (p == 0) {
@@ -36,12 +38,22 @@ int main(int argc, char **argv) {
                         signal(SIGTERM, SIG_IGN);
                         signal(SIGHUP, SIG_IGN);
                         write_pid(argv[1], "grandchild.pid");
+                        /* tell main we are daemonised and deaf to SIGTERM */
+                        (void) !write(ready[1], "r", 1);
+                        close(ready[0]);
+                        close(ready[1]);
                         for (;;)
                                 pause();
                 }
                 _exit(0);
         }
+        close(ready[1]);
         waitpid(p, NULL, 0);
+        /* main goes on (or exits) only once the daemon is fully set up, so
+         * what cgwarden sees does not depend on scheduling */
+        if (read(ready[0], &c, 1) != 1)
+                return 3;
+        close(ready[0]);
         write_pid(argv[1], "main.pid");
         if (argc > 2 && strcmp(argv[2], "--main-exits") == 0)
                 return 0;
