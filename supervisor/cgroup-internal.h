@@ -62,8 +62,6 @@ extern const CgOps cg_v2_ops;
 extern const CgOps cg_v1_ops;
 
 /* Shared file helpers (cgroup.c) */
-int cg_write_file(const char *path, const char *value);
-int cg_read_file(const char *path, char **ret);
 int cg_read_pids(const char *procs_path, pid_t **ret, size_t *ret_n);
 char *cg_path_join(const char *a, const char *b);
 int cg_rmdir_wait(const char *dir);

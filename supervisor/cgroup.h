@@ -109,6 +109,11 @@ const char *cg_service_path(const CgService *s);
 /* Absolute directory in the given controller's hierarchy (v2: the one). */
 int cg_service_dir(const CgService *s, const char *controller, char **ret);
 
+/* Plain file helpers for cgroupfs and procfs: write a whole value in one
+ * write(2); read a whole file (NUL-terminated, malloc'd). 0 or -errno. */
+int cg_write_file(const char *path, const char *value);
+int cg_read_file(const char *path, char **ret);
+
 /* Pure helpers, unit-tested. */
 /* Parse /proc/PID/cgroup content: returns the v2 path ("0::/x") or the v1
  * path of a controller ("4:memory:/x"), malloc'd. -ENOENT if absent. */

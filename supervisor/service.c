@@ -411,6 +411,7 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
         s->child_source = sd_event_source_disable_unref(s->child_source);
         s->pidfd = safe_close(s->pidfd);
         s->main_pid = 0;
+        watch_stopped(s->watch);
 
         clean = !s->spawn_failed && exit_is_clean(s);
         if (s->spawn_failed)
@@ -449,6 +450,7 @@ static int on_errpipe(sd_event_source *src, int fd, uint32_t revents, void *user
         log_info("Service '%s' started (pid %d) in cgroup %s.", s->cfg->name, (int) s->main_pid,
                  cg_service_path(s->cg));
         note(s, "started pid %d: %s", (int) s->main_pid, s->cfg->exec_raw ?: "");
+        watch_started(s->watch);
         service_apply(s, &in);
         return 0;
 }
@@ -695,6 +697,9 @@ int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
                         goto fail;
                 }
         }
+        r = watch_new(s, &s->watch);
+        if (r < 0)
+                goto fail;
         if (cfg->ready == READY_NOTIFY)
                 log_warning("Service '%s': ready=notify is not implemented yet; treating it as ready=exec.",
                             cfg->name);
@@ -769,6 +774,7 @@ Service *service_free(Service *s) {
         }
         safe_close(s->pidfd);
         safe_close(s->errpipe);
+        watch_free(s->watch);
         cg_service_free(s->cg);
         outlog_free(s->log);
         seccomp_program_free(s->seccomp);

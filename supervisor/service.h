@@ -15,6 +15,7 @@
 #include "seccomp-util.h"
 #include "service-state.h"
 #include "spawn.h"
+#include "watch.h"
 
 typedef struct Manager Manager;
 
@@ -44,6 +45,7 @@ typedef struct Service {
         sd_event_source *out_source[2];
         int out_r[2], out_w[2];
         OutLog *log;
+        Watch *watch;
 
         /* resolved once per configuration */
         char *exe;

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "manager.h"
+#include "service.h"
+#include "units.h"
+#include "watch.h"
+
+struct Watch {
+        Service *service;
+        bool v2;
+        EffectiveLimits eff;
+        uint64_t capture_bytes; /* capture_at against the effective limit */
+        uint64_t pids_capture; /* pids_capture_at against the effective task limit */
+
+        sd_event_source *sample;
+        usec_t interval;
+        unsigned n_samples;
+        uint64_t memory_current, pids_current;
+        uint64_t prev_memory;
+        usec_t prev_t;
+
+        /* raised once per episode, re-armed when usage falls back */
+        bool pre_oom_raised;
+        bool pids_limit_raised;
+
+        /* last counters, to see increments */
+        uint64_t ev_high, ev_max, ev_oom_kill, pids_ev_max;
+
+        sd_event_source *mem_events; /* v2 inotify on memory.events */
+        sd_event_source *pids_events; /* inotify on pids.events (v2, v1 where present) */
+        sd_event_source *v1_threshold; /* eventfd */
+        sd_event_source *v1_oom; /* eventfd */
+};
+
+static const char *const message_ids[_EVENT_TYPE_MAX] = {
+        [EVENT_PRE_OOM] = "a046e2d49d924883a37020a55a4b5096",
+        [EVENT_OOM_KILL] = "7bd6eb0938394ca48b4abee3d8426ed8",
+        [EVENT_PIDS_LIMIT] = "7cd396476be14ec7a8b720c3c812a164",
+        [EVENT_PIDS_MAX] = "8dcf352bacdd48659997bbeae3532bcf",
+        [EVENT_LEAK_TREND] = "a938168c674e4c629a64daf983f0cba5",
+        [EVENT_LOG_TRIGGER] = "0c2b1f3e9a4d4c6f8e7d5b3a1f0e9d8c",
+        [EVENT_HANG] = "5e1d7c3b9a8f4e2d6c0b1a9f8e7d6c5b",
+};
+
+const char *watch_message_id(EventType e) {
+        return e >= 0 && e < _EVENT_TYPE_MAX ? message_ids[e] : NULL;
+}
+
+static usec_t now_mono(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* "key value" lines: the value of key, or -ENOENT. */
+static int kv_get(const char *buf, const char *key, uint64_t *ret) {
+        size_t kl = strlen(key);
+
+        for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+                        char *e;
+                        unsigned long long v;
+                        errno = 0;
+                        v = strtoull(p + kl + 1, &e, 10);
+                        if (errno || e == p + kl + 1)
+                                return -EBADMSG;
+                        *ret = v;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+static int read_u64_file(const char *path, uint64_t *ret) {
+        _cleanup_free_ char *buf = NULL;
+        int r = cg_read_file(path, &buf);
+        if (r < 0)
+                return r;
+        return cg_parse_limit(buf, ret);
+}
+
+/* ---- effective limits ---- */
+
+/* Walk from dir up to (excluding) top, taking the smallest FILE value. */
+static void walk_up(const char *dir, const char *top, const char *file, EffectiveLimit *lim) {
+        _cleanup_free_ char *d = strdup(dir);
+        size_t tl = strlen(top);
+
+        while (d && strlen(d) > tl && strncmp(d, top, tl) == 0) {
+                _cleanup_free_ char *p = NULL;
+                uint64_t v;
+
+                if (asprintf(&p, "%s/%s", d, file) >= 0 && read_u64_file(p, &v) >= 0) {
+                        /* v1 reports "no limit" as a huge page-rounded number */
+                        if (v >= (UINT64_MAX >> 2))
+                                v = UINT64_MAX;
+                        if (v < lim->value) {
+                                lim->value = v;
+                                snprintf(lim->source, sizeof lim->source, "%s of %s", file, d + tl ?: "/");
+                        }
+                }
+                char *slash = strrchr(d, '/');
+                if (!slash)
+                        break;
+                *slash = 0;
+        }
+}
+
+static uint64_t mem_total(void) {
+        _cleanup_free_ char *buf = NULL;
+        const char *p;
+
+        if (cg_read_file("/proc/meminfo", &buf) < 0)
+                return UINT64_MAX;
+        p = strstr(buf, "MemTotal:");
+        return p ? strtoull(p + 9, NULL, 10) * 1024 : UINT64_MAX;
+}
+
+int watch_effective_limits(Service *s, EffectiveLimits *ret) {
+        EffectiveLimits e = { .memory = { UINT64_MAX, "" }, .pids = { UINT64_MAX, "" } };
+        _cleanup_free_ char *mdir = NULL, *pdir = NULL, *mtop = NULL, *ptop = NULL;
+        const char *fs = cg_context_fs_root(s->manager->cg);
+        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        struct rlimit rl;
+        uint64_t v;
+        int r;
+
+        r = cg_service_dir(s->cg, "memory", &mdir);
+        if (r < 0)
+                return r;
+        if (asprintf(&mtop, "%s%s", fs, v2 ? "" : "/memory") < 0)
+                return -ENOMEM;
+        walk_up(mdir, mtop, v2 ? "memory.max" : "memory.limit_in_bytes", &e.memory);
+        if (e.memory.value == UINT64_MAX) {
+                e.memory.value = mem_total();
+                snprintf(e.memory.source, sizeof e.memory.source, "MemTotal");
+        }
+
+        if (cg_service_dir(s->cg, "pids", &pdir) >= 0 && asprintf(&ptop, "%s%s", fs, v2 ? "" : "/pids") >= 0)
+                walk_up(pdir, ptop, "pids.max", &e.pids);
+        /* RLIMIT_NPROC counts the user's tasks; the service inherits ours
+         * (root is exempt) */
+        if (s->uid != 0 && getrlimit(RLIMIT_NPROC, &rl) >= 0 && rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < e.pids.value) {
+                e.pids.value = rl.rlim_cur;
+                snprintf(e.pids.source, sizeof e.pids.source, "RLIMIT_NPROC of uid %u", (unsigned) s->uid);
+        }
+        if (read_u64_file("/proc/sys/kernel/threads-max", &v) >= 0 && v < e.pids.value) {
+                e.pids.value = v;
+                snprintf(e.pids.source, sizeof e.pids.source, "kernel.threads-max");
+        }
+        if (read_u64_file("/proc/sys/kernel/pid_max", &v) >= 0 && v < e.pids.value) {
+                e.pids.value = v;
+                snprintf(e.pids.source, sizeof e.pids.source, "kernel.pid_max");
+        }
+        *ret = e;
+        return 0;
+}
+
+/* ---- observations ---- */
+
+/* Human sizes for messages, one decimal ("217.6M"); exact values are in
+ * the structured fields. */
+static void fmt_size(char buf[static UNIT_SIZE_MAX], uint64_t v) {
+        static const char units[] = "KMGTPE";
+        double d = (double) v;
+        int u = -1;
+
+        if (v == UINT64_MAX) {
+                strcpy(buf, "max");
+                return;
+        }
+        while (d >= 1024 && u < 5) {
+                d /= 1024;
+                u++;
+        }
+        if (u < 0)
+                snprintf(buf, UNIT_SIZE_MAX, "%" PRIu64 "B", v);
+        else
+                snprintf(buf, UNIT_SIZE_MAX, "%.1f%c", d, units[u]);
+}
+
+static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
+        Service *s = w->service;
+        char cur[UNIT_SIZE_MAX], lim[UNIT_SIZE_MAX], etabuf[32];
+        char f_svc[96], f_ev[64], f_mc[48], f_mm[48], f_pc[48], f_pm[48], f_eta[48], f_what[200];
+        char *fields[] = { f_svc, f_ev, f_mc, f_mm, f_pc, f_pm, f_eta, f_what, NULL };
+
+        fmt_size(cur, w->memory_current);
+        fmt_size(lim, w->eff.memory.value);
+        if (eta == USEC_INFINITY)
+                strcpy(etabuf, "none");
+        else
+                snprintf(etabuf, sizeof etabuf, "%.1fs", (double) eta / USEC_PER_SEC);
+        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
+        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", event_type_to_string(type));
+        snprintf(f_mc, sizeof f_mc, "CGWARDEN_MEMORY_CURRENT=%" PRIu64, w->memory_current);
+        snprintf(f_mm, sizeof f_mm, "CGWARDEN_MEMORY_MAX=%" PRIu64, w->eff.memory.value);
+        snprintf(f_pc, sizeof f_pc, "CGWARDEN_PIDS_CURRENT=%" PRIu64, w->pids_current);
+        snprintf(f_pm, sizeof f_pm, "CGWARDEN_PIDS_MAX=%" PRIu64, w->eff.pids.value);
+        snprintf(f_eta, sizeof f_eta, "CGWARDEN_ETA_USEC=%" PRIu64, eta == USEC_INFINITY ? 0 : eta);
+        snprintf(f_what, sizeof f_what, "CGWARDEN_TRIGGER=%s", what);
+        (void) log_struct_fields(LOG_WARNING, watch_message_id(type), fields,
+                                 "Observation %s for '%s': %s; memory %s of %s (%s), pids %" PRIu64
+                                 " of %" PRIu64 " (%s), eta %s.",
+                                 event_type_to_string(type), s->cfg->name, what, cur, lim,
+                                 w->eff.memory.source, w->pids_current, w->eff.pids.value,
+                                 w->eff.pids.source, etabuf);
+        if (s->log) {
+                char line[400];
+                snprintf(line, sizeof line, "observation %s: %s; memory %s of %s, pids %" PRIu64 ", eta %s",
+                         event_type_to_string(type), what, cur, lim, w->pids_current, etabuf);
+                (void) outlog_note(s->log, line, 0);
+        }
+}
+
+static usec_t eta_now(Watch *w, usec_t now) {
+        uint64_t lim = w->eff.memory.value;
+        double rate;
+
+        if (w->prev_t == 0 || now <= w->prev_t || w->memory_current <= w->prev_memory || lim == UINT64_MAX)
+                return USEC_INFINITY;
+        if (w->memory_current >= lim)
+                return 0;
+        rate = (double) (w->memory_current - w->prev_memory) / (double) (now - w->prev_t);
+        return (usec_t) ((double) (lim - w->memory_current) / rate);
+}
+
+/* ---- sampling ---- */
+
+static void sample_now(Watch *w) {
+        Service *s = w->service;
+        _cleanup_free_ char *mem = NULL, *pids = NULL;
+        usec_t now = now_mono(), eta;
+        uint64_t v;
+
+        if (cg_service_read(s->cg, w->v2 ? "memory.current" : "memory.usage_in_bytes", &mem) >= 0 &&
+            cg_parse_limit(mem, &v) >= 0)
+                w->memory_current = v;
+        if (cg_service_read(s->cg, "pids.current", &pids) >= 0 && cg_parse_limit(pids, &v) >= 0)
+                w->pids_current = v;
+        eta = eta_now(w, now);
+
+        if (w->capture_bytes != UINT64_MAX) {
+                if (!w->pre_oom_raised && w->memory_current >= w->capture_bytes) {
+                        char what[96], cb[UNIT_SIZE_MAX];
+                        fmt_size(cb, w->capture_bytes);
+                        snprintf(what, sizeof what, "memory at or above capture_at (%s)", cb);
+                        w->pre_oom_raised = true;
+                        observe(w, EVENT_PRE_OOM, what, eta);
+                } else if (!w->pre_oom_raised && eta != USEC_INFINITY && eta < s->cfg->capture_lead &&
+                           w->memory_current >= w->capture_bytes / 2) {
+                        w->pre_oom_raised = true;
+                        observe(w, EVENT_PRE_OOM, "projected time to the limit below capture_lead", eta);
+                } else if (w->pre_oom_raised && w->memory_current < w->capture_bytes / 10 * 9)
+                        w->pre_oom_raised = false; /* hysteresis: a new episode may start */
+        }
+        if (w->pids_capture != UINT64_MAX) {
+                if (!w->pids_limit_raised && w->pids_current >= w->pids_capture) {
+                        char what[96];
+                        snprintf(what, sizeof what, "tasks at or above pids_capture_at (%" PRIu64 ")",
+                                 w->pids_capture);
+                        w->pids_limit_raised = true;
+                        observe(w, EVENT_PIDS_LIMIT, what, USEC_INFINITY);
+                } else if (w->pids_limit_raised && w->pids_current < w->pids_capture / 10 * 9)
+                        w->pids_limit_raised = false;
+        }
+        w->prev_memory = w->memory_current;
+        w->prev_t = now;
+        w->n_samples++;
+
+        /* closer to a limit, look more often */
+        if ((w->capture_bytes != UINT64_MAX && w->memory_current >= w->capture_bytes / 2) ||
+            (w->pids_capture != UINT64_MAX && w->pids_current >= w->pids_capture / 2))
+                w->interval = MIN(100 * USEC_PER_MSEC, s->cfg->sample_interval);
+        else
+                w->interval = s->cfg->sample_interval;
+}
+
+static int on_sample(sd_event_source *src, uint64_t usec, void *userdata) {
+        Watch *w = userdata;
+
+        sample_now(w);
+        (void) sd_event_source_set_time_relative(src, w->interval);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* ---- events ---- */
+
+static void read_memory_events(Watch *w, bool report) {
+        _cleanup_free_ char *buf = NULL;
+        uint64_t high = 0, max = 0, oom_kill = 0;
+
+        if (cg_service_read(w->service->cg, "memory.events", &buf) < 0)
+                return;
+        (void) kv_get(buf, "high", &high);
+        (void) kv_get(buf, "max", &max);
+        (void) kv_get(buf, "oom_kill", &oom_kill);
+        if (report) {
+                sample_now(w); /* fresh numbers for the observation */
+                if (oom_kill > w->ev_oom_kill) {
+                        char what[64];
+                        snprintf(what, sizeof what, "memory.events oom_kill +%" PRIu64,
+                                 oom_kill - w->ev_oom_kill);
+                        observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
+                } else if ((high > w->ev_high || max > w->ev_max) && !w->pre_oom_raised) {
+                        char what[96];
+                        snprintf(what, sizeof what, "memory.events high +%" PRIu64 " max +%" PRIu64,
+                                 high - w->ev_high, max - w->ev_max);
+                        w->pre_oom_raised = true;
+                        observe(w, EVENT_PRE_OOM, what, eta_now(w, now_mono()));
+                }
+        }
+        w->ev_high = high;
+        w->ev_max = max;
+        w->ev_oom_kill = oom_kill;
+}
+
+static int on_memory_events(sd_event_source *src, const struct inotify_event *ev, void *userdata) {
+        read_memory_events(userdata, true);
+        return 0;
+}
+
+static void read_pids_events(Watch *w, bool report) {
+        _cleanup_free_ char *buf = NULL;
+        uint64_t max = 0;
+
+        if (cg_service_read(w->service->cg, "pids.events", &buf) < 0)
+                return;
+        (void) kv_get(buf, "max", &max);
+        if (report && max > w->pids_ev_max) {
+                char what[64];
+                sample_now(w);
+                snprintf(what, sizeof what, "pids.events max +%" PRIu64 " (a fork failed)",
+                         max - w->pids_ev_max);
+                observe(w, EVENT_PIDS_MAX, what, USEC_INFINITY);
+        }
+        w->pids_ev_max = max;
+}
+
+static int on_pids_events(sd_event_source *src, const struct inotify_event *ev, void *userdata) {
+        read_pids_events(userdata, true);
+        return 0;
+}
+
+/* v1: memory.usage_in_bytes crossed the registered threshold (either way) */
+static int on_v1_threshold(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Watch *w = userdata;
+        uint64_t n;
+
+        (void) !read(fd, &n, sizeof n);
+        sample_now(w);
+        if (!w->pre_oom_raised && w->memory_current >= w->capture_bytes) {
+                w->pre_oom_raised = true;
+                observe(w, EVENT_PRE_OOM, "memory.usage_in_bytes crossed capture_at (eventfd)",
+                        eta_now(w, now_mono()));
+        }
+        return 0;
+}
+
+static int on_v1_oom(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Watch *w = userdata;
+        _cleanup_free_ char *buf = NULL;
+        uint64_t n, under = 0, kills = 0;
+
+        (void) !read(fd, &n, sizeof n);
+        sample_now(w);
+        if (cg_service_read(w->service->cg, "memory.oom_control", &buf) < 0)
+                return 0;
+        (void) kv_get(buf, "under_oom", &under);
+        (void) kv_get(buf, "oom_kill", &kills);
+        if (kills > w->ev_oom_kill) {
+                char what[64];
+                snprintf(what, sizeof what, "memory.oom_control oom_kill +%" PRIu64, kills - w->ev_oom_kill);
+                observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
+        } else if (under && !w->pre_oom_raised) {
+                w->pre_oom_raised = true;
+                observe(w, EVENT_PRE_OOM, "memory.oom_control under_oom 1", 0);
+        }
+        w->ev_oom_kill = kills;
+        return 0;
+}
+
+/* Register an eventfd through cgroup.event_control: "<efd> <fd> [args]".
+ * The kernel drops the registration when the eventfd is closed. */
+static int v1_register(Watch *w, const char *file, const char *args, sd_event_io_handler_t cb,
+                       sd_event_source **ret) {
+        _cleanup_free_ char *dir = NULL, *target = NULL, *ctl = NULL;
+        _cleanup_close_ int efd = -EBADF, tfd = -EBADF;
+        char line[128];
+        int r;
+
+        r = cg_service_dir(w->service->cg, "memory", &dir);
+        if (r < 0)
+                return r;
+        if (asprintf(&target, "%s/%s", dir, file) < 0 || asprintf(&ctl, "%s/cgroup.event_control", dir) < 0)
+                return -ENOMEM;
+        efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (efd < 0)
+                return -errno;
+        tfd = open(target, O_RDONLY | O_CLOEXEC);
+        if (tfd < 0)
+                return -errno;
+        snprintf(line, sizeof line, "%d %d%s%s", efd, tfd, args ? " " : "", args ?: "");
+        r = cg_write_file(ctl, line);
+        if (r < 0)
+                return r;
+        r = sd_event_add_io(w->service->manager->event, ret, efd, EPOLLIN, cb, w);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_io_fd_own(*ret, true);
+        TAKE_FD(efd);
+        return 0;
+}
+
+static void arm_v1(Watch *w) {
+        Service *s = w->service;
+        char bytes[32];
+        int r;
+
+        w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
+        w->v1_oom = sd_event_source_disable_unref(w->v1_oom);
+        if (w->capture_bytes != UINT64_MAX) {
+                snprintf(bytes, sizeof bytes, "%" PRIu64, w->capture_bytes);
+                r = v1_register(w, "memory.usage_in_bytes", bytes, on_v1_threshold, &w->v1_threshold);
+                if (r < 0)
+                        log_warning_errno(
+                                r, "Service '%s': cannot register a memory threshold, sampling only: %m",
+                                s->cfg->name);
+        }
+        r = v1_register(w, "memory.oom_control", NULL, on_v1_oom, &w->v1_oom);
+        if (r < 0)
+                log_warning_errno(r, "Service '%s': cannot watch memory.oom_control: %m", s->cfg->name);
+}
+
+static void compute_thresholds(Watch *w) {
+        const ServiceConfig *c = w->service->cfg;
+
+        (void) watch_effective_limits(w->service, &w->eff);
+        w->capture_bytes = limit_resolve(&c->capture_at, w->eff.memory.value, 8500);
+        w->pids_capture = limit_resolve(&c->pids_capture_at, w->eff.pids.value, 9000);
+}
+
+void watch_started(Watch *w) {
+        char m[UNIT_SIZE_MAX], cb[UNIT_SIZE_MAX];
+
+        if (!w)
+                return;
+        compute_thresholds(w);
+        w->pre_oom_raised = w->pids_limit_raised = false;
+        w->prev_t = 0;
+        read_memory_events(w, false);
+        read_pids_events(w, false);
+        if (!w->v2) {
+                _cleanup_free_ char *buf = NULL;
+                if (cg_service_read(w->service->cg, "memory.oom_control", &buf) >= 0)
+                        (void) kv_get(buf, "oom_kill", &w->ev_oom_kill);
+                arm_v1(w);
+        }
+        fmt_size(m, w->eff.memory.value);
+        fmt_size(cb, w->capture_bytes);
+        log_info("Service '%s': effective memory limit %s (%s), capture at %s; effective task limit %" PRIu64
+                 " (%s), capture at %" PRIu64 ".",
+                 w->service->cfg->name, m, w->eff.memory.source, cb, w->eff.pids.value, w->eff.pids.source,
+                 w->pids_capture);
+        sample_now(w);
+        (void) sd_event_source_set_time_relative(w->sample, w->interval);
+        (void) sd_event_source_set_enabled(w->sample, SD_EVENT_ONESHOT);
+}
+
+/* The kernel's OOM notification on v1 comes before the kill is counted,
+ * and inotify on v2 may be dispatched after the child's exit: look at the
+ * counters again when the main process is gone. */
+static void check_oom_kill(Watch *w) {
+        if (w->v2)
+                read_memory_events(w, true);
+        else {
+                _cleanup_free_ char *buf = NULL;
+                uint64_t kills = 0;
+                if (cg_service_read(w->service->cg, "memory.oom_control", &buf) < 0)
+                        return;
+                (void) kv_get(buf, "oom_kill", &kills);
+                if (kills > w->ev_oom_kill) {
+                        char what[64];
+                        snprintf(what, sizeof what, "memory.oom_control oom_kill +%" PRIu64,
+                                 kills - w->ev_oom_kill);
+                        observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
+                        w->ev_oom_kill = kills;
+                }
+        }
+}
+
+void watch_stopped(Watch *w) {
+        if (!w)
+                return;
+        check_oom_kill(w);
+        (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
+        w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
+        w->v1_oom = sd_event_source_disable_unref(w->v1_oom);
+}
+
+int watch_new(Service *s, Watch **ret) {
+        sd_event *e = s->manager->event;
+        Watch *w;
+        int r;
+
+        w = calloc(1, sizeof *w);
+        if (!w)
+                return log_oom();
+        w->service = s;
+        w->v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        w->interval = s->cfg->sample_interval;
+
+        r = sd_event_add_time_relative(e, &w->sample, CLOCK_MONOTONIC, w->interval, 5 * USEC_PER_MSEC,
+                                       on_sample, w);
+        if (r < 0)
+                goto fail;
+        (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(w->sample, "watch-sample");
+
+        {
+                _cleanup_free_ char *dir = NULL, *p = NULL;
+                if (w->v2 && cg_service_dir(s->cg, "memory", &dir) >= 0 &&
+                    asprintf(&p, "%s/memory.events", dir) >= 0 &&
+                    sd_event_add_inotify(e, &w->mem_events, p, IN_MODIFY, on_memory_events, w) >= 0)
+                        (void) sd_event_source_set_description(w->mem_events, "watch-memory-events");
+        }
+        {
+                _cleanup_free_ char *dir = NULL, *p = NULL;
+                if (cg_service_dir(s->cg, "pids", &dir) >= 0 && asprintf(&p, "%s/pids.events", dir) >= 0 &&
+                    access(p, F_OK) >= 0 &&
+                    sd_event_add_inotify(e, &w->pids_events, p, IN_MODIFY, on_pids_events, w) >= 0)
+                        (void) sd_event_source_set_description(w->pids_events, "watch-pids-events");
+        }
+        *ret = w;
+        return 0;
+fail:
+        watch_free(w);
+        return log_error_errno(r, "Service '%s': cannot set up watchers: %m", s->cfg->name);
+}
+
+Watch *watch_free(Watch *w) {
+        if (!w)
+                return NULL;
+        sd_event_source_disable_unref(w->sample);
+        sd_event_source_disable_unref(w->mem_events);
+        sd_event_source_disable_unref(w->pids_events);
+        sd_event_source_disable_unref(w->v1_threshold);
+        sd_event_source_disable_unref(w->v1_oom);
+        free(w);
+        return NULL;
+}
