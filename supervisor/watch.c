@@ -235,6 +235,8 @@ static usec_t eta_now(Watch *w, usec_t now) {
 
 /* ---- sampling ---- */
 
+static void read_pids_events(Watch *w, bool report);
+
 static void sample_now(Watch *w) {
         Service *s = w->service;
         _cleanup_free_ char *mem = NULL, *pids = NULL;
@@ -272,6 +274,10 @@ static void sample_now(Watch *w) {
                 } else if (w->pids_limit_raised && w->pids_current < w->pids_capture / 10 * 9)
                         w->pids_limit_raised = false;
         }
+        /* pids.events raises no inotify event on some v1 kernels: near the
+         * task limit, look at its counter with every sample as well */
+        if (w->pids_capture != UINT64_MAX && w->pids_current >= w->pids_capture / 2)
+                read_pids_events(w, true);
         w->prev_memory = w->memory_current;
         w->prev_t = now;
         w->n_samples++;
@@ -338,7 +344,6 @@ static void read_pids_events(Watch *w, bool report) {
         (void) kv_get(buf, "max", &max);
         if (report && max > w->pids_ev_max) {
                 char what[64];
-                sample_now(w);
                 snprintf(what, sizeof what, "pids.events max +%" PRIu64 " (a fork failed)",
                          max - w->pids_ev_max);
                 observe(w, EVENT_PIDS_MAX, what, USEC_INFINITY);
