@@ -656,6 +656,10 @@ static int resolve_limits(Service *s) {
         l.pids_max = limit_resolve(&c->pids_max, CG_UNLIMITED, 0);
         if (c->cpu_max.kind == LIMIT_PERCENT)
                 l.cpu_quota_usec = c->cpu_max.value * l.cpu_period_usec / 10000;
+        /* v1's guard: at memory_max the tasks pause instead of dying, so
+         * there is time for evidence (released after oom_pause_max) */
+        l.oom_pause = cg_context_mode(s->manager->cg) != CG_MODE_UNIFIED && l.memory_max != CG_UNLIMITED &&
+                      c->oom_pause_max > 0;
         s->limits = l;
         return 0;
 }

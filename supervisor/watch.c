@@ -38,6 +38,8 @@ struct Watch {
         sd_event_source *pids_events; /* inotify on pids.events (v2, v1 where present) */
         sd_event_source *v1_threshold; /* eventfd */
         sd_event_source *v1_oom; /* eventfd */
+        sd_event_source *oom_pause; /* v1: oom_pause_max timer */
+        bool paused; /* v1: tasks held at the limit */
 };
 
 static const char *const message_ids[_EVENT_TYPE_MAX] = {
@@ -371,6 +373,64 @@ static int on_v1_threshold(sd_event_source *src, int fd, uint32_t revents, void 
         return 0;
 }
 
+static int set_oom_kill_disable(Watch *w, bool disable) {
+        _cleanup_free_ char *dir = NULL, *p = NULL;
+        int r = cg_service_dir(w->service->cg, "memory", &dir);
+        if (r < 0)
+                return r;
+        if (asprintf(&p, "%s/memory.oom_control", dir) < 0)
+                return -ENOMEM;
+        return cg_write_file(p, disable ? "1" : "0");
+}
+
+/* Nothing took over within oom_pause_max: a paused service must never be
+ * left hanging, so give the decision back to the kernel (which kills). */
+static int on_oom_pause_expired(sd_event_source *src, uint64_t usec, void *userdata) {
+        Watch *w = userdata;
+        Service *s = w->service;
+        int r;
+
+        if (!w->paused)
+                return 0;
+        log_warning(
+                "Service '%s' stayed paused at its memory limit for oom_pause_max (%llums) with no action: "
+                "re-enabling the kernel OOM killer.",
+                s->cfg->name, (unsigned long long) (s->cfg->oom_pause_max / USEC_PER_MSEC));
+        r = set_oom_kill_disable(w, false);
+        if (r < 0)
+                log_error_errno(r, "Service '%s': cannot re-enable the OOM killer: %m", s->cfg->name);
+        w->paused = false;
+        return 0;
+}
+
+static void oom_paused(Watch *w) {
+        Service *s = w->service;
+        int r;
+
+        if (w->paused)
+                return;
+        w->paused = true;
+        log_warning("Service '%s' is paused at its memory limit (memory.oom_control under_oom 1): the "
+                    "kernel OOM "
+                    "killer is held for up to oom_pause_max (%llums).",
+                    s->cfg->name, (unsigned long long) (s->cfg->oom_pause_max / USEC_PER_MSEC));
+        if (!w->oom_pause) {
+                r = sd_event_add_time_relative(s->manager->event, &w->oom_pause, CLOCK_MONOTONIC,
+                                               s->cfg->oom_pause_max, USEC_PER_MSEC, on_oom_pause_expired,
+                                               w);
+                if (r < 0) {
+                        log_error_errno(r, "Service '%s': cannot arm oom_pause_max, releasing now: %m",
+                                        s->cfg->name);
+                        (void) on_oom_pause_expired(NULL, 0, w);
+                        return;
+                }
+                (void) sd_event_source_set_description(w->oom_pause, "watch-oom-pause");
+        } else {
+                (void) sd_event_source_set_time_relative(w->oom_pause, s->cfg->oom_pause_max);
+                (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_ONESHOT);
+        }
+}
+
 static int on_v1_oom(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         Watch *w = userdata;
         _cleanup_free_ char *buf = NULL;
@@ -386,9 +446,13 @@ static int on_v1_oom(sd_event_source *src, int fd, uint32_t revents, void *userd
                 char what[64];
                 snprintf(what, sizeof what, "memory.oom_control oom_kill +%" PRIu64, kills - w->ev_oom_kill);
                 observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
-        } else if (under && !w->pre_oom_raised) {
-                w->pre_oom_raised = true;
-                observe(w, EVENT_PRE_OOM, "memory.oom_control under_oom 1", 0);
+        } else if (under) {
+                if (!w->pre_oom_raised) {
+                        w->pre_oom_raised = true;
+                        observe(w, EVENT_PRE_OOM, "memory.oom_control under_oom 1", 0);
+                }
+                if (w->service->limits.oom_pause)
+                        oom_paused(w);
         }
         w->ev_oom_kill = kills;
         return 0;
@@ -468,6 +532,12 @@ void watch_started(Watch *w) {
                 _cleanup_free_ char *buf = NULL;
                 if (cg_service_read(w->service->cg, "memory.oom_control", &buf) >= 0)
                         (void) kv_get(buf, "oom_kill", &w->ev_oom_kill);
+                /* the guard again, if oom_pause_max handed a previous run
+                 * to the kernel */
+                w->paused = false;
+                (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_OFF);
+                if (w->service->limits.oom_pause)
+                        (void) set_oom_kill_disable(w, true);
                 arm_v1(w);
         }
         fmt_size(m, w->eff.memory.value);
@@ -507,6 +577,8 @@ void watch_stopped(Watch *w) {
         if (!w)
                 return;
         check_oom_kill(w);
+        w->paused = false;
+        (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
         w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
         w->v1_oom = sd_event_source_disable_unref(w->v1_oom);
@@ -560,6 +632,7 @@ Watch *watch_free(Watch *w) {
         sd_event_source_disable_unref(w->pids_events);
         sd_event_source_disable_unref(w->v1_threshold);
         sd_event_source_disable_unref(w->v1_oom);
+        sd_event_source_disable_unref(w->oom_pause);
         free(w);
         return NULL;
 }

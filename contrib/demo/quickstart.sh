@@ -45,6 +45,7 @@ restart       = on-failure
 restart_delay = 1s
 start_limit   = 3/1min
 stop_timeout  = 2s
+oom_pause_max = 2s
 EOC
 echo "== config ($d/demo.ini):"
 sed -n '/\[service/,$p' "$d/demo.ini" | sed 's/^/   /'
