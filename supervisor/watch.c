@@ -7,9 +7,13 @@
 #include <time.h>
 
 #include "cgroup.h"
+#include "cgstat.h"
 #include "log.h"
 #include "manager.h"
+#include "procfs.h"
 #include "service.h"
+#include "history.h"
+#include "trend.h"
 #include "units.h"
 #include "watch.h"
 
@@ -27,8 +31,17 @@ struct Watch {
         uint64_t prev_memory;
         usec_t prev_t;
 
+        /* the last 10 minutes (for captures and status), and the floors
+         * of memory over a short window (ETA) and over leak_window */
+        History *history;
+        TrendWindow *short_trend;
+        TrendWindow *long_trend;
+        usec_t leak_raised_at; /* at most one leak-trend per leak_window */
+        double slope_bps; /* short-window growth, bytes/s (0: unknown) */
+
         /* raised once per episode, re-armed when usage falls back */
         bool pre_oom_raised;
+        uint64_t pre_oom_bytes; /* usage when it was raised */
         bool pids_limit_raised;
 
         /* last counters, to see increments */
@@ -39,6 +52,8 @@ struct Watch {
         sd_event_source *v1_threshold; /* eventfd */
         sd_event_source *v1_oom; /* eventfd */
         sd_event_source *oom_pause; /* v1: oom_pause_max timer */
+        sd_event_source *psi; /* v2: PSI trigger on memory.pressure */
+        usec_t psi_last;
         bool paused; /* v1: tasks held at the limit */
 };
 
@@ -56,36 +71,14 @@ const char *watch_message_id(EventType e) {
         return e >= 0 && e < _EVENT_TYPE_MAX ? message_ids[e] : NULL;
 }
 
-static usec_t now_mono(void) {
+static usec_t now_clock(clockid_t clk) {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(clk, &ts);
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
 }
 
-/* "key value" lines: the value of key, or -ENOENT. */
-static int kv_get(const char *buf, const char *key, uint64_t *ret) {
-        size_t kl = strlen(key);
-
-        for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-                if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
-                        char *e;
-                        unsigned long long v;
-                        errno = 0;
-                        v = strtoull(p + kl + 1, &e, 10);
-                        if (errno || e == p + kl + 1)
-                                return -EBADMSG;
-                        *ret = v;
-                        return 0;
-                }
-        return -ENOENT;
-}
-
-static int read_u64_file(const char *path, uint64_t *ret) {
-        _cleanup_free_ char *buf = NULL;
-        int r = cg_read_file(path, &buf);
-        if (r < 0)
-                return r;
-        return cg_parse_limit(buf, ret);
+static usec_t now_mono(void) {
+        return now_clock(CLOCK_MONOTONIC);
 }
 
 /* ---- effective limits ---- */
@@ -96,10 +89,9 @@ static void walk_up(const char *dir, const char *top, const char *file, Effectiv
         size_t tl = strlen(top);
 
         while (d && strlen(d) > tl && strncmp(d, top, tl) == 0) {
-                _cleanup_free_ char *p = NULL;
                 uint64_t v;
 
-                if (asprintf(&p, "%s/%s", d, file) >= 0 && read_u64_file(p, &v) >= 0) {
+                if (cgstat_read_u64_or_max(d, file, &v) >= 0) {
                         /* v1 reports "no limit" as a huge page-rounded number */
                         if (v >= (UINT64_MAX >> 2))
                                 v = UINT64_MAX;
@@ -154,16 +146,61 @@ int watch_effective_limits(Service *s, EffectiveLimits *ret) {
                 e.pids.value = rl.rlim_cur;
                 snprintf(e.pids.source, sizeof e.pids.source, "RLIMIT_NPROC of uid %u", (unsigned) s->uid);
         }
-        if (read_u64_file("/proc/sys/kernel/threads-max", &v) >= 0 && v < e.pids.value) {
+        if (procfs_read_u64_file(NULL, "sys/kernel/threads-max", &v) >= 0 && v < e.pids.value) {
                 e.pids.value = v;
                 snprintf(e.pids.source, sizeof e.pids.source, "kernel.threads-max");
         }
-        if (read_u64_file("/proc/sys/kernel/pid_max", &v) >= 0 && v < e.pids.value) {
+        if (procfs_read_u64_file(NULL, "sys/kernel/pid_max", &v) >= 0 && v < e.pids.value) {
                 e.pids.value = v;
                 snprintf(e.pids.source, sizeof e.pids.source, "kernel.pid_max");
         }
         *ret = e;
         return 0;
+}
+
+/* ---- the kernel's own OOM report ---- */
+
+/* Find the newest "oom-kill:... oom_memcg=CGPATH ... pid=N" record in the
+ * kernel log and the "Killed process N ..." line that follows it. Reads
+ * /dev/kmsg non-blocking from its oldest record (one record per read).
+ * Returns 0 with the killed-process line in buf, -ENOENT, or -errno. */
+static int kmsg_oom_report(const char *cgpath, char *buf, size_t n) {
+        _cleanup_close_ int fd = -EBADF;
+        char rec[2048], pid[32] = "";
+        size_t cl = strlen(cgpath);
+        bool found = false;
+
+        fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        for (unsigned i = 0; i < 1000000; i++) {
+                ssize_t k = read(fd, rec, sizeof rec - 1);
+                char *msg;
+                const char *p;
+
+                if (k < 0) {
+                        if (errno == EPIPE) /* overwritten while reading: go on */
+                                continue;
+                        break; /* EAGAIN: the end */
+                }
+                rec[k] = 0;
+                msg = strchr(rec, ';');
+                if (!msg)
+                        continue;
+                msg++;
+                msg[strcspn(msg, "\n")] = 0;
+                if (strncmp(msg, "oom-kill:", 9) == 0 && (p = strstr(msg, ",oom_memcg=")) &&
+                    strncmp(p + 11, cgpath, cl) == 0 && p[11 + cl] == ',' && (p = strstr(msg, ",pid="))) {
+                        snprintf(pid, sizeof pid, "Killed process %ld ", strtol(p + 5, NULL, 10));
+                        continue;
+                }
+                if (pid[0] && (p = strstr(msg, pid))) {
+                        snprintf(buf, n, "%s", msg);
+                        found = true;
+                        pid[0] = 0;
+                }
+        }
+        return found ? 0 : -ENOENT;
 }
 
 /* ---- observations ---- */
@@ -219,7 +256,26 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
                 char line[400];
                 snprintf(line, sizeof line, "observation %s: %s; memory %s of %s, pids %" PRIu64 ", eta %s",
                          event_type_to_string(type), what, cur, lim, w->pids_current, etabuf);
-                (void) outlog_note(s->log, line, 0);
+                (void) outlog_note(s->log, line, now_clock(CLOCK_REALTIME));
+        }
+}
+
+/* Time to the effective limit: from the robust short-window trend once it
+ * has enough buckets (GC sawtooth does not fool it), else from the last
+ * two samples (a fast leak must not wait 20 s for a trend). */
+/* After an oom-kill observation: what the kernel said about it, if
+ * /dev/kmsg is readable (root, or dmesg_restrict=0). */
+static void report_kernel_oom(Watch *w) {
+        Service *s = w->service;
+        char line[600];
+
+        if (kmsg_oom_report(cg_service_path(s->cg), line, sizeof line) < 0)
+                return;
+        log_warning("Kernel OOM report for '%s': %s", s->cfg->name, line);
+        if (s->log) {
+                char note[700];
+                snprintf(note, sizeof note, "kernel: %s", line);
+                (void) outlog_note(s->log, note, now_clock(CLOCK_REALTIME));
         }
 }
 
@@ -227,6 +283,8 @@ static usec_t eta_now(Watch *w, usec_t now) {
         uint64_t lim = w->eff.memory.value;
         double rate;
 
+        if (w->slope_bps > 0)
+                return trend_eta(w->memory_current, lim, w->slope_bps);
         if (w->prev_t == 0 || now <= w->prev_t || w->memory_current <= w->prev_memory || lim == UINT64_MAX)
                 return USEC_INFINITY;
         if (w->memory_current >= lim)
@@ -236,6 +294,56 @@ static usec_t eta_now(Watch *w, usec_t now) {
 }
 
 /* ---- sampling ---- */
+
+static void update_trends(Watch *w, usec_t now) {
+        Service *s = w->service;
+        TrendResult r;
+
+        if (w->history) {
+                HistSample h = {
+                        .t = now,
+                        .memory_current = w->memory_current,
+                        .pids = (uint32_t) MIN(w->pids_current, (uint64_t) UINT32_MAX),
+                };
+                _cleanup_free_ char *stat = NULL;
+                CgMemStat ms;
+                ProcStatus ps;
+
+                /* anon from the cgroup; RSS and threads of the main process */
+                if (cg_service_read(s->cg, "memory.stat", &stat) >= 0 &&
+                    cgstat_memory_stat_parse_buf(stat, strlen(stat), !w->v2, &ms) >= 0 &&
+                    ms.anon != CGSTAT_UNKNOWN)
+                        h.anon = ms.anon;
+                if (s->main_pid > 0 && procfs_read_status(NULL, s->main_pid, &ps) >= 0) {
+                        h.rss = ps.vm_rss;
+                        h.threads = ps.threads;
+                }
+                (void) history_add(w->history, &h);
+        }
+        w->slope_bps = 0;
+        if (w->short_trend && trend_window_add(w->short_trend, now, w->memory_current) >= 0 &&
+            trend_window_estimate(w->short_trend, &r) >= 0)
+                w->slope_bps = r.slope_bps;
+        if (w->long_trend && trend_window_add(w->long_trend, now, w->memory_current) >= 0 &&
+            trend_window_estimate(w->long_trend, &r) >= 0 &&
+            trend_is_leak(&r, s->cfg->leak_window, (double) s->cfg->leak_min_slope) &&
+            (w->leak_raised_at == 0 || now - w->leak_raised_at >= s->cfg->leak_window)) {
+                char what[160], rate[UNIT_SIZE_MAX];
+                fmt_size(rate, (uint64_t) (r.slope_bps * 3600));
+                snprintf(what, sizeof what,
+                         "memory grows steadily: %s/h over the last %.0fs (slope %.0f B/s, steadiness %.2f)",
+                         rate, (double) r.span_usec / USEC_PER_SEC, r.slope_bps, r.steadiness);
+                w->leak_raised_at = now;
+                observe(w, EVENT_LEAK_TREND, what,
+                        trend_eta(w->memory_current, w->eff.memory.value, r.slope_bps));
+        }
+}
+
+static void raise_pre_oom(Watch *w, const char *what, usec_t eta) {
+        w->pre_oom_raised = true;
+        w->pre_oom_bytes = w->memory_current;
+        observe(w, EVENT_PRE_OOM, what, eta);
+}
 
 static void read_pids_events(Watch *w, bool report);
 
@@ -250,6 +358,7 @@ static void sample_now(Watch *w) {
                 w->memory_current = v;
         if (cg_service_read(s->cg, "pids.current", &pids) >= 0 && cg_parse_limit(pids, &v) >= 0)
                 w->pids_current = v;
+        update_trends(w, now);
         eta = eta_now(w, now);
 
         if (w->capture_bytes != UINT64_MAX) {
@@ -257,14 +366,15 @@ static void sample_now(Watch *w) {
                         char what[96], cb[UNIT_SIZE_MAX];
                         fmt_size(cb, w->capture_bytes);
                         snprintf(what, sizeof what, "memory at or above capture_at (%s)", cb);
-                        w->pre_oom_raised = true;
-                        observe(w, EVENT_PRE_OOM, what, eta);
+                        raise_pre_oom(w, what, eta);
                 } else if (!w->pre_oom_raised && eta != USEC_INFINITY && eta < s->cfg->capture_lead &&
-                           w->memory_current >= w->capture_bytes / 2) {
-                        w->pre_oom_raised = true;
-                        observe(w, EVENT_PRE_OOM, "projected time to the limit below capture_lead", eta);
-                } else if (w->pre_oom_raised && w->memory_current < w->capture_bytes / 10 * 9)
-                        w->pre_oom_raised = false; /* hysteresis: a new episode may start */
+                           w->memory_current >= w->capture_bytes / 2)
+                        raise_pre_oom(w, "projected time to the limit below capture_lead", eta);
+                else if (w->pre_oom_raised && w->memory_current < w->pre_oom_bytes / 10 * 7 &&
+                         w->memory_current < w->capture_bytes / 10 * 7)
+                        /* hysteresis: usage really fell (a GC, a drained
+                         * backlog): a new episode may start */
+                        w->pre_oom_raised = false;
         }
         if (w->pids_capture != UINT64_MAX) {
                 if (!w->pids_limit_raised && w->pids_current >= w->pids_capture) {
@@ -309,9 +419,9 @@ static void read_memory_events(Watch *w, bool report) {
 
         if (cg_service_read(w->service->cg, "memory.events", &buf) < 0)
                 return;
-        (void) kv_get(buf, "high", &high);
-        (void) kv_get(buf, "max", &max);
-        (void) kv_get(buf, "oom_kill", &oom_kill);
+        (void) cgstat_kv_get(buf, strlen(buf), "high", &high);
+        (void) cgstat_kv_get(buf, strlen(buf), "max", &max);
+        (void) cgstat_kv_get(buf, strlen(buf), "oom_kill", &oom_kill);
         if (report) {
                 sample_now(w); /* fresh numbers for the observation */
                 if (oom_kill > w->ev_oom_kill) {
@@ -319,12 +429,12 @@ static void read_memory_events(Watch *w, bool report) {
                         snprintf(what, sizeof what, "memory.events oom_kill +%" PRIu64,
                                  oom_kill - w->ev_oom_kill);
                         observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
+                        report_kernel_oom(w);
                 } else if ((high > w->ev_high || max > w->ev_max) && !w->pre_oom_raised) {
                         char what[96];
                         snprintf(what, sizeof what, "memory.events high +%" PRIu64 " max +%" PRIu64,
                                  high - w->ev_high, max - w->ev_max);
-                        w->pre_oom_raised = true;
-                        observe(w, EVENT_PRE_OOM, what, eta_now(w, now_mono()));
+                        raise_pre_oom(w, what, eta_now(w, now_mono()));
                 }
         }
         w->ev_high = high;
@@ -343,7 +453,7 @@ static void read_pids_events(Watch *w, bool report) {
 
         if (cg_service_read(w->service->cg, "pids.events", &buf) < 0)
                 return;
-        (void) kv_get(buf, "max", &max);
+        (void) cgstat_kv_get(buf, strlen(buf), "max", &max);
         if (report && max > w->pids_ev_max) {
                 char what[64];
                 snprintf(what, sizeof what, "pids.events max +%" PRIu64 " (a fork failed)",
@@ -366,9 +476,8 @@ static int on_v1_threshold(sd_event_source *src, int fd, uint32_t revents, void 
         (void) !read(fd, &n, sizeof n);
         sample_now(w);
         if (!w->pre_oom_raised && w->memory_current >= w->capture_bytes) {
-                w->pre_oom_raised = true;
-                observe(w, EVENT_PRE_OOM, "memory.usage_in_bytes crossed capture_at (eventfd)",
-                        eta_now(w, now_mono()));
+                raise_pre_oom(w, "memory.usage_in_bytes crossed capture_at (eventfd)",
+                              eta_now(w, now_mono()));
         }
         return 0;
 }
@@ -440,22 +549,89 @@ static int on_v1_oom(sd_event_source *src, int fd, uint32_t revents, void *userd
         sample_now(w);
         if (cg_service_read(w->service->cg, "memory.oom_control", &buf) < 0)
                 return 0;
-        (void) kv_get(buf, "under_oom", &under);
-        (void) kv_get(buf, "oom_kill", &kills);
+        (void) cgstat_kv_get(buf, strlen(buf), "under_oom", &under);
+        (void) cgstat_kv_get(buf, strlen(buf), "oom_kill", &kills);
         if (kills > w->ev_oom_kill) {
                 char what[64];
                 snprintf(what, sizeof what, "memory.oom_control oom_kill +%" PRIu64, kills - w->ev_oom_kill);
                 observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
+                report_kernel_oom(w);
         } else if (under) {
-                if (!w->pre_oom_raised) {
-                        w->pre_oom_raised = true;
-                        observe(w, EVENT_PRE_OOM, "memory.oom_control under_oom 1", 0);
-                }
+                if (!w->pre_oom_raised)
+                        raise_pre_oom(w, "memory.oom_control under_oom 1", 0);
                 if (w->service->limits.oom_pause)
                         oom_paused(w);
         }
         w->ev_oom_kill = kills;
         return 0;
+}
+
+/* v2: the PSI trigger fired (tasks stalled on memory for psi_stall within
+ * psi_window). Pressure far from any limit is page-cache churn, not an
+ * approaching OOM: it counts as pre-oom only above half the threshold. */
+static int on_psi(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Watch *w = userdata;
+        Service *s = w->service;
+        usec_t now = now_mono();
+
+        if (revents & EPOLLERR) {
+                log_warning("Service '%s': the PSI trigger is gone (cgroup removed?); memory_pressure off.",
+                            s->cfg->name);
+                w->psi = sd_event_source_disable_unref(w->psi);
+                return 0;
+        }
+        /* the kernel fires at most once per window; log at most once per second */
+        if (now - w->psi_last < USEC_PER_SEC)
+                return 0;
+        w->psi_last = now;
+        sample_now(w);
+        log_debug("Service '%s': memory pressure (%s stall >= %llums in %llums).", s->cfg->name,
+                  s->cfg->psi_full ? "full" : "some", (unsigned long long) (s->cfg->psi_stall_usec / 1000),
+                  (unsigned long long) (s->cfg->psi_window_usec / 1000));
+        if (!w->pre_oom_raised && w->capture_bytes != UINT64_MAX &&
+            w->memory_current >= w->capture_bytes / 2) {
+                char what[96];
+                snprintf(what, sizeof what, "memory pressure: %s stall >= %llums within %llums",
+                         s->cfg->psi_full ? "full" : "some",
+                         (unsigned long long) (s->cfg->psi_stall_usec / 1000),
+                         (unsigned long long) (s->cfg->psi_window_usec / 1000));
+                raise_pre_oom(w, what, eta_now(w, now));
+        }
+        return 0;
+}
+
+static void arm_psi(Watch *w) {
+        Service *s = w->service;
+        _cleanup_free_ char *dir = NULL, *p = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char trig[64];
+        int r;
+
+        if (!w->v2 || s->cfg->psi_stall_usec == 0 || w->psi)
+                return;
+        if (cg_service_dir(s->cg, "memory", &dir) < 0 || asprintf(&p, "%s/memory.pressure", dir) < 0)
+                return;
+        fd = open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+                log_info_errno(errno, "Service '%s': no PSI (%s: %m); memory_pressure off.", s->cfg->name,
+                               p);
+                return;
+        }
+        snprintf(trig, sizeof trig, "%s %llu %llu", s->cfg->psi_full ? "full" : "some",
+                 (unsigned long long) s->cfg->psi_stall_usec, (unsigned long long) s->cfg->psi_window_usec);
+        if (write(fd, trig, strlen(trig) + 1) < 0) {
+                log_warning_errno(errno, "Service '%s': the kernel refused the PSI trigger '%s': %m",
+                                  s->cfg->name, trig);
+                return;
+        }
+        r = sd_event_add_io(s->manager->event, &w->psi, fd, EPOLLPRI, on_psi, w);
+        if (r < 0) {
+                log_warning_errno(r, "Service '%s': cannot watch PSI: %m", s->cfg->name);
+                return;
+        }
+        (void) sd_event_source_set_io_fd_own(w->psi, true);
+        (void) sd_event_source_set_description(w->psi, "watch-psi");
+        TAKE_FD(fd);
 }
 
 /* Register an eventfd through cgroup.event_control: "<efd> <fd> [args]".
@@ -511,11 +687,32 @@ static void arm_v1(Watch *w) {
 }
 
 static void compute_thresholds(Watch *w) {
-        const ServiceConfig *c = w->service->cfg;
+        Service *s = w->service;
+        const ServiceConfig *c = s->cfg;
 
-        (void) watch_effective_limits(w->service, &w->eff);
+        (void) watch_effective_limits(s, &w->eff);
         w->capture_bytes = limit_resolve(&c->capture_at, w->eff.memory.value, 8500);
         w->pids_capture = limit_resolve(&c->pids_capture_at, w->eff.pids.value, 9000);
+
+        /* v2 guard without a memory_max of the service's own: when the only
+         * limit is above cgwarden (a slice, a container), memory.high is
+         * taken against that one, so the throttled window still comes
+         * before the kill */
+        if (w->v2 && s->limits.memory_max == CG_UNLIMITED && !streq(w->eff.memory.source, "MemTotal") &&
+            c->memory_high.kind != LIMIT_NONE) {
+                uint64_t high = limit_resolve(&c->memory_high, w->eff.memory.value, 9000);
+                if (high < s->limits.memory_high) {
+                        CgLimits l = s->limits;
+                        char hb[UNIT_SIZE_MAX];
+                        l.memory_high = high;
+                        if (cg_service_set_limits(s->cg, &l) >= 0) {
+                                s->limits = l;
+                                fmt_size(hb, high);
+                                log_info("Service '%s': memory.high set to %s against the effective limit.",
+                                         c->name, hb);
+                        }
+                }
+        }
 }
 
 void watch_started(Watch *w) {
@@ -525,13 +722,26 @@ void watch_started(Watch *w) {
                 return;
         compute_thresholds(w);
         w->pre_oom_raised = w->pids_limit_raised = false;
+        /* the history outlives restarts (the run before a crash matters);
+         * the trends describe one process */
+        if (!w->history)
+                (void) history_new(&w->history);
+        if (!w->short_trend)
+                (void) trend_window_new(60 * USEC_PER_SEC, 12, &w->short_trend);
+        if (!w->long_trend)
+                (void) trend_window_new(w->service->cfg->leak_window, 15, &w->long_trend);
+        if (w->short_trend)
+                trend_window_reset(w->short_trend);
+        if (w->long_trend)
+                trend_window_reset(w->long_trend);
+        w->leak_raised_at = 0;
         w->prev_t = 0;
         read_memory_events(w, false);
         read_pids_events(w, false);
         if (!w->v2) {
                 _cleanup_free_ char *buf = NULL;
                 if (cg_service_read(w->service->cg, "memory.oom_control", &buf) >= 0)
-                        (void) kv_get(buf, "oom_kill", &w->ev_oom_kill);
+                        (void) cgstat_kv_get(buf, strlen(buf), "oom_kill", &w->ev_oom_kill);
                 /* the guard again, if oom_pause_max handed a previous run
                  * to the kernel */
                 w->paused = false;
@@ -539,7 +749,8 @@ void watch_started(Watch *w) {
                 if (w->service->limits.oom_pause)
                         (void) set_oom_kill_disable(w, true);
                 arm_v1(w);
-        }
+        } else
+                arm_psi(w);
         fmt_size(m, w->eff.memory.value);
         fmt_size(cb, w->capture_bytes);
         log_info("Service '%s': effective memory limit %s (%s), capture at %s; effective task limit %" PRIu64
@@ -562,12 +773,13 @@ static void check_oom_kill(Watch *w) {
                 uint64_t kills = 0;
                 if (cg_service_read(w->service->cg, "memory.oom_control", &buf) < 0)
                         return;
-                (void) kv_get(buf, "oom_kill", &kills);
+                (void) cgstat_kv_get(buf, strlen(buf), "oom_kill", &kills);
                 if (kills > w->ev_oom_kill) {
                         char what[64];
                         snprintf(what, sizeof what, "memory.oom_control oom_kill +%" PRIu64,
                                  kills - w->ev_oom_kill);
                         observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
+                        report_kernel_oom(w);
                         w->ev_oom_kill = kills;
                 }
         }
@@ -633,6 +845,10 @@ Watch *watch_free(Watch *w) {
         sd_event_source_disable_unref(w->v1_threshold);
         sd_event_source_disable_unref(w->v1_oom);
         sd_event_source_disable_unref(w->oom_pause);
+        sd_event_source_disable_unref(w->psi);
+        history_free(w->history);
+        trend_window_free(w->short_trend);
+        trend_window_free(w->long_trend);
         free(w);
         return NULL;
 }

@@ -1,12 +1,64 @@
 /* Test service: leaks memory at a fixed rate, touching every page.
  *   leaker RATE_MB_PER_S [MAX_MB]
- * Prints "leaked N MB" every 16 MB. Without MAX_MB it leaks until killed. */
+ *   leaker --saw NET_KB_PER_S GARBAGE_MB PERIOD_MS
+ * Prints "leaked N MB" every 16 MB. Without MAX_MB it leaks until killed.
+ * --saw: a GC-like sawtooth: a steady leak of NET_KB_PER_S (kept in 64 KiB
+ * heap blocks) under garbage that grows to GARBAGE_MB and is freed every
+ * PERIOD_MS (1 MiB blocks, which glibc returns to the kernel at once). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+static double now_s(void) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
+}
+
+static int sawtooth(double net_kbps, long garbage_mb, long period_ms) {
+        char *garbage[4096];
+        long n_garbage = 0;
+        double t0 = now_s(), period_start = t0;
+        long leaked_kb = 0;
+
+        if (garbage_mb > 4096)
+                garbage_mb = 4096;
+        for (;;) {
+                double t = now_s();
+                struct timespec ts = { 0, 5 * 1000000 };
+
+                /* the leak: what a GC cannot free */
+                while ((double) leaked_kb < (t - t0) * net_kbps) {
+                        char *p = malloc(64 * 1024);
+                        if (!p)
+                                return 3;
+                        memset(p, 0x5a, 64 * 1024);
+                        leaked_kb += 64;
+                }
+                /* the garbage: grows over the period, then a "GC" frees it */
+                if ((t - period_start) * 1000 >= (double) period_ms) {
+                        for (long i = 0; i < n_garbage; i++)
+                                free(garbage[i]);
+                        n_garbage = 0;
+                        period_start = t;
+                } else {
+                        long due = (long) ((t - period_start) * 1000 / (double) period_ms *
+                                           (double) garbage_mb);
+                        while (n_garbage < due) {
+                                garbage[n_garbage] = malloc(1 << 20);
+                                if (!garbage[n_garbage])
+                                        return 3;
+                                memset(garbage[n_garbage++], 0xa5, 1 << 20);
+                        }
+                }
+                nanosleep(&ts, NULL);
+        }
+}
+
 int main(int argc, char **argv) {
+        if (argc >= 5 && strcmp(argv[1], "--saw") == 0)
+                return sawtooth(atof(argv[2]), atol(argv[3]), atol(argv[4]));
         double rate = argc > 1 ? atof(argv[1]) : 10;
         long max_mb = argc > 2 ? atol(argv[2]) : -1;
         const size_t chunk = 1 << 20;

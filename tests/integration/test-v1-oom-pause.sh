@@ -30,5 +30,6 @@ say "pause to kill: ${ms}ms"
 check "the kill came after oom_pause_max (>= ~2 s)" test "$ms" -ge 1800
 check "the release is logged" cgw_log_has "stayed paused at its memory limit for oom_pause_max (2000ms) with no action"
 check "oom-kill observed" cgw_log_has "Observation oom-kill for 'pause': memory.oom_control oom_kill +1"
+check "the kernel's own report is quoted" cgw_log_has "Kernel OOM report for 'pause': Memory cgroup out of memory: Killed process $pid (leaker)"
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
