@@ -8,7 +8,9 @@ set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$(cd "${CGW_BUILD:-$TOP/build}" && pwd)
 CGW=$BUILD/supervisor/cgwarden
-HELPERS=$BUILD/tests
+# the test programs; the ASan lane uses the plain build's, so that a
+# leaker behaves like a real program (ASan keeps freed memory in quarantine)
+HELPERS=${CGW_HELPERS:-$BUILD/tests}
 FIXTURES=$TOP/tests/fixtures
 TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/cgw-$TEST_NAME.XXXXXX")
