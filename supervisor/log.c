@@ -58,7 +58,7 @@ static void write_stderr(int level, const char *msg) {
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
         strftime(tbuf, sizeof tbuf, "%H:%M:%S", &tm);
-        fprintf(stderr, "cgwarden[%d] %s.%03ld %s: %s\n", (int) getpid(), tbuf, ts.tv_nsec / 1000000,
+        fprintf(stderr, "cgwarden[%d] %s.%06ld %s: %s\n", (int) getpid(), tbuf, ts.tv_nsec / 1000,
                 level_names[level & 7], msg);
 }
 
