@@ -28,6 +28,10 @@ struct Watch {
         usec_t interval;
         unsigned n_samples;
         uint64_t memory_current, pids_current;
+        uint64_t failcnt; /* v1 memory.failcnt */
+        /* main process, from smaps_rollup (every 10th sample, or every
+         * sample near a limit: it walks all mappings, costly for a JVM) */
+        uint64_t main_rss, main_pss, main_anon;
         uint64_t prev_memory;
         usec_t prev_t;
 
@@ -318,6 +322,14 @@ static void update_trends(Watch *w, usec_t now) {
                         h.rss = ps.vm_rss;
                         h.threads = ps.threads;
                 }
+                if (s->main_pid > 0 && (w->n_samples % 10 == 0 || w->interval < s->cfg->sample_interval)) {
+                        ProcSmapsRollup sr;
+                        if (procfs_read_smaps_rollup(NULL, s->main_pid, &sr) >= 0) {
+                                w->main_rss = sr.rss;
+                                w->main_pss = sr.pss;
+                                w->main_anon = sr.anonymous;
+                        }
+                }
                 (void) history_add(w->history, &h);
         }
         w->slope_bps = 0;
@@ -358,6 +370,22 @@ static void sample_now(Watch *w) {
                 w->memory_current = v;
         if (cg_service_read(s->cg, "pids.current", &pids) >= 0 && cg_parse_limit(pids, &v) >= 0)
                 w->pids_current = v;
+        if (!w->v2) {
+                /* v1: allocations that hit the limit and had to reclaim */
+                _cleanup_free_ char *fc = NULL;
+                if (cg_service_read(s->cg, "memory.failcnt", &fc) >= 0 && cg_parse_limit(fc, &v) >= 0) {
+                        if (v > w->failcnt && w->n_samples > 0 && !w->pre_oom_raised &&
+                            w->capture_bytes != UINT64_MAX && w->memory_current >= w->capture_bytes / 2) {
+                                char what[96];
+                                snprintf(what, sizeof what,
+                                         "memory.failcnt +%" PRIu64 " (allocations hit the limit)",
+                                         v - w->failcnt);
+                                w->failcnt = v;
+                                raise_pre_oom(w, what, eta_now(w, now_mono()));
+                        }
+                        w->failcnt = v;
+                }
+        }
         update_trends(w, now);
         eta = eta_now(w, now);
 
