@@ -4,10 +4,12 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "capture/hotspot.h"
 #include "cgw-config.h"
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "units.h"
 
 #define DEFAULT_CONFIG "/etc/cgwarden/cgwarden.ini"
 
@@ -26,6 +28,7 @@ static void help_main(FILE *f) {
                 "  cgwarden capture NAME               capture evidence now\n"
                 "  cgwarden start|stop|restart NAME\n"
                 "  cgwarden attach PID COMMAND [ARG ...]\n"
+                "                                      run a diagnostic command in a HotSpot JVM\n"
                 "  cgwarden --version | --help\n\n"
                 "'cgwarden COMMAND --help' describes one command.\n"
                 "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n",
@@ -85,6 +88,102 @@ static void help_control(FILE *f, const char *cmd) {
                 "Talks to a running supervisor through its control socket. This version of\n"
                 "cgwarden has no control socket yet, so the command is not available.\n",
                 cmd);
+}
+
+static void help_attach(FILE *f) {
+        fprintf(f, "Usage: cgwarden attach [OPTIONS] PID COMMAND [ARG ...]\n\n"
+                   "Run a diagnostic command in the HotSpot JVM PID through its dynamic attach\n"
+                   "socket, as jcmd does, without a JDK: e.g. 'Thread.print', 'VM.native_memory\n"
+                   "summary', 'GC.class_histogram'. COMMAND may also be a raw attach operation\n"
+                   "(threaddump, properties, ...). The first attach makes the JVM start its attach\n"
+                   "listener (a SIGQUIT; refused when the JVM does not handle it, as with -Xrs).\n"
+                   "The attach runs in a helper that takes the JVM's mount namespace and user.\n"
+                   "The JVM's reply goes to stdout.\n\n"
+                   "  -t, --timeout=DURATION   give up after DURATION (default 30s)\n"
+                   "      --max-output=SIZE    stop the output at SIZE (default 1G)\n"
+                   "  -h, --help               this text\n\n"
+                   "Exit status: 0 when the JVM answered status 0, 1 otherwise (a message on\n"
+                   "stderr), 2 usage error.\n");
+}
+
+static int cmd_attach(int argc, char **argv) {
+        enum { ARG_MAX_OUTPUT = 0x100 };
+        static const struct option opts[] = {
+                { "timeout", required_argument, NULL, 't' },
+                { "max-output", required_argument, NULL, ARG_MAX_OUTPUT },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        char req[HOTSPOT_REQUEST_MAX_BYTES], reason[UNIT_REASON_MAX], size_buf[UNIT_SIZE_MAX];
+        usec_t timeout_usec = 30 * USEC_PER_SEC;
+        uint64_t max_output = UINT64_C(1) << 30, pid;
+        HotspotResult res;
+        const char *const *cmd_argv;
+        size_t req_len;
+        int o, r;
+
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "+t:h", opts, NULL)) >= 0) {
+                switch (o) {
+                case 't':
+                        if (unit_parse_duration_reason(optarg, &timeout_usec, reason) < 0 ||
+                            timeout_usec == 0) {
+                                fprintf(stderr, "%s attach: --timeout=%s: %s\n", prog, optarg,
+                                        timeout_usec == 0 ? "must be positive" : reason);
+                                return 2;
+                        }
+                        break;
+                case ARG_MAX_OUTPUT:
+                        if (unit_parse_size_reason(optarg, &max_output, reason) < 0) {
+                                fprintf(stderr, "%s attach: --max-output=%s: %s\n", prog, optarg, reason);
+                                return 2;
+                        }
+                        break;
+                case 'h':
+                        help_attach(stdout);
+                        return 0;
+                default:
+                        help_attach(stderr);
+                        return 2;
+                }
+        }
+        if (argc - optind < 2) {
+                fprintf(stderr, "%s attach: %s\n", prog,
+                        optind < argc ? "no command given" : "no PID given");
+                help_attach(stderr);
+                return 2;
+        }
+        if (unit_parse_count(argv[optind], INT32_MAX, &pid) < 0 || pid == 0) {
+                fprintf(stderr, "%s attach: '%s' is not a process id\n", prog, argv[optind]);
+                return 2;
+        }
+        cmd_argv = (const char *const *) argv + optind + 1;
+        r = hotspot_build_request(cmd_argv, req, sizeof(req), &req_len);
+        if (r < 0) {
+                fprintf(stderr, "%s attach: %s\n", prog,
+                        r == -E2BIG
+                                ? "the command is too long for the attach protocol (1024 bytes per argument)"
+                                : "empty command");
+                return 2;
+        }
+
+        fflush(stdout);
+        r = hotspot_attach((pid_t) pid, cmd_argv, STDOUT_FILENO, timeout_usec,
+                           (size_t) MIN(max_output, (uint64_t) SIZE_MAX), &res);
+        if (r < 0) {
+                fprintf(stderr, "%s attach: %s\n", prog, res.error[0] ? res.error : strerror(-r));
+                return 1;
+        }
+        if (res.truncated) {
+                fprintf(stderr, "%s attach: output truncated at %s (--max-output)\n", prog,
+                        unit_format_size(size_buf, res.output_bytes));
+                return 1;
+        }
+        if (res.jvm_status != 0) {
+                fprintf(stderr, "%s attach: the JVM answered status %d\n", prog, res.jvm_status);
+                return 1;
+        }
+        return 0;
 }
 
 static bool want_help(int argc, char **argv) {
@@ -335,8 +434,10 @@ int main(int argc, char **argv) {
                 return cmd_exec(argc - 1, argv + 1);
         if (streq(cmd, "check"))
                 return cmd_check(argc - 1, argv + 1);
+        if (streq(cmd, "attach"))
+                return cmd_attach(argc - 1, argv + 1);
         if (streq(cmd, "status") || streq(cmd, "capture") || streq(cmd, "start") || streq(cmd, "stop") ||
-            streq(cmd, "restart") || streq(cmd, "attach")) {
+            streq(cmd, "restart")) {
                 if (want_help(argc - 1, argv + 1)) {
                         help_control(stdout, cmd);
                         return 0;
