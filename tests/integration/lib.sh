@@ -218,6 +218,8 @@ cleanup() {
                 fi
         fi
         rm -rf "$T"
+        # directories a test made outside $T (space separated)
+        [ -n "${EXTRA_CLEANUP_DIRS:-}" ] && rm -rf $EXTRA_CLEANUP_DIRS
         if [ "$rc" = 77 ]; then exit 77; fi
         if [ "$FAILED" != 0 ]; then exit 1; fi
         exit "$rc"

@@ -27,6 +27,15 @@ done
 # The test programs, compiled at build time (tests/jvm/meson.build); without
 # javac at build time, the source launcher compiles them (slow in the VM).
 CLASSES=${CGW_JVM_CLASSES:-$HELPERS/jvm}
+# JVMs run as nobody and in a private /tmp below: give them a copy of the
+# classes they can reach (the checkout may be below a 0700 directory or
+# below /tmp), on /dev/shm, a tmpfs on the host and in the VM
+if [ -f "$CLASSES/Idle.class" ] && [ -d /dev/shm ]; then
+        shared=$(mktemp -d /dev/shm/cgw-classes.XXXXXX)
+        EXTRA_CLEANUP_DIRS=$shared
+        cp "$CLASSES"/*.class "$shared/" && chmod 755 "$shared" && chmod 644 "$shared"/*.class
+        CLASSES=$shared
+fi
 JOPTS="-Xmx64m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 jvm_main() { # CLASS: the arguments that run it
         if [ -f "$CLASSES/$1.class" ]; then
