@@ -54,6 +54,7 @@ struct Watch {
         sd_event_source *mem_events; /* v2 inotify on memory.events */
         sd_event_source *pids_events; /* inotify on pids.events (v2, v1 where present) */
         sd_event_source *v1_threshold; /* eventfd */
+        uint64_t threshold_bytes; /* what v1_threshold is registered at */
         sd_event_source *v1_oom; /* eventfd */
         sd_event_source *oom_pause; /* v1: oom_pause_max timer */
         sd_event_source *psi; /* v2: PSI trigger on memory.pressure */
@@ -299,9 +300,11 @@ static usec_t eta_now(Watch *w, usec_t now) {
 
 /* ---- sampling ---- */
 
-static void update_trends(Watch *w, usec_t now) {
+/* The costly per-sample reads (memory.stat, /proc status, smaps_rollup):
+ * done after the thresholds are checked, so they never delay an
+ * observation. */
+static void record_history(Watch *w, usec_t now) {
         Service *s = w->service;
-        TrendResult r;
 
         if (w->history) {
                 HistSample h = {
@@ -332,6 +335,12 @@ static void update_trends(Watch *w, usec_t now) {
                 }
                 (void) history_add(w->history, &h);
         }
+}
+
+static void update_trends(Watch *w, usec_t now) {
+        Service *s = w->service;
+        TrendResult r;
+
         w->slope_bps = 0;
         if (w->short_trend && trend_window_add(w->short_trend, now, w->memory_current) >= 0 &&
             trend_window_estimate(w->short_trend, &r) >= 0)
@@ -418,6 +427,7 @@ static void sample_now(Watch *w) {
          * task limit, look at its counter with every sample as well */
         if (w->pids_capture != UINT64_MAX && w->pids_current >= w->pids_capture / 2)
                 read_pids_events(w, true);
+        record_history(w, now);
         w->prev_memory = w->memory_current;
         w->prev_t = now;
         w->n_samples++;
@@ -430,9 +440,13 @@ static void sample_now(Watch *w) {
                 w->interval = s->cfg->sample_interval;
 }
 
+static void arm_v1_threshold(Watch *w);
+
 static int on_sample(sd_event_source *src, uint64_t usec, void *userdata) {
         Watch *w = userdata;
 
+        if (!w->v2 && w->service->main_pid > 0)
+                arm_v1_threshold(w);
         sample_now(w);
         (void) sd_event_source_set_time_relative(src, w->interval);
         (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
@@ -458,7 +472,10 @@ static void read_memory_events(Watch *w, bool report) {
                                  oom_kill - w->ev_oom_kill);
                         observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
                         report_kernel_oom(w);
-                } else if ((high > w->ev_high || max > w->ev_max) && !w->pre_oom_raised) {
+                } else if ((high > w->ev_high || max > w->ev_max) && !w->pre_oom_raised &&
+                           /* the kernel may deliver the notification late,
+                            * after usage fell: a stale event is no episode */
+                           (w->capture_bytes == UINT64_MAX || w->memory_current >= w->capture_bytes / 2)) {
                         char what[96];
                         snprintf(what, sizeof what, "memory.events high +%" PRIu64 " max +%" PRIu64,
                                  high - w->ev_high, max - w->ev_max);
@@ -694,24 +711,37 @@ static int v1_register(Watch *w, const char *file, const char *args, sd_event_io
         return 0;
 }
 
-static void arm_v1(Watch *w) {
-        Service *s = w->service;
+/* The oom_control eventfd: once per cgroup (cheap to register). */
+static void arm_v1_oom(Watch *w) {
+        int r;
+
+        if (w->v1_oom)
+                return;
+        r = v1_register(w, "memory.oom_control", NULL, on_v1_oom, &w->v1_oom);
+        if (r < 0)
+                log_warning_errno(r, "Service '%s': cannot watch memory.oom_control: %m",
+                                  w->service->cfg->name);
+}
+
+/* The usage threshold eventfd. Registering one makes the kernel wait for
+ * an RCU grace period (~10-15 ms here) while our loop is blocked, so it is
+ * done from the first sample after a start (a process that lives shorter
+ * than sample_interval never pays) and only when the threshold changed. */
+static void arm_v1_threshold(Watch *w) {
         char bytes[32];
         int r;
 
+        if (w->capture_bytes == w->threshold_bytes && w->v1_threshold)
+                return;
         w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
-        w->v1_oom = sd_event_source_disable_unref(w->v1_oom);
-        if (w->capture_bytes != UINT64_MAX) {
-                snprintf(bytes, sizeof bytes, "%" PRIu64, w->capture_bytes);
-                r = v1_register(w, "memory.usage_in_bytes", bytes, on_v1_threshold, &w->v1_threshold);
-                if (r < 0)
-                        log_warning_errno(
-                                r, "Service '%s': cannot register a memory threshold, sampling only: %m",
-                                s->cfg->name);
-        }
-        r = v1_register(w, "memory.oom_control", NULL, on_v1_oom, &w->v1_oom);
+        w->threshold_bytes = w->capture_bytes;
+        if (w->capture_bytes == UINT64_MAX)
+                return;
+        snprintf(bytes, sizeof bytes, "%" PRIu64, w->capture_bytes);
+        r = v1_register(w, "memory.usage_in_bytes", bytes, on_v1_threshold, &w->v1_threshold);
         if (r < 0)
-                log_warning_errno(r, "Service '%s': cannot watch memory.oom_control: %m", s->cfg->name);
+                log_warning_errno(r, "Service '%s': cannot register a memory threshold, sampling only: %m",
+                                  w->service->cfg->name);
 }
 
 static void compute_thresholds(Watch *w) {
@@ -776,7 +806,7 @@ void watch_started(Watch *w) {
                 (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_OFF);
                 if (w->service->limits.oom_pause)
                         (void) set_oom_kill_disable(w, true);
-                arm_v1(w);
+                arm_v1_oom(w);
         } else
                 arm_psi(w);
         fmt_size(m, w->eff.memory.value);
@@ -820,8 +850,8 @@ void watch_stopped(Watch *w) {
         w->paused = false;
         (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
-        w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
-        w->v1_oom = sd_event_source_disable_unref(w->v1_oom);
+        /* the v1 eventfds stay registered: they belong to the cgroup, which
+         * outlives the process, and re-registering costs */
 }
 
 int watch_new(Service *s, Watch **ret) {
