@@ -228,7 +228,8 @@ static int open_usage(void) {
 }
 
 int main(int argc, char **argv) {
-        unsigned long long thr, bottom, extra, hold_ms, cross_t = 0, before_t = 0, at_cross, after, t_sample = 0, t_seen;
+        unsigned long long thr, bottom, extra, hold_ms, cross_t = 0, before_t = 0, at_cross, after,
+                                                        t_sample = 0, t_seen;
         unsigned long count, dwell_ms = 0, interval_ms = 0, quiet_ms = 20, fine_pages;
         size_t size, touched = 0;
         unsigned long long high0, h;
@@ -255,7 +256,8 @@ int main(int argc, char **argv) {
                         quiet_ms = strtoul(e + 1, NULL, 10);
         }
         if ((!interval_ms && strncmp(argv[6], "dwell:", 6) != 0) || thr == 0 || bottom >= thr) {
-                fprintf(stderr, "mem-cross: need 0 < BOTTOM < THRESHOLD, and sync:MS (MS > 0) or dwell:MS\n");
+                fprintf(stderr,
+                        "mem-cross: need 0 < BOTTOM < THRESHOLD, and sync:MS (MS > 0) or dwell:MS\n");
                 return 2;
         }
         v2 = open_usage();
