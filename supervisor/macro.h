@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -31,6 +32,13 @@ typedef uint64_t usec_t;
 #define USEC_PER_MINUTE (60ULL * USEC_PER_SEC)
 #define USEC_PER_HOUR (60ULL * USEC_PER_MINUTE)
 #define NSEC_PER_USEC ((uint64_t) 1000ULL)
+
+/* Now, on the given clock, in microseconds. */
+static inline usec_t now_usec(clockid_t clk) {
+        struct timespec ts;
+        clock_gettime(clk, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+}
 
 /* Hand ownership of a pointer or fd out of a _cleanup_ variable. */
 #define TAKE_PTR(p)                        \

@@ -15,12 +15,6 @@
 
 extern char **environ;
 
-static usec_t now_usec(clockid_t clk) {
-        struct timespec ts;
-        clock_gettime(clk, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static void note(Service *s, const char *fmt, ...) _printf_(2, 3);
 static void note(Service *s, const char *fmt, ...) {
         char buf[512];

@@ -76,14 +76,8 @@ const char *watch_message_id(EventType e) {
         return e >= 0 && e < _EVENT_TYPE_MAX ? message_ids[e] : NULL;
 }
 
-static usec_t now_clock(clockid_t clk) {
-        struct timespec ts;
-        clock_gettime(clk, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static usec_t now_mono(void) {
-        return now_clock(CLOCK_MONOTONIC);
+        return now_usec(CLOCK_MONOTONIC);
 }
 
 /* ---- effective limits ---- */
@@ -261,7 +255,7 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
                 char line[400];
                 snprintf(line, sizeof line, "observation %s: %s; memory %s of %s, pids %" PRIu64 ", eta %s",
                          event_type_to_string(type), what, cur, lim, w->pids_current, etabuf);
-                (void) outlog_note(s->log, line, now_clock(CLOCK_REALTIME));
+                (void) outlog_note(s->log, line, now_usec(CLOCK_REALTIME));
         }
 }
 
@@ -280,7 +274,7 @@ static void report_kernel_oom(Watch *w) {
         if (s->log) {
                 char note[700];
                 snprintf(note, sizeof note, "kernel: %s", line);
-                (void) outlog_note(s->log, note, now_clock(CLOCK_REALTIME));
+                (void) outlog_note(s->log, note, now_usec(CLOCK_REALTIME));
         }
 }
 

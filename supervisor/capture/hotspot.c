@@ -271,13 +271,6 @@ static const char *stopped_hint(const Shared *sh) {
         return sh->target_stopped ? " (the process is stopped: SIGSTOP or a debugger)" : "";
 }
 
-static usec_t now_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static usec_t usec_add(usec_t a, usec_t b) {
         return a > USEC_INFINITY - b ? USEC_INFINITY : a + b;
 }
@@ -288,7 +281,7 @@ static int poll_timeout_ms(usec_t deadline) {
 
         if (deadline == USEC_INFINITY)
                 return -1;
-        now = now_usec();
+        now = now_usec(CLOCK_MONOTONIC);
         if (now >= deadline)
                 return 0;
         return (int) MIN((deadline - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC, (usec_t) INT_MAX);
@@ -561,10 +554,10 @@ static int start_listener(Shared *sh, pid_t pid, pid_t nspid, int pidfd, const P
                 return helper_fail(sh, r, "cannot send SIGQUIT to process %d: %m", (int) pid);
         }
 
-        t0 = now_usec();
+        t0 = now_usec(CLOCK_MONOTONIC);
         until = MIN(deadline, usec_add(t0, HOTSPOT_LISTENER_WAIT_USEC));
         for (;;) {
-                usec_t now = now_usec();
+                usec_t now = now_usec(CLOCK_MONOTONIC);
                 int ms;
 
                 if (socket_present(tmp_fd, sock_name))
@@ -583,9 +576,9 @@ static int start_listener(Shared *sh, pid_t pid, pid_t nspid, int pidfd, const P
         if (r == -ESRCH)
                 return helper_fail(sh, r, "process %d exited after SIGQUIT", (int) pid);
         if (r == -ETIMEDOUT)
-                return helper_fail(sh, r,
-                                   "the JVM did not start its attach listener: no /tmp/%s after %.1fs%s",
-                                   sock_name, (double) (now_usec() - t0) / 1e6, stopped_hint(sh));
+                return helper_fail(
+                        sh, r, "the JVM did not start its attach listener: no /tmp/%s after %.1fs%s",
+                        sock_name, (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6, stopped_hint(sh));
         if (r < 0)
                 return helper_fail(sh, r, "waiting for the attach listener: %m");
         return 0;
@@ -851,7 +844,7 @@ int hotspot_attach_start(pid_t pid, const char *const *argv, int out_fd, usec_t 
         done_w = pipefd[1];
 
         a->timeout_usec = timeout_usec;
-        deadline = usec_add(now_usec(), timeout_usec);
+        deadline = usec_add(now_usec(CLOCK_MONOTONIC), timeout_usec);
         a->kill_deadline_usec = usec_add(deadline, HOTSPOT_HELPER_GRACE_USEC);
 
         parent = getpid();
