@@ -34,13 +34,15 @@ for d in 100 200 400 800; do
         check "crash: restart delay ${d}ms logged" cgw_log_has "Service 'crash' will restart in ${d}ms"
 done
 check "crash: failure names the start limit" cgw_log_has "Service 'crash' failed: start limit hit"
-# the measured gaps between starts grow and respect the delays
+# the measured gaps between starts respect the delays and grow overall. A gap is the crasher's
+# run time plus the delay; the run time varies (the first exec under TCG takes ~200 ms), so
+# neighbouring gaps are not compared, only each gap against its delay and the last against the first.
 gaps=$(awk '{ if (NR > 1) printf "%d ", $3 - prev; prev = $3 }' "$T/starts")
 say "gaps between starts (ms): $gaps"
-check "crash: gaps grow with the back-off" awk -v g="$gaps" 'BEGIN {
+check "crash: each gap respects its back-off delay, last gap > first" awk -v g="$gaps" 'BEGIN {
         n = split(g, a, " "); d = 100
-        for (i = 1; i <= n; i++) { if (a[i] < d || (i > 1 && a[i] <= a[i-1])) exit 1; d *= 2 }
-        exit 0 }'
+        for (i = 1; i <= n; i++) { if (a[i] < d) exit 1; d *= 2 }
+        exit !(n == 4 && a[n] > a[1]) }'
 
 wait_until 30 cgw_log_has "Service 'noexe' failed" || not_ok "noexe: reaches failed"
 check "noexe: error names the path and errno" cgw_log_has "executing $T/no-such-binary: No such file or directory"
