@@ -136,11 +136,6 @@ CaptureItem capture_item_from_string(const char *s) {
 
 /* ---- small helpers ---- */
 
-static void *mfree(void *p) {
-        free(p);
-        return NULL;
-}
-
 static bool isempty(const char *s) {
         return !s || !*s;
 }

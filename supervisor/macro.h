@@ -54,6 +54,11 @@ static inline usec_t now_usec(clockid_t clk) {
                 _fd_;            \
         })
 
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
 static inline void freep(void *p) {
         free(*(void **) p);
 }

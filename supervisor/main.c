@@ -4,6 +4,10 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
+#include "capture/capture.h"
 #include "capture/hotspot.h"
 #include "cgw-config.h"
 #include "config.h"
@@ -26,6 +30,8 @@ static void help_main(FILE *f) {
                 "  cgwarden check FILE                 validate; exit 0 if valid, 2 if not\n"
                 "  cgwarden status [NAME] [--json]     ask the running supervisor\n"
                 "  cgwarden capture NAME               capture evidence now\n"
+                "  cgwarden capture --pid PID [--out DIR]\n"
+                "                                      capture evidence of any process, no supervisor\n"
                 "  cgwarden start|stop|restart NAME\n"
                 "  cgwarden attach PID COMMAND [ARG ...]\n"
                 "                                      run a diagnostic command in a HotSpot JVM\n"
@@ -104,6 +110,191 @@ static void help_attach(FILE *f) {
                    "  -h, --help               this text\n\n"
                    "Exit status: 0 when the JVM answered status 0, 1 otherwise (a message on\n"
                    "stderr), 2 usage error.\n");
+}
+
+static void help_capture(FILE *f) {
+        fprintf(f, "Usage: cgwarden capture --pid PID [--out DIR] [--timeout DURATION] [--items LIST]\n"
+                   "       cgwarden capture NAME   (a supervised service: needs the control socket)\n\n"
+                   "Capture the evidence of a running process now, without a supervisor: its status,\n"
+                   "smaps_rollup, pmap (from smaps, largest RSS first), threads grouped by name,\n"
+                   "its cgroup's memory and pids files, and for a HotSpot JVM Thread.print,\n"
+                   "VM.native_memory summary and GC.heap_info through the attach socket.\n"
+                   "The capture goes to DIR/pid-PID/<UTC time>-manual/ (DIR: the default\n"
+                   "capture_dir), written as a .partial directory and renamed when finished;\n"
+                   "its path is printed on stdout.\n\n"
+                   "      --pid=PID            the process\n"
+                   "  -o, --out=DIR            capture directory (default: capture_dir's default)\n"
+                   "  -t, --timeout=DURATION   bound on the whole capture (default 20s)\n"
+                   "      --items=LIST         as the capture key: auto, or nmt threads heap pmap\n"
+                   "                           smaps status tasks cgroup class_histogram\n"
+                   "  -h, --help               this text\n\n"
+                   "Exit status: 0 complete, 1 incomplete or failed (see manifest.json), 2 usage error.\n");
+}
+
+typedef struct CliCapture {
+        bool done, complete;
+        char *path;
+} CliCapture;
+
+static void cli_capture_done(Capture *c, const char *path, bool complete, void *userdata) {
+        CliCapture *cc = userdata;
+        cc->done = true;
+        cc->complete = complete;
+        cc->path = path ? strdup(path) : NULL;
+}
+
+static int cmd_capture(int argc, char **argv) {
+        enum { ARG_PID = 0x100, ARG_ITEMS };
+        static const struct option opts[] = {
+                { "pid", required_argument, NULL, ARG_PID }, { "out", required_argument, NULL, 'o' },
+                { "timeout", required_argument, NULL, 't' }, { "items", required_argument, NULL, ARG_ITEMS },
+                { "help", no_argument, NULL, 'h' },          {},
+        };
+        _cleanup_(config_freep) Config *cfg = NULL;
+        _cleanup_free_ char *out = NULL, *memdir = NULL, *pidsdir = NULL, *procbuf = NULL, *name = NULL,
+                            *cgpath = NULL;
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        char reason[UNIT_REASON_MAX], procpath[64];
+        usec_t timeout = 20 * USEC_PER_SEC;
+        uint32_t items = CAPTURE_AUTO_MASK;
+        uint64_t pid = 0;
+        CliCapture cc = {};
+        Capture *c = NULL;
+        bool v2;
+        int o, r;
+
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "+o:t:h", opts, NULL)) >= 0)
+                switch (o) {
+                case ARG_PID:
+                        if (unit_parse_count_reason(optarg, INT32_MAX, &pid, reason) < 0 || pid == 0) {
+                                fprintf(stderr, "%s capture: --pid: invalid process id '%s'\n", prog,
+                                        optarg);
+                                return 2;
+                        }
+                        break;
+                case 'o':
+                        free(out);
+                        out = strdup(optarg);
+                        break;
+                case 't':
+                        if (unit_parse_duration_reason(optarg, &timeout, reason) < 0 || timeout == 0) {
+                                fprintf(stderr, "%s capture: --timeout: %s\n", prog, reason);
+                                return 2;
+                        }
+                        break;
+                case ARG_ITEMS: {
+                        _cleanup_free_ char *list = strdup(optarg);
+                        char *save = NULL;
+                        if (!list)
+                                return log_oom(), 1;
+                        items = 0;
+                        for (char *w = strtok_r(list, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+                                CaptureItem i =
+                                        streq(w, "auto") ? _CAPTURE_ITEM_MAX : capture_item_from_string(w);
+                                if (i == _CAPTURE_ITEM_MAX)
+                                        items |= CAPTURE_AUTO_MASK;
+                                else if (i < 0) {
+                                        fprintf(stderr, "%s capture: --items: unknown item '%s'\n", prog, w);
+                                        return 2;
+                                } else
+                                        items |= 1u << i;
+                        }
+                        break;
+                }
+                case 'h':
+                        help_capture(stdout);
+                        return 0;
+                default:
+                        help_capture(stderr);
+                        return 2;
+                }
+        if (pid == 0) {
+                if (optind < argc) {
+                        fprintf(stderr,
+                                "%s capture %s: capturing a supervised service needs the control socket, "
+                                "not built yet; use --pid PID\n",
+                                prog, argv[optind]);
+                        return 1;
+                }
+                help_capture(stderr);
+                return 2;
+        }
+        if (optind < argc) {
+                fprintf(stderr, "%s capture: unexpected argument '%s'\n", prog, argv[optind]);
+                return 2;
+        }
+        if (kill((pid_t) pid, 0) < 0 && errno == ESRCH) {
+                fprintf(stderr, "%s capture: no process %" PRIu64 "\n", prog, pid);
+                return 1;
+        }
+        if (!out) {
+                cfg = calloc(1, sizeof *cfg);
+                if (!cfg || config_apply_defaults(cfg) < 0 || !cfg->capture_dir) {
+                        fprintf(stderr, "%s capture: no default capture_dir (set HOME, or use --out)\n",
+                                prog);
+                        return 1;
+                }
+                out = strdup(cfg->capture_dir);
+        }
+        if (!out)
+                return log_oom(), 1;
+
+        /* its cgroup, for the cgroup items */
+        {
+                struct statfs st;
+                v2 = statfs("/sys/fs/cgroup", &st) >= 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+        }
+        snprintf(procpath, sizeof procpath, "/proc/%" PRIu64 "/cgroup", pid);
+        if (cg_read_file(procpath, &procbuf) >= 0) {
+                _cleanup_free_ char *pm = NULL, *pp = NULL;
+                if (cg_parse_proc_cgroup(procbuf, v2 ? NULL : "memory", &pm) >= 0 &&
+                    asprintf(&memdir, "/sys/fs/cgroup%s%s", v2 ? "" : "/memory", pm) < 0)
+                        memdir = NULL;
+                cgpath = TAKE_PTR(pm);
+                if (cg_parse_proc_cgroup(procbuf, v2 ? NULL : "pids", &pp) >= 0 &&
+                    asprintf(&pidsdir, "/sys/fs/cgroup%s%s", v2 ? "" : "/pids", pp) < 0)
+                        pidsdir = NULL;
+        }
+        if (asprintf(&name, "pid-%" PRIu64, pid) < 0)
+                return log_oom(), 1;
+
+        r = sd_event_default(&e);
+        if (r < 0)
+                return log_error_errno(r, "sd_event: %m"), 1;
+        CaptureSpec spec = {
+                .service = name,
+                .reason = "manual",
+                .pid = (pid_t) pid,
+                .cgroup = cgpath,
+                .memory_dir = memdir,
+                .pids_dir = pidsdir,
+                .v1 = !v2,
+                .items = items,
+                .timeout = timeout,
+                .trigger = { .what = "cgwarden capture --pid",
+                             .memory_current = UINT64_MAX,
+                             .memory_max = UINT64_MAX,
+                             .pids_current = UINT64_MAX,
+                             .pids_max = UINT64_MAX,
+                             .eta = USEC_INFINITY },
+        };
+        r = capture_start(e, out, &spec, cli_capture_done, &cc, &c);
+        if (r < 0)
+                return 1;
+        while (!cc.done) {
+                r = sd_event_run(e, UINT64_MAX);
+                if (r < 0) {
+                        log_error_errno(r, "event loop: %m");
+                        break;
+                }
+        }
+        capture_free(c);
+        if (!cc.path)
+                return 1;
+        printf("%s\n", cc.path);
+        free(cc.path);
+        return cc.complete ? 0 : 1;
 }
 
 static int cmd_attach(int argc, char **argv) {
@@ -436,8 +627,9 @@ int main(int argc, char **argv) {
                 return cmd_check(argc - 1, argv + 1);
         if (streq(cmd, "attach"))
                 return cmd_attach(argc - 1, argv + 1);
-        if (streq(cmd, "status") || streq(cmd, "capture") || streq(cmd, "start") || streq(cmd, "stop") ||
-            streq(cmd, "restart")) {
+        if (streq(cmd, "capture"))
+                return cmd_capture(argc - 1, argv + 1);
+        if (streq(cmd, "status") || streq(cmd, "start") || streq(cmd, "stop") || streq(cmd, "restart")) {
                 if (want_help(argc - 1, argv + 1)) {
                         help_control(stdout, cmd);
                         return 0;

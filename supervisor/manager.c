@@ -6,25 +6,9 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "fs-util.h"
 #include "log.h"
 #include "manager.h"
-
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
 
 void manager_notify_status(Manager *m) {
         size_t running = 0, failed = 0, other = 0;

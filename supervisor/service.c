@@ -406,6 +406,7 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
         s->pidfd = safe_close(s->pidfd);
         s->main_pid = 0;
         watch_stopped(s->watch);
+        evidence_stopped(s);
 
         clean = !s->spawn_failed && exit_is_clean(s);
         if (s->spawn_failed)
@@ -445,6 +446,7 @@ static int on_errpipe(sd_event_source *src, int fd, uint32_t revents, void *user
                  cg_service_path(s->cg));
         note(s, "started pid %d: %s", (int) s->main_pid, s->cfg->exec_raw ?: "");
         watch_started(s->watch);
+        evidence_started(s);
         service_apply(s, &in);
         return 0;
 }
@@ -486,6 +488,9 @@ static int do_spawn(Service *s) {
                 report_spawn_failure(s);
                 goto fail_reported;
         }
+        r = evidence_jvm_env(s, &s->envp);
+        if (r < 0)
+                goto fail_early;
         r = cg_service_procs_fds(s->cg, &procs_fds, &n_procs);
         if (r < 0) {
                 log_error_errno(r, "Service '%s': cannot open its cgroup: %m", s->cfg->name);
@@ -666,6 +671,7 @@ int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
         if (!s)
                 return log_oom();
         s->manager = m;
+        evidence_init(&s->evidence);
         s->cfg = cfg;
         s->pidfd = s->errpipe = -EBADF;
         s->out_r[0] = s->out_r[1] = s->out_w[0] = s->out_w[1] = -EBADF;
@@ -751,6 +757,7 @@ fail:
 Service *service_free(Service *s) {
         if (!s)
                 return NULL;
+        evidence_done(s);
         if (main_alive(s)) {
                 signal_main(s, SIGKILL);
         }

@@ -11,6 +11,7 @@
 #include "backoff.h"
 #include "cgroup.h"
 #include "config.h"
+#include "evidence.h"
 #include "outlog.h"
 #include "seccomp-util.h"
 #include "service-state.h"
@@ -46,6 +47,7 @@ typedef struct Service {
         int out_r[2], out_w[2];
         OutLog *log;
         Watch *watch;
+        Evidence evidence;
 
         /* resolved once per configuration */
         char *exe;

@@ -6,7 +6,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "capture/capture.h"
 #include "cgroup.h"
+#include "evidence.h"
 #include "cgstat.h"
 #include "log.h"
 #include "manager.h"
@@ -17,6 +19,15 @@
 #include "units.h"
 #include "watch.h"
 
+typedef enum WatchFile {
+        WF_MEMORY, /* memory.current, v1 memory.usage_in_bytes */
+        WF_PIDS, /* pids.current */
+        WF_FAILCNT, /* v1 memory.failcnt */
+        WF_STAT, /* memory.stat */
+        WF_STATUS, /* /proc/MAINPID/status */
+        _WF_MAX,
+} WatchFile;
+
 struct Watch {
         Service *service;
         bool v2;
@@ -26,12 +37,20 @@ struct Watch {
 
         sd_event_source *sample;
         usec_t interval;
+        /* the sampled files, kept open and read with pread(): opening a
+         * file under a long cgroup path by name costs more than reading
+         * it (bench/watch-cost). -1 until first use; reopened on error. */
+        int fd[_WF_MAX];
+        pid_t status_pid; /* whose /proc/PID/status fd[WF_STATUS] is */
         unsigned n_samples;
         uint64_t memory_current, pids_current;
         uint64_t failcnt; /* v1 memory.failcnt */
         /* main process, from smaps_rollup (every 10th sample, or every
          * sample near a limit: it walks all mappings, costly for a JVM) */
         uint64_t main_rss, main_pss, main_anon;
+        /* from the last full sample (memory.stat, /proc/PID/status) */
+        uint64_t last_anon, last_rss;
+        uint32_t last_threads;
         uint64_t prev_memory;
         usec_t prev_t;
 
@@ -60,6 +79,8 @@ struct Watch {
         sd_event_source *psi; /* v2: PSI trigger on memory.pressure */
         usec_t psi_last;
         bool paused; /* v1: tasks held at the limit */
+        bool held; /* a capture took over from the oom_pause_max timer */
+        char kernel_report[600]; /* of the last oom-kill, "" when unread */
 };
 
 static const char *const message_ids[_EVENT_TYPE_MAX] = {
@@ -225,6 +246,8 @@ static void fmt_size(char buf[static UNIT_SIZE_MAX], uint64_t v) {
                 snprintf(buf, UNIT_SIZE_MAX, "%.1f%c", d, units[u]);
 }
 
+static void report_kernel_oom(Watch *w);
+
 static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
         Service *s = w->service;
         char cur[UNIT_SIZE_MAX], lim[UNIT_SIZE_MAX], etabuf[32];
@@ -257,6 +280,18 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
                          event_type_to_string(type), what, cur, lim, w->pids_current, etabuf);
                 (void) outlog_note(s->log, line, now_usec(CLOCK_REALTIME));
         }
+        {
+                CaptureTrigger t = {
+                        .memory_current = w->memory_current,
+                        .memory_max = w->eff.memory.value,
+                        .pids_current = w->pids_current,
+                        .pids_max = w->eff.pids.value,
+                        .eta = eta,
+                };
+                snprintf(t.what, sizeof t.what, "%s", what);
+                evidence_observe(s, type, &t,
+                                 type == EVENT_OOM_KILL && w->kernel_report[0] ? w->kernel_report : NULL);
+        }
 }
 
 /* Time to the effective limit: from the robust short-window trend once it
@@ -266,10 +301,13 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
  * /dev/kmsg is readable (root, or dmesg_restrict=0). */
 static void report_kernel_oom(Watch *w) {
         Service *s = w->service;
-        char line[600];
+        char *line = w->kernel_report;
 
-        if (kmsg_oom_report(cg_service_path(s->cg), line, sizeof line) < 0)
+        line[0] = 0;
+        if (kmsg_oom_report(cg_service_path(s->cg), line, sizeof w->kernel_report) < 0) {
+                line[0] = 0;
                 return;
+        }
         log_warning("Kernel OOM report for '%s': %s", s->cfg->name, line);
         if (s->log) {
                 char note[700];
@@ -294,41 +332,124 @@ static usec_t eta_now(Watch *w, usec_t now) {
 
 /* ---- sampling ---- */
 
+static void wf_close(Watch *w, WatchFile f) {
+        if (w->fd[f] >= 0)
+                (void) close(w->fd[f]);
+        w->fd[f] = -1;
+}
+
+static int wf_open(Watch *w, WatchFile f) {
+        static const struct {
+                const char *controller, *v2, *v1;
+        } files[] = {
+                [WF_MEMORY] = { "memory", "memory.current", "memory.usage_in_bytes" },
+                [WF_PIDS] = { "pids", "pids.current", "pids.current" },
+                [WF_FAILCNT] = { "memory", NULL, "memory.failcnt" },
+                [WF_STAT] = { "memory", "memory.stat", "memory.stat" },
+        };
+        _cleanup_free_ char *dir = NULL, *p = NULL;
+        const char *name;
+        int r;
+
+        if (f == WF_STATUS) {
+                char path[64];
+                snprintf(path, sizeof path, "/proc/%d/status", (int) w->service->main_pid);
+                w->status_pid = w->service->main_pid;
+                w->fd[f] = open(path, O_RDONLY | O_CLOEXEC);
+                return w->fd[f] < 0 ? -errno : 0;
+        }
+        name = w->v2 ? files[f].v2 : files[f].v1;
+        if (!name)
+                return -ENOENT;
+        r = cg_service_dir(w->service->cg, files[f].controller, &dir);
+        if (r < 0)
+                return r;
+        if (asprintf(&p, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        w->fd[f] = open(p, O_RDONLY | O_CLOEXEC);
+        return w->fd[f] < 0 ? -errno : 0;
+}
+
+/* Read a sampled file into buf (NUL-terminated). Returns the length or
+ * -errno. A failed read closes the fd, so the next call reopens it (the
+ * cgroup may have been recreated, the process replaced). */
+static ssize_t wf_read(Watch *w, WatchFile f, char *buf, size_t size) {
+        ssize_t n;
+        int r;
+
+        if (f == WF_STATUS && w->fd[f] >= 0 && w->status_pid != w->service->main_pid)
+                wf_close(w, f);
+        if (w->fd[f] < 0) {
+                if (f == WF_STATUS && w->service->main_pid <= 0)
+                        return -ESRCH;
+                r = wf_open(w, f);
+                if (r < 0)
+                        return r;
+        }
+        n = pread(w->fd[f], buf, size - 1, 0);
+        if (n < 0) {
+                r = -errno;
+                wf_close(w, f);
+                return r;
+        }
+        buf[n] = 0;
+        return n;
+}
+
+static void wf_close_all(Watch *w) {
+        for (WatchFile f = 0; f < _WF_MAX; f++)
+                wf_close(w, f);
+}
+
+/* The slow reads (memory.stat, /proc status) are needed for the history,
+ * not for the thresholds: far from the limits every 5th sample, near them
+ * every sample. */
+static bool full_sample(Watch *w) {
+        return w->n_samples % 5 == 0 || w->interval < w->service->cfg->sample_interval;
+}
+
 /* The costly per-sample reads (memory.stat, /proc status, smaps_rollup):
  * done after the thresholds are checked, so they never delay an
  * observation. */
 static void record_history(Watch *w, usec_t now) {
         Service *s = w->service;
+        char buf[8192];
+        ssize_t n;
 
-        if (w->history) {
-                HistSample h = {
-                        .t = now,
-                        .memory_current = w->memory_current,
-                        .pids = (uint32_t) MIN(w->pids_current, (uint64_t) UINT32_MAX),
-                };
-                _cleanup_free_ char *stat = NULL;
+        if (!w->history)
+                return;
+        if (full_sample(w)) {
                 CgMemStat ms;
                 ProcStatus ps;
 
                 /* anon from the cgroup; RSS and threads of the main process */
-                if (cg_service_read(s->cg, "memory.stat", &stat) >= 0 &&
-                    cgstat_memory_stat_parse_buf(stat, strlen(stat), !w->v2, &ms) >= 0 &&
+                n = wf_read(w, WF_STAT, buf, sizeof buf);
+                if (n >= 0 && cgstat_memory_stat_parse_buf(buf, (size_t) n, !w->v2, &ms) >= 0 &&
                     ms.anon != CGSTAT_UNKNOWN)
-                        h.anon = ms.anon;
-                if (s->main_pid > 0 && procfs_read_status(NULL, s->main_pid, &ps) >= 0) {
-                        h.rss = ps.vm_rss;
-                        h.threads = ps.threads;
+                        w->last_anon = ms.anon;
+                n = wf_read(w, WF_STATUS, buf, sizeof buf);
+                if (n >= 0 && procfs_status_parse_buf(buf, (size_t) n, &ps) >= 0) {
+                        w->last_rss = ps.vm_rss;
+                        w->last_threads = ps.threads;
                 }
-                if (s->main_pid > 0 && (w->n_samples % 10 == 0 || w->interval < s->cfg->sample_interval)) {
-                        ProcSmapsRollup sr;
-                        if (procfs_read_smaps_rollup(NULL, s->main_pid, &sr) >= 0) {
-                                w->main_rss = sr.rss;
-                                w->main_pss = sr.pss;
-                                w->main_anon = sr.anonymous;
-                        }
-                }
-                (void) history_add(w->history, &h);
         }
+        if (s->main_pid > 0 && (w->n_samples % 10 == 0 || w->interval < s->cfg->sample_interval)) {
+                ProcSmapsRollup sr;
+                if (procfs_read_smaps_rollup(NULL, s->main_pid, &sr) >= 0) {
+                        w->main_rss = sr.rss;
+                        w->main_pss = sr.pss;
+                        w->main_anon = sr.anonymous;
+                }
+        }
+        (void) history_add(w->history,
+                           &(HistSample){
+                                   .t = now,
+                                   .memory_current = w->memory_current,
+                                   .pids = (uint32_t) MIN(w->pids_current, (uint64_t) UINT32_MAX),
+                                   .anon = w->last_anon,
+                                   .rss = w->last_rss,
+                                   .threads = w->last_threads,
+                           });
 }
 
 static void update_trends(Watch *w, usec_t now) {
@@ -364,19 +485,17 @@ static void read_pids_events(Watch *w, bool report);
 
 static void sample_now(Watch *w) {
         Service *s = w->service;
-        _cleanup_free_ char *mem = NULL, *pids = NULL;
+        char buf[64];
         usec_t now = now_mono(), eta;
         uint64_t v;
 
-        if (cg_service_read(s->cg, w->v2 ? "memory.current" : "memory.usage_in_bytes", &mem) >= 0 &&
-            cg_parse_limit(mem, &v) >= 0)
+        if (wf_read(w, WF_MEMORY, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0)
                 w->memory_current = v;
-        if (cg_service_read(s->cg, "pids.current", &pids) >= 0 && cg_parse_limit(pids, &v) >= 0)
+        if (wf_read(w, WF_PIDS, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0)
                 w->pids_current = v;
         if (!w->v2) {
                 /* v1: allocations that hit the limit and had to reclaim */
-                _cleanup_free_ char *fc = NULL;
-                if (cg_service_read(s->cg, "memory.failcnt", &fc) >= 0 && cg_parse_limit(fc, &v) >= 0) {
+                if (wf_read(w, WF_FAILCNT, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0) {
                         if (v > w->failcnt && w->n_samples > 0 && !w->pre_oom_raised &&
                             w->capture_bytes != UINT64_MAX && w->memory_current >= w->capture_bytes / 2) {
                                 char what[96];
@@ -436,14 +555,27 @@ static void sample_now(Watch *w) {
 
 static void arm_v1_threshold(Watch *w);
 
+/* Far from the limits, a sample may come up to a quarter of the interval
+ * late: sd-event then wakes once for all the services whose windows
+ * overlap (it aligns wake-ups inside the windows), instead of once per
+ * service. Near a limit, 5 ms. */
+static void rearm_sample(Watch *w) {
+        usec_t acc = w->interval >= w->service->cfg->sample_interval && w->interval >= USEC_PER_SEC / 2
+                             ? w->interval / 4
+                             : 5 * USEC_PER_MSEC;
+
+        (void) sd_event_source_set_time_accuracy(w->sample, acc);
+        (void) sd_event_source_set_time_relative(w->sample, w->interval);
+        (void) sd_event_source_set_enabled(w->sample, SD_EVENT_ONESHOT);
+}
+
 static int on_sample(sd_event_source *src, uint64_t usec, void *userdata) {
         Watch *w = userdata;
 
         if (!w->v2 && w->service->main_pid > 0)
                 arm_v1_threshold(w);
         sample_now(w);
-        (void) sd_event_source_set_time_relative(src, w->interval);
-        (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        rearm_sample(w);
         return 0;
 }
 
@@ -464,8 +596,8 @@ static void read_memory_events(Watch *w, bool report) {
                         char what[64];
                         snprintf(what, sizeof what, "memory.events oom_kill +%" PRIu64,
                                  oom_kill - w->ev_oom_kill);
-                        observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
                         report_kernel_oom(w);
+                        observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
                 } else if ((high > w->ev_high || max > w->ev_max) && !w->pre_oom_raised &&
                            /* the kernel may deliver the notification late,
                             * after usage fell: a stale event is no episode */
@@ -558,6 +690,12 @@ static void oom_paused(Watch *w) {
         if (w->paused)
                 return;
         w->paused = true;
+        if (w->held) {
+                log_warning("Service '%s' is paused at its memory limit (memory.oom_control under_oom 1) "
+                            "while a capture runs.",
+                            s->cfg->name);
+                return;
+        }
         log_warning("Service '%s' is paused at its memory limit (memory.oom_control under_oom 1): the "
                     "kernel OOM "
                     "killer is held for up to oom_pause_max (%llums).",
@@ -593,8 +731,8 @@ static int on_v1_oom(sd_event_source *src, int fd, uint32_t revents, void *userd
         if (kills > w->ev_oom_kill) {
                 char what[64];
                 snprintf(what, sizeof what, "memory.oom_control oom_kill +%" PRIu64, kills - w->ev_oom_kill);
-                observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
                 report_kernel_oom(w);
+                observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
         } else if (under) {
                 if (!w->pre_oom_raised)
                         raise_pre_oom(w, "memory.oom_control under_oom 1", 0);
@@ -788,6 +926,7 @@ void watch_started(Watch *w) {
                 trend_window_reset(w->long_trend);
         w->leak_raised_at = 0;
         w->prev_t = 0;
+        w->last_rss = w->last_threads = 0;
         read_memory_events(w, false);
         read_pids_events(w, false);
         if (!w->v2) {
@@ -810,8 +949,7 @@ void watch_started(Watch *w) {
                  w->service->cfg->name, m, w->eff.memory.source, cb, w->eff.pids.value, w->eff.pids.source,
                  w->pids_capture);
         sample_now(w);
-        (void) sd_event_source_set_time_relative(w->sample, w->interval);
-        (void) sd_event_source_set_enabled(w->sample, SD_EVENT_ONESHOT);
+        rearm_sample(w);
 }
 
 /* The kernel's OOM notification on v1 comes before the kill is counted,
@@ -830,8 +968,8 @@ static void check_oom_kill(Watch *w) {
                         char what[64];
                         snprintf(what, sizeof what, "memory.oom_control oom_kill +%" PRIu64,
                                  kills - w->ev_oom_kill);
-                        observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
                         report_kernel_oom(w);
+                        observe(w, EVENT_OOM_KILL, what, USEC_INFINITY);
                         w->ev_oom_kill = kills;
                 }
         }
@@ -844,6 +982,7 @@ void watch_stopped(Watch *w) {
         w->paused = false;
         (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
+        wf_close(w, WF_STATUS);
         /* the v1 eventfds stay registered: they belong to the cgroup, which
          * outlives the process, and re-registering costs */
 }
@@ -857,6 +996,8 @@ int watch_new(Service *s, Watch **ret) {
         if (!w)
                 return log_oom();
         w->service = s;
+        for (WatchFile f = 0; f < _WF_MAX; f++)
+                w->fd[f] = -1;
         w->v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
         w->interval = s->cfg->sample_interval;
 
@@ -898,9 +1039,56 @@ Watch *watch_free(Watch *w) {
         sd_event_source_disable_unref(w->v1_oom);
         sd_event_source_disable_unref(w->oom_pause);
         sd_event_source_disable_unref(w->psi);
+        wf_close_all(w);
         history_free(w->history);
         trend_window_free(w->short_trend);
         trend_window_free(w->long_trend);
         free(w);
         return NULL;
+}
+
+/* ---- for the evidence sequences ---- */
+
+bool watch_paused(const Watch *w) {
+        return w && w->paused;
+}
+
+void watch_hold_pause(Watch *w, bool hold) {
+        if (!w || w->v2)
+                return;
+        w->held = hold;
+        if (hold) {
+                (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_OFF);
+                return;
+        }
+        if (w->paused) {
+                /* the capture is done and nothing else took over: the kernel
+                 * decides, as it would have at oom_pause_max */
+                Service *s = w->service;
+                int r = set_oom_kill_disable(w, false);
+                if (r < 0)
+                        log_error_errno(r, "Service '%s': cannot re-enable the OOM killer: %m",
+                                        s->cfg->name);
+                else
+                        log_notice("Service '%s': evidence taken; the kernel OOM killer decides again.",
+                                   s->cfg->name);
+                w->paused = false;
+        }
+}
+
+const History *watch_history(const Watch *w) {
+        return w ? w->history : NULL;
+}
+
+void watch_format_limits(const Watch *w, char *buf, size_t size) {
+        char m[UNIT_SIZE_MAX], cb[UNIT_SIZE_MAX];
+
+        if (!w) {
+                snprintf(buf, size, "unknown");
+                return;
+        }
+        fmt_size(m, w->eff.memory.value);
+        fmt_size(cb, w->capture_bytes);
+        snprintf(buf, size, "memory %s (%s), capture at %s; tasks %" PRIu64 " (%s), capture at %" PRIu64, m,
+                 w->eff.memory.source, cb, w->eff.pids.value, w->eff.pids.source, w->pids_capture);
 }

@@ -19,6 +19,8 @@
  * pid_max. Thresholds are taken against these, so the guard works when the
  * service itself has no memory_max. */
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -50,6 +52,16 @@ Watch *watch_free(Watch *w);
  * per-run state and (re)arm the watchers. */
 void watch_started(Watch *w);
 void watch_stopped(Watch *w);
+
+/* For the evidence sequences (evidence.h): v1 OOM pause state; hold it
+ * while a capture runs (the oom_pause_max timer stops) and release it
+ * after (a service still paused then goes back to the kernel's decision);
+ * the history; the effective limits as one line. */
+bool watch_paused(const Watch *w);
+void watch_hold_pause(Watch *w, bool hold);
+typedef struct History History;
+const History *watch_history(const Watch *w);
+void watch_format_limits(const Watch *w, char *buf, size_t size);
 
 /* Stable MESSAGE_ID for an observation type (journald). */
 const char *watch_message_id(EventType e);

@@ -1,0 +1,1220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "capture/capture.h"
+#include "capture/hotspot.h"
+#include "capture/nmt.h"
+#include "capture/procsnap.h"
+#include "fs-util.h"
+#include "log.h"
+#include "procfs.h"
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+static inline void json_object_putp(json_object **j) {
+        json_object_put(*j);
+}
+
+/* Per-item deadlines, further bounded by what is left of capture_timeout. */
+#define ITEM_PROC_USEC (5 * USEC_PER_SEC)
+#define ITEM_JVM_USEC (15 * USEC_PER_SEC)
+/* The cap on one JVM reply written to a file. */
+#define ITEM_JVM_MAX_BYTES (64U * 1024U * 1024U)
+
+typedef enum StepKind {
+        STEP_CLAMP, /* hook, not an item */
+        STEP_GRANT, /* hook, not an item */
+        STEP_PROC, /* forked helper running a function */
+        STEP_INLINE, /* written by the daemon from memory (history, kernel report) */
+        STEP_JVM, /* HotSpot attach */
+} StepKind;
+
+typedef enum ProcFn {
+        PF_COPY, /* copy src to the file */
+        PF_PMAP,
+        PF_TASKS,
+        PF_CGROUP_MEMORY_EVENTS_V1,
+        PF_PIDS,
+} ProcFn;
+
+typedef enum InlineFn {
+        IF_HISTORY,
+        IF_KERNEL_REPORT,
+} InlineFn;
+
+typedef struct Step {
+        StepKind kind;
+        const char *name; /* item name in the manifest */
+        const char *file;
+        ProcFn proc;
+        InlineFn inl;
+        char src[PATH_MAX]; /* PF_COPY */
+        const char *jvm_argv[4];
+        bool jvm_threads; /* the thread dump: SIGQUIT fallback */
+
+        /* outcome */
+        bool run, ok, skipped;
+        usec_t ms_usec;
+        char error[256];
+} Step;
+
+#define STEPS_MAX 24
+
+struct Capture {
+        sd_event *event;
+        CaptureSpec spec; /* strings below are owned copies */
+        char *service, *reason, *cgroup, *memory_dir, *pids_dir, *kernel_report, *limits_text;
+        capture_done_t done;
+        void *userdata;
+
+        int svc_dir_fd; /* <capture_dir>/<service> */
+        int dir_fd; /* the partial directory */
+        char *dir_path; /* <capture_dir>/<service> */
+        char name[64]; /* final name */
+        char partial[80]; /* .<name>.partial */
+        char *path; /* final path */
+        usec_t started_rt, started_mono, deadline;
+
+        Step steps[STEPS_MAX];
+        size_t n_steps, cur;
+        bool restored, finished, timed_out, aborted, not_jvm, granted;
+        char jvm_skip[200]; /* why the remaining JVM items are skipped */
+
+        /* the running step */
+        usec_t step_start;
+        int out_fd;
+        pid_t child;
+        int child_fd; /* read end: error text, EOF at exit */
+        char child_msg[256];
+        size_t child_msg_len;
+        HotspotAttach *attach;
+        bool sigquit_running;
+        sd_event_source *io, *step_timer, *total_timer, *defer;
+
+        /* findings for the manifest */
+        char nmt_state[200];
+        char nmt_top[160];
+        char tasks_top[160];
+        char pmap_top[PATH_MAX];
+};
+
+static void advance(Capture *c);
+static void step_finished(Capture *c, bool ok, const char *error);
+
+void capture_format_stamp(usec_t realtime, char buf[static 24]) {
+        time_t t = (time_t) (realtime / USEC_PER_SEC);
+        struct tm tm;
+
+        char tmp[128];
+
+        gmtime_r(&t, &tm);
+        snprintf(tmp, sizeof tmp, "%04d%02d%02dT%02d%02d%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (unsigned) ((realtime / USEC_PER_MSEC) % 1000));
+        snprintf(buf, 24, "%.23s", tmp);
+}
+
+void capture_format_rfc3339(usec_t realtime, char buf[static 32]) {
+        time_t t = (time_t) (realtime / USEC_PER_SEC);
+        struct tm tm;
+
+        char tmp[128];
+
+        gmtime_r(&t, &tm);
+        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (unsigned) ((realtime / USEC_PER_MSEC) % 1000));
+        snprintf(buf, 32, "%.31s", tmp);
+}
+
+const char *capture_reason_from_event(EventType e) {
+        return event_type_to_string(e);
+}
+
+const char *capture_get_path(const Capture *c) {
+        return c ? c->path : NULL;
+}
+
+/* ---- the steps ---- */
+
+static Step *add_step(Capture *c, StepKind kind, const char *name, const char *file) {
+        Step *s;
+
+        if (c->n_steps >= STEPS_MAX)
+                return NULL;
+        s = &c->steps[c->n_steps++];
+        *s = (Step){ .kind = kind, .name = name, .file = file };
+        return s;
+}
+
+static void add_copy(Capture *c, const char *name, const char *file, const char *fmt, ...) _printf_(4, 5);
+static void add_copy(Capture *c, const char *name, const char *file, const char *fmt, ...) {
+        Step *s = add_step(c, STEP_PROC, name, file);
+        va_list ap;
+
+        if (!s)
+                return;
+        s->proc = PF_COPY;
+        va_start(ap, fmt);
+        vsnprintf(s->src, sizeof s->src, fmt, ap);
+        va_end(ap);
+}
+
+static void add_jvm(Capture *c, const char *name, const char *file, const char *a0, const char *a1) {
+        Step *s = add_step(c, STEP_JVM, name, file);
+
+        if (!s)
+                return;
+        s->jvm_argv[0] = a0;
+        s->jvm_argv[1] = a1;
+        s->jvm_threads = streq(name, "threads");
+}
+
+static bool want(const Capture *c, CaptureItem i) {
+        return c->spec.items & (1u << i);
+}
+
+static void build_steps(Capture *c) {
+        pid_t pid = c->spec.pid;
+
+        if (c->spec.hooks && c->spec.hooks->clamp)
+                add_step(c, STEP_CLAMP, "clamp", NULL);
+        if (pid > 0) {
+                if (want(c, CAPTURE_STATUS))
+                        add_copy(c, "status", "status.txt", "/proc/%d/status", (int) pid);
+                if (want(c, CAPTURE_SMAPS))
+                        add_copy(c, "smaps_rollup", "smaps_rollup.txt", "/proc/%d/smaps_rollup", (int) pid);
+                if (want(c, CAPTURE_TASKS)) {
+                        Step *s = add_step(c, STEP_PROC, "tasks", "tasks.txt");
+                        if (s)
+                                s->proc = PF_TASKS;
+                }
+                if (want(c, CAPTURE_PMAP)) {
+                        Step *s = add_step(c, STEP_PROC, "pmap", "pmap.txt");
+                        if (s)
+                                s->proc = PF_PMAP;
+                }
+        }
+        if (want(c, CAPTURE_CGROUP) && c->memory_dir) {
+                add_copy(c, "memory.stat", "memory.stat.txt", "%s/memory.stat", c->memory_dir);
+                if (!c->spec.v1)
+                        add_copy(c, "memory.events", "memory.events.txt", "%s/memory.events", c->memory_dir);
+                else {
+                        Step *s = add_step(c, STEP_PROC, "memory.events", "memory.events.txt");
+                        if (s)
+                                s->proc = PF_CGROUP_MEMORY_EVENTS_V1;
+                }
+        }
+        if (want(c, CAPTURE_CGROUP) && c->pids_dir) {
+                Step *s = add_step(c, STEP_PROC, "pids", "pids.txt");
+                if (s)
+                        s->proc = PF_PIDS;
+        }
+        if (c->spec.history) {
+                Step *s = add_step(c, STEP_INLINE, "history", "history.csv");
+                if (s)
+                        s->inl = IF_HISTORY;
+        }
+        if (c->kernel_report) {
+                Step *s = add_step(c, STEP_INLINE, "oom-report", "oom-report.txt");
+                if (s)
+                        s->inl = IF_KERNEL_REPORT;
+        }
+        if (pid > 0) {
+                uint32_t jvm = (1u << CAPTURE_THREADS) | (1u << CAPTURE_NMT) | (1u << CAPTURE_HEAP) |
+                               (1u << CAPTURE_CLASS_HISTOGRAM) | (1u << CAPTURE_HEAP_DUMP);
+                if ((c->spec.items & jvm) && c->spec.hooks && c->spec.hooks->grant)
+                        add_step(c, STEP_GRANT, "grant", NULL);
+                if (want(c, CAPTURE_THREADS))
+                        add_jvm(c, "threads", "threads.txt", "Thread.print", NULL);
+                if (want(c, CAPTURE_NMT)) {
+                        add_jvm(c, "nmt", "nmt.txt", "VM.native_memory", "summary");
+                        if (c->spec.nmt_baseline)
+                                add_jvm(c, "nmt-diff", "nmt-diff.txt", "VM.native_memory", "summary.diff");
+                }
+                if (want(c, CAPTURE_HEAP))
+                        add_jvm(c, "heap", "heap.txt", "GC.heap_info", NULL);
+                if (want(c, CAPTURE_CLASS_HISTOGRAM))
+                        add_jvm(c, "class_histogram", "class_histogram.txt", "GC.class_histogram", "-all");
+                if (want(c, CAPTURE_HEAP_DUMP)) {
+                        Step *s = add_step(c, STEP_JVM, "heap_dump", NULL);
+                        if (s) {
+                                /* the JVM writes a dump itself, as its user, in its own mount
+                                 * namespace: not into a root-owned 0700 directory */
+                                s->skipped = true;
+                                snprintf(s->error, sizeof s->error,
+                                         "not supported: a heap dump is written by the JVM itself; run "
+                                         "jcmd PID GC.heap_dump -all FILE");
+                        }
+                }
+        }
+}
+
+/* ---- helper processes (the procfs and cgroup items) ---- */
+
+static int copy_fd(int in, int out) {
+        char buf[65536];
+        ssize_t n;
+
+        for (;;) {
+                n = read(in, buf, sizeof buf);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return 0;
+                for (ssize_t off = 0; off < n;) {
+                        ssize_t k = write(out, buf + off, (size_t) (n - off));
+                        if (k < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return -errno;
+                        }
+                        off += k;
+                }
+        }
+}
+
+static int copy_path(const char *src, int out, char *err, size_t errsz) {
+        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        int r;
+
+        if (in < 0) {
+                snprintf(err, errsz, "%s: %s", src, strerror(errno));
+                return -errno;
+        }
+        r = copy_fd(in, out);
+        if (r < 0)
+                snprintf(err, errsz, "copying %s: %s", src, strerror(-r));
+        return r;
+}
+
+static void put_file_line(FILE *f, const char *dir, const char *file, const char *key) {
+        _cleanup_free_ char *p = NULL, *buf = NULL;
+        size_t n;
+
+        if (asprintf(&p, "%s/%s", dir, file) < 0)
+                return;
+        if (procfs_read_full(p, 1 << 20, &buf, &n) < 0) {
+                fprintf(f, "%s (unreadable: %s)\n", key, strerror(errno));
+                return;
+        }
+        while (n > 0 && buf[n - 1] == '\n')
+                buf[--n] = 0;
+        if (strchr(buf, '\n')) {
+                fprintf(f, "%s:\n", key);
+                for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+                        fprintf(f, "  %s\n", line);
+        } else
+                fprintf(f, "%s %s\n", key, buf);
+}
+
+static int run_proc_fn(Capture *c, Step *s, int out, char *err, size_t errsz) {
+        pid_t pid = c->spec.pid;
+        int r;
+
+        switch (s->proc) {
+        case PF_COPY:
+                return copy_path(s->src, out, err, errsz);
+        case PF_PMAP: {
+                ProcPmapTotals t;
+                r = procsnap_write_pmap(NULL, pid, out, &t);
+                if (r < 0)
+                        snprintf(err, errsz, "/proc/%d/smaps: %s", (int) pid, strerror(-r));
+                return r;
+        }
+        case PF_TASKS: {
+                char top[128];
+                size_t total;
+                r = procsnap_write_tasks(NULL, pid, out, top, sizeof top, &total);
+                if (r < 0)
+                        snprintf(err, errsz, "/proc/%d/task: %s", (int) pid, strerror(-r));
+                return r;
+        }
+        case PF_CGROUP_MEMORY_EVENTS_V1:
+        case PF_PIDS: {
+                FILE *f = fdopen(dup(out), "w");
+                if (!f) {
+                        snprintf(err, errsz, "fdopen: %s", strerror(errno));
+                        return -errno;
+                }
+                if (s->proc == PF_PIDS) {
+                        put_file_line(f, c->pids_dir, "pids.current", "current");
+                        put_file_line(f, c->pids_dir, "pids.max", "max");
+                        put_file_line(f, c->pids_dir, "pids.events", "events");
+                } else {
+                        /* v1 has no memory.events: its counters live in these */
+                        put_file_line(f, c->memory_dir, "memory.oom_control", "memory.oom_control");
+                        put_file_line(f, c->memory_dir, "memory.failcnt", "memory.failcnt");
+                        put_file_line(f, c->memory_dir, "memory.usage_in_bytes", "memory.usage_in_bytes");
+                        put_file_line(f, c->memory_dir, "memory.max_usage_in_bytes",
+                                      "memory.max_usage_in_bytes");
+                        put_file_line(f, c->memory_dir, "memory.limit_in_bytes", "memory.limit_in_bytes");
+                }
+                if (fclose(f) != 0) {
+                        snprintf(err, errsz, "writing: %s", strerror(errno));
+                        return -errno;
+                }
+                return 0;
+        }
+        }
+        return -EINVAL;
+}
+
+static int start_proc(Capture *c, Step *s) {
+        int pfd[2];
+        pid_t child;
+
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return -errno;
+        child = fork();
+        if (child < 0) {
+                int r = -errno;
+                close(pfd[0]);
+                close(pfd[1]);
+                return r;
+        }
+        if (child == 0) {
+                char err[256] = "";
+                sigset_t all;
+                int r;
+
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                sigfillset(&all);
+                (void) sigprocmask(SIG_UNBLOCK, &all, NULL);
+                close(pfd[0]);
+                r = run_proc_fn(c, s, c->out_fd, err, sizeof err);
+                if (r >= 0 && fsync(c->out_fd) < 0 && errno != EINVAL) {
+                        r = -errno;
+                        snprintf(err, sizeof err, "fsync: %s", strerror(errno));
+                }
+                if (r < 0) {
+                        if (!err[0])
+                                snprintf(err, sizeof err, "%s", strerror(-r));
+                        (void) !write(pfd[1], err, strlen(err));
+                }
+                _exit(r < 0 ? 1 : 0);
+        }
+        close(pfd[1]);
+        c->child = child;
+        c->child_fd = pfd[0];
+        c->child_msg_len = 0;
+        return 0;
+}
+
+static void reap_child(Capture *c, bool kill_it, int *ret_status) {
+        int st = 0;
+
+        if (c->child <= 0)
+                return;
+        if (kill_it)
+                (void) kill(c->child, SIGKILL);
+        while (waitpid(c->child, &st, 0) < 0 && errno == EINTR)
+                ;
+        c->child = 0;
+        c->child_fd = safe_close(c->child_fd);
+        if (ret_status)
+                *ret_status = st;
+}
+
+/* ---- step plumbing ---- */
+
+static void stop_step_sources(Capture *c) {
+        c->io = sd_event_source_disable_unref(c->io);
+        c->step_timer = sd_event_source_disable_unref(c->step_timer);
+}
+
+static int on_child_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Capture *c = userdata;
+        Step *s = &c->steps[c->cur];
+        int st = 0;
+        ssize_t n;
+
+        n = read(fd, c->child_msg + c->child_msg_len, sizeof c->child_msg - 1 - c->child_msg_len);
+        if (n > 0) {
+                c->child_msg_len += (size_t) n;
+                if (c->child_msg_len < sizeof c->child_msg - 1)
+                        return 0;
+        } else if (n < 0 && errno == EINTR)
+                return 0;
+        c->child_msg[c->child_msg_len] = 0;
+        stop_step_sources(c);
+        reap_child(c, false, &st);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                step_finished(c, true, NULL);
+        else
+                step_finished(c, false,
+                              c->child_msg[0]   ? c->child_msg
+                              : WIFSIGNALED(st) ? strsignal(WTERMSIG(st))
+                                                : "the helper failed");
+        (void) s;
+        return 0;
+}
+
+static int on_attach_io(sd_event_source *src, int fd, uint32_t revents, void *userdata);
+static int on_step_timeout(sd_event_source *src, uint64_t usec, void *userdata);
+static usec_t step_deadline(Capture *c, usec_t cap);
+
+static void sigquit_done(Capture *c, int error, const char *message) {
+        if (!c->sigquit_running)
+                return;
+        c->sigquit_running = false;
+        stop_step_sources(c);
+        step_finished(c, error >= 0, error >= 0 ? NULL : message ? message : strerror(-error));
+}
+
+static void jvm_finish(Capture *c) {
+        Step *s = &c->steps[c->cur];
+        HotspotResult res;
+        char msg[sizeof res.error + 64];
+        int r;
+
+        stop_step_sources(c);
+        r = hotspot_attach_finish(c->attach, &res);
+        c->attach = hotspot_attach_free(c->attach);
+        if (r == -ENOEXEC || r == -EPROTONOSUPPORT) {
+                c->not_jvm = true;
+                snprintf(c->jvm_skip, sizeof c->jvm_skip, "%s",
+                         r == -ENOEXEC ? "not a JVM (no libjvm.so mapped)"
+                                       : "OpenJ9: its attach protocol is not supported");
+                s->skipped = true;
+                step_finished(c, false, c->jvm_skip);
+                return;
+        }
+        if (r < 0) {
+                if (s->jvm_threads && r != -ESRCH && c->spec.hooks && c->spec.hooks->sigquit_dump) {
+                        /* the listener could not be reached: SIGQUIT prints the dump on
+                         * the JVM's stdout, which cgwarden owns */
+                        log_info("Capture %s: attach failed (%s), taking the thread dump with SIGQUIT.",
+                                 c->name, res.error);
+                        if (ftruncate(c->out_fd, 0) >= 0 && lseek(c->out_fd, 0, SEEK_SET) >= 0) {
+                                int k = c->spec.hooks->sigquit_dump(c->spec.hooks_userdata, c, c->out_fd,
+                                                                    sigquit_done);
+                                if (k >= 0) {
+                                        c->sigquit_running = true;
+                                        (void) sd_event_add_time(c->event, &c->step_timer, CLOCK_MONOTONIC,
+                                                                 step_deadline(c, ITEM_PROC_USEC),
+                                                                 USEC_PER_MSEC, on_step_timeout, c);
+                                        return;
+                                }
+                        }
+                }
+                step_finished(c, false, res.error[0] ? res.error : strerror(-r));
+                return;
+        }
+        if (res.jvm_status != 0) {
+                snprintf(msg, sizeof msg, "the JVM answered status %d", res.jvm_status);
+                step_finished(c, false, msg);
+                return;
+        }
+        step_finished(c, true, res.truncated ? "output truncated at 64M" : NULL);
+}
+
+static int on_attach_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        jvm_finish(userdata);
+        return 0;
+}
+
+static int on_step_timeout(sd_event_source *src, uint64_t usec, void *userdata) {
+        Capture *c = userdata;
+        Step *s = &c->steps[c->cur];
+        char msg[128];
+
+        if (c->sigquit_running) {
+                c->sigquit_running = false;
+                if (c->spec.hooks->sigquit_cancel)
+                        c->spec.hooks->sigquit_cancel(c->spec.hooks_userdata);
+                stop_step_sources(c);
+                step_finished(c, false, "timed out waiting for the thread dump on the service's stdout");
+                return 0;
+        }
+        if (s->kind == STEP_JVM && c->attach) {
+                /* the helper reports its own timeout, naming the step that hung */
+                jvm_finish(c);
+                return 0;
+        }
+        stop_step_sources(c);
+        reap_child(c, true, NULL);
+        snprintf(msg, sizeof msg, "timed out after %llums",
+                 (unsigned long long) ((now_usec(CLOCK_MONOTONIC) - c->step_start) / USEC_PER_MSEC));
+        step_finished(c, false, msg);
+        return 0;
+}
+
+static usec_t step_deadline(Capture *c, usec_t cap) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        return MIN(now + cap, c->deadline);
+}
+
+static int open_item(Capture *c, const char *file) {
+        int fd = openat(c->dir_fd, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                        0600);
+        return fd < 0 ? -errno : fd;
+}
+
+static int write_inline(Capture *c, Step *s, char *err, size_t errsz) {
+        _cleanup_fclose_ FILE *f = NULL;
+        int fd, r = 0;
+
+        fd = open_item(c, s->file);
+        if (fd < 0) {
+                snprintf(err, errsz, "creating %s: %s", s->file, strerror(-fd));
+                return fd;
+        }
+        f = fdopen(fd, "w");
+        if (!f) {
+                r = -errno;
+                close(fd);
+                snprintf(err, errsz, "fdopen: %s", strerror(-r));
+                return r;
+        }
+        if (s->inl == IF_HISTORY)
+                r = history_write_csv(c->spec.history, f, now_usec(CLOCK_REALTIME),
+                                      now_usec(CLOCK_MONOTONIC));
+        else
+                fputs(c->kernel_report, f);
+        if (r >= 0 && fflush(f) != 0)
+                r = -errno;
+        if (r >= 0 && ferror(f))
+                r = -EIO;
+        if (r < 0)
+                snprintf(err, errsz, "writing %s: %s", s->file, strerror(-r));
+        return r;
+}
+
+/* Start c->steps[c->cur]. Returns true when it runs asynchronously, false
+ * when it already finished (step_finished() was called). */
+static bool start_step(Capture *c) {
+        Step *s = &c->steps[c->cur];
+        char err[256] = "";
+        int r;
+
+        c->step_start = now_usec(CLOCK_MONOTONIC);
+        s->run = true;
+        if (s->skipped) {
+                step_finished(c, false, s->error);
+                return false;
+        }
+        switch (s->kind) {
+        case STEP_CLAMP:
+                c->spec.hooks->clamp(c->spec.hooks_userdata);
+                step_finished(c, true, NULL);
+                return false;
+        case STEP_GRANT:
+                c->granted = true;
+                c->spec.hooks->grant(c->spec.hooks_userdata);
+                step_finished(c, true, NULL);
+                return false;
+        case STEP_INLINE:
+                r = write_inline(c, s, err, sizeof err);
+                step_finished(c, r >= 0, err);
+                return false;
+        case STEP_PROC:
+        case STEP_JVM:
+                break;
+        }
+        if (s->kind == STEP_JVM && (c->not_jvm || c->jvm_skip[0])) {
+                s->skipped = true;
+                step_finished(c, false, c->jvm_skip);
+                return false;
+        }
+        c->out_fd = open_item(c, s->file);
+        if (c->out_fd < 0) {
+                snprintf(err, sizeof err, "creating %s: %s", s->file, strerror(-c->out_fd));
+                c->out_fd = -1;
+                step_finished(c, false, err);
+                return false;
+        }
+        if (s->kind == STEP_PROC) {
+                r = start_proc(c, s);
+                if (r >= 0)
+                        r = sd_event_add_io(c->event, &c->io, c->child_fd, EPOLLIN, on_child_io, c);
+        } else {
+                r = hotspot_attach_start(c->spec.pid, s->jvm_argv, c->out_fd,
+                                         step_deadline(c, ITEM_JVM_USEC) - c->step_start, ITEM_JVM_MAX_BYTES,
+                                         &c->attach);
+                if (r >= 0)
+                        r = sd_event_add_io(c->event, &c->io, hotspot_attach_get_fd(c->attach), EPOLLIN,
+                                            on_attach_io, c);
+        }
+        if (r >= 0)
+                r = sd_event_add_time(c->event, &c->step_timer, CLOCK_MONOTONIC,
+                                      s->kind == STEP_PROC ? step_deadline(c, ITEM_PROC_USEC)
+                                                           : hotspot_attach_get_deadline(c->attach),
+                                      USEC_PER_MSEC, on_step_timeout, c);
+        if (r < 0) {
+                stop_step_sources(c);
+                reap_child(c, true, NULL);
+                c->attach = hotspot_attach_free(c->attach);
+                snprintf(err, sizeof err, "starting: %s", strerror(-r));
+                step_finished(c, false, err);
+                return false;
+        }
+        return true;
+}
+
+/* ---- findings: the lines a reader looks for first ---- */
+
+/* Line `index` (0-based) of buf, trimmed, into out. */
+static bool nth_line(const char *buf, unsigned index, char *out, size_t size) {
+        const char *p = buf, *e;
+
+        for (unsigned i = 0; i < index; i++) {
+                p = strchr(p, '\n');
+                if (!p)
+                        return false;
+                p++;
+        }
+        e = strchrnul(p, '\n');
+        while (p < e && *p == ' ')
+                p++;
+        while (e > p && e[-1] == ' ')
+                e--;
+        if (e == p)
+                return false;
+        snprintf(out, size, "%.*s", (int) (e - p), p);
+        return true;
+}
+
+/* tasks.txt: "N threads in G groups ...", a column header, then the groups
+ * largest first: "  200  nioEventLoopGro*  (e.g. ...)" */
+static void tasks_top(const char *buf, char *out, size_t size) {
+        char line[256], total[32] = "";
+        unsigned long count;
+        int off = 0;
+
+        if (nth_line(buf, 0, line, sizeof line))
+                (void) sscanf(line, "%31s", total);
+        if (!nth_line(buf, 2, line, sizeof line) || sscanf(line, "%lu %n", &count, &off) < 1)
+                return;
+        {
+                char *eg = strstr(line + off, "  (e.g.");
+                if (eg) {
+                        while (eg > line + off && eg[-1] == ' ')
+                                eg--;
+                        *eg = 0;
+                }
+        }
+        snprintf(out, size, "%s (%lu of %s threads)", line + off, count, total);
+}
+
+/* pmap.txt: a header, then the mappings largest RSS first; the mapping's
+ * name is everything after the fifth column. */
+static void pmap_top(const char *buf, char *out, size_t size) {
+        char line[PATH_MAX + 128], addr[32], mode[16];
+        unsigned long long kb, rss, dirty;
+        int off = 0;
+
+        if (!nth_line(buf, 1, line, sizeof line) ||
+            sscanf(line, "%31s %llu %llu %llu %15s %n", addr, &kb, &rss, &dirty, mode, &off) < 5 || off == 0)
+                return;
+        snprintf(out, size, "%s at %s: %llu kB RSS", line + off, addr, rss);
+}
+
+static void read_findings(Capture *c, const Step *s) {
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+
+        if (!s->file)
+                return;
+        {
+                int fd = openat(c->dir_fd, s->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                FILE *f;
+                if (fd < 0)
+                        return;
+                f = fdopen(fd, "r");
+                if (!f) {
+                        close(fd);
+                        return;
+                }
+                buf = malloc(1 << 20);
+                n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+                fclose(f);
+                if (!buf)
+                        return;
+                buf[n] = 0;
+        }
+        if (streq(s->name, "nmt") || streq(s->name, "nmt-diff")) {
+                NmtReport rep;
+                if (nmt_parse(buf, n, &rep) < 0)
+                        return;
+                if (rep.not_enabled) {
+                        snprintf(c->nmt_state, sizeof c->nmt_state,
+                                 "not enabled: start the JVM with -XX:NativeMemoryTracking=summary "
+                                 "(jvm_options = auto adds it when capture includes nmt)");
+                } else if (streq(s->name, "nmt")) {
+                        snprintf(c->nmt_state, sizeof c->nmt_state, "enabled");
+                } else {
+                        const NmtCategory *top = nmt_top_growth(&rep);
+                        if (top)
+                                snprintf(c->nmt_top, sizeof c->nmt_top, "%s +%lldKB committed", top->name,
+                                         (long long) top->committed_delta_kb);
+                }
+        } else if (streq(s->name, "tasks")) {
+                tasks_top(buf, c->tasks_top, sizeof c->tasks_top);
+        } else if (streq(s->name, "pmap")) {
+                pmap_top(buf, c->pmap_top, sizeof c->pmap_top);
+        }
+}
+
+static void step_finished(Capture *c, bool ok, const char *error) {
+        Step *s = &c->steps[c->cur];
+
+        s->ok = ok;
+        s->ms_usec = now_usec(CLOCK_MONOTONIC) - c->step_start;
+        if (error && error[0] && s->error != error)
+                snprintf(s->error, sizeof s->error, "%s", error);
+        if (!ok && c->out_fd >= 0 && s->file) {
+                struct stat st;
+                if (fstat(c->out_fd, &st) >= 0 && st.st_size == 0)
+                        (void) unlinkat(c->dir_fd, s->file, 0);
+        }
+        c->out_fd = safe_close(c->out_fd);
+        if (ok && s->kind != STEP_CLAMP && s->kind != STEP_GRANT)
+                read_findings(c, s);
+        if (s->kind == STEP_JVM && ok && streq(s->name, "nmt") && c->nmt_state[0] &&
+            !streq(c->nmt_state, "enabled")) {
+                s->ok = false;
+                snprintf(s->error, sizeof s->error, "Native Memory Tracking is %s", c->nmt_state);
+        }
+        if (!s->ok && !s->skipped)
+                log_warning("Capture %s/%s: %s failed: %s", c->service, c->name, s->name,
+                            s->error[0] ? s->error : "unknown error");
+        c->cur++;
+        if (c->defer)
+                (void) sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
+}
+
+/* ---- the manifest, the rename, retention ---- */
+
+static json_object *jstr(const char *s) {
+        return s ? json_object_new_string(s) : json_object_new_null();
+}
+
+static json_object *jsize(uint64_t v) {
+        return v == UINT64_MAX ? json_object_new_null() : json_object_new_uint64(v);
+}
+
+static bool all_ok(const Capture *c) {
+        if (c->timed_out || c->aborted)
+                return false;
+        for (size_t i = 0; i < c->n_steps; i++) {
+                const Step *s = &c->steps[i];
+                if (s->kind == STEP_CLAMP || s->kind == STEP_GRANT || s->skipped)
+                        continue;
+                if (!s->ok)
+                        return false;
+        }
+        return true;
+}
+
+static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
+        _cleanup_(json_object_putp) json_object *m = json_object_new_object();
+        json_object *trig, *items, *findings;
+        char t1[32], t2[32];
+        const char *text;
+        _cleanup_close_ int fd = -1;
+        size_t len;
+
+        if (!m)
+                return -ENOMEM;
+        capture_format_rfc3339(c->started_rt, t1);
+        capture_format_rfc3339(finished_rt, t2);
+        json_object_object_add(m, "service", jstr(c->service));
+        json_object_object_add(m, "reason", jstr(c->reason));
+        json_object_object_add(m, "pid",
+                               c->spec.pid > 0 ? json_object_new_int(c->spec.pid) : json_object_new_null());
+        json_object_object_add(m, "cgroup", jstr(c->cgroup));
+        json_object_object_add(m, "started_at", jstr(t1));
+        json_object_object_add(m, "finished_at", jstr(t2));
+        trig = json_object_new_object();
+        json_object_object_add(trig, "what", jstr(c->spec.trigger.what));
+        json_object_object_add(trig, "memory_current", jsize(c->spec.trigger.memory_current));
+        json_object_object_add(trig, "memory_max", jsize(c->spec.trigger.memory_max));
+        json_object_object_add(trig, "pids_current", jsize(c->spec.trigger.pids_current));
+        json_object_object_add(trig, "pids_max", jsize(c->spec.trigger.pids_max));
+        if (c->spec.trigger.eta == USEC_INFINITY)
+                json_object_object_add(trig, "eta_s", json_object_new_null());
+        else {
+                char eta[32];
+                snprintf(eta, sizeof eta, "%.1f", (double) c->spec.trigger.eta / USEC_PER_SEC);
+                json_object_object_add(
+                        trig, "eta_s",
+                        json_object_new_double_s((double) c->spec.trigger.eta / USEC_PER_SEC, eta));
+        }
+        json_object_object_add(m, "trigger", trig);
+        if (c->limits_text)
+                json_object_object_add(m, "effective_limits", jstr(c->limits_text));
+        items = json_object_new_array();
+        for (size_t i = 0; i < c->n_steps; i++) {
+                const Step *s = &c->steps[i];
+                json_object *it;
+                if (s->kind == STEP_CLAMP || s->kind == STEP_GRANT)
+                        continue;
+                it = json_object_new_object();
+                json_object_object_add(it, "name", jstr(s->name));
+                json_object_object_add(it, "file",
+                                       s->file && faccessat(c->dir_fd, s->file, F_OK, AT_SYMLINK_NOFOLLOW) >=
+                                                               0
+                                               ? jstr(s->file)
+                                               : json_object_new_null());
+                json_object_object_add(it, "ok", json_object_new_boolean(s->ok));
+                {
+                        char ms[32];
+                        snprintf(ms, sizeof ms, "%.3f", (double) s->ms_usec / USEC_PER_MSEC);
+                        json_object_object_add(
+                                it, "ms", json_object_new_double_s((double) s->ms_usec / USEC_PER_MSEC, ms));
+                }
+                json_object_object_add(it, "error",
+                                       s->ok && !s->error[0] ? json_object_new_null()
+                                                             : jstr(s->error[0] ? s->error : "not run"));
+                if (s->skipped)
+                        json_object_object_add(it, "skipped", json_object_new_boolean(true));
+                json_object_array_add(items, it);
+        }
+        json_object_object_add(m, "items", items);
+        findings = json_object_new_object();
+        if (c->nmt_state[0])
+                json_object_object_add(findings, "nmt", jstr(c->nmt_state));
+        if (c->nmt_top[0])
+                json_object_object_add(findings, "nmt_top_growth", jstr(c->nmt_top));
+        if (c->tasks_top[0])
+                json_object_object_add(findings, "tasks_top_group", jstr(c->tasks_top));
+        if (c->pmap_top[0])
+                json_object_object_add(findings, "pmap_top_mapping", jstr(c->pmap_top));
+        json_object_object_add(m, "findings", findings);
+        json_object_object_add(m, "complete", json_object_new_boolean(complete));
+        if (c->timed_out)
+                json_object_object_add(m, "error", jstr("capture_timeout reached"));
+        else if (c->aborted)
+                json_object_object_add(m, "error", jstr("aborted (the supervisor stopped)"));
+
+        text = json_object_to_json_string_length(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
+                                                 &len);
+        if (!text)
+                return -ENOMEM;
+        fd = open_item(c, "manifest.json");
+        if (fd < 0)
+                return fd;
+        for (size_t off = 0; off < len;) {
+                ssize_t k = write(fd, text + off, len - off);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                off += (size_t) k;
+        }
+        if (write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+static void finish(Capture *c) {
+        bool complete;
+        int r;
+
+        if (c->finished)
+                return;
+        c->finished = true;
+        c->total_timer = sd_event_source_disable_unref(c->total_timer);
+        c->defer = sd_event_source_disable_unref(c->defer);
+        if (!c->restored && c->spec.hooks && c->spec.hooks->restore) {
+                c->restored = true;
+                c->spec.hooks->restore(c->spec.hooks_userdata);
+        }
+        /* items never started */
+        for (size_t i = c->cur; i < c->n_steps; i++)
+                if (!c->steps[i].error[0])
+                        snprintf(c->steps[i].error, sizeof c->steps[i].error, "%s",
+                                 c->aborted ? "not run: aborted" : "not run: capture_timeout reached");
+        complete = all_ok(c);
+        r = write_manifest(c, complete, now_usec(CLOCK_REALTIME));
+        if (r < 0) {
+                log_error_errno(r, "Capture %s/%s: cannot write manifest.json: %m", c->service, c->name);
+                complete = false;
+        }
+        (void) fsync(c->dir_fd);
+        if (renameat(c->svc_dir_fd, c->partial, c->svc_dir_fd, c->name) < 0)
+                log_error_errno(errno, "Capture %s/%s: cannot rename %s: %m", c->service, c->name,
+                                c->partial);
+        (void) fsync(c->svc_dir_fd);
+        r = capture_prune(c->svc_dir_fd, c->spec.keep, c->spec.max_bytes);
+        if (r > 0)
+                log_info("Capture retention for '%s': removed %d old capture(s).", c->service, r);
+        if (c->done)
+                c->done(c, c->path, complete, c->userdata);
+}
+
+/* Runs the steps until one goes asynchronous. finish() may end in the
+ * done callback, which may free c: nothing touches c after it. */
+static void advance(Capture *c) {
+        if (c->finished)
+                return;
+        while (c->cur < c->n_steps) {
+                if (c->io || c->step_timer || c->sigquit_running)
+                        return; /* a step is running */
+                if (start_step(c))
+                        return;
+        }
+        finish(c);
+}
+
+static int on_defer(sd_event_source *src, void *userdata) {
+        advance(userdata);
+        return 0;
+}
+
+static int on_total_timeout(sd_event_source *src, uint64_t usec, void *userdata) {
+        Capture *c = userdata;
+
+        if (c->finished)
+                return 0;
+        c->timed_out = true;
+        if (c->cur < c->n_steps) {
+                Step *s = &c->steps[c->cur];
+                if (c->sigquit_running) {
+                        c->sigquit_running = false;
+                        if (c->spec.hooks->sigquit_cancel)
+                                c->spec.hooks->sigquit_cancel(c->spec.hooks_userdata);
+                }
+                stop_step_sources(c);
+                reap_child(c, true, NULL);
+                c->attach = hotspot_attach_free(c->attach);
+                c->out_fd = safe_close(c->out_fd);
+                if (s->run) {
+                        s->ms_usec = now_usec(CLOCK_MONOTONIC) - c->step_start;
+                        snprintf(s->error, sizeof s->error, "timed out: capture_timeout reached");
+                        c->cur++;
+                }
+        }
+        log_warning("Capture %s/%s: capture_timeout reached, finishing with what was taken.", c->service,
+                    c->name);
+        finish(c);
+        return 0;
+}
+
+int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture_done_t done, void *userdata,
+                  Capture **ret) {
+        _cleanup_(capture_freep) Capture *c = NULL;
+        char stamp[24];
+        int r;
+
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return log_oom();
+        c->svc_dir_fd = c->dir_fd = c->out_fd = c->child_fd = -1;
+        c->event = sd_event_ref(e);
+        c->spec = *spec;
+        c->service = strdup(spec->service);
+        c->reason = strdup(spec->reason);
+        c->cgroup = spec->cgroup ? strdup(spec->cgroup) : NULL;
+        c->memory_dir = spec->memory_dir ? strdup(spec->memory_dir) : NULL;
+        c->pids_dir = spec->pids_dir ? strdup(spec->pids_dir) : NULL;
+        c->kernel_report = spec->kernel_report ? strdup(spec->kernel_report) : NULL;
+        c->limits_text = spec->limits_text ? strdup(spec->limits_text) : NULL;
+        if (!c->service || !c->reason)
+                return log_oom();
+        c->done = done;
+        c->userdata = userdata;
+        c->started_rt = now_usec(CLOCK_REALTIME);
+        c->started_mono = now_usec(CLOCK_MONOTONIC);
+        c->deadline = c->started_mono + (spec->timeout ? spec->timeout : 20 * USEC_PER_SEC);
+
+        capture_format_stamp(c->started_rt, stamp);
+        snprintf(c->name, sizeof c->name, "%s-%s", stamp, c->reason);
+        snprintf(c->partial, sizeof c->partial, ".%s.partial", c->name);
+        if (asprintf(&c->dir_path, "%s/%s", dir, c->service) < 0 ||
+            asprintf(&c->path, "%s/%s", c->dir_path, c->name) < 0)
+                return log_oom();
+
+        r = mkdir_p(c->dir_path, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Capture for '%s': cannot create %s: %m", c->service, c->dir_path);
+        c->svc_dir_fd = open(c->dir_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c->svc_dir_fd < 0)
+                return log_error_errno(errno, "Capture for '%s': cannot open %s: %m", c->service,
+                                       c->dir_path);
+        if (mkdirat(c->svc_dir_fd, c->partial, 0700) < 0)
+                return log_error_errno(errno, "Capture for '%s': cannot create %s/%s: %m", c->service,
+                                       c->dir_path, c->partial);
+        c->dir_fd = openat(c->svc_dir_fd, c->partial, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c->dir_fd < 0)
+                return log_error_errno(errno, "Capture for '%s': cannot open %s: %m", c->service,
+                                       c->partial);
+
+        build_steps(c);
+        r = sd_event_add_defer(e, &c->defer, on_defer, c);
+        if (r >= 0)
+                r = sd_event_add_time(e, &c->total_timer, CLOCK_MONOTONIC, c->deadline, USEC_PER_MSEC,
+                                      on_total_timeout, c);
+        if (r < 0)
+                return log_error_errno(r, "Capture for '%s': cannot set up event sources: %m", c->service);
+        (void) sd_event_source_set_description(c->defer, "capture-step");
+        (void) sd_event_source_set_description(c->total_timer, "capture-timeout");
+        /* the first step runs from the loop, so done() is never called from
+         * inside capture_start() */
+        (void) sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
+        log_info("Capture %s/%s started (pid %d, %zu steps, timeout %llums).", c->service, c->name,
+                 (int) spec->pid, c->n_steps,
+                 (unsigned long long) ((c->deadline - c->started_mono) / USEC_PER_MSEC));
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+Capture *capture_free(Capture *c) {
+        if (!c)
+                return NULL;
+        if (!c->finished && c->dir_fd >= 0) {
+                c->aborted = true;
+                if (c->sigquit_running && c->spec.hooks->sigquit_cancel)
+                        c->spec.hooks->sigquit_cancel(c->spec.hooks_userdata);
+                c->sigquit_running = false;
+                stop_step_sources(c);
+                reap_child(c, true, NULL);
+                c->attach = hotspot_attach_free(c->attach);
+                c->out_fd = safe_close(c->out_fd);
+                c->done = NULL;
+                finish(c);
+        }
+        if (!c->restored && c->spec.hooks && c->spec.hooks->restore && c->dir_fd >= 0) {
+                c->restored = true;
+                c->spec.hooks->restore(c->spec.hooks_userdata);
+        }
+        stop_step_sources(c);
+        reap_child(c, true, NULL);
+        hotspot_attach_free(c->attach);
+        sd_event_source_disable_unref(c->defer);
+        sd_event_source_disable_unref(c->total_timer);
+        safe_close(c->out_fd);
+        safe_close(c->dir_fd);
+        safe_close(c->svc_dir_fd);
+        sd_event_unref(c->event);
+        free(c->service);
+        free(c->reason);
+        free(c->cgroup);
+        free(c->memory_dir);
+        free(c->pids_dir);
+        free(c->kernel_report);
+        free(c->limits_text);
+        free(c->dir_path);
+        free(c->path);
+        free(c);
+        return NULL;
+}
+
+/* ---- retention ---- */
+
+static uint64_t tree_bytes(int dir_fd) {
+        _cleanup_closedir_ DIR *d = fdopendir(dup(dir_fd));
+        struct dirent *de;
+        uint64_t sum = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode))
+                        sum += (uint64_t) st.st_blocks * 512;
+        }
+        return sum;
+}
+
+static int remove_capture(int svc_fd, const char *name) {
+        _cleanup_close_ int fd = openat(svc_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(dup(fd));
+        if (!d)
+                return -errno;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        (void) unlinkat(fd, de->d_name, 0);
+        return unlinkat(svc_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes) {
+        _cleanup_closedir_ DIR *d = fdopendir(dup(dir_fd));
+        char **names = NULL;
+        uint64_t *sizes = NULL, total = 0;
+        size_t n = 0, cap = 0, first = 0;
+        struct dirent *de;
+        int removed = 0;
+
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (de->d_name[0] == '.')
+                        continue; /* ".", "..", partial captures */
+                if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                if (n == cap) {
+                        size_t nc = cap ? cap * 2 : 16;
+                        char **nn = realloc(names, nc * sizeof *nn);
+                        if (!nn)
+                                break;
+                        names = nn;
+                        cap = nc;
+                }
+                names[n] = strdup(de->d_name);
+                if (!names[n])
+                        break;
+                n++;
+        }
+        if (n == 0) {
+                free(names);
+                return 0;
+        }
+        /* "YYYYmmddTHHMMSS.mmmZ-reason": the name sorts by time */
+        qsort(names, n, sizeof *names, cmp_str);
+        sizes = calloc(n, sizeof *sizes);
+        for (size_t i = 0; sizes && i < n; i++) {
+                _cleanup_close_ int fd =
+                        openat(dir_fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                sizes[i] = fd >= 0 ? tree_bytes(fd) : 0;
+                total += sizes[i];
+        }
+        while (n - first > 1 &&
+               ((keep > 0 && n - first > keep) || (max_bytes > 0 && sizes && total > max_bytes))) {
+                if (remove_capture(dir_fd, names[first]) >= 0)
+                        removed++;
+                if (sizes)
+                        total -= sizes[first];
+                first++;
+        }
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        free(sizes);
+        return removed;
+}

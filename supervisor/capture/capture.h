@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The capture orchestrator: one capture directory per event, written as
+ * <capture_dir>/<service>/.<UTC stamp>-<reason>.partial/ and renamed to
+ * <UTC stamp>-<reason>/ when finished, so a directory without the dot is
+ * always finished (its manifest.json says whether every item succeeded).
+ *
+ * A capture is a sequence of items on the sd-event loop, cheap and certain
+ * first: procfs (status, smaps_rollup, pmap, tasks), cgroup files, the
+ * history, then the JVM (Thread.print, VM.native_memory summary[.diff],
+ * GC.heap_info, optionally GC.class_histogram -all). Every item runs in a
+ * short-lived forked helper (the JVM items in hotspot.h's helper), has its
+ * own deadline and is killed at it; a failed item is recorded in the
+ * manifest with its error and the rest go on. capture_timeout bounds the
+ * whole. The loop never waits for an item.
+ *
+ * Hooks let the caller shape the sequence (the service's guard): clamp
+ * before the first item, grant reserves before the JVM items, restore
+ * after, and take a thread dump through SIGQUIT and the service's stdout
+ * when attaching is unsafe (a JVM at its task limit without a listener). */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "history.h"
+#include "macro.h"
+
+typedef struct Capture Capture;
+
+/* What fired, for the manifest's "trigger". */
+typedef struct CaptureTrigger {
+        char what[200];
+        uint64_t memory_current, memory_max; /* UINT64_MAX: unknown / none */
+        uint64_t pids_current, pids_max;
+        usec_t eta; /* USEC_INFINITY: none */
+} CaptureTrigger;
+
+/* Completion of an asynchronous hook step: ok, or an error text. */
+typedef void (*capture_step_done_t)(Capture *c, int error, const char *message);
+
+typedef struct CaptureHooks {
+        /* Before the first item (v2: clamp memory.high at the usage). */
+        void (*clamp)(void *userdata);
+        /* Before the JVM items (lift memory.high / the v1 limit by
+         * capture_reserve, pids.max by pids_capture_reserve). */
+        void (*grant)(void *userdata);
+        /* After the last item, also when the capture fails or is freed. */
+        void (*restore)(void *userdata);
+        /* Thread dump through SIGQUIT: send it and copy the dump from the
+         * service's stdout into out_fd; call done when it is complete.
+         * Returns 0 when started, or -errno (e.g. -EOPNOTSUPP when the JVM
+         * does not handle SIGQUIT). cancel stops it (deadline, free). */
+        int (*sigquit_dump)(void *userdata, Capture *c, int out_fd, capture_step_done_t done);
+        void (*sigquit_cancel)(void *userdata);
+} CaptureHooks;
+
+typedef struct CaptureSpec {
+        const char *service; /* the directory below capture_dir */
+        const char *reason; /* "pre-oom", "pids-limit", "leak-trend", "oom-kill", "manual", ... */
+        pid_t pid; /* the main process; 0 when there is none (post-mortem) */
+        const char *cgroup; /* for the manifest */
+        /* absolute cgroup directories for the cgroup items (NULL: none);
+         * on v1 memory and pids are different hierarchies */
+        const char *memory_dir, *pids_dir;
+        bool v1;
+        uint32_t items; /* CaptureItem bits */
+        usec_t timeout; /* the whole capture */
+        uint64_t keep, max_bytes; /* retention per service (0: unlimited) */
+        CaptureTrigger trigger;
+        const History *history; /* written as history.csv (NULL: none) */
+        const char *kernel_report; /* written as oom-report.txt (NULL: none) */
+        const char *limits_text; /* the effective limits, for the manifest */
+        bool nmt_baseline; /* a baseline was taken: also nmt-diff */
+        /* the JVM at its task limit: attach only when its listener runs
+         * already (starting one needs a thread and kills the JVM there) */
+        bool at_task_limit;
+        const CaptureHooks *hooks;
+        void *hooks_userdata;
+} CaptureSpec;
+
+/* Called once, when the capture has finished (renamed) or failed to
+ * start the directory: path is the final directory (NULL if none was
+ * made), complete whether every item that applied succeeded. */
+typedef void (*capture_done_t)(Capture *c, const char *path, bool complete, void *userdata);
+
+/* Start a capture. dir is capture_dir (created 0700 when missing). The
+ * strings in spec are copied. Returns 0 and *ret, or -errno (logged)
+ * when not even the directory could be made. */
+int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture_done_t done, void *userdata,
+                  Capture **ret);
+
+/* Abort a running capture (its helpers are killed, the manifest says
+ * "aborted", the directory is renamed). Accepts NULL. */
+Capture *capture_free(Capture *c);
+static inline void capture_freep(Capture **c) {
+        *c = capture_free(*c);
+}
+
+/* The final directory name (set from the start, the partial one is
+ * renamed to it at the end). */
+const char *capture_get_path(const Capture *c);
+
+/* The reason strings, and the capture items a reason takes. */
+const char *capture_reason_from_event(EventType e);
+
+/* Format the UTC directory stamp "20261122T071421.123Z". Pure. */
+void capture_format_stamp(usec_t realtime, char buf[static 24]);
+
+/* Format RFC 3339 with milliseconds "2026-11-22T07:14:21.123Z". Pure. */
+void capture_format_rfc3339(usec_t realtime, char buf[static 32]);
+
+/* Retention in a service's capture directory (dir_fd): keep the newest
+ * `keep` finished captures (0: all) and remove older ones while the total
+ * exceeds max_bytes (0: no limit); the newest is never removed. Partial
+ * directories are left alone. Returns the number removed, or -errno. */
+int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes);

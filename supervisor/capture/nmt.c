@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The HotSpot NMT summary and summary.diff reports; see nmt.h. The
+ * formats are those of HotSpot's memReporter.cpp (JDK 17 and 25), seen
+ * in the fixtures of tests/fixtures/capture. */
+
+#include "capture/nmt.h"
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r';
+}
+
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
+/* The next line of buf[*pos..n), without its '\n'; a last line without
+ * '\n' counts. Returns false at the end. */
+static bool next_line(const char *buf, size_t n, size_t *pos, const char **ret_line, size_t *ret_len) {
+        const char *nl;
+        size_t start = *pos;
+
+        if (start >= n)
+                return false;
+        nl = memchr(buf + start, '\n', n - start);
+        *ret_line = buf + start;
+        *ret_len = nl ? (size_t) (nl - (buf + start)) : n - start;
+        *pos = start + *ret_len + 1;
+        return true;
+}
+
+static void trim(const char **s, size_t *len) {
+        while (*len > 0 && is_blank((*s)[0])) {
+                (*s)++;
+                (*len)--;
+        }
+        while (*len > 0 && is_blank((*s)[*len - 1]))
+                (*len)--;
+}
+
+static bool mem_eq(const char *s, size_t len, const char *want) {
+        return strlen(want) == len && memcmp(s, want, len) == 0;
+}
+
+static bool mem_starts(const char *s, size_t len, const char *prefix) {
+        size_t k = strlen(prefix);
+        return len >= k && memcmp(s, prefix, k) == 0;
+}
+
+/* "1526517KB" (digits, then "", "KB", "MB" or "GB") -> KB. */
+static int parse_amount(const char *s, size_t len, uint64_t *ret_kb) {
+        static const struct {
+                const char *unit;
+                uint64_t mul; /* 0: divide by 1024 */
+        } units[] = {
+                { "KB", 1 },
+                { "MB", 1024 },
+                { "GB", 1024 * 1024 },
+                { "", 0 },
+        };
+        uint64_t v = 0;
+        size_t i = 0;
+
+        while (i < len && is_digit(s[i])) {
+                unsigned d = (unsigned) (s[i] - '0');
+
+                if (v > (UINT64_MAX - d) / 10)
+                        return -ERANGE;
+                v = v * 10 + d;
+                i++;
+        }
+        if (i == 0)
+                return -EBADMSG;
+        for (size_t u = 0; u < ELEMENTSOF(units); u++) {
+                if (!mem_eq(s + i, len - i, units[u].unit))
+                        continue;
+                if (units[u].mul == 0)
+                        *ret_kb = v / 1024;
+                else if (__builtin_mul_overflow(v, units[u].mul, ret_kb))
+                        return -ERANGE;
+                return 0;
+        }
+        return -EBADMSG;
+}
+
+/* "65536KB", optionally followed by blanks and a delta "+65536KB" or
+ * "-4KB". */
+static int parse_value(const char *s, size_t len, uint64_t *ret_kb, int64_t *ret_delta_kb,
+                       bool *ret_has_delta) {
+        uint64_t kb, delta = 0;
+        size_t i = 0;
+        bool negative = false, has_delta = false;
+        int r;
+
+        while (i < len && !is_blank(s[i]))
+                i++;
+        r = parse_amount(s, i, &kb);
+        if (r < 0)
+                return r;
+        while (i < len && is_blank(s[i]))
+                i++;
+        if (i < len) {
+                if (s[i] != '+' && s[i] != '-')
+                        return -EBADMSG;
+                negative = s[i] == '-';
+                r = parse_amount(s + i + 1, len - i - 1, &delta);
+                if (r < 0)
+                        return r;
+                if (delta > INT64_MAX)
+                        return -ERANGE;
+                has_delta = true;
+        }
+        *ret_kb = kb;
+        *ret_delta_kb = negative ? -(int64_t) delta : (int64_t) delta;
+        *ret_has_delta = has_delta;
+        return 0;
+}
+
+/* "reserved=...KB [+-...KB], committed=...KB [+-...KB][, other=...]":
+ * reserved and committed required, other items skipped. */
+static int parse_items(const char *s, size_t len, NmtCategory *c, bool *saw_delta) {
+        bool have_reserved = false, have_committed = false;
+        size_t pos = 0;
+
+        while (pos <= len) {
+                const char *item = s + pos, *comma = memchr(item, ',', len - pos);
+                size_t item_len = comma ? (size_t) (comma - item) : len - pos;
+                const char *eq;
+                uint64_t *kb;
+                int64_t *delta;
+                bool *have, has_delta;
+                int r;
+
+                pos += item_len + 1;
+                trim(&item, &item_len);
+                eq = memchr(item, '=', item_len);
+                if (!eq)
+                        continue;
+                if (mem_eq(item, (size_t) (eq - item), "reserved")) {
+                        kb = &c->reserved_kb;
+                        delta = &c->reserved_delta_kb;
+                        have = &have_reserved;
+                } else if (mem_eq(item, (size_t) (eq - item), "committed")) {
+                        kb = &c->committed_kb;
+                        delta = &c->committed_delta_kb;
+                        have = &have_committed;
+                } else
+                        continue;
+                if (*have)
+                        continue;
+                r = parse_value(eq + 1, item_len - (size_t) (eq + 1 - item), kb, delta, &has_delta);
+                if (r < 0)
+                        return r;
+                *have = true;
+                *saw_delta = *saw_delta || has_delta;
+        }
+        return have_reserved && have_committed ? 0 : -EBADMSG;
+}
+
+static void set_name(NmtCategory *c, const char *name, size_t len) {
+        len = MIN(len, sizeof(c->name) - 1);
+        memcpy(c->name, name, len);
+        c->name[len] = '\0';
+}
+
+/* "-                 Java Heap (reserved=65536KB, committed=65536KB)" */
+static int parse_category(const char *line, size_t len, NmtReport *rep) {
+        static const char open[] = "(reserved=";
+        NmtCategory c = {};
+        const char *p = memmem(line, len, open, strlen(open)), *name = line + 1;
+        size_t name_len = (size_t) (p - name);
+        int r;
+
+        trim(&name, &name_len);
+        if (name_len == 0 || line[len - 1] != ')')
+                return -EBADMSG;
+        r = parse_items(p + 1, (size_t) (line + len - 1 - (p + 1)), &c, &rep->is_diff);
+        if (r < 0)
+                return r;
+        set_name(&c, name, name_len);
+        for (size_t i = 0; i < rep->n_categories; i++)
+                if (streq(rep->categories[i].name, c.name))
+                        return 0;
+        if (rep->n_categories >= NMT_CATEGORIES_MAX)
+                return -E2BIG;
+        rep->categories[rep->n_categories++] = c;
+        return 0;
+}
+
+int nmt_parse(const char *buf, size_t n, NmtReport *ret) {
+        static const struct {
+                const char *text;
+                size_t offset;
+        } answers[] = {
+                { "Native memory tracking is not enabled", offsetof(NmtReport, not_enabled) },
+                { "No baseline for comparison", offsetof(NmtReport, no_baseline) },
+                { "No detail baseline for comparison", offsetof(NmtReport, no_baseline) },
+                { "Baseline taken", offsetof(NmtReport, baseline_taken) },
+                { "Detail tracking is not enabled", offsetof(NmtReport, detail_not_enabled) },
+        };
+        NmtReport rep = {};
+        bool answered = false;
+        const char *line;
+        size_t len, pos = 0;
+        int r;
+
+        if (!buf && n > 0)
+                return -EINVAL;
+
+        while (next_line(buf, n, &pos, &line, &len)) {
+                const char *t = line;
+                size_t t_len = len;
+
+                /* trailing blanks only: the category's '-' is at the start */
+                while (len > 0 && is_blank(line[len - 1]))
+                        len--;
+                if (len == 0)
+                        continue;
+
+                if (mem_starts(line, len, "Total:")) {
+                        NmtCategory c = {};
+
+                        if (rep.have_total)
+                                continue;
+                        r = parse_items(line + 6, len - 6, &c, &rep.is_diff);
+                        if (r < 0)
+                                return r;
+                        set_name(&c, "Total", 5);
+                        rep.total = c;
+                        rep.have_total = true;
+                        continue;
+                }
+                if (line[0] == '-' && memmem(line, len, "(reserved=", 10)) {
+                        r = parse_category(line, len, &rep);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+
+                trim(&t, &t_len);
+                for (size_t i = 0; i < ELEMENTSOF(answers); i++)
+                        if (mem_eq(t, t_len, answers[i].text)) {
+                                *(bool *) ((char *) &rep + answers[i].offset) = true;
+                                answered = true;
+                        }
+        }
+
+        if (!answered && !rep.have_total && rep.n_categories == 0)
+                return -EBADMSG;
+        *ret = rep;
+        return 0;
+}
+
+const NmtCategory *nmt_top_growth(const NmtReport *r) {
+        const NmtCategory *best = NULL;
+
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < r->n_categories && i < NMT_CATEGORIES_MAX; i++) {
+                const NmtCategory *c = &r->categories[i];
+
+                if (c->committed_delta_kb > 0 && (!best || c->committed_delta_kb > best->committed_delta_kb))
+                        best = c;
+        }
+        return best;
+}
+
+const NmtCategory *nmt_find(const NmtReport *r, const char *name) {
+        if (!r || !name)
+                return NULL;
+        for (size_t i = 0; i < r->n_categories && i < NMT_CATEGORIES_MAX; i++)
+                if (streq(r->categories[i].name, name))
+                        return &r->categories[i];
+        return NULL;
+}

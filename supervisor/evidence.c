@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/nmt.h"
+#include "evidence.h"
+#include "log.h"
+#include "manager.h"
+#include "procfs.h"
+#include "service.h"
+#include "units.h"
+#include "watch.h"
+
+#define EVIDENCE_CAPTURE_MESSAGE_ID "f0a1e6a3c52a4c3f9d0f2b1c7e8d9a01"
+#define BASELINE_TIMEOUT_USEC (10 * USEC_PER_SEC)
+
+void evidence_init(Evidence *e) {
+        *e = (Evidence){ .dump_fd = -1, .nmt_fd = -1 };
+}
+
+static void nmt_cancel(Evidence *e) {
+        e->nmt_io = sd_event_source_disable_unref(e->nmt_io);
+        e->nmt_deadline = sd_event_source_disable_unref(e->nmt_deadline);
+        e->nmt_attach = hotspot_attach_free(e->nmt_attach);
+        e->nmt_fd = safe_close(e->nmt_fd);
+}
+
+void evidence_done(Service *s) {
+        Evidence *e = &s->evidence;
+
+        e->capture = capture_free(e->capture);
+        e->report = mfree(e->report);
+        nmt_cancel(e);
+        e->nmt_timer = sd_event_source_disable_unref(e->nmt_timer);
+}
+
+/* ---- jvm_options ---- */
+
+char *evidence_jvm_options(const char *jvm_options, bool want_nmt, const char *existing) {
+        const char *extra = NULL;
+        char *r = NULL;
+
+        if (jvm_options && streq(jvm_options, "none"))
+                return NULL;
+        if (jvm_options && !streq(jvm_options, "auto"))
+                extra = jvm_options;
+        if (asprintf(&r, "%s%s-XX:+StartAttachListener%s%s%s", existing ? existing : "", existing ? " " : "",
+                     want_nmt && !(existing && strstr(existing, "NativeMemoryTracking"))
+                             ? " -XX:NativeMemoryTracking=summary"
+                             : "",
+                     extra ? " " : "", extra ? extra : "") < 0)
+                return NULL;
+        return r;
+}
+
+static bool is_java_launcher(const char *exe) {
+        const char *b = exe ? strrchr(exe, '/') : NULL;
+        b = b ? b + 1 : exe;
+        return b && (streq(b, "java") || streq(b, "javaw"));
+}
+
+int evidence_jvm_env(Service *s, char ***env) {
+        _cleanup_free_ char *v = NULL, *a = NULL;
+        bool want_nmt = s->cfg->capture_mask & (1u << CAPTURE_NMT);
+        const char *existing = NULL;
+        size_t n = 0;
+
+        if (!is_java_launcher(s->exe))
+                return 0;
+        for (char **p = *env; p && *p; p++, n++)
+                if (strncmp(*p, "JDK_JAVA_OPTIONS=", 17) == 0)
+                        existing = *p + 17;
+        /* options already on the command line need not be repeated */
+        for (char **p = s->cfg->argv; p && *p; p++)
+                if (strstr(*p, "NativeMemoryTracking"))
+                        want_nmt = false;
+        v = evidence_jvm_options(s->cfg->jvm_options, want_nmt, existing);
+        if (!v)
+                return s->cfg->jvm_options && streq(s->cfg->jvm_options, "none") ? 0 : -ENOMEM;
+        if (asprintf(&a, "JDK_JAVA_OPTIONS=%s", v) < 0)
+                return -ENOMEM;
+        for (char **p = *env; p && *p; p++)
+                if (strncmp(*p, "JDK_JAVA_OPTIONS=", 17) == 0) {
+                        free(*p);
+                        *p = TAKE_PTR(a);
+                        return 0;
+                }
+        {
+                char **ne = realloc(*env, (n + 2) * sizeof *ne);
+                if (!ne)
+                        return -ENOMEM;
+                ne[n] = TAKE_PTR(a);
+                ne[n + 1] = NULL;
+                *env = ne;
+        }
+        return 0;
+}
+
+/* ---- the guard around a capture ---- */
+
+static int write_cg(Service *s, const char *controller, const char *file, uint64_t v) {
+        _cleanup_free_ char *dir = NULL, *p = NULL;
+        char val[32];
+        int r = cg_service_dir(s->cg, controller, &dir);
+
+        if (r < 0)
+                return r;
+        if (asprintf(&p, "%s/%s", dir, file) < 0)
+                return -ENOMEM;
+        if (v == CG_UNLIMITED)
+                snprintf(val, sizeof val, "%s",
+                         cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED ? "max" : "-1");
+        else
+                snprintf(val, sizeof val, "%" PRIu64, v);
+        return cg_write_file(p, val);
+}
+
+static uint64_t read_usage(Service *s, bool v2) {
+        _cleanup_free_ char *buf = NULL;
+        uint64_t v;
+
+        if (cg_service_read(s->cg, v2 ? "memory.current" : "memory.usage_in_bytes", &buf) < 0 ||
+            cg_parse_limit(buf, &v) < 0)
+                return 0;
+        return v;
+}
+
+static void hook_clamp(void *userdata) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+        uint64_t cur;
+        char b[UNIT_SIZE_MAX];
+        int r;
+
+        if (e->capture_event != EVENT_PRE_OOM || cg_context_mode(s->manager->cg) != CG_MODE_UNIFIED)
+                return;
+        cur = read_usage(s, true);
+        if (cur == 0)
+                return;
+        /* growth nearly stops: above memory.high the kernel throttles the
+         * allocating tasks */
+        r = write_cg(s, "memory", "memory.high", cur);
+        if (r < 0) {
+                log_warning_errno(r, "Service '%s': cannot clamp memory.high: %m", s->cfg->name);
+                return;
+        }
+        e->clamped = true;
+        unit_format_size(b, cur);
+        log_info("Service '%s': memory.high clamped at %s while capturing.", s->cfg->name, b);
+}
+
+static void hook_grant(void *userdata) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        uint64_t reserve = s->cfg->capture_reserve;
+        char b[UNIT_SIZE_MAX];
+        int r;
+
+        if (e->capture_event == EVENT_PIDS_LIMIT || e->capture_event == EVENT_PIDS_MAX) {
+                if (s->limits.pids_max != CG_UNLIMITED && s->cfg->pids_capture_reserve > 0) {
+                        r = write_cg(s, "pids", "pids.max",
+                                     s->limits.pids_max + s->cfg->pids_capture_reserve);
+                        if (r >= 0) {
+                                e->granted_pids = true;
+                                log_info("Service '%s': pids.max raised by %" PRIu64 " while capturing.",
+                                         s->cfg->name, s->cfg->pids_capture_reserve);
+                        } else
+                                log_warning_errno(r, "Service '%s': cannot raise pids.max: %m",
+                                                  s->cfg->name);
+                }
+                return;
+        }
+        if (e->capture_event != EVENT_PRE_OOM || reserve == 0)
+                return;
+        if (v2) {
+                /* lift the guard so the JVM can answer the attach */
+                uint64_t cur = read_usage(s, true);
+                uint64_t high = cur + reserve;
+                if (s->limits.memory_high != CG_UNLIMITED && !e->clamped && s->limits.memory_high >= high)
+                        return; /* room enough already */
+                if (s->limits.memory_max != CG_UNLIMITED && high > s->limits.memory_max)
+                        high = s->limits.memory_max;
+                r = write_cg(s, "memory", "memory.high", high);
+                if (r >= 0) {
+                        e->granted_mem = true;
+                        unit_format_size(b, high);
+                        log_info("Service '%s': memory.high lifted to %s (capture_reserve) for the JVM "
+                                 "items.",
+                                 s->cfg->name, b);
+                }
+        } else if (s->limits.memory_max != CG_UNLIMITED) {
+                /* the OOM pause holds the tasks at the limit: a little more lets
+                 * the JVM answer */
+                uint64_t cur = read_usage(s, false);
+                if (cur + reserve / 2 < s->limits.memory_max && !watch_paused(s->watch))
+                        return;
+                r = write_cg(s, "memory", "memory.limit_in_bytes", s->limits.memory_max + reserve);
+                if (r >= 0) {
+                        e->granted_mem = true;
+                        unit_format_size(b, reserve);
+                        log_info("Service '%s': memory limit raised by %s (capture_reserve) for the JVM "
+                                 "items.",
+                                 s->cfg->name, b);
+                } else
+                        log_warning_errno(r, "Service '%s': cannot raise the memory limit: %m",
+                                          s->cfg->name);
+        }
+}
+
+static void restore_v1_limit(Service *s) {
+        Evidence *e = &s->evidence;
+        int r = write_cg(s, "memory", "memory.limit_in_bytes", s->limits.memory_max);
+
+        if (r >= 0) {
+                if (e->restore_limit_pending)
+                        log_info("Service '%s': memory limit restored.", s->cfg->name);
+                e->restore_limit_pending = false;
+                return;
+        }
+        if (!e->restore_limit_pending)
+                log_warning_errno(
+                        r,
+                        "Service '%s': cannot lower the memory limit back yet (usage above it: %m); "
+                        "retrying when it falls or the service restarts.",
+                        s->cfg->name);
+        e->restore_limit_pending = true;
+}
+
+static void hook_restore(void *userdata) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        int r;
+
+        if (e->clamped || (v2 && e->granted_mem)) {
+                r = write_cg(s, "memory", "memory.high", s->limits.memory_high);
+                if (r < 0)
+                        log_warning_errno(r, "Service '%s': cannot restore memory.high: %m", s->cfg->name);
+        } else if (e->granted_mem)
+                restore_v1_limit(s);
+        if (e->granted_pids) {
+                r = write_cg(s, "pids", "pids.max", s->limits.pids_max);
+                if (r < 0)
+                        log_warning_errno(r, "Service '%s': cannot restore pids.max: %m", s->cfg->name);
+        }
+        e->clamped = e->granted_mem = e->granted_pids = false;
+}
+
+/* ---- the thread dump through SIGQUIT ---- */
+
+static void dump_line(void *userdata, int stream, const char *line, size_t n) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+        bool end;
+
+        if (stream != 1 || e->dump_fd < 0)
+                return;
+        if (!e->dump_in) {
+                if (n >= 16 && memcmp(line, "Full thread dump", 16) == 0)
+                        e->dump_in = true;
+                else
+                        return;
+        }
+        end = n >= 15 && memcmp(line, "JNI global refs", 15) == 0;
+        (void) !write(e->dump_fd, line, n);
+        (void) !write(e->dump_fd, "\n", 1);
+        if (end) {
+                Capture *c = e->dump_capture;
+                capture_step_done_t done = e->dump_done;
+                outlog_set_line_cb(s->log, NULL, NULL);
+                e->dump_fd = -1;
+                e->dump_in = false;
+                e->dump_capture = NULL;
+                done(c, 0, NULL);
+        }
+}
+
+static int hook_sigquit_dump(void *userdata, Capture *c, int out_fd, capture_step_done_t done) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+        ProcStatus ps;
+        int r;
+
+        if (!s->log || s->main_pid <= 0)
+                return -EOPNOTSUPP;
+        r = procfs_read_status(NULL, s->main_pid, &ps);
+        if (r < 0)
+                return r;
+        /* with -Xrs the JVM does not handle SIGQUIT, and it would die of it */
+        if (!(ps.sig_cgt & (UINT64_C(1) << (SIGQUIT - 1))))
+                return -EOPNOTSUPP;
+        e->dump_fd = out_fd;
+        e->dump_in = false;
+        e->dump_capture = c;
+        e->dump_done = done;
+        outlog_set_line_cb(s->log, dump_line, s);
+        if (kill(s->main_pid, SIGQUIT) < 0) {
+                r = -errno;
+                outlog_set_line_cb(s->log, NULL, NULL);
+                e->dump_fd = -1;
+                return r;
+        }
+        return 0;
+}
+
+static void hook_sigquit_cancel(void *userdata) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+
+        if (s->log)
+                outlog_set_line_cb(s->log, NULL, NULL);
+        e->dump_fd = -1;
+        e->dump_in = false;
+        e->dump_capture = NULL;
+}
+
+static const CaptureHooks hooks = {
+        .clamp = hook_clamp,
+        .grant = hook_grant,
+        .restore = hook_restore,
+        .sigquit_dump = hook_sigquit_dump,
+        .sigquit_cancel = hook_sigquit_cancel,
+};
+
+/* ---- actions ---- */
+
+static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t from);
+
+static void capture_done(Capture *c, const char *path, bool complete, void *userdata) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+        EventType type = e->capture_event;
+        ActionList pending = e->pending;
+        uint8_t next = e->pending_next;
+
+        if (path) {
+                snprintf(e->last_capture, sizeof e->last_capture, "%s", path);
+                e->n_captures++;
+                char f_svc[96], f_ev[64], f_dir[PATH_MAX + 32], f_ok[32];
+                char *fields[] = { f_svc, f_ev, f_dir, f_ok, NULL };
+                snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
+                snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s",
+                         type >= 0 ? event_type_to_string(type) : "manual");
+                snprintf(f_dir, sizeof f_dir, "CGWARDEN_CAPTURE_DIR=%s", path);
+                snprintf(f_ok, sizeof f_ok, "CGWARDEN_CAPTURE_COMPLETE=%d", complete);
+                (void) log_struct_fields(LOG_NOTICE, EVIDENCE_CAPTURE_MESSAGE_ID, fields,
+                                         "Capture for '%s' finished (%s): %s", s->cfg->name,
+                                         complete ? "complete" : "incomplete, see manifest.json", path);
+                if (s->log) {
+                        char line[PATH_MAX + 64];
+                        snprintf(line, sizeof line, "capture %s: %s", complete ? "complete" : "incomplete",
+                                 path);
+                        (void) outlog_note(s->log, line, now_usec(CLOCK_REALTIME));
+                }
+        }
+        /* finish() touches nothing after calling us */
+        e->capture = capture_free(c);
+        e->pending = (ActionList){};
+        watch_hold_pause(s->watch, false);
+        run_actions(s, type, &pending, next);
+}
+
+static int start_capture(Service *s, EventType type, const char *reason, const CaptureTrigger *t,
+                         const char *report) {
+        Evidence *e = &s->evidence;
+        _cleanup_free_ char *memdir = NULL, *pidsdir = NULL;
+        char limits[400];
+        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        bool post_mortem = type == EVENT_OOM_KILL;
+        CaptureSpec spec;
+        int r;
+
+        if (e->capture)
+                return -EBUSY;
+        (void) cg_service_dir(s->cg, "memory", &memdir);
+        (void) cg_service_dir(s->cg, "pids", &pidsdir);
+        watch_format_limits(s->watch, limits, sizeof limits);
+        spec = (CaptureSpec){
+                .service = s->cfg->name,
+                .reason = reason,
+                .pid = post_mortem ? 0 : s->main_pid,
+                .cgroup = cg_service_path(s->cg),
+                .memory_dir = memdir,
+                .pids_dir = pidsdir,
+                .v1 = !v2,
+                .items = s->cfg->capture_mask,
+                .timeout = s->cfg->capture_timeout,
+                .keep = s->cfg->capture_keep,
+                .max_bytes = s->cfg->capture_max_bytes,
+                .trigger = *t,
+                .history = watch_history(s->watch),
+                .kernel_report = report,
+                .limits_text = limits,
+                .nmt_baseline = e->nmt_baseline,
+                .at_task_limit = type == EVENT_PIDS_LIMIT || type == EVENT_PIDS_MAX,
+                .hooks = &hooks,
+                .hooks_userdata = s,
+        };
+        e->capture_event = type;
+        /* the capture takes over from the OOM pause's timer */
+        watch_hold_pause(s->watch, true);
+        r = capture_start(s->manager->event, s->manager->config->capture_dir, &spec, capture_done, s,
+                          &e->capture);
+        if (r < 0) {
+                watch_hold_pause(s->watch, false);
+                return r;
+        }
+        return 0;
+}
+
+int evidence_capture(Service *s, const char *reason, const CaptureTrigger *t) {
+        return start_capture(s, _EVENT_TYPE_INVALID, reason, t, NULL);
+}
+
+static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t from) {
+        Evidence *e = &s->evidence;
+
+        for (uint8_t i = from; i < l->n; i++) {
+                ActionType a = (ActionType) l->a[i];
+                switch (a) {
+                case ACTION_CAPTURE:
+                        if (e->capture) {
+                                log_info("Service '%s': a capture is running already; no second one for %s.",
+                                         s->cfg->name, event_type_to_string(type));
+                                break;
+                        }
+                        if (s->main_pid <= 0 && type != EVENT_OOM_KILL) {
+                                log_info("Service '%s': no process to capture for %s.", s->cfg->name,
+                                         event_type_to_string(type));
+                                break;
+                        }
+                        if (start_capture(s, type, event_type_to_string(type), &e->trigger, e->report) >=
+                            0) {
+                                e->pending = *l;
+                                e->pending_next = i + 1;
+                                return; /* the rest when the capture is done */
+                        }
+                        break;
+                case ACTION_RESTART:
+                        log_notice("Service '%s': restarting (on_%s).", s->cfg->name,
+                                   event_type_to_string(type));
+                        (void) service_request(s, SVC_EV_RESTART);
+                        return;
+                case ACTION_STOP:
+                        log_notice("Service '%s': stopping (on_%s).", s->cfg->name,
+                                   event_type_to_string(type));
+                        (void) service_request(s, SVC_EV_STOP);
+                        return;
+                case ACTION_KILL:
+                        log_notice("Service '%s': killing its cgroup (on_%s).", s->cfg->name,
+                                   event_type_to_string(type));
+                        (void) cg_service_kill_all(s->cg);
+                        return;
+                case ACTION_THROTTLE:
+                case ACTION_NOTIFY:
+                        log_info("Service '%s': action '%s' for %s is not available yet (policy engine).",
+                                 s->cfg->name, action_type_to_string(a), event_type_to_string(type));
+                        break;
+                case ACTION_NONE:
+                default:
+                        break;
+                }
+        }
+        /* nothing took over: on v1 a paused service goes back to the kernel's
+         * decision at oom_pause_max, as without a capture */
+}
+
+void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const char *report) {
+        Evidence *e = &s->evidence;
+        const ActionList *l = &s->cfg->on_event[type];
+
+        e->trigger = *t;
+        free(e->report);
+        e->report = report ? strdup(report) : NULL;
+        if (e->capture && type != EVENT_OOM_KILL) {
+                log_debug("Service '%s': %s while a capture runs; its actions wait for none.", s->cfg->name,
+                          event_type_to_string(type));
+                return;
+        }
+        run_actions(s, type, l, 0);
+}
+
+/* ---- NMT baseline ---- */
+
+static void nmt_finish(Service *s) {
+        Evidence *e = &s->evidence;
+        HotspotResult res;
+        int r;
+
+        r = hotspot_attach_finish(e->nmt_attach, &res);
+        if (r >= 0 && res.jvm_status == 0) {
+                char buf[256] = "";
+                ssize_t n = pread(e->nmt_fd, buf, sizeof buf - 1, 0);
+                NmtReport rep;
+                buf[MAX(n, 0)] = 0;
+                if (nmt_parse(buf, (size_t) MAX(n, 0), &rep) >= 0 && rep.baseline_taken) {
+                        e->nmt_baseline = true;
+                        log_info("Service '%s': NMT baseline taken (nmt-diff.txt in later captures).",
+                                 s->cfg->name);
+                } else
+                        log_info("Service '%s': no NMT baseline: %s", s->cfg->name,
+                                 buf[0] ? strtok(buf, "\n") : "empty reply");
+        } else if (r != -ENOEXEC && r != -EPROTONOSUPPORT)
+                log_info("Service '%s': NMT baseline failed: %s", s->cfg->name, res.error);
+        nmt_cancel(e);
+}
+
+static int on_nmt_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        nmt_finish(userdata);
+        return 0;
+}
+
+static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+        static const char *const argv[] = { "VM.native_memory", "baseline", NULL };
+        char path[] = "/tmp/cgwarden-nmt-XXXXXX";
+        int r;
+
+        if (src == e->nmt_deadline) {
+                nmt_finish(s);
+                return 0;
+        }
+        if (s->main_pid <= 0 || e->nmt_attach || e->capture)
+                return 0;
+        e->nmt_fd = mkostemp(path, O_CLOEXEC);
+        if (e->nmt_fd < 0)
+                return 0;
+        (void) unlink(path);
+        r = hotspot_attach_start(s->main_pid, argv, e->nmt_fd, BASELINE_TIMEOUT_USEC, 4096, &e->nmt_attach);
+        if (r >= 0)
+                r = sd_event_add_io(s->manager->event, &e->nmt_io, hotspot_attach_get_fd(e->nmt_attach),
+                                    EPOLLIN, on_nmt_io, s);
+        if (r >= 0)
+                r = sd_event_add_time(s->manager->event, &e->nmt_deadline, CLOCK_MONOTONIC,
+                                      hotspot_attach_get_deadline(e->nmt_attach), USEC_PER_MSEC,
+                                      on_nmt_timer, s);
+        if (r < 0)
+                nmt_cancel(e);
+        return 0;
+}
+
+void evidence_started(Service *s) {
+        Evidence *e = &s->evidence;
+        int r;
+
+        e->nmt_baseline = false;
+        nmt_cancel(e);
+        if (e->restore_limit_pending)
+                restore_v1_limit(s);
+        if (!(s->cfg->capture_mask & (1u << CAPTURE_NMT)) || !is_java_launcher(s->exe) ||
+            (s->cfg->jvm_options && streq(s->cfg->jvm_options, "none")))
+                return;
+        if (!e->nmt_timer) {
+                r = sd_event_add_time_relative(s->manager->event, &e->nmt_timer, CLOCK_MONOTONIC,
+                                               s->cfg->nmt_baseline_after, USEC_PER_MSEC, on_nmt_timer, s);
+                if (r < 0)
+                        return;
+                (void) sd_event_source_set_description(e->nmt_timer, "nmt-baseline");
+        } else {
+                (void) sd_event_source_set_time_relative(e->nmt_timer, s->cfg->nmt_baseline_after);
+                (void) sd_event_source_set_enabled(e->nmt_timer, SD_EVENT_ONESHOT);
+        }
+}
+
+void evidence_stopped(Service *s) {
+        Evidence *e = &s->evidence;
+
+        nmt_cancel(e);
+        if (e->nmt_timer)
+                (void) sd_event_source_set_enabled(e->nmt_timer, SD_EVENT_OFF);
+        if (e->restore_limit_pending)
+                restore_v1_limit(s);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A service's evidence: what an observation from the watchers (watch.h)
+ * makes cgwarden do, until the policy engine takes over the decisions.
+ *
+ *   - the on_<event> actions in order: capture (waits for the capture to
+ *     finish), restart (graceful), stop, kill; throttle and notify are
+ *     logged as not available yet
+ *   - the capture sequences around the guard: pre-oom on v2 clamps
+ *     memory.high at the usage, takes the procfs and cgroup items, lifts
+ *     memory.high by capture_reserve for the JVM items and restores it; on
+ *     v1 the OOM pause is held while capturing, the limit raised by
+ *     capture_reserve for the JVM items and restored; pids-limit and
+ *     pids-max raise pids.max by pids_capture_reserve; oom-kill is a
+ *     post-mortem (cgroup items, history, the kernel's report)
+ *   - the thread dump through SIGQUIT cut out of the service's stdout when
+ *     an attach is unsafe or fails
+ *   - the NMT baseline nmt_baseline_after each start
+ *   - jvm_options: JDK_JAVA_OPTIONS for a java launcher */
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include <systemd/sd-event.h>
+
+#include "capture/capture.h"
+#include "capture/hotspot.h"
+#include "config.h"
+
+typedef struct Service Service;
+
+typedef struct Evidence {
+        Capture *capture;
+        EventType capture_event; /* what the running capture is for */
+        /* the actions left after the running capture */
+        ActionList pending;
+        uint8_t pending_next;
+        CaptureTrigger trigger; /* of the last observation */
+        char *report; /* its kernel OOM report */
+        char last_capture[PATH_MAX];
+        unsigned n_captures;
+
+        /* the guard's changes while capturing, to restore */
+        bool clamped, granted_mem, granted_pids;
+        bool restore_limit_pending; /* v1: the raised limit could not be lowered yet */
+
+        /* the SIGQUIT thread dump, cut out of stdout */
+        Capture *dump_capture;
+        capture_step_done_t dump_done;
+        int dump_fd;
+        bool dump_in; /* between "Full thread dump" and "JNI global refs" */
+
+        /* NMT baseline */
+        sd_event_source *nmt_timer;
+        HotspotAttach *nmt_attach;
+        sd_event_source *nmt_io, *nmt_deadline;
+        int nmt_fd;
+        bool nmt_baseline;
+} Evidence;
+
+void evidence_init(Evidence *e);
+void evidence_done(Service *s);
+
+/* An observation from the watchers. trigger carries the numbers; report
+ * is the kernel's OOM report for oom-kill (NULL when unread). */
+void evidence_observe(Service *s, EventType type, const CaptureTrigger *trigger, const char *report);
+
+/* The main process started / exited. */
+void evidence_started(Service *s);
+void evidence_stopped(Service *s);
+
+/* Add JDK_JAVA_OPTIONS to env when the executable is a java launcher and
+ * jvm_options is not "none". Returns 0 or -ENOMEM. */
+int evidence_jvm_env(Service *s, char ***env);
+
+/* The JDK_JAVA_OPTIONS value jvm_options gives a service (malloc'd, NULL
+ * for none). Pure. */
+char *evidence_jvm_options(const char *jvm_options, bool want_nmt, const char *existing);
+
+/* Start a capture now (reason "manual" etc.). Returns 0, -EBUSY when one
+ * is running, or -errno. */
+int evidence_capture(Service *s, const char *reason, const CaptureTrigger *trigger);

@@ -1,0 +1,79 @@
+#!/bin/bash
+# Evidence capture on real leaking JVMs under cgwarden, with every JDK
+# under /usr/lib/jvm (OpenJDK 17, Temurin 25 here):
+#   direct: direct ByteBuffers kept in a list (seed 001/002) under
+#           memory_max=384M: a pre-oom capture, complete, before any OOM
+#           kill, with nmt.txt, nmt-diff.txt (the baseline cgwarden took
+#           by itself) naming the grown category, threads.txt, pmap.txt
+#   threads: nioEventLoopGroup-N-M threads started and never stopped
+#           (seed 000) under pids_max=300: a pids-limit capture with the
+#           leaking group first in tasks.txt and a full thread dump, and
+#           the JVM is not killed by it
+# cgwarden adds -XX:+StartAttachListener and NMT through JDK_JAVA_OPTIONS.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/capture-lib.sh"
+. "$(dirname "$0")/jvm-lib.sh"
+
+[ -f "$CLASSES/DirectLeak.class" ] || skip_test "the Java test programs were not compiled (no javac at build time)"
+
+n=0
+for J in $JAVA $OTHER_JAVAS; do
+        n=$((n + 1))
+        v=$("$J" -version 2>&1 | head -n1)
+        say "JDK $n: $J ($v)"
+        { cfg_header; cat <<EOF
+[service:direct]
+exec = $J -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 40
+memory_max = 384M
+nmt_baseline_after = 2s
+oom_pause_max = 2s
+restart = no
+stop_timeout = 5s
+
+[service:threads]
+exec = $J -Xmx64m -Xss256k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $CLASSES ThreadLeak 400 20
+pids_max = 300
+restart = no
+stop_timeout = 5s
+EOF
+        } > "$T/c.ini"
+        : > "$T/cgw.err"
+        rm -rf "$T/captures" "$T/log"
+        cgw_start run -c "$T/c.ini"
+        wait_until 180 cgw_log_has "Capture for 'direct' finished" ||
+                not_ok "JDK $n direct: a capture finishes" "$(tail -5 "$T/cgw.err")"
+        wait_until 180 cgw_log_has "Capture for 'threads' finished" ||
+                not_ok "JDK $n threads: a capture finishes" "$(tail -5 "$T/cgw.err")"
+
+        d=$(capture_dir_of direct pre-oom)
+        say "JDK $n direct: $d"
+        check "JDK $n direct: JDK_JAVA_OPTIONS picked up" grep -q "Picked up JDK_JAVA_OPTIONS: -XX:+StartAttachListener -XX:NativeMemoryTracking=summary" "$T/log/direct.log"
+        check "JDK $n direct: NMT baseline taken by cgwarden" cgw_log_has "Service 'direct': NMT baseline taken"
+        check_eq "JDK $n direct: manifest complete" True "$(mf "$d" "m['complete']")"
+        for item in threads nmt nmt-diff heap pmap tasks; do
+                check_eq "JDK $n direct: item $item ok" ok "$(mf_item "$d" $item)"
+        done
+        check "JDK $n direct: nmt.txt is an NMT summary" grep -q "Native Memory Tracking" "$d/nmt.txt"
+        top=$(mf "$d" "m['findings'].get('nmt_top_growth', '')")
+        say "JDK $n direct: nmt top growth: $top"
+        check "JDK $n direct: the grown NMT category is the direct buffers' (Other)" sh -c "echo '$top' | grep -q '^Other +'"
+        check "JDK $n direct: threads.txt is a full thread dump" grep -q "^Full thread dump" "$d/threads.txt"
+        check "JDK $n direct: pmap.txt lists mappings" test "$(wc -l < "$d/pmap.txt")" -gt 10
+        cap_line=$(log_line_of "Capture for 'direct' finished")
+        kill_line=$(log_line_of "Observation oom-kill for 'direct'")
+        check "JDK $n direct: the capture finished before any OOM kill" test "$cap_line" -lt "$kill_line"
+
+        d=$(capture_dir_of threads pids-limit)
+        say "JDK $n threads: $d"
+        check_eq "JDK $n threads: manifest complete" True "$(mf "$d" "m['complete']")"
+        check "JDK $n threads: tasks.txt names the leaking group first" sh -c "sed -n 3p '$d/tasks.txt' | grep -q 'nioEventLoopGro\*'"
+        check "JDK $n threads: threads.txt is a full thread dump with the leak" \
+                sh -c "grep -q '^Full thread dump' '$d/threads.txt' && grep -q 'nioEventLoopGroup-' '$d/threads.txt'"
+        check "JDK $n threads: pids.max raised for the capture" cgw_log_has "Service 'threads': pids.max raised by 16"
+        pid=$(svc_main_pid threads)
+        check "JDK $n threads: the JVM at its task limit is alive after the capture" test -n "$pid"
+        check "JDK $n threads: pids.max restored" test "$(cat "$(svc_cg threads pids)/pids.max")" = 300
+        check "JDK $n threads: not killed" sh -c "! grep -q \"Service 'threads' .*\\(killed\\|exited\\)\" '$T/cgw.err'"
+        cgw_stop TERM
+        check_eq "JDK $n: cgwarden exits 0" 0 "$CGW_RC"
+done
