@@ -442,6 +442,12 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
                         }
                         break;
                 case ACTION_RESTART:
+                        if (s->main_pid <= 0 && s->cfg->restart == RESTART_NO) {
+                                /* the process is gone already: restart = no decides */
+                                log_info("Service '%s': not restarting after %s (restart = no).",
+                                         s->cfg->name, event_type_to_string(type));
+                                return;
+                        }
                         log_notice("Service '%s': restarting (on_%s).", s->cfg->name,
                                    event_type_to_string(type));
                         (void) service_request(s, SVC_EV_RESTART);

@@ -2,13 +2,14 @@
 # Quick start, part 1: set up and run the demo.
 #
 # Installs the build dependencies (Debian), builds cgwarden, and supervises a
-# demo service that leaks memory (20 MB/s) under memory_max=64M. The kernel
-# OOM-kills it at the limit; cgwarden restarts it with a growing back-off and
-# gives up at the start limit. You see the limits as the kernel holds them,
-# the kills, the restarts, and the service's log.
-#
-# (Evidence capture before the kill is not built yet: today the demo shows
-# the supervision loop that the capture will hook into.)
+# demo service that leaks memory under memory_max=256M: a JVM keeping direct
+# ByteBuffers (the off-heap leak of the field reports), or, where no JDK is
+# installed, a C program leaking at the same rate. Before the kernel kills
+# it, cgwarden captures the evidence: NMT summary and diff against the
+# baseline it took by itself, a thread dump, the memory map, threads grouped
+# by name, the cgroup's counters. The demo prints the capture's files and
+# the lines that tell the story, then lets the kernel kill the service and
+# shows the post-mortem capture.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -31,6 +32,18 @@ ninja -C build >/dev/null
 
 d=$(mktemp -d /tmp/cgwarden-demo.XXXXXX)
 chmod 755 "$d"
+java=
+for j in "$(command -v java 2>/dev/null)" /usr/lib/jvm/*/bin/java; do
+        [ -x "$j" ] && [ -f build/tests/jvm/DirectLeak.class ] && { java=$j; break; }
+done
+if [ -n "$java" ]; then
+        cp build/tests/jvm/DirectLeak.class "$d/" && chmod 644 "$d/DirectLeak.class"
+        cmd="$java -Xmx64m -XX:+UseSerialGC -XX:MaxDirectMemorySize=2g -cp $d DirectLeak 25"
+        what="a JVM keeping direct ByteBuffers, 25 MB/s ($("$java" -version 2>&1 | head -n1))"
+else
+        cmd="$top/build/tests/leaker 25"
+        what="the C leaker, 25 MB/s (no JDK found: apt-get install openjdk-17-jdk-headless for the JVM demo)"
+fi
 cat > "$d/demo.ini" <<EOC
 [supervisor]
 log_dir     = $d/log
@@ -38,15 +51,15 @@ capture_dir = $d/captures
 state_dir   = $d/state
 
 [service:leaky]
-exec          = $top/build/tests/leaker 20
-memory_max    = 64M
-pids_max      = 32
-restart       = on-failure
-restart_delay = 1s
-start_limit   = 3/1min
+exec          = $cmd
+memory_max    = 256M
+memory_high   = none
+nmt_baseline_after = 3s
+restart       = no
 stop_timeout  = 2s
 oom_pause_max = 2s
 EOC
+echo "== the service: $what"
 echo "== config ($d/demo.ini):"
 sed -n '/\[service/,$p' "$d/demo.ini" | sed 's/^/   /'
 
@@ -78,20 +91,56 @@ else
         events="/sys/fs/cgroup/memory$cg/memory.oom_control"
 fi
 
-echo "== watching for up to 40 s: the leak, the kernel's kills, cgwarden's restarts"
-tail -n +1 -f "$d/cgwarden.log" 2>/dev/null | sed -u 's/^/   /' &
-tailpid=$!
-for _ in $(seq 400); do
-        grep -q "Service 'leaky' failed" "$d/cgwarden.log" && break
+echo "== watching: the leak, cgwarden's observation and capture, the kernel's kill"
+# print cgwarden's log as it grows (a poll, so nothing outlives the demo)
+shown=0
+show_log() {
+        local n
+        n=$(wc -l < "$d/cgwarden.log")
+        [ "$n" -gt "$shown" ] && sed -n "$((shown + 1)),${n}p" "$d/cgwarden.log" | grep -v "effective memory limit" | sed 's/^/   /'
+        shown=$n
+}
+for _ in $(seq 900); do
+        show_log
+        grep -q "finished .*oom-kill\|Service 'leaky' failed" "$d/cgwarden.log" && break
         sleep 0.1
 done
-sleep 0.3
-kill $tailpid 2>/dev/null; wait $tailpid 2>/dev/null || true
+sleep 0.5
+show_log
+
+cap=$(ls -d "$d/captures/leaky/"*-pre-oom 2>/dev/null | head -n1)
+if [ -n "$cap" ]; then
+        echo
+        echo "== the evidence, captured before the kill: $cap"
+        ls -l "$cap" | sed 's/^/   /'
+        echo "== manifest.json: what fired, and the findings"
+        python3 - "$cap/manifest.json" <<'PY' 2>/dev/null || grep -A6 '"trigger"\|"findings"' "$cap/manifest.json"
+import json, sys
+m = json.load(open(sys.argv[1]))
+t = m["trigger"]
+print("   reason %s at %s: %s" % (m["reason"], m["started_at"], t["what"]))
+print("   memory %.1f MiB of %.1f MiB, eta %s s; complete: %s" % (t["memory_current"] / 2**20, t["memory_max"] / 2**20, t["eta_s"], m["complete"]))
+for k, v in m["findings"].items():
+    print("   %-17s %s" % (k, v))
+for i in m["items"]:
+    print("   item %-14s %-5s %8.1f ms  %s" % (i["name"], "ok" if i["ok"] else "-", i["ms"], i["error"] or ""))
+PY
+        if [ -f "$cap/nmt-diff.txt" ]; then
+                echo "== nmt-diff.txt: what grew since the baseline cgwarden took 3 s after the start"
+                grep -E "^Total|^-" "$cap/nmt-diff.txt" | grep -E "[+-][0-9]+KB" | head -n 4 | sed 's/^/   /'
+        fi
+        echo "== tasks.txt: threads by name, largest group first"
+        sed -n '1,6p' "$cap/tasks.txt" | sed 's/^/   /'
+        echo "== pmap.txt: the largest mappings"
+        sed -n '1,5p' "$cap/pmap.txt" | sed 's/^/   /'
+        [ -f "$cap/threads.txt" ] && echo "== threads.txt: $(grep -c '^"' "$cap/threads.txt") threads in the dump ($(sed -n 2p "$cap/threads.txt"))"
+fi
+pm=$(ls -d "$d/captures/leaky/"*-oom-kill 2>/dev/null | head -n1)
+[ -n "$pm" ] && echo "== after the kill, the post-mortem capture: $pm ($(ls "$pm" | tr '\n' ' '))"
 echo "== kernel's count for the service cgroup ($events):"
 sed 's/^/   /' "$events" 2>/dev/null | grep -E 'oom_kill|max|high|under_oom' || true
-echo "== the service's log ($d/log/leaky.log), last lines:"
-tail -n 8 "$d/log/leaky.log" | sed 's/^/   /'
 echo "== stopping cgwarden"
 kill -TERM $pid; wait $pid || true
 trap 'rm -rf "$d"' EXIT
 echo "== done: every cgroup cgwarden made is gone: $( [ -d "/sys/fs/cgroup$cg" ] || [ -d "/sys/fs/cgroup/memory$cg" ] && echo NO || echo yes)"
+echo "   (the demo's files are removed on exit; copy $d first to keep them)"

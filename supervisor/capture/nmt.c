@@ -173,6 +173,10 @@ static int parse_category(const char *line, size_t len, NmtReport *rep) {
         trim(&name, &name_len);
         if (name_len == 0 || line[len - 1] != ')')
                 return -EBADMSG;
+        /* HotSpot's names are plain text: no NUL, no control character */
+        for (size_t i = 0; i < name_len; i++)
+                if ((unsigned char) name[i] < 0x20 || name[i] == 0x7f)
+                        return -EBADMSG;
         r = parse_items(p + 1, (size_t) (line + len - 1 - (p + 1)), &c, &rep->is_diff);
         if (r < 0)
                 return r;

@@ -52,8 +52,10 @@ typedef struct NmtReport {
  * a last line without newline counts). A category line is a line that
  * starts with '-' and holds "(reserved="; inside its parentheses,
  * comma-separated "key=N[UNIT][ +-N[UNIT]]" items, of which reserved and
- * committed are required and others (readonly=) skipped. A name that
- * appears twice: the first counts. Returns 0 and fills *ret when the text
+ * committed are required and others (readonly=) skipped. The name (the
+ * text between '-' and '(', blanks around it dropped) must not be empty
+ * or hold control characters. A name that appears twice: the first
+ * counts. Returns 0 and fills *ret when the text
  * holds a total, a category or one of the answers above; or
  *   -EBADMSG  none of those (garbage, an error message, empty), or a
  *             malformed Total or category line

@@ -77,3 +77,31 @@ EOF
         cgw_stop TERM
         check_eq "JDK $n: cgwarden exits 0" 0 "$CGW_RC"
 done
+
+# A fast leak caught at the limit (capture_at 99 %): on v1 the JVM is
+# paused by the OOM pause when the capture starts, on v2 throttled at
+# memory.high; capture_reserve lets it answer the attach.
+{ cfg_header; cat <<EOF
+[service:fast]
+exec = $JAVA -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 400
+memory_max = 256M
+capture_at = 99%
+oom_pause_max = 5s
+restart = no
+stop_timeout = 5s
+EOF
+} > "$T/c.ini"
+: > "$T/cgw.err"
+rm -rf "$T/captures" "$T/log"
+cgw_start run -c "$T/c.ini"
+wait_until 180 cgw_log_has "Capture for 'fast' finished" ||
+        not_ok "fast: a capture finishes" "$(tail -5 "$T/cgw.err")"
+d=$(capture_dir_of fast pre-oom)
+check_eq "fast: manifest complete" True "$(mf "$d" "m['complete']")"
+check_eq "fast: the JVM answered Thread.print at its limit" ok "$(mf_item "$d" threads)"
+check "fast: capture_reserve granted" grep -Eq "Service 'fast': memory(\.high lifted| limit raised)" "$T/cgw.err"
+cap_line=$(log_line_of "Capture for 'fast' finished")
+kill_line=$(log_line_of "Observation oom-kill for 'fast'")
+check "fast: the capture finished before any OOM kill" test "$cap_line" -lt "$kill_line"
+check "fast: restart = no is kept after the kill" sh -c "! grep -q \"Service 'fast' started\" '$T/cgw.err' || [ \$(grep -c \"Service 'fast' started\" '$T/cgw.err') = 1 ]"
+cgw_stop TERM

@@ -68,3 +68,38 @@ cgw_stop TERM
 n=$(ls -d "$T/captures/loop"/*-pre-oom 2>/dev/null | wc -l)
 check_eq "capture_keep = 2 kept the newest two" 2 "$n"
 check "retention is logged" cgw_log_has "Capture retention for 'loop': removed"
+
+# post-mortem: no action before the kill (on_pre_oom = none, no guard),
+# so the kernel kills; the oom-kill capture holds what is still readable
+{ cfg_header; cat <<EOF
+[service:pm]
+exec = $HELPERS/leaker 200
+memory_max = 128M
+memory_high = none
+on_pre_oom = none
+oom_pause_max = 500ms
+restart = no
+stop_timeout = 2s
+EOF
+} > "$T/c.ini"
+: > "$T/cgw.err"
+cgw_start run -c "$T/c.ini"
+wait_until 60 cgw_log_has "Capture for 'pm' finished" || not_ok "pm: a post-mortem capture finishes" "$(tail -5 "$T/cgw.err")"
+d=$(capture_dir_of pm oom-kill)
+check "pm: capture directory <stamp>-oom-kill" test -n "$d" -a -d "$d"
+check_eq "pm: no pid (the process is gone)" None "$(mf "$d" "m['pid']")"
+for item in memory.stat memory.events history; do
+        check_eq "pm: item $item ok" ok "$(mf_item "$d" $item)"
+done
+check_eq "pm: no procfs or JVM items" absent "$(mf_item "$d" threads)$(mf_item "$d" status | sed 's/absent//')"
+if [ -r /dev/kmsg ] && cgw_log_has "Kernel OOM report for 'pm'"; then
+        check "pm: oom-report.txt holds the kernel's report" grep -q "Killed process" "$d/oom-report.txt"
+else
+        say "pm: the kernel's OOM report was not readable here"
+fi
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+        check "pm: memory.events.txt shows the kill" grep -q "^oom_kill [1-9]" "$d/memory.events.txt"
+else
+        check "pm: memory.events.txt (v1 oom_control) shows the kill" grep -q "oom_kill [1-9]" "$d/memory.events.txt"
+fi
+cgw_stop TERM

@@ -330,6 +330,8 @@ static void test_malformed(void **state) {
                 { "- A (reserved=1KB, committed=1KB\n", -EBADMSG },
                 { "- A (reserved=1KB)\n", -EBADMSG },
                 { "- A (reserved=, committed=1KB)\n", -EBADMSG },
+                { "- A\tB (reserved=1KB, committed=1KB)\n", -EBADMSG },
+                { "- \x7f (reserved=1KB, committed=1KB)\n", -EBADMSG },
                 { "Total: reserved=99999999999999999999KB, committed=1KB\n", -ERANGE },
                 { "Total: reserved=18014398509481984GB, committed=1KB\n", -ERANGE },
                 { "Total: reserved=1KB +9223372036854775808KB, committed=1KB\n", -ERANGE },
@@ -350,6 +352,9 @@ static void test_malformed(void **state) {
                 if (r < 0)
                         assert_memory_equal(&rep, &before, sizeof(rep));
         }
+        /* found by fuzz-nmt: a name of NUL bytes read as "" */
+        static const char nul_name[] = "-    \0\0\0 (reserved=1KB, committed=1KB)\n";
+        assert_int_equal(nmt_parse(nul_name, sizeof(nul_name) - 1, &rep), -EBADMSG);
         assert_int_equal(nmt_parse(NULL, 1, &rep), -EINVAL);
         assert_int_equal(nmt_parse(NULL, 0, &rep), -EBADMSG);
 }
