@@ -9,6 +9,8 @@
 #           (seed 000) under pids_max=300: a pids-limit capture with the
 #           leaking group first in tasks.txt and a full thread dump, and
 #           the JVM is not killed by it
+#   unsafe, backlog (host lane): Unsafe.allocateMemory never freed, and a
+#           heap backlog; NMT names Other and Java Heap
 # cgwarden adds -XX:+StartAttachListener and NMT through JDK_JAVA_OPTIONS.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
@@ -76,6 +78,49 @@ EOF
         check "JDK $n threads: not killed" sh -c "! grep -q \"Service 'threads' .*\\(killed\\|exited\\)\" '$T/cgw.err'"
         cgw_stop TERM
         check_eq "JDK $n: cgwarden exits 0" 0 "$CGW_RC"
+
+        # host lane only (the VM lane is slow for JVMs): Unsafe.allocateMemory
+        # never freed (seed 002), and a heap backlog (seed 004)
+        [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && continue
+        { cfg_header; cat <<EOF
+[service:unsafe]
+exec = $J -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $CLASSES UnsafeLeak 40
+memory_max = 384M
+nmt_baseline_after = 1s
+capture_lead = 1s
+oom_pause_max = 2s
+restart = no
+stop_timeout = 5s
+
+[service:backlog]
+exec = $J -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $CLASSES Backlog 60 10
+memory_max = 384M
+nmt_baseline_after = 1s
+capture_lead = 1s
+oom_pause_max = 2s
+restart = no
+stop_timeout = 5s
+EOF
+        } > "$T/c.ini"
+        : > "$T/cgw.err"
+        rm -rf "$T/captures" "$T/log"
+        cgw_start run -c "$T/c.ini"
+        for svc in unsafe backlog; do
+                wait_until 180 cgw_log_has "Capture for '$svc' finished" ||
+                        not_ok "JDK $n $svc: a capture finishes" "$(tail -5 "$T/cgw.err")"
+        done
+        for svc in unsafe:Other "backlog:Java Heap"; do
+                name=${svc%%:*} cat=${svc#*:}
+                d=$(capture_dir_of "$name" pre-oom)
+                top=$(mf "$d" "m['findings'].get('nmt_top_growth', '')")
+                say "JDK $n $name: nmt top growth: $top"
+                check_eq "JDK $n $name: manifest complete" True "$(mf "$d" "m['complete']")"
+                check "JDK $n $name: the grown NMT category is $cat" sh -c "echo '$top' | grep -q '^$cat +'"
+                cap_line=$(log_line_of "Capture for '$name' finished")
+                kill_line=$(log_line_of "Observation oom-kill for '$name'")
+                check "JDK $n $name: the capture finished before any OOM kill" test "$cap_line" -lt "$kill_line"
+        done
+        cgw_stop TERM
 done
 
 # A fast leak caught at the limit (capture_at 99 %): on v1 the JVM is
