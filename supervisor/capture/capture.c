@@ -36,6 +36,8 @@ static inline void json_object_putp(json_object **j) {
 /* Per-item deadlines, further bounded by what is left of capture_timeout. */
 #define ITEM_PROC_USEC (5 * USEC_PER_SEC)
 #define ITEM_JVM_USEC (15 * USEC_PER_SEC)
+/* Space set aside for manifest.json when the capture starts. */
+#define MANIFEST_RESERVE_BYTES (16 * 1024)
 /* The cap on one JVM reply written to a file. */
 #define ITEM_JVM_MAX_BYTES (64U * 1024U * 1024U)
 
@@ -86,6 +88,7 @@ struct Capture {
         void *userdata;
 
         int svc_dir_fd; /* <capture_dir>/<service> */
+        int manifest_fd; /* created at the start, its space reserved */
         int dir_fd; /* the partial directory */
         char *dir_path; /* <capture_dir>/<service> */
         char name[64]; /* final name */
@@ -519,6 +522,11 @@ static void jvm_finish(Capture *c) {
                                 }
                         }
                 }
+                if (r == -ETIMEDOUT || r == -ESRCH)
+                        /* a JVM that did not answer one command will not answer the next */
+                        snprintf(c->jvm_skip, sizeof c->jvm_skip,
+                                 "not tried: the JVM did not answer %s (%s)", s->name,
+                                 r == -ESRCH ? "it exited" : "timed out");
                 step_finished(c, false, res.error[0] ? res.error : strerror(-r));
                 return;
         }
@@ -634,7 +642,7 @@ static bool start_step(Capture *c) {
                 break;
         }
         if (s->kind == STEP_JVM && (c->not_jvm || c->jvm_skip[0])) {
-                s->skipped = true;
+                s->skipped = c->not_jvm;
                 step_finished(c, false, c->jvm_skip);
                 return false;
         }
@@ -833,7 +841,7 @@ static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
         json_object *trig, *items, *findings;
         char t1[32], t2[32];
         const char *text;
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int fd = -EBADF;
         size_t len;
 
         if (!m)
@@ -913,11 +921,14 @@ static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
                                                  &len);
         if (!text)
                 return -ENOMEM;
-        fd = open_item(c, "manifest.json");
+        /* into the space reserved at the start: a full disk still gets
+         * the manifest that says so */
+        fd = c->manifest_fd >= 0 ? c->manifest_fd : open_item(c, "manifest.json");
+        c->manifest_fd = -1;
         if (fd < 0)
                 return fd;
         for (size_t off = 0; off < len;) {
-                ssize_t k = write(fd, text + off, len - off);
+                ssize_t k = pwrite(fd, text + off, len - off, (off_t) off);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -925,7 +936,7 @@ static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
                 }
                 off += (size_t) k;
         }
-        if (write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+        if (pwrite(fd, "\n", 1, (off_t) len) != 1 || ftruncate(fd, (off_t) len + 1) < 0 || fsync(fd) < 0)
                 return -errno;
         return 0;
 }
@@ -1023,7 +1034,7 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
         c = calloc(1, sizeof *c);
         if (!c)
                 return log_oom();
-        c->svc_dir_fd = c->dir_fd = c->out_fd = c->child_fd = -1;
+        c->svc_dir_fd = c->dir_fd = c->out_fd = c->child_fd = c->manifest_fd = -1;
         c->event = sd_event_ref(e);
         c->spec = *spec;
         c->service = strdup(spec->service);
@@ -1063,6 +1074,10 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
                 return log_error_errno(errno, "Capture for '%s': cannot open %s: %m", c->service,
                                        c->partial);
 
+        c->manifest_fd = open_item(c, "manifest.json");
+        for (off_t sz = MANIFEST_RESERVE_BYTES; c->manifest_fd >= 0 && sz >= 2048; sz /= 2)
+                if (posix_fallocate(c->manifest_fd, 0, sz) == 0)
+                        break;
         build_steps(c);
         r = sd_event_add_defer(e, &c->defer, on_defer, c);
         if (r >= 0)
@@ -1107,6 +1122,7 @@ Capture *capture_free(Capture *c) {
         sd_event_source_disable_unref(c->defer);
         sd_event_source_disable_unref(c->total_timer);
         safe_close(c->out_fd);
+        safe_close(c->manifest_fd);
         safe_close(c->dir_fd);
         safe_close(c->svc_dir_fd);
         sd_event_unref(c->event);
