@@ -1,8 +1,10 @@
 #!/bin/bash
 # cgroup v1 only. The guard on v1 is the OOM pause: at memory_max the
 # leaker's tasks wait (oom_kill_disable=1) instead of dying; the
-# observation arrives; with nothing taking over, cgwarden gives the
-# decision back to the kernel after oom_pause_max, and the kill follows.
+# observation arrives; with nothing taking over (on_pre_oom = none),
+# cgwarden gives the decision back to the kernel after oom_pause_max, and
+# the kill follows. With the default on_pre_oom = capture, the capture
+# holds the pause's timer and hands the decision back when it is done.
 . "$(dirname "$0")/lib.sh"
 require_v1
 
@@ -11,6 +13,7 @@ require_v1
 exec = $HELPERS/leaker 100
 memory_max = 64M
 oom_pause_max = 2s
+on_pre_oom = none
 restart = no
 EOF
 } > "$T/c.ini"
@@ -33,3 +36,21 @@ check "oom-kill observed" cgw_log_has "Observation oom-kill for 'pause': memory.
 check "the kernel's own report is quoted" cgw_log_has "Kernel OOM report for 'pause': Memory cgroup out of memory: Killed process $pid (leaker)"
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
+
+# the default on_pre_oom = capture: the capture takes over from the timer
+{ cfg_header; cat <<EOF
+[service:cap]
+exec = $HELPERS/leaker 100
+memory_max = 64M
+capture_at = 100%
+oom_pause_max = 30s
+restart = no
+EOF
+} > "$T/c.ini"
+: > "$T/cgw.err"
+cgw_start run -c "$T/c.ini"
+wait_until 20 cgw_log_has "Observation oom-kill for 'cap'" || not_ok "cap: the kill follows the capture" "$(tail -5 "$T/cgw.err")"
+check "cap: the capture finished" cgw_log_has "Capture for 'cap' finished (complete)"
+check "cap: then the kernel decides (well before oom_pause_max)" cgw_log_has "Service 'cap': evidence taken; the kernel OOM killer decides again"
+check "cap: the pause timer did not expire" sh -c "! grep -q \"Service 'cap' stayed paused\" '$T/cgw.err'"
+cgw_stop TERM
