@@ -79,7 +79,7 @@ static int enable_controllers(const char *dir, bool require_memory_pids, char **
 }
 
 static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
-        _cleanup_free_ char *base_abs = NULL, *sup = NULL, *sup_procs = NULL, *svc = NULL, *own_abs = NULL;
+        _cleanup_free_ char *base_abs = NULL, *sup = NULL, *sup_procs = NULL, *svc = NULL;
         const char *base;
         int r;
 

@@ -54,7 +54,7 @@ static int parse_amount(const char *s, size_t len, uint64_t *ret_kb) {
         } units[] = {
                 { "KB", 1 },
                 { "MB", 1024 },
-                { "GB", 1024 * 1024 },
+                { "GB", UINT64_C(1024) * 1024 },
                 { "", 0 },
         };
         uint64_t v = 0;

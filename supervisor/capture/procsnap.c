@@ -712,7 +712,7 @@ int procsnap_write_tasks(const char *proc_root, pid_t pid, int out_fd, char *ret
         for (;;) {
                 /* a comm is 15 bytes; kernel threads' may be longer on newer
                  * kernels: read more than a name keeps */
-                char comm[PROCSNAP_TASK_NAME_MAX + 1];
+                char comm[PROCSNAP_TASK_NAME_MAX + 1] = {};
                 struct dirent *de;
                 ssize_t k;
 

@@ -25,7 +25,7 @@
 
 /* The reader's cap on /proc/PID/smaps: about 1.5 KB per mapping, and a JVM
  * with 2000 threads has 4000+ mappings (~6 MiB). */
-#define PROCSNAP_SMAPS_MAX_BYTES (64U * 1024U * 1024U)
+#define PROCSNAP_SMAPS_MAX_BYTES ((size_t) 64 * 1024 * 1024)
 
 /* Sums over all mappings, in kB. */
 typedef struct ProcPmapTotals {

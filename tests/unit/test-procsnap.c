@@ -240,6 +240,41 @@ static void test_pmap_malformed(void **state) {
         assert_int_equal(procsnap_pmap_format("x", 1, NULL, NULL), -EINVAL);
 }
 
+/* Many mappings: the table grows, the sort holds. */
+static void test_pmap_many(void **state) {
+        _cleanup_free_ char *text = NULL, *out = NULL;
+        ProcPmapTotals t;
+        uint64_t last_rss = UINT64_MAX, last_addr = 0, rows = 0, rss = 0;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        assert_non_null(f);
+        for (unsigned i = 0; i < 5000; i++)
+                fprintf(f, "%x-%x rw-p 00000000 00:00 0\nRss: %u kB\nSwap: 1 kB\n", 0x10000 + i * 0x2000,
+                        0x10000 + i * 0x2000 + 0x1000, (i * 7919) % 13);
+        assert_int_equal(fclose(f), 0);
+
+        assert_int_equal(pmap(text, len, &out, &t), 0);
+        assert_int_equal(t.mappings, 5000);
+        assert_int_equal(t.size_kb, 5000 * 4);
+        assert_int_equal(t.swap_kb, 5000);
+        for (const char *line = strchr(out, '\n') + 1; line[0] != '-'; line = strchr(line, '\n') + 1) {
+                uint64_t a, s, r, d;
+
+                assert_int_equal(
+                        sscanf(line, "%" SCNx64 " %" SCNu64 " %" SCNu64 " %" SCNu64, &a, &s, &r, &d), 4);
+                assert_true(r <= last_rss);
+                if (r == last_rss)
+                        assert_true(a > last_addr);
+                last_rss = r;
+                last_addr = a;
+                rss += r;
+                rows++;
+        }
+        assert_int_equal(rows, 5000);
+        assert_int_equal(rss, t.rss_kb);
+}
+
 /* Every prefix of the real file parses or fails with -EBADMSG: a line cut
  * inside "Rss: 1004 kB" is malformed, one cut inside a name is a shorter
  * name. */
@@ -427,6 +462,33 @@ static void test_tasks_group_edge(void **state) {
         assert_int_equal(n, 4242);
 }
 
+/* Many patterns: the hash table grows. */
+static void test_tasks_many(void **state) {
+        _cleanup_strv_free_ char **names = calloc(5001, sizeof(char *));
+        _cleanup_free_ TaskGroup *g = NULL;
+        size_t n;
+
+        assert_non_null(names);
+        for (unsigned i = 0; i < 5000; i++) {
+                unsigned k = i % 1000;
+
+                /* letters only, so that each k is its own pattern */
+                assert_true(asprintf(&names[i], "w%c%c%c-%u", 'a' + k / 100, 'a' + k / 10 % 10, 'a' + k % 10,
+                                     i) > 0);
+        }
+        g = group((const char *const *) names, 5000, &n);
+        assert_int_equal(n, 1000);
+        for (size_t i = 0; i < n; i++) {
+                assert_int_equal(g[i].count, 5);
+                if (i > 0)
+                        assert_true(strcmp(g[i - 1].pattern, g[i].pattern) < 0);
+        }
+        assert_string_equal(g[0].pattern, "waaa-#");
+        assert_string_equal(g[0].example, "waaa-0");
+        assert_string_equal(g[999].pattern, "wjjj-#");
+        assert_string_equal(g[999].example, "wjjj-1999");
+}
+
 /* The comm fixture as a list of names. */
 static char **leak_names(size_t *ret_n) {
         _cleanup_free_ char *buf = NULL;
@@ -592,9 +654,10 @@ static void test_write_tasks_live(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_pmap_jvm),         cmocka_unit_test(test_pmap_edge),
-                cmocka_unit_test(test_pmap_malformed),   cmocka_unit_test(test_pmap_truncated),
-                cmocka_unit_test(test_write_pmap),       cmocka_unit_test(test_write_pmap_live),
-                cmocka_unit_test(test_tasks_patterns),   cmocka_unit_test(test_tasks_group_edge),
+                cmocka_unit_test(test_pmap_malformed),   cmocka_unit_test(test_pmap_many),
+                cmocka_unit_test(test_pmap_truncated),   cmocka_unit_test(test_write_pmap),
+                cmocka_unit_test(test_write_pmap_live),  cmocka_unit_test(test_tasks_patterns),
+                cmocka_unit_test(test_tasks_group_edge), cmocka_unit_test(test_tasks_many),
                 cmocka_unit_test(test_tasks_jvm),        cmocka_unit_test(test_write_tasks),
                 cmocka_unit_test(test_write_tasks_live),
         };
