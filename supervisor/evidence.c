@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/nmt.h"
@@ -442,8 +443,9 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
                         }
                         break;
                 case ACTION_RESTART:
-                        if (s->main_pid <= 0 && s->cfg->restart == RESTART_NO) {
-                                /* the process is gone already: restart = no decides */
+                        if ((s->main_pid <= 0 || type == EVENT_OOM_KILL) && s->cfg->restart == RESTART_NO) {
+                                /* the process is gone (or being killed: an OOM kill is seen
+                                 * before the exit): restart = no decides */
                                 log_info("Service '%s': not restarting after %s (restart = no).",
                                          s->cfg->name, event_type_to_string(type));
                                 return;
@@ -551,9 +553,40 @@ static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static bool same_ns(pid_t pid, const char *ns) {
+        char p[64];
+        struct stat a, b;
+
+        snprintf(p, sizeof p, "/proc/%d/ns/%s", (int) pid, ns);
+        if (stat(p, &a) < 0)
+                return false;
+        snprintf(p, sizeof p, "/proc/self/ns/%s", ns);
+        return stat(p, &b) >= 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* A JVM killed by a signal leaves /tmp/.java_pid<pid> behind; remove it
+ * when the JVM shared our mount and pid namespaces (the path is then ours
+ * to see) and the socket is the service user's. */
+static void remove_stale_attach_socket(Service *s) {
+        Evidence *e = &s->evidence;
+        char p[64];
+        struct stat st;
+
+        if (e->java_pid <= 0)
+                return;
+        snprintf(p, sizeof p, "/tmp/.java_pid%d", (int) e->java_pid);
+        e->java_pid = 0;
+        if (lstat(p, &st) >= 0 && S_ISSOCK(st.st_mode) && st.st_uid == s->uid && unlink(p) >= 0)
+                log_debug("Service '%s': removed the stale attach socket %s.", s->cfg->name, p);
+}
+
 void evidence_started(Service *s) {
         Evidence *e = &s->evidence;
         int r;
+
+        remove_stale_attach_socket(s);
+        if (is_java_launcher(s->exe) && same_ns(s->main_pid, "mnt") && same_ns(s->main_pid, "pid"))
+                e->java_pid = s->main_pid;
 
         e->nmt_baseline = false;
         nmt_cancel(e);
@@ -577,6 +610,7 @@ void evidence_started(Service *s) {
 void evidence_stopped(Service *s) {
         Evidence *e = &s->evidence;
 
+        remove_stale_attach_socket(s);
         nmt_cancel(e);
         if (e->nmt_timer)
                 (void) sd_event_source_set_enabled(e->nmt_timer, SD_EVENT_OFF);

@@ -57,6 +57,9 @@ typedef struct Evidence {
         sd_event_source *nmt_io, *nmt_deadline;
         int nmt_fd;
         bool nmt_baseline;
+
+        /* a java service's attach socket, removed when a killed JVM left it */
+        pid_t java_pid;
 } Evidence;
 
 void evidence_init(Evidence *e);
