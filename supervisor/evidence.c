@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <regex.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,11 +31,14 @@ static void nmt_cancel(Evidence *e) {
         e->nmt_fd = safe_close(e->nmt_fd);
 }
 
+static void triggers_free(Evidence *e);
+
 void evidence_done(Service *s) {
         Evidence *e = &s->evidence;
 
         e->capture = capture_free(e->capture);
         e->report = mfree(e->report);
+        triggers_free(e);
         nmt_cancel(e);
         e->nmt_timer = sd_event_source_disable_unref(e->nmt_timer);
 }
@@ -252,10 +256,11 @@ static void hook_restore(void *userdata) {
         e->clamped = e->granted_mem = e->granted_pids = false;
 }
 
+static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t from);
+
 /* ---- the thread dump through SIGQUIT ---- */
 
-static void dump_line(void *userdata, int stream, const char *line, size_t n) {
-        Service *s = userdata;
+static void dump_line(Service *s, int stream, const char *line, size_t n) {
         Evidence *e = &s->evidence;
         bool end;
 
@@ -273,7 +278,6 @@ static void dump_line(void *userdata, int stream, const char *line, size_t n) {
         if (end) {
                 Capture *c = e->dump_capture;
                 capture_step_done_t done = e->dump_done;
-                outlog_set_line_cb(s->log, NULL, NULL);
                 e->dump_fd = -1;
                 e->dump_in = false;
                 e->dump_capture = NULL;
@@ -299,10 +303,8 @@ static int hook_sigquit_dump(void *userdata, Capture *c, int out_fd, capture_ste
         e->dump_in = false;
         e->dump_capture = c;
         e->dump_done = done;
-        outlog_set_line_cb(s->log, dump_line, s);
         if (kill(s->main_pid, SIGQUIT) < 0) {
                 r = -errno;
-                outlog_set_line_cb(s->log, NULL, NULL);
                 e->dump_fd = -1;
                 return r;
         }
@@ -313,11 +315,111 @@ static void hook_sigquit_cancel(void *userdata) {
         Service *s = userdata;
         Evidence *e = &s->evidence;
 
-        if (s->log)
-                outlog_set_line_cb(s->log, NULL, NULL);
         e->dump_fd = -1;
         e->dump_in = false;
         e->dump_capture = NULL;
+}
+
+/* ---- log triggers ---- */
+
+static void triggers_free(Evidence *e) {
+        for (size_t i = 0; i < e->n_regex; i++)
+                regfree(&e->regex[i]);
+        e->regex = mfree(e->regex);
+        e->n_regex = 0;
+        e->trigger_last = mfree(e->trigger_last);
+        e->regex_cfg = NULL;
+}
+
+/* Compile the service's log_trigger regexes (once per configuration; the
+ * config parser has checked them already). */
+static void triggers_setup(Service *s) {
+        Evidence *e = &s->evidence;
+        size_t n = s->cfg->n_log_triggers;
+
+        if (e->regex_cfg == s->cfg)
+                return;
+        triggers_free(e);
+        e->regex_cfg = s->cfg;
+        if (n == 0)
+                return;
+        e->regex = calloc(n, sizeof *e->regex);
+        e->trigger_last = calloc(n, sizeof *e->trigger_last);
+        if (!e->regex || !e->trigger_last) {
+                triggers_free(e);
+                log_oom();
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                int r = regcomp(&e->regex[i], s->cfg->log_triggers[i].regex_src, REG_EXTENDED | REG_NOSUB);
+                if (r != 0) {
+                        log_error("Service '%s': log_trigger /%s/ does not compile; ignored.", s->cfg->name,
+                                  s->cfg->log_triggers[i].regex_src);
+                        /* an always-failing pattern keeps the indexes aligned */
+                        (void) regcomp(&e->regex[i], "^\\b\\B$", REG_EXTENDED | REG_NOSUB);
+                }
+                e->n_regex = i + 1;
+        }
+        e->regex_cfg = s->cfg;
+        if (!s->log)
+                log_warning("Service '%s': log_trigger needs the service's output (log_dir): not active.",
+                            s->cfg->name);
+}
+
+static void trigger_fired(Service *s, size_t i, const char *line) {
+        Evidence *e = &s->evidence;
+        const LogTrigger *t = &s->cfg->log_triggers[i];
+        const ActionList *l = t->actions.set ? &t->actions : &s->cfg->on_event[EVENT_LOG_TRIGGER];
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        CaptureTrigger trig = {
+                .memory_current = UINT64_MAX,
+                .memory_max = UINT64_MAX,
+                .pids_current = UINT64_MAX,
+                .pids_max = UINT64_MAX,
+                .eta = USEC_INFINITY,
+        };
+        char f_svc[96], f_ev[64], f_re[300], f_line[300];
+        char *fields[] = { f_svc, f_ev, f_re, f_line, NULL };
+
+        /* each trigger at most once per action_cooldown */
+        if (e->trigger_last[i] != 0 && now - e->trigger_last[i] < s->cfg->action_cooldown)
+                return;
+        e->trigger_last[i] = now;
+        snprintf(trig.what, sizeof trig.what, "log_trigger /%.60s/ matched: %.100s", t->regex_src, line);
+        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
+        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=log-trigger");
+        snprintf(f_re, sizeof f_re, "CGWARDEN_LOG_TRIGGER=%s", t->regex_src);
+        snprintf(f_line, sizeof f_line, "CGWARDEN_LINE=%.250s", line);
+        (void) log_struct_fields(LOG_WARNING, watch_message_id(EVENT_LOG_TRIGGER), fields,
+                                 "Observation log-trigger for '%s': /%s/ matched: %.200s", s->cfg->name,
+                                 t->regex_src, line);
+        watch_fill_trigger(s->watch, &trig);
+        e->trigger = trig;
+        e->report = mfree(e->report);
+        if (e->capture) {
+                log_info("Service '%s': a capture is running; log-trigger actions skipped.", s->cfg->name);
+                return;
+        }
+        run_actions(s, EVENT_LOG_TRIGGER, l, 0);
+}
+
+/* Every complete line of the service's output (outlog.h): the SIGQUIT
+ * dump tap, then the log triggers. */
+static void on_line(void *userdata, int stream, const char *line, size_t n) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+        char buf[OUTLOG_LINE_MAX + 1];
+
+        if (e->dump_fd >= 0)
+                dump_line(s, stream, line, n);
+        if (e->n_regex == 0)
+                return;
+        n = MIN(n, sizeof buf - 1);
+        memcpy(buf, line, n);
+        buf[n] = 0;
+        for (size_t i = 0; i < e->n_regex; i++)
+                if (regexec(&e->regex[i], buf, 0, NULL, 0) == 0)
+                        trigger_fired(s, i, buf);
 }
 
 static const CaptureHooks hooks = {
@@ -329,8 +431,6 @@ static const CaptureHooks hooks = {
 };
 
 /* ---- actions ---- */
-
-static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t from);
 
 static void capture_done(Capture *c, const char *path, bool complete, void *userdata) {
         Service *s = userdata;
@@ -585,6 +685,9 @@ void evidence_started(Service *s) {
         int r;
 
         remove_stale_attach_socket(s);
+        triggers_setup(s);
+        if (s->log)
+                outlog_set_line_cb(s->log, on_line, s);
         if (is_java_launcher(s->exe) && same_ns(s->main_pid, "mnt") && same_ns(s->main_pid, "pid"))
                 e->java_pid = s->main_pid;
 

@@ -20,6 +20,7 @@
  *   - jvm_options: JDK_JAVA_OPTIONS for a java launcher */
 
 #include <limits.h>
+#include <regex.h>
 #include <stdbool.h>
 
 #include <systemd/sd-event.h>
@@ -57,6 +58,12 @@ typedef struct Evidence {
         sd_event_source *nmt_io, *nmt_deadline;
         int nmt_fd;
         bool nmt_baseline;
+
+        /* log triggers, compiled for regex_cfg */
+        const ServiceConfig *regex_cfg;
+        regex_t *regex;
+        size_t n_regex;
+        usec_t *trigger_last; /* CLOCK_MONOTONIC of each trigger's last firing */
 
         /* a java service's attach socket, removed when a killed JVM left it */
         pid_t java_pid;

@@ -1092,3 +1092,12 @@ void watch_format_limits(const Watch *w, char *buf, size_t size) {
         snprintf(buf, size, "memory %s (%s), capture at %s; tasks %" PRIu64 " (%s), capture at %" PRIu64, m,
                  w->eff.memory.source, cb, w->eff.pids.value, w->eff.pids.source, w->pids_capture);
 }
+
+void watch_fill_trigger(const Watch *w, CaptureTrigger *t) {
+        if (!w)
+                return;
+        t->memory_current = w->memory_current;
+        t->memory_max = w->eff.memory.value;
+        t->pids_current = w->pids_current;
+        t->pids_max = w->eff.pids.value;
+}

@@ -62,6 +62,9 @@ void watch_hold_pause(Watch *w, bool hold);
 typedef struct History History;
 const History *watch_history(const Watch *w);
 void watch_format_limits(const Watch *w, char *buf, size_t size);
+/* The last sample's numbers into a capture trigger. */
+typedef struct CaptureTrigger CaptureTrigger;
+void watch_fill_trigger(const Watch *w, CaptureTrigger *t);
 
 /* Stable MESSAGE_ID for an observation type (journald). */
 const char *watch_message_id(EventType e);
