@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <regex.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "manager.h"
 #include "procfs.h"
 #include "service.h"
+#include "spawn.h"
 #include "units.h"
 #include "watch.h"
 
@@ -33,9 +35,15 @@ static void nmt_cancel(Evidence *e) {
 
 static void triggers_free(Evidence *e);
 
+static void notify_job_free(NotifyJob *j);
+
 void evidence_done(Service *s) {
         Evidence *e = &s->evidence;
 
+        /* a running notify_exec finishes on its own */
+        for (size_t i = 0; i < ELEMENTSOF(e->notify_jobs); i++)
+                if (e->notify_jobs[i])
+                        notify_job_free(e->notify_jobs[i]);
         e->capture = capture_free(e->capture);
         e->report = mfree(e->report);
         triggers_free(e);
@@ -258,6 +266,184 @@ static void hook_restore(void *userdata) {
 
 static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t from);
 
+/* ---- notify ---- */
+
+#define NOTIFY_TIMEOUT_USEC (30 * USEC_PER_SEC)
+
+static int strv_push_dup(char ***l, const char *v) {
+        size_t n = strv_length(*l);
+        char **nl, *d = strdup(v);
+
+        if (!d)
+                return -ENOMEM;
+        nl = realloc(*l, (n + 2) * sizeof *nl);
+        if (!nl) {
+                free(d);
+                return -ENOMEM;
+        }
+        nl[n] = d;
+        nl[n + 1] = NULL;
+        *l = nl;
+        return 0;
+}
+
+struct NotifyJob {
+        Service *service;
+        pid_t pid;
+        sd_event_source *child, *timer;
+};
+
+static void notify_job_free(NotifyJob *j) {
+        Evidence *e = &j->service->evidence;
+
+        sd_event_source_disable_unref(j->child);
+        sd_event_source_disable_unref(j->timer);
+        for (size_t i = 0; i < ELEMENTSOF(e->notify_jobs); i++)
+                if (e->notify_jobs[i] == j)
+                        e->notify_jobs[i] = NULL;
+        free(j);
+}
+
+static int on_notify_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
+        NotifyJob *j = userdata;
+        Service *s = j->service;
+
+        if (si->si_code == CLD_EXITED && si->si_status == 0)
+                log_debug("Service '%s': notify_exec (pid %d) done.", s->cfg->name, (int) j->pid);
+        else if (si->si_code == CLD_EXITED)
+                log_warning("Service '%s': notify_exec (pid %d) exited with status %d.", s->cfg->name,
+                            (int) j->pid, si->si_status);
+        else
+                log_warning("Service '%s': notify_exec (pid %d) killed by signal SIG%s.", s->cfg->name,
+                            (int) j->pid, strna(sigabbrev_np(si->si_status)));
+        notify_job_free(j);
+        return 0;
+}
+
+static int on_notify_timeout(sd_event_source *src, uint64_t usec, void *userdata) {
+        NotifyJob *j = userdata;
+
+        log_warning("Service '%s': notify_exec (pid %d) still runs after %llus: killing it.",
+                    j->service->cfg->name, (int) j->pid,
+                    (unsigned long long) (NOTIFY_TIMEOUT_USEC / USEC_PER_SEC));
+        (void) kill(j->pid, SIGKILL);
+        return 0;
+}
+
+static void notify_env(Service *s, EventType type, char ***env) {
+        Evidence *e = &s->evidence;
+        const CaptureTrigger *t = &e->trigger;
+        char v[PATH_MAX + 32];
+
+#define SETF(key, ...)                                      \
+        do {                                                \
+                snprintf(v, sizeof v, key "=" __VA_ARGS__); \
+                (void) strv_push_dup(env, v);               \
+        } while (0)
+        SETF("PATH", "%s", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        SETF("CGWARDEN_SERVICE", "%s", s->cfg->name);
+        SETF("CGWARDEN_EVENT", "%s", event_type_to_string(type));
+        SETF("CGWARDEN_PID", "%d", (int) MAX(s->main_pid, 0));
+        SETF("CGWARDEN_CAPTURE_DIR", "%s", e->event_capture);
+        SETF("CGWARDEN_MEMORY_CURRENT", "%" PRIu64, t->memory_current == UINT64_MAX ? 0 : t->memory_current);
+        if (t->memory_max != UINT64_MAX)
+                SETF("CGWARDEN_MEMORY_MAX", "%" PRIu64, t->memory_max);
+        else
+                SETF("CGWARDEN_MEMORY_MAX", "%s", "max");
+        SETF("CGWARDEN_PIDS_CURRENT", "%" PRIu64, t->pids_current == UINT64_MAX ? 0 : t->pids_current);
+        if (t->pids_max != UINT64_MAX)
+                SETF("CGWARDEN_PIDS_MAX", "%" PRIu64, t->pids_max);
+        else
+                SETF("CGWARDEN_PIDS_MAX", "%s", "max");
+        SETF("CGWARDEN_TRIGGER", "%s", t->what);
+#undef SETF
+}
+
+/* The notify action: always a structured journal entry; and notify_exec,
+ * when set, started without waiting for it (killed after 30 s). */
+static void do_notify(Service *s, EventType type) {
+        Evidence *e = &s->evidence;
+        char f_svc[96], f_ev[64], f_dir[PATH_MAX + 32], f_what[240];
+        char *fields[] = { f_svc, f_ev, f_dir, f_what, NULL };
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_free_ char *exe = NULL;
+        NotifyJob *j = NULL;
+        size_t slot;
+        pid_t pid;
+        int r;
+
+        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
+        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", event_type_to_string(type));
+        snprintf(f_dir, sizeof f_dir, "CGWARDEN_CAPTURE_DIR=%s", e->event_capture);
+        snprintf(f_what, sizeof f_what, "CGWARDEN_TRIGGER=%s", e->trigger.what);
+        (void) log_struct_fields(LOG_WARNING, watch_message_id(type), fields, "Notify: %s for '%s'%s%s.",
+                                 event_type_to_string(type), s->cfg->name,
+                                 e->event_capture[0] ? "; evidence in " : "", e->event_capture);
+        if (!s->cfg->notify_exec || !s->cfg->notify_exec[0])
+                return;
+        for (slot = 0; slot < ELEMENTSOF(e->notify_jobs); slot++)
+                if (!e->notify_jobs[slot])
+                        break;
+        if (slot >= ELEMENTSOF(e->notify_jobs)) {
+                log_warning("Service '%s': %zu notify_exec still running: not starting another.",
+                            s->cfg->name, ELEMENTSOF(e->notify_jobs));
+                return;
+        }
+        r = spawn_find_executable(s->cfg->notify_exec[0],
+                                  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", &exe);
+        if (r < 0) {
+                log_error_errno(r, "Service '%s': notify_exec %s: %m", s->cfg->name, s->cfg->notify_exec[0]);
+                return;
+        }
+        notify_env(s, type, &env);
+        if (!env) {
+                log_oom();
+                return;
+        }
+        pid = fork();
+        if (pid < 0) {
+                log_error_errno(errno, "Service '%s': cannot fork for notify_exec: %m", s->cfg->name);
+                return;
+        }
+        if (pid == 0) {
+                sigset_t all;
+                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                sigfillset(&all);
+                for (int sig = 1; sig < _NSIG; sig++)
+                        (void) signal(sig, SIG_DFL);
+                (void) sigprocmask(SIG_UNBLOCK, &all, NULL);
+                (void) setsid();
+                if (fd >= 0)
+                        (void) dup2(fd, STDIN_FILENO);
+                (void) close_range(3, ~0U, 0);
+                execve(exe, s->cfg->notify_exec, env);
+                _exit(127);
+        }
+        j = calloc(1, sizeof *j);
+        if (!j) {
+                log_oom();
+                return;
+        }
+        j->service = s;
+        j->pid = pid;
+        r = sd_event_add_child(s->manager->event, &j->child, pid, WEXITED, on_notify_exit, j);
+        if (r >= 0)
+                r = sd_event_add_time_relative(s->manager->event, &j->timer, CLOCK_MONOTONIC,
+                                               NOTIFY_TIMEOUT_USEC, USEC_PER_SEC, on_notify_timeout, j);
+        if (r < 0) {
+                log_error_errno(r, "Service '%s': cannot watch notify_exec (pid %d): %m", s->cfg->name,
+                                (int) pid);
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                sd_event_source_disable_unref(j->child);
+                free(j);
+                return;
+        }
+        e->notify_jobs[slot] = j;
+        log_info("Service '%s': notify_exec started (pid %d) for %s.", s->cfg->name, (int) pid,
+                 event_type_to_string(type));
+}
+
 /* ---- the thread dump through SIGQUIT ---- */
 
 static void dump_line(Service *s, int stream, const char *line, size_t n) {
@@ -395,6 +581,7 @@ static void trigger_fired(Service *s, size_t i, const char *line) {
                                  t->regex_src, line);
         watch_fill_trigger(s->watch, &trig);
         e->trigger = trig;
+        e->event_capture[0] = 0;
         e->report = mfree(e->report);
         if (e->capture) {
                 log_info("Service '%s': a capture is running; log-trigger actions skipped.", s->cfg->name);
@@ -441,6 +628,7 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
 
         if (path) {
                 snprintf(e->last_capture, sizeof e->last_capture, "%s", path);
+                snprintf(e->event_capture, sizeof e->event_capture, "%s", path);
                 e->n_captures++;
                 char f_svc[96], f_ev[64], f_dir[PATH_MAX + 32], f_ok[32];
                 char *fields[] = { f_svc, f_ev, f_dir, f_ok, NULL };
@@ -564,8 +752,10 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
                                    event_type_to_string(type));
                         (void) cg_service_kill_all(s->cg);
                         return;
-                case ACTION_THROTTLE:
                 case ACTION_NOTIFY:
+                        do_notify(s, type);
+                        break;
+                case ACTION_THROTTLE:
                         log_info("Service '%s': action '%s' for %s is not available yet (policy engine).",
                                  s->cfg->name, action_type_to_string(a), event_type_to_string(type));
                         break;
@@ -583,6 +773,7 @@ void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const
         const ActionList *l = &s->cfg->on_event[type];
 
         e->trigger = *t;
+        e->event_capture[0] = 0;
         free(e->report);
         e->report = report ? strdup(report) : NULL;
         if (e->capture && type != EVENT_OOM_KILL) {

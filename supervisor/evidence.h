@@ -30,6 +30,7 @@
 #include "config.h"
 
 typedef struct Service Service;
+typedef struct NotifyJob NotifyJob;
 
 typedef struct Evidence {
         Capture *capture;
@@ -40,6 +41,8 @@ typedef struct Evidence {
         CaptureTrigger trigger; /* of the last observation */
         char *report; /* its kernel OOM report */
         char last_capture[PATH_MAX];
+        char event_capture[PATH_MAX]; /* the capture made for the current event ("" if none) */
+        NotifyJob *notify_jobs[4]; /* notify_exec processes running */
         unsigned n_captures;
 
         /* the guard's changes while capturing, to restore */
