@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "capture/nmt.h"
+#include "engine.h"
 #include "evidence.h"
 #include "log.h"
 #include "manager.h"
@@ -24,6 +25,7 @@
 
 void evidence_init(Evidence *e) {
         *e = (Evidence){ .dump_fd = -1, .nmt_fd = -1 };
+        policy_state_init(&e->policy);
 }
 
 static void nmt_cancel(Evidence *e) {
@@ -45,6 +47,7 @@ void evidence_done(Service *s) {
                 if (e->notify_jobs[i])
                         notify_job_free(e->notify_jobs[i]);
         e->capture = capture_free(e->capture);
+        e->throttle_timer = sd_event_source_disable_unref(e->throttle_timer);
         e->report = mfree(e->report);
         triggers_free(e);
         nmt_cancel(e);
@@ -265,6 +268,7 @@ static void hook_restore(void *userdata) {
 }
 
 static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t from);
+static void decide_and_run(Service *s, EventType type, int trigger);
 
 /* ---- notify ---- */
 
@@ -444,6 +448,108 @@ static void do_notify(Service *s, EventType type) {
                  event_type_to_string(type));
 }
 
+/* ---- throttle ---- */
+
+#define THROTTLE_TICK_USEC (1 * USEC_PER_SEC)
+
+static void throttle_release(Service *s, const char *why) {
+        Evidence *e = &s->evidence;
+        int r;
+
+        if (!e->throttled)
+                return;
+        e->throttled = false;
+        policy_throttle_end(&e->policy);
+        e->throttle_timer = sd_event_source_disable_unref(e->throttle_timer);
+        /* memory.high and the CPU quota back to the configured values */
+        r = cg_service_set_limits(s->cg, &s->limits);
+        if (r < 0)
+                log_warning_errno(r, "Service '%s': cannot restore its limits after throttling: %m",
+                                  s->cfg->name);
+        watch_hold_pause(s->watch, false);
+        log_notice("Service '%s': throttle released after %.1fs: %s.", s->cfg->name,
+                   (double) (now_usec(CLOCK_MONOTONIC) - e->throttled_since) / USEC_PER_SEC, why);
+}
+
+static int on_throttle_tick(sd_event_source *src, uint64_t usec, void *userdata) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+        CaptureTrigger t = { .memory_current = 0, .memory_max = UINT64_MAX };
+        PolicyDecision d;
+        ThrottleVerdict v;
+
+        watch_fill_trigger(s->watch, &t);
+        t.memory_current = read_usage(s, cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED);
+        v = policy_throttle_check(s->cfg, &e->policy, now_usec(CLOCK_MONOTONIC), t.memory_current,
+                                  t.memory_max, &d);
+        if (v == THROTTLE_RELEASE)
+                throttle_release(s, d.why);
+        else if (v == THROTTLE_ESCALATE) {
+                ActionList then = { .n = d.n, .set = 1 };
+                memcpy(then.a, d.a, sizeof then.a);
+                throttle_release(s, d.why);
+                log_notice("Service '%s': escalating to throttle_then.", s->cfg->name);
+                run_actions(s, e->throttle_event, &then, 0);
+        } else if (v == THROTTLE_HOLD) {
+                (void) sd_event_source_set_time_relative(src, THROTTLE_TICK_USEC);
+                (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        } else
+                throttle_release(s, "not throttled any more");
+        return 0;
+}
+
+/* Keep the service alive and slower instead of letting it die: v2 holds
+ * memory.high at the current usage (the kernel throttles allocations
+ * above it) and lowers cpu.max to throttle_cpu when set; v1 lowers the CPU
+ * quota and keeps the OOM pause armed (the pause's timer is held). */
+static void do_throttle(Service *s, EventType type) {
+        Evidence *e = &s->evidence;
+        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        char b[UNIT_SIZE_MAX], cpu[48] = "";
+        uint64_t cur;
+        int r;
+
+        if (e->throttled) {
+                log_info("Service '%s': throttled already.", s->cfg->name);
+                return;
+        }
+        if (s->main_pid <= 0) {
+                log_info("Service '%s': not running: nothing to throttle.", s->cfg->name);
+                return;
+        }
+        if (s->cfg->throttle_cpu_bp > 0) {
+                CgLimits l = s->limits;
+                l.cpu_period_usec = 100000;
+                l.cpu_quota_usec = MAX((uint64_t) s->cfg->throttle_cpu_bp * l.cpu_period_usec / 10000, 1000);
+                r = cg_service_set_limits(s->cg, &l);
+                if (r < 0)
+                        log_warning_errno(r, "Service '%s': cannot lower its CPU quota: %m", s->cfg->name);
+                else
+                        snprintf(cpu, sizeof cpu, ", CPU quota %u%%", s->cfg->throttle_cpu_bp / 100);
+        }
+        cur = read_usage(s, v2);
+        if (v2 && cur > 0) {
+                r = write_cg(s, "memory", "memory.high", cur);
+                if (r < 0)
+                        log_warning_errno(r, "Service '%s': cannot hold memory.high: %m", s->cfg->name);
+        }
+        e->throttled = true;
+        e->throttled_since = now_usec(CLOCK_MONOTONIC);
+        policy_throttle_start(&e->policy, e->throttled_since, cur);
+        e->throttle_event = type;
+        e->n_throttles++;
+        watch_hold_pause(s->watch, true);
+        r = sd_event_add_time_relative(s->manager->event, &e->throttle_timer, CLOCK_MONOTONIC,
+                                       THROTTLE_TICK_USEC, 10 * USEC_PER_MSEC, on_throttle_tick, s);
+        if (r < 0)
+                log_error_errno(r, "Service '%s': cannot arm the throttle timer: %m", s->cfg->name);
+        log_notice("Service '%s' throttled (%s): %s%s%s; released below throttle_release_at, escalated to "
+                   "throttle_then after throttle_max.",
+                   s->cfg->name, event_type_to_string(type),
+                   v2 ? "memory.high held at " : "OOM pause kept armed", v2 ? unit_format_size(b, cur) : "",
+                   cpu);
+}
+
 /* ---- the thread dump through SIGQUIT ---- */
 
 static void dump_line(Service *s, int stream, const char *line, size_t n) {
@@ -513,7 +619,6 @@ static void triggers_free(Evidence *e) {
                 regfree(&e->regex[i]);
         e->regex = mfree(e->regex);
         e->n_regex = 0;
-        e->trigger_last = mfree(e->trigger_last);
         e->regex_cfg = NULL;
 }
 
@@ -526,12 +631,13 @@ static void triggers_setup(Service *s) {
         if (e->regex_cfg == s->cfg)
                 return;
         triggers_free(e);
+        /* trigger slots are by index: a new configuration starts over */
+        policy_state_init(&e->policy);
         e->regex_cfg = s->cfg;
         if (n == 0)
                 return;
         e->regex = calloc(n, sizeof *e->regex);
-        e->trigger_last = calloc(n, sizeof *e->trigger_last);
-        if (!e->regex || !e->trigger_last) {
+        if (!e->regex) {
                 triggers_free(e);
                 log_oom();
                 return;
@@ -555,8 +661,6 @@ static void triggers_setup(Service *s) {
 static void trigger_fired(Service *s, size_t i, const char *line) {
         Evidence *e = &s->evidence;
         const LogTrigger *t = &s->cfg->log_triggers[i];
-        const ActionList *l = t->actions.set ? &t->actions : &s->cfg->on_event[EVENT_LOG_TRIGGER];
-        usec_t now = now_usec(CLOCK_MONOTONIC);
         CaptureTrigger trig = {
                 .memory_current = UINT64_MAX,
                 .memory_max = UINT64_MAX,
@@ -567,10 +671,11 @@ static void trigger_fired(Service *s, size_t i, const char *line) {
         char f_svc[96], f_ev[64], f_re[300], f_line[300];
         char *fields[] = { f_svc, f_ev, f_re, f_line, NULL };
 
-        /* each trigger at most once per action_cooldown */
-        if (e->trigger_last[i] != 0 && now - e->trigger_last[i] < s->cfg->action_cooldown)
+        /* each trigger at most once per action_cooldown: the engine's; the
+         * log entry only for a trigger that may fire */
+        if (e->policy.trigger_fired[i] != USEC_INFINITY &&
+            now_usec(CLOCK_MONOTONIC) - e->policy.trigger_fired[i] < s->cfg->action_cooldown)
                 return;
-        e->trigger_last[i] = now;
         snprintf(trig.what, sizeof trig.what, "log_trigger /%.60s/ matched: %.100s", t->regex_src, line);
         snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
         snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=log-trigger");
@@ -587,7 +692,7 @@ static void trigger_fired(Service *s, size_t i, const char *line) {
                 log_info("Service '%s': a capture is running; log-trigger actions skipped.", s->cfg->name);
                 return;
         }
-        run_actions(s, EVENT_LOG_TRIGGER, l, 0);
+        decide_and_run(s, EVENT_LOG_TRIGGER, (int) i);
 }
 
 /* Every complete line of the service's output (outlog.h): the SIGQUIT
@@ -718,11 +823,6 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
                                          s->cfg->name, event_type_to_string(type));
                                 break;
                         }
-                        if (s->main_pid <= 0 && type != EVENT_OOM_KILL) {
-                                log_info("Service '%s': no process to capture for %s.", s->cfg->name,
-                                         event_type_to_string(type));
-                                break;
-                        }
                         if (start_capture(s, type, event_type_to_string(type), &e->trigger, e->report) >=
                             0) {
                                 e->pending = *l;
@@ -731,33 +831,25 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
                         }
                         break;
                 case ACTION_RESTART:
-                        if ((s->main_pid <= 0 || type == EVENT_OOM_KILL) && s->cfg->restart == RESTART_NO) {
-                                /* the process is gone (or being killed: an OOM kill is seen
-                                 * before the exit): restart = no decides */
-                                log_info("Service '%s': not restarting after %s (restart = no).",
-                                         s->cfg->name, event_type_to_string(type));
-                                return;
-                        }
                         log_notice("Service '%s': restarting (on_%s).", s->cfg->name,
                                    event_type_to_string(type));
                         (void) service_request(s, SVC_EV_RESTART);
-                        return;
+                        break;
                 case ACTION_STOP:
                         log_notice("Service '%s': stopping (on_%s).", s->cfg->name,
                                    event_type_to_string(type));
                         (void) service_request(s, SVC_EV_STOP);
-                        return;
+                        break;
                 case ACTION_KILL:
                         log_notice("Service '%s': killing its cgroup (on_%s).", s->cfg->name,
                                    event_type_to_string(type));
                         (void) cg_service_kill_all(s->cg);
-                        return;
+                        break;
                 case ACTION_NOTIFY:
                         do_notify(s, type);
                         break;
                 case ACTION_THROTTLE:
-                        log_info("Service '%s': action '%s' for %s is not available yet (policy engine).",
-                                 s->cfg->name, action_type_to_string(a), event_type_to_string(type));
+                        do_throttle(s, type);
                         break;
                 case ACTION_NONE:
                 default:
@@ -768,20 +860,47 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
          * decision at oom_pause_max, as without a capture */
 }
 
+/* Ask the policy engine (policies/engine.h) what to do and do it. An OOM
+ * kill is seen before the main process's exit: it counts as a death. */
+static void decide_and_run(Service *s, EventType type, int trigger) {
+        Evidence *e = &s->evidence;
+        PolicyDecision d;
+        ActionList l = {};
+        int r;
+
+        r = policy_decide(s->cfg, &e->policy,
+                          &(PolicyInput){
+                                  .event = type,
+                                  .now = now_usec(CLOCK_MONOTONIC),
+                                  .running = s->main_pid > 0 && type != EVENT_OOM_KILL,
+                                  .trigger = trigger,
+                          },
+                          &d);
+        if (r < 0) {
+                log_error_errno(r, "Service '%s': policy decision failed for %s: %m", s->cfg->name,
+                                event_type_to_string(type));
+                return;
+        }
+        log_full(d.suppressed > 0 ? LOG_NOTICE : LOG_INFO, "Service '%s': policy: %s", s->cfg->name, d.why);
+        l.n = d.n;
+        l.set = 1;
+        memcpy(l.a, d.a, sizeof l.a);
+        run_actions(s, type, &l, 0);
+}
+
 void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const char *report) {
         Evidence *e = &s->evidence;
-        const ActionList *l = &s->cfg->on_event[type];
 
         e->trigger = *t;
         e->event_capture[0] = 0;
         free(e->report);
         e->report = report ? strdup(report) : NULL;
         if (e->capture && type != EVENT_OOM_KILL) {
-                log_debug("Service '%s': %s while a capture runs; its actions wait for none.", s->cfg->name,
-                          event_type_to_string(type));
+                log_info("Service '%s': %s while a capture runs: no second decision.", s->cfg->name,
+                         event_type_to_string(type));
                 return;
         }
-        run_actions(s, type, l, 0);
+        decide_and_run(s, type, -1);
 }
 
 /* ---- NMT baseline ---- */
@@ -904,6 +1023,7 @@ void evidence_started(Service *s) {
 void evidence_stopped(Service *s) {
         Evidence *e = &s->evidence;
 
+        throttle_release(s, "the service stopped");
         remove_stale_attach_socket(s);
         nmt_cancel(e);
         if (e->nmt_timer)

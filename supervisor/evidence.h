@@ -28,11 +28,13 @@
 #include "capture/capture.h"
 #include "capture/hotspot.h"
 #include "config.h"
+#include "engine.h"
 
 typedef struct Service Service;
 typedef struct NotifyJob NotifyJob;
 
 typedef struct Evidence {
+        PolicyState policy; /* cooldowns, throttle state */
         Capture *capture;
         EventType capture_event; /* what the running capture is for */
         /* the actions left after the running capture */
@@ -43,6 +45,13 @@ typedef struct Evidence {
         char last_capture[PATH_MAX];
         char event_capture[PATH_MAX]; /* the capture made for the current event ("" if none) */
         NotifyJob *notify_jobs[4]; /* notify_exec processes running */
+
+        /* throttle */
+        bool throttled;
+        usec_t throttled_since; /* CLOCK_MONOTONIC */
+        EventType throttle_event;
+        sd_event_source *throttle_timer;
+        unsigned n_throttles;
         unsigned n_captures;
 
         /* the guard's changes while capturing, to restore */
@@ -66,7 +75,6 @@ typedef struct Evidence {
         const ServiceConfig *regex_cfg;
         regex_t *regex;
         size_t n_regex;
-        usec_t *trigger_last; /* CLOCK_MONOTONIC of each trigger's last firing */
 
         /* a java service's attach socket, removed when a killed JVM left it */
         pid_t java_pid;

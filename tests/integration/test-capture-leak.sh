@@ -48,12 +48,13 @@ check "the capture finished before any OOM kill (log order)" test "$cap_line" -l
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
 
-# retention: every pre-oom captures and restarts; capture_keep = 2
+# retention: every pre-oom captures and restarts (no cooldown); capture_keep = 2
 { cfg_header; cat <<EOF
 [service:loop]
 exec = $HELPERS/leaker 200
 memory_max = 128M
 on_pre_oom = capture restart
+action_cooldown = 0
 capture_keep = 2
 start_limit = none
 stop_timeout = 2s
@@ -102,4 +103,26 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 else
         check "pm: memory.events.txt (v1 oom_control) shows the kill" grep -q "oom_kill [1-9]" "$d/memory.events.txt"
 fi
+cgw_stop TERM
+
+# cooldown: the same actions for the same event at most once per
+# action_cooldown (default 60 s): the restarted leaker reaches pre-oom
+# again, the policy drops capture and restart
+{ cfg_header; cat <<EOF
+[service:cool]
+exec = $HELPERS/leaker 200
+memory_max = 128M
+on_pre_oom = capture restart
+oom_pause_max = 500ms
+restart = on-failure
+stop_timeout = 2s
+EOF
+} > "$T/c.ini"
+: > "$T/cgw.err"
+cgw_start run -c "$T/c.ini"
+wait_until 30 cgw_log_has "policy: pre-oom (on_pre_oom), running: run capture restart" ||
+        not_ok "cool: first pre-oom: capture and restart" "$(tail -5 "$T/cgw.err")"
+wait_until 30 cgw_log_has "Service 'cool': policy: pre-oom.*dropped capture restart (cooldown" ||
+        not_ok "cool: second pre-oom: dropped by the cooldown" "$(grep policy "$T/cgw.err" | tail -3)"
+check_eq "cool: one capture within action_cooldown" 1 "$(ls -d "$T/captures/cool"/*-pre-oom | wc -l)"
 cgw_stop TERM

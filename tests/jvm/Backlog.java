@@ -7,11 +7,14 @@ import java.util.concurrent.LinkedBlockingQueue;
  * until the JVM (with a heap larger than its cgroup allows) is killed by
  * the kernel, or throws OutOfMemoryError.
  *
- *   java -Xmx1g Backlog [IN_MB_PER_S [OUT_MB_PER_S [MSG_KB]]]
+ *   java -Xmx1g Backlog [IN_MB_PER_S [OUT_MB_PER_S [MSG_KB [INTAKE_S]]]]
  *
  * Produces MSG_KB (default 16) messages at IN_MB_PER_S (default 40) into an
  * unbounded queue, a consumer takes them at OUT_MB_PER_S (default 10).
- * Prints "backlog N MB" every 16 MB of growth. */
+ * Prints "backlog N MB" every 16 MB of growth. With INTAKE_S, the intake
+ * stops after that many seconds (the peak is over): the consumer drains the
+ * queue, prints "drained", and a full GC every second gives the memory back
+ * (with -XX:MaxHeapFreeRatio low enough the heap shrinks). */
 public final class Backlog {
     private Backlog() {}
 
@@ -41,6 +44,7 @@ public final class Backlog {
         double in = args.length > 0 ? Double.parseDouble(args[0]) : 40;
         double out = args.length > 1 ? Double.parseDouble(args[1]) : 10;
         int msgKb = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        double intakeS = args.length > 3 ? Double.parseDouble(args[3]) : 0;
         LinkedBlockingQueue<byte[]> q = new LinkedBlockingQueue<>();
         Thread consumer = new Thread(() -> consume(q, out, msgKb), "push-consumer");
         long start = System.nanoTime();
@@ -52,6 +56,9 @@ public final class Backlog {
         System.out.println("backlog: in " + in + " MB/s, out " + out + " MB/s, " + msgKb + " KB messages");
         System.out.flush();
         for (;;) {
+            if (intakeS > 0 && System.nanoTime() - start > (long) (intakeS * 1e9)) {
+                break;
+            }
             byte[] m = new byte[msgKb * 1024];
             m[0] = 1;
             q.put(m);
@@ -63,6 +70,17 @@ public final class Backlog {
                 System.out.flush();
             }
             pace(producedKb, in, start);
+        }
+        System.out.println("intake stopped, backlog " + (long) q.size() * msgKb / 1024 + " MB");
+        System.out.flush();
+        while (!q.isEmpty()) {
+            Thread.sleep(100);
+        }
+        System.out.println("drained");
+        System.out.flush();
+        for (;;) {
+            System.gc();
+            Thread.sleep(1000);
         }
     }
 }
