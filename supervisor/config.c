@@ -28,6 +28,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,6 +40,7 @@
 
 #include <ini.h>
 
+#include "cgw-config.h"
 #include "config.h"
 #include "seccomp-util.h"
 #include "units.h"
@@ -217,6 +219,16 @@ _printf_(3, 0) static char *format_errorv(const char *file, unsigned line, const
         return r < 0 ? NULL : l;
 }
 
+_printf_(3, 4) static char *format_error(const char *file, unsigned line, const char *fmt, ...) {
+        va_list ap;
+        char *l;
+
+        va_start(ap, fmt);
+        l = format_errorv(file, line, fmt, ap);
+        va_end(ap);
+        return l;
+}
+
 /* The error for a bad value. Returns -EINVAL, or -ENOMEM when the
  * message itself cannot be built. */
 _printf_(2, 3) static int value_error(char **ret_error, const char *fmt, ...) {
@@ -335,6 +347,7 @@ enum {
         ALLOW_OVER_100 = 1u << 5,
         ALLOW_AUTO = 1u << 6, /* path: "auto" accepted */
         NO_THROTTLE = 1u << 7, /* action list: throttle not allowed */
+        NOT_IN_PROFILE = 1u << 8, /* what runs, as whom, where: only in the service's own section */
 };
 
 #define FIELD(obj, k, type) ((type *) ((char *) (obj) + (k)->offset))
@@ -539,10 +552,38 @@ static int parse_text_key(void *obj, const KeyDef *k, const char *value, char **
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
 
+/* A stock or installed profile's name ([A-Za-z0-9_-], looked up as
+ * NAME.ini in the profile directory) or an absolute path to a profile
+ * file. No "." or "/" in names: "../x" must not climb out of the
+ * directory. Whether the file exists is checked when profiles are loaded
+ * (CFG_LOAD_PROFILES), not here: this stays pure. */
+#define PROFILE_NAME_MAX 64
+
+static bool profile_name_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > PROFILE_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!(isascii((unsigned char) s[i]) &&
+                      (isalnum((unsigned char) s[i]) || strchr("_-", s[i]))))
+                        return false;
+        return true;
+}
+
+static bool profile_spec_valid(const char *s) {
+        if (s[0] == '/')
+                return !has_control_chars(s) && strlen(s) < PATH_MAX;
+        return profile_name_valid(s);
+}
+
 static int parse_profile_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
-        if (!streq(value, "jvm") && !streq(value, "generic"))
-                return value_error(ret_error, "invalid value '%s' for %s: expected jvm or generic", value,
-                                   k->name);
+        if (!profile_spec_valid(value))
+                return value_error(
+                        ret_error,
+                        "invalid value '%s' for %s: expected a profile name (1-64 of A-Z a-z 0-9 _ "
+                        "-, e.g. jvm or generic) or an absolute path to a profile file",
+                        value, k->name);
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
 
@@ -1230,11 +1271,11 @@ fail:
 
 /* Order matches ServiceConfig, and is the order of --help. */
 static const KeyDef service_keys[] = {
-        { "exec", parse_exec_key, SVC(argv), ANY, 0 },
-        { "working_dir", parse_path_key, SVC(working_dir), ANY, 0 },
-        { "user", parse_name_key, SVC(user), ANY, 0 },
-        { "group", parse_name_key, SVC(group), ANY, 0 },
-        { "supplementary_groups", parse_names_key, SVC(supplementary_groups), ANY, 0 },
+        { "exec", parse_exec_key, SVC(argv), ANY, NOT_IN_PROFILE },
+        { "working_dir", parse_path_key, SVC(working_dir), ANY, NOT_IN_PROFILE },
+        { "user", parse_name_key, SVC(user), ANY, NOT_IN_PROFILE },
+        { "group", parse_name_key, SVC(group), ANY, NOT_IN_PROFILE },
+        { "supplementary_groups", parse_names_key, SVC(supplementary_groups), ANY, NOT_IN_PROFILE },
         { "environment", parse_environment_key, SVC(environment), ANY, KEY_REPEATABLE },
         { "umask", parse_umask_key, SVC(umask), ANY, 0 },
         { "memory_max", parse_limit_key, SVC(memory_max), POSITIVE, ALLOW_NONE | ALLOW_SIZE },
@@ -1292,7 +1333,7 @@ static const KeyDef service_keys[] = {
         { "ready", parse_ready_key, SVC(ready), ANY, 0 },
         { "start_timeout", parse_duration_key, SVC(start_timeout), POSITIVE, 0 },
         { "watchdog", parse_duration_key, SVC(watchdog), ANY, ALLOW_NONE },
-        { "profile", parse_profile_key, SVC(profile), ANY, 0 },
+        { "profile", parse_profile_key, SVC(profile), ANY, NOT_IN_PROFILE },
 };
 
 static const KeyDef supervisor_keys[] = {
@@ -1709,6 +1750,7 @@ typedef enum SectionKind {
         SECTION_NONE, /* before the first header */
         SECTION_SUPERVISOR,
         SECTION_SERVICE,
+        SECTION_PROFILE, /* the [profile] section of a profile file */
         SECTION_IGNORED, /* bad header, already reported: skip its keys */
 } SectionKind;
 
@@ -1717,6 +1759,64 @@ typedef struct PendingError {
         size_t seq; /* keeps errors of one line in the order found */
         char *text;
 } PendingError;
+
+/* A service key as written: kept so that a profile can be applied under
+ * the service's own keys, whatever their order (parser_apply_profile()). */
+typedef struct Assignment {
+        const KeyDef *key;
+        unsigned line;
+        char *value;
+} Assignment;
+
+static Assignment *assignments_free(Assignment *a, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(a[i].value);
+        free(a);
+        return NULL;
+}
+
+/* Set each assignment on s, in order. Returns 0, -ENOMEM, or -EINVAL with
+ * the message in *ret_error and the assignment in *ret_failed. */
+static int assignments_apply(ServiceConfig *s, const Assignment *a, size_t n, const Assignment **ret_failed,
+                             char **ret_error) {
+        for (size_t i = 0; i < n; i++) {
+                int r = a[i].key->parse(s, a[i].key, a[i].value, ret_error);
+
+                if (r < 0) {
+                        *ret_failed = &a[i];
+                        return r;
+                }
+        }
+        return 0;
+}
+
+/* A profile file, read and parsed once per load however many services
+ * name it. Usable when failure is NULL and errors is empty. */
+typedef struct Profile {
+        char *spec; /* as written after profile= */
+        char *path; /* the file looked at; NULL when the name could not be looked up */
+        char *failure; /* why it could not be read (unknown name, I/O error) */
+        CfgErrors errors; /* "PROFILE_FILE:LINE: message" */
+        Assignment *assignments;
+        size_t n_assignments;
+        bool reported; /* errors already listed under an earlier service */
+} Profile;
+
+static Profile *profile_free(Profile *prof) {
+        if (!prof)
+                return NULL;
+        free(prof->spec);
+        free(prof->path);
+        free(prof->failure);
+        cfg_errors_done(&prof->errors);
+        assignments_free(prof->assignments, prof->n_assignments);
+        free(prof);
+        return NULL;
+}
+
+static void profile_freep(Profile **prof) {
+        *prof = profile_free(*prof);
+}
 
 typedef struct CfgParser {
         const char *path;
@@ -1738,6 +1838,16 @@ typedef struct CfgParser {
 
         char *overflow_value; /* value of a line too long for inih */
 
+        CfgLoadFlags flags;
+        bool profile_mode; /* parsing a profile file: one [profile] section */
+        unsigned profile_line; /* its header's line */
+        ServiceConfig *scratch; /* profile mode: values are parsed into it to be checked */
+        /* the keys of the current service section (CFG_LOAD_PROFILES), or of the profile */
+        Assignment *assignments;
+        size_t n_assignments;
+        Profile **profiles; /* loaded so far (CFG_LOAD_PROFILES) */
+        size_t n_profiles;
+
         PendingError *errors;
         size_t n_errors;
         bool oom;
@@ -1746,6 +1856,11 @@ typedef struct CfgParser {
 static void parser_done(CfgParser *p) {
         free(p->section_name);
         free(p->overflow_value);
+        service_config_free(p->scratch);
+        assignments_free(p->assignments, p->n_assignments);
+        for (size_t i = 0; i < p->n_profiles; i++)
+                profile_free(p->profiles[i]);
+        free(p->profiles);
         for (size_t i = 0; i < p->n_errors; i++)
                 free(p->errors[i].text);
         free(p->errors);
@@ -1811,27 +1926,129 @@ static ServiceConfig *config_find_service(Config *c, const char *name, size_t n)
         return NULL;
 }
 
-/* Cross-key checks when a service section ends. After a rejected value
- * they would judge defaults the user did not write ("restart_delay_max
- * is shorter than restart_delay" when restart_delay was a typo), so then
- * only a missing exec= line is reported, not an invalid one. */
-static void parser_end_section(CfgParser *p) {
-        ServiceConfig *s = p->service;
-        CfgErrors tmp = {};
+static int profile_load(const char *spec, Profile **ret);
 
-        if (p->section != SECTION_SERVICE || !s)
+static size_t service_key_index(const char *name) {
+        return (size_t) (key_find(service_keys, N_SERVICE_KEYS, name) - service_keys);
+}
+
+/* The profile named by spec, loaded on first use. NULL (and p->oom) when
+ * out of memory. */
+static Profile *parser_get_profile(CfgParser *p, const char *spec) {
+        Profile *prof = NULL, **t;
+
+        for (size_t i = 0; i < p->n_profiles; i++)
+                if (streq(p->profiles[i]->spec, spec))
+                        return p->profiles[i];
+
+        t = reallocarray(p->profiles, p->n_profiles + 1, sizeof(Profile *));
+        if (t)
+                p->profiles = t;
+        if (!t || profile_load(spec, &prof) < 0) {
+                p->oom = true;
+                return NULL;
+        }
+        p->profiles[p->n_profiles++] = prof;
+        return prof;
+}
+
+/* Apply the current service's profile: a fresh service gets the
+ * profile's keys, then the section's own keys replayed in file order, so
+ * that the service's keys win whatever their order and its repeatable
+ * keys (environment, log_trigger) come after the profile's. The result
+ * replaces the service parsed so far. Profile problems are reported at
+ * the profile= line: one line saying which profile, then the profile
+ * file's own "FILE:LINE: message" lines (once per load). Returns 0 when
+ * the service may be judged, -EINVAL (reported) or -ENOMEM if not. */
+static int parser_apply_profile(CfgParser *p) {
+        ServiceConfig *s = p->service, *merged;
+        unsigned line = p->service_seen[service_key_index("profile")];
+        _cleanup_free_ char *err = NULL;
+        const Assignment *failed = NULL;
+        Profile *prof;
+        int r;
+
+        prof = parser_get_profile(p, s->profile);
+        if (!prof)
+                return -ENOMEM;
+        if (prof->failure) {
+                parser_error(p, line, "service '%s': %s", s->name, prof->failure);
+                return -EINVAL;
+        }
+        if (prof->errors.n > 0) {
+                if (prof->spec[0] == '/')
+                        parser_error(p, line, "service '%s': profile %s has errors%s", s->name, prof->path,
+                                     prof->reported ? " (listed above)" : ":");
+                else
+                        parser_error(p, line, "service '%s': profile '%s' (%s) has errors%s", s->name,
+                                     prof->spec, prof->path, prof->reported ? " (listed above)" : ":");
+                for (size_t i = 0; !prof->reported && i < prof->errors.n; i++)
+                        parser_push(p, line, strdup(prof->errors.lines[i]));
+                prof->reported = true;
+                return -EINVAL;
+        }
+        if (p->section_had_errors)
+                return -EINVAL;
+
+        merged = service_config_new(s->name);
+        if (!merged) {
+                p->oom = true;
+                return -ENOMEM;
+        }
+        merged->line = s->line;
+
+        /* The profile's keys were checked on a fresh service like this one. */
+        r = assignments_apply(merged, prof->assignments, prof->n_assignments, &failed, &err);
+        if (r == -EINVAL)
+                parser_push(p, line, format_error(prof->path, failed->line, "%s", err));
+        else if (r >= 0) {
+                /* Each key was accepted alone; together with the profile's
+                 * one can still fail (too many log_trigger lines). */
+                r = assignments_apply(merged, p->assignments, p->n_assignments, &failed, &err);
+                if (r == -EINVAL)
+                        parser_error(p, failed->line, "service '%s': with profile '%s': %s", s->name,
+                                     prof->spec, err);
+        }
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        p->oom = true;
+                service_config_free(merged);
+                return r;
+        }
+
+        for (size_t i = 0; i < p->config->n_services; i++)
+                if (p->config->services[i] == s)
+                        p->config->services[i] = merged;
+        service_config_free(s);
+        p->service = merged;
+        return 0;
+}
+
+/* Cross-key checks when a service section ends, after its profile is
+ * applied. After a rejected value they would judge defaults the user did
+ * not write ("restart_delay_max is shorter than restart_delay" when
+ * restart_delay was a typo), so then only a missing exec= line is
+ * reported, not an invalid one. */
+static void parser_end_section(CfgParser *p) {
+        CfgErrors tmp = {};
+        bool judge;
+
+        if (p->section != SECTION_SERVICE || !p->service)
                 return;
 
-        if (p->section_had_errors) {
-                size_t exec_idx = (size_t) (key_find(service_keys, N_SERVICE_KEYS, "exec") - service_keys);
+        judge = !p->section_had_errors;
+        /* also after errors, so that the profile's own are reported too */
+        if ((p->flags & CFG_LOAD_PROFILES) && p->service->profile && parser_apply_profile(p) < 0)
+                judge = false;
 
-                if (p->service_seen[exec_idx] == 0)
-                        cfg_errors_add(&tmp, p->path, s->line, MISSING_EXEC_FMT, s->name);
+        if (!judge) {
+                if (p->service_seen[service_key_index("exec")] == 0)
+                        cfg_errors_add(&tmp, p->path, p->service->line, MISSING_EXEC_FMT, p->service->name);
         } else
-                (void) service_config_validate(s, p->path, &tmp);
+                (void) service_config_validate(p->service, p->path, &tmp);
 
         for (size_t j = 0; j < tmp.n; j++)
-                parser_push(p, s->line, TAKE_PTR(tmp.lines[j]));
+                parser_push(p, p->service->line, TAKE_PTR(tmp.lines[j]));
         cfg_errors_done(&tmp);
 }
 
@@ -1849,6 +2066,25 @@ static void parser_section(CfgParser *p, const char *name, size_t n) {
                 p->oom = true;
                 return;
         }
+
+        if (p->profile_mode) {
+                if (!streq(p->section_name, "profile")) {
+                        parser_error(p, p->line,
+                                     "unknown section [%s]: a profile file has one [profile] section",
+                                     p->section_name);
+                        return;
+                }
+                if (p->profile_line > 0) {
+                        parser_error(p, p->line, "duplicate section [profile], first at line %u",
+                                     p->profile_line);
+                        return;
+                }
+                p->profile_line = p->line;
+                p->section = SECTION_PROFILE;
+                return;
+        }
+        p->assignments = assignments_free(p->assignments, p->n_assignments);
+        p->n_assignments = 0;
 
         if (streq(p->section_name, "supervisor")) {
                 if (p->supervisor_line > 0) {
@@ -1900,6 +2136,20 @@ static void parser_section(CfgParser *p, const char *name, size_t n) {
         p->section = SECTION_SERVICE;
 }
 
+static void parser_record(CfgParser *p, const KeyDef *k, const char *value) {
+        Assignment *t;
+        char *v = strdup(value);
+
+        t = v ? reallocarray(p->assignments, p->n_assignments + 1, sizeof(Assignment)) : NULL;
+        if (!t) {
+                free(v);
+                p->oom = true;
+                return;
+        }
+        p->assignments = t;
+        p->assignments[p->n_assignments++] = (Assignment){ .key = k, .line = p->line, .value = v };
+}
+
 static void parser_set(CfgParser *p, const KeyDef *table, size_t n, unsigned *seen, void *obj,
                        const char *name, const char *value) {
         _cleanup_free_ char *err = NULL;
@@ -1913,6 +2163,12 @@ static void parser_set(CfgParser *p, const KeyDef *table, size_t n, unsigned *se
                 return;
         }
         i = (size_t) (k - table);
+        if (p->section == SECTION_PROFILE && (k->flags & NOT_IN_PROFILE)) {
+                parser_error(p, p->line, "key '%s' cannot be set in a profile, only in a service section",
+                             name);
+                p->section_had_errors = true;
+                return;
+        }
         if (seen[i] > 0 && !(k->flags & KEY_REPEATABLE)) {
                 parser_error(p, p->line, "duplicate key '%s' in [%s], first set at line %u", name,
                              p->section_name, seen[i]);
@@ -1927,7 +2183,8 @@ static void parser_set(CfgParser *p, const KeyDef *table, size_t n, unsigned *se
         else if (r < 0) {
                 parser_error(p, p->line, "%s", err ?: "invalid value");
                 p->section_had_errors = true;
-        }
+        } else if (table == service_keys && (p->profile_mode || (p->flags & CFG_LOAD_PROFILES)))
+                parser_record(p, k, value);
 }
 
 /* inih's handler: non-zero means success. We always return 1: problems
@@ -1948,6 +2205,9 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
                 break;
         case SECTION_SERVICE:
                 parser_set(p, service_keys, N_SERVICE_KEYS, p->service_seen, p->service, name, value);
+                break;
+        case SECTION_PROFILE:
+                parser_set(p, service_keys, N_SERVICE_KEYS, p->service_seen, p->scratch, name, value);
                 break;
         case SECTION_IGNORED:
                 break;
@@ -2077,19 +2337,24 @@ static char *cfg_reader(char *str, int num, void *stream) {
         return str;
 }
 
-static int read_full_file(const char *path, char **ret_buf, size_t *ret_size) {
+/* With regular_only, anything but a regular file is -EBADFD, and opening
+ * a FIFO does not block: a profile path is read by the daemon on reload,
+ * and the config file may be /dev/stdin for `check` but a profile need not. */
+static int read_full_file(const char *path, bool regular_only, char **ret_buf, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, alloc = 0;
         struct stat st;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular_only ? O_NONBLOCK : 0));
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
+        if (regular_only && !S_ISREG(st.st_mode))
+                return -EBADFD;
 
         for (;;) {
                 ssize_t k;
@@ -2123,10 +2388,191 @@ static int read_full_file(const char *path, char **ret_buf, size_t *ret_size) {
         return 0;
 }
 
-int cfg_load_buf(const char *path, const char *buf, size_t n, Config **ret_config, CfgErrors *errs) {
+/* Run inih over p's buffer with our reader; errors end up sorted in
+ * p->errors. Returns 0 or -ENOMEM. */
+static int parser_run(CfgParser *p) {
+        int r;
+
+        r = ini_parse_stream(cfg_reader, p, cfg_handler, p);
+        if (r == -2)
+                return -ENOMEM;
+        /* Our reader only passes lines inih accepts, so this is a safety
+         * net: report what inih found, at its line, if we did not. */
+        if (r > 0 && !parser_has_error_at(p, (unsigned) r))
+                parser_error(p, (unsigned) r, "syntax error");
+
+        parser_end_section(p);
+
+        if (p->oom)
+                return -ENOMEM;
+
+        /* Report in file order, whatever order the checks ran in. */
+        if (p->n_errors > 1)
+                qsort(p->errors, p->n_errors, sizeof(PendingError), pending_cmp);
+        return 0;
+}
+
+/* ---- profiles ---- */
+
+static const char *profile_dir(bool *ret_from_env) {
+        const char *d = secure_getenv("CGWARDEN_PROFILE_DIR");
+
+        *ret_from_env = !isempty(d);
+        return isempty(d) ? CGW_PROFILE_DIR : d;
+}
+
+const char *cfg_profile_dir(void) {
+        bool from_env;
+
+        return profile_dir(&from_env);
+}
+
+_printf_(2, 3) static int profile_fail(Profile *prof, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&prof->failure, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                prof->failure = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Find, read and parse a profile (spec: a name or an absolute path, as
+ * checked by profile_spec_valid()). Returns 0 with *ret, whose failure
+ * or errors say whether it can be used, or -ENOMEM. */
+static int profile_load(const char *spec, Profile **ret) {
+        _cleanup_(profile_freep) Profile *prof = NULL;
+        _cleanup_(parser_done) CfgParser p = {};
+        _cleanup_free_ char *buf = NULL;
+        const char *dir = NULL;
+        bool from_env = false;
+        size_t n;
+        int r;
+
+        prof = calloc(1, sizeof(Profile));
+        if (!prof)
+                return -ENOMEM;
+        prof->spec = strdup(spec);
+        if (!prof->spec)
+                return -ENOMEM;
+
+        if (spec[0] == '/')
+                prof->path = strdup(spec);
+        else {
+                dir = profile_dir(&from_env);
+                if (dir[0] != '/') {
+                        r = profile_fail(prof,
+                                         "cannot look up profile '%s': CGWARDEN_PROFILE_DIR (%s) is not an "
+                                         "absolute path",
+                                         spec, dir);
+                        goto finish;
+                }
+                if (asprintf(&prof->path, "%s/%s.ini", dir, spec) < 0)
+                        prof->path = NULL;
+        }
+        if (!prof->path)
+                return -ENOMEM;
+
+        r = read_full_file(prof->path, true, &buf, &n);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -ENOENT && dir) {
+                r = profile_fail(prof, "unknown profile '%s': no %s.ini in %s%s", spec, spec, dir,
+                                 from_env ? " (CGWARDEN_PROFILE_DIR)" : "");
+                goto finish;
+        }
+        if (r < 0) {
+                const char *why = r == -EBADFD ? "not a regular file" : strerror(-r);
+
+                if (dir)
+                        r = profile_fail(prof, "cannot read profile '%s' (%s): %s", spec, prof->path, why);
+                else
+                        r = profile_fail(prof, "cannot read profile %s: %s", spec, why);
+                goto finish;
+        }
+
+        p = (CfgParser){
+                .path = prof->path,
+                .buf = buf,
+                .size = n,
+                .section = SECTION_NONE,
+                .profile_mode = true,
+        };
+        p.scratch = service_config_new("profile");
+        if (!p.scratch)
+                return -ENOMEM;
+        r = parser_run(&p);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < p.n_errors; i++)
+                cfg_errors_push(&prof->errors, TAKE_PTR(p.errors[i].text));
+        if (prof->errors.n != p.n_errors)
+                return -ENOMEM;
+        prof->assignments = TAKE_PTR(p.assignments);
+        prof->n_assignments = p.n_assignments;
+        p.n_assignments = 0;
+
+finish:
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(prof);
+        return 0;
+}
+
+int service_config_apply_profile(ServiceConfig *s, const char *profile, const char *origin,
+                                 CfgErrors *errs) {
+        _cleanup_(profile_freep) Profile *prof = NULL;
+        _cleanup_free_ char *err = NULL;
+        const Assignment *failed = NULL;
+        int r;
+
+        if (!s || !profile)
+                return -EINVAL;
+
+        r = service_config_set(s, "profile", profile, &err);
+        if (r == -EINVAL) {
+                cfg_errors_add(errs, origin, 0, "%s", err);
+                return -CGW_ERR_CONFIG;
+        }
+        if (r < 0)
+                return r;
+
+        r = profile_load(profile, &prof);
+        if (r < 0)
+                return r;
+        if (prof->failure) {
+                cfg_errors_add(errs, origin, 0, "%s", prof->failure);
+                return -CGW_ERR_CONFIG;
+        }
+        if (prof->errors.n > 0) {
+                if (profile[0] == '/')
+                        cfg_errors_add(errs, origin, 0, "profile %s has errors:", prof->path);
+                else
+                        cfg_errors_add(errs, origin, 0, "profile '%s' (%s) has errors:", profile,
+                                       prof->path);
+                for (size_t i = 0; i < prof->errors.n; i++)
+                        cfg_errors_push(errs, TAKE_PTR(prof->errors.lines[i]));
+                return -CGW_ERR_CONFIG;
+        }
+
+        r = assignments_apply(s, prof->assignments, prof->n_assignments, &failed, &err);
+        if (r == -EINVAL) {
+                cfg_errors_add(errs, prof->path, failed->line, "%s", err);
+                return -CGW_ERR_CONFIG;
+        }
+        return r;
+}
+
+/* ---- loading ---- */
+
+int cfg_load_buf_full(const char *path, const char *buf, size_t n, CfgLoadFlags flags, Config **ret_config,
+                      CfgErrors *errs) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(parser_done) CfgParser p = {};
-        size_t n_errors;
         int r;
 
         if (!buf && n > 0)
@@ -2145,29 +2591,16 @@ int cfg_load_buf(const char *path, const char *buf, size_t n, Config **ret_confi
                 .size = n,
                 .config = c,
                 .section = SECTION_NONE,
+                .flags = flags,
         };
 
-        r = ini_parse_stream(cfg_reader, &p, cfg_handler, &p);
-        if (r == -2)
-                return -ENOMEM;
-        /* Our reader only passes lines inih accepts, so this is a safety
-         * net: report what inih found, at its line, if we did not. */
-        if (r > 0 && !parser_has_error_at(&p, (unsigned) r))
-                parser_error(&p, (unsigned) r, "syntax error");
+        r = parser_run(&p);
+        if (r < 0)
+                return r;
 
-        parser_end_section(&p);
-
-        if (p.oom)
-                return -ENOMEM;
-
-        /* Report in file order, whatever order the checks ran in. */
-        if (p.n_errors > 1)
-                qsort(p.errors, p.n_errors, sizeof(PendingError), pending_cmp);
         for (size_t i = 0; i < p.n_errors; i++)
                 cfg_errors_push(errs, TAKE_PTR(p.errors[i].text));
-        n_errors = p.n_errors;
-
-        if (n_errors > 0)
+        if (p.n_errors > 0)
                 return -CGW_ERR_CONFIG;
 
         if (ret_config)
@@ -2175,15 +2608,19 @@ int cfg_load_buf(const char *path, const char *buf, size_t n, Config **ret_confi
         return 0;
 }
 
+int cfg_load_buf(const char *path, const char *buf, size_t n, Config **ret_config, CfgErrors *errs) {
+        return cfg_load_buf_full(path, buf, n, 0, ret_config, errs);
+}
+
 int cfg_load_file(const char *path, Config **ret_config, CfgErrors *errs) {
         _cleanup_free_ char *buf = NULL;
         size_t n;
         int r;
 
-        r = read_full_file(path, &buf, &n);
+        r = read_full_file(path, false, &buf, &n);
         if (r < 0) {
                 cfg_errors_add(errs, path, 0, "cannot read config file: %s", strerror(-r));
                 return r;
         }
-        return cfg_load_buf(path, buf, n, ret_config, errs);
+        return cfg_load_buf_full(path, buf, n, CFG_LOAD_PROFILES, ret_config, errs);
 }

@@ -193,7 +193,7 @@ typedef struct ServiceConfig {
         ReadyMode ready;
         usec_t start_timeout; /* default 90s */
         usec_t watchdog; /* 0 = off */
-        char *profile;
+        char *profile; /* a name (NAME.ini in cfg_profile_dir()) or an absolute path */
 } ServiceConfig;
 
 typedef struct Config {
@@ -218,13 +218,33 @@ typedef struct CfgErrors {
 void cfg_errors_done(CfgErrors *e);
 void cfg_errors_add(CfgErrors *e, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
 
-/* Parse a config file. Returns 0 and *ret_config on success; -CGW_ERR_CONFIG
- * when the file has errors (all appended to errs, in line order); other
- * -errno when the file cannot be read (also appended to errs as
- * "FILE: message"), -ENOMEM. Does not apply config_apply_defaults(). */
+typedef enum CfgLoadFlags {
+        /* Read the profile file each service names with profile= and apply
+         * it: built-in defaults < the profile's keys < the service's own
+         * keys (repeatable keys: the profile's entries first). Without it
+         * profile= is only checked for syntax and no file is opened, so
+         * that parsing a buffer stays pure (fuzzing, golden tests). */
+        CFG_LOAD_PROFILES = 1 << 0,
+} CfgLoadFlags;
+
+/* Parse a config file, with CFG_LOAD_PROFILES. Returns 0 and *ret_config on
+ * success; -CGW_ERR_CONFIG when the file has errors (all appended to errs,
+ * in line order; a profile's own errors as "PROFILE_FILE:LINE: message"
+ * after the line of the service's profile= key); other -errno when the
+ * file cannot be read (also appended to errs as "FILE: message"), -ENOMEM.
+ * Does not apply config_apply_defaults(). */
 int cfg_load_file(const char *path, Config **ret_config, CfgErrors *errs);
-/* Same from a buffer; path is used for messages only. */
+/* Same from a buffer, without profiles (reads no file); path is used for
+ * messages only. */
 int cfg_load_buf(const char *path, const char *buf, size_t n, Config **ret_config, CfgErrors *errs);
+/* Same from a buffer, with flags. */
+int cfg_load_buf_full(const char *path, const char *buf, size_t n, CfgLoadFlags flags, Config **ret_config,
+                      CfgErrors *errs);
+
+/* Where profile names are looked up: $CGWARDEN_PROFILE_DIR when set and
+ * not empty, else the build-time directory (<datadir>/cgwarden/profiles).
+ * The file for profile = NAME is <dir>/NAME.ini. */
+const char *cfg_profile_dir(void);
 
 /* A service with every default filled in. */
 ServiceConfig *service_config_new(const char *name);
@@ -233,6 +253,14 @@ ServiceConfig *service_config_free(ServiceConfig *s);
  * -ENOENT (unknown key) with a message in *ret_error (malloc'd). Used by
  * the INI handler and by `cgwarden exec --key-name=value`. */
 int service_config_set(ServiceConfig *s, const char *key, const char *value, char **ret_error);
+/* Read the profile named by profile (a name or an absolute path) and set
+ * its keys, and profile= itself, on s. For `cgwarden exec --profile=`: call
+ * it on a fresh service *before* setting the service's own keys, which then
+ * win (repeatable keys add to the profile's). Returns 0; -CGW_ERR_CONFIG
+ * with the problems appended to errs ("ORIGIN: message" for an unknown or
+ * unreadable profile, then the profile file's own "FILE:LINE: message"
+ * lines); -ENOMEM. On failure s may be partly changed: discard it. */
+int service_config_apply_profile(ServiceConfig *s, const char *profile, const char *origin, CfgErrors *errs);
 /* Cross-key checks after all keys are set (exec present, high <= max...).
  * Appends to errs with the given file/line. Returns 0 or -EINVAL. */
 int service_config_validate(ServiceConfig *s, const char *file, CfgErrors *errs);

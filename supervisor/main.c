@@ -481,6 +481,7 @@ static int cmd_run(int argc, char **argv) {
 static int cmd_exec(int argc, char **argv) {
         _cleanup_(service_config_freep) ServiceConfig *s = NULL;
         _cleanup_free_ char *name = NULL, *capture_dir = NULL, *raw = NULL;
+        const char *profile = NULL;
         Config *c = NULL;
         CfgErrors errs = {};
         int i, r;
@@ -489,6 +490,22 @@ static int cmd_exec(int argc, char **argv) {
         s = service_config_new("exec");
         if (!s)
                 return log_oom(), 1;
+
+        /* --profile=: its keys are defaults, so it is applied before any
+         * option, wherever it is given; the last one counts */
+        for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0 && !streq(argv[i], "--"); i++)
+                if (strncmp(argv[i], "--profile=", 10) == 0)
+                        profile = argv[i] + 10;
+        if (profile) {
+                r = service_config_apply_profile(s, profile, "cgwarden exec: --profile", &errs);
+                if (r < 0) {
+                        if (r != -CGW_ERR_CONFIG)
+                                log_oom();
+                        print_errors(&errs);
+                        cfg_errors_done(&errs);
+                        return r == -CGW_ERR_CONFIG ? 2 : 1;
+                }
+        }
 
         for (i = 1; i < argc; i++) {
                 const char *a = argv[i];

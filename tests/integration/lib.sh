@@ -61,14 +61,15 @@ require_v2() { [ "$LANE" = v2 ] || skip_test "needs cgroup v2 (runs in the VM la
 require_v1() { [ "$LANE" = v1 ] || skip_test "needs cgroup v1 (runs in the host lane)"; }
 require_root() { [ "$(id -u)" = 0 ] || skip_test "needs root"; }
 
-# wait_until SECONDS COMMAND...: poll COMMAND every 20 ms, bounded.
+# wait_until SECONDS COMMAND...: poll COMMAND every 20 ms, bounded by the
+# wall clock (a count of polls stretches under TCG, where each poll's fork
+# is slow).
 wait_until() {
-        local limit=$1 i=0 n
+        local limit=$1 deadline
         shift
-        n=$((limit * 50))
+        deadline=$(( ${EPOCHREALTIME/./} + limit * 1000000 ))
         while ! "$@" 2>/dev/null; do
-                i=$((i + 1))
-                [ $i -ge $n ] && return 1
+                [ "${EPOCHREALTIME/./}" -ge "$deadline" ] && return 1
                 sleep 0.02
         done
         return 0
@@ -157,6 +158,9 @@ cg_teardown() {
                 done
         fi
 }
+
+# the stock profiles (policies/profiles), for configs with profile =
+export CGWARDEN_PROFILE_DIR=$TOP/policies/profiles
 
 # ---- cgwarden ----
 

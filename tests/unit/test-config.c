@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,10 +10,14 @@
 
 #include <cmocka.h>
 
+#include "cgw-config.h"
 #include "config.h"
 #include "units.h"
 
 #define CONFIG_DIR FIXTURE_DIR "/config"
+#define PROFILE_FIXTURES FIXTURE_DIR "/profiles"
+/* the stock profiles, from the source tree */
+#define STOCK_PROFILES FIXTURE_DIR "/../../policies/profiles"
 #define K (UINT64_C(1) << 10)
 #define M (UINT64_C(1) << 20)
 #define G (UINT64_C(1) << 30)
@@ -50,37 +55,51 @@ static int load(const char *text, Config **ret, CfgErrors *errs) {
         return cfg_load_buf("t.ini", text, strlen(text), ret, errs);
 }
 
-/* The config must fail with exactly these error lines, in order. */
-static void expect_errors(const char *text, const char *const *want) {
-        CfgErrors errs = {};
-        Config *c = NULL;
+/* Exactly these error lines, in order. */
+static void check_errors(const CfgErrors *errs, const char *const *want) {
         size_t n = 0;
 
-        assert_int_equal(load(text, &c, &errs), -CGW_ERR_CONFIG);
-        assert_null(c);
         for (; want[n]; n++) {
-                if (n >= errs.n)
+                if (n >= errs->n)
                         fail_msg("missing error '%s'", want[n]);
-                if (strcmp(errs.lines[n], want[n]) != 0)
-                        fail_msg("error %zu is '%s', want '%s'", n, errs.lines[n], want[n]);
+                if (strcmp(errs->lines[n], want[n]) != 0)
+                        fail_msg("error %zu is '%s', want '%s'", n, errs->lines[n], want[n]);
         }
-        if (errs.n != n)
-                fail_msg("unexpected extra error '%s'", errs.lines[n]);
+        if (errs->n != n)
+                fail_msg("unexpected extra error '%s'", errs->lines[n]);
+}
+
+static void expect_errors_flags(const char *text, CfgLoadFlags flags, const char *const *want) {
+        CfgErrors errs = {};
+        Config *c = NULL;
+
+        assert_int_equal(cfg_load_buf_full("t.ini", text, strlen(text), flags, &c, &errs), -CGW_ERR_CONFIG);
+        assert_null(c);
+        check_errors(&errs, want);
         cfg_errors_done(&errs);
+}
+
+/* The config must fail with exactly these error lines, in order. */
+static void expect_errors(const char *text, const char *const *want) {
+        expect_errors_flags(text, 0, want);
 }
 
 #define ERRORS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static Config *load_ok(const char *text) {
+static Config *load_flags_ok(const char *text, CfgLoadFlags flags) {
         CfgErrors errs = {};
         Config *c = NULL;
         int r;
 
-        r = load(text, &c, &errs);
+        r = cfg_load_buf_full("t.ini", text, strlen(text), flags, &c, &errs);
         if (r != 0)
                 fail_msg("load failed (%d): %s", r, errs.n > 0 ? errs.lines[0] : "no message");
         assert_int_equal(errs.n, 0);
         return c;
+}
+
+static Config *load_ok(const char *text) {
+        return load_flags_ok(text, 0);
 }
 
 static bool action_list_is(const ActionList *l, int n, ...) {
@@ -110,6 +129,7 @@ static void assert_strv(char **l, const char *const *want) {
 static void test_full(void **state) {
         _cleanup_(config_freep) Config *c = NULL;
         CfgErrors errs = {};
+        const LogTrigger *lt;
         ServiceConfig *s;
 
         assert_int_equal(cfg_load_file(CONFIG_DIR "/full.ini", &c, &errs), 0);
@@ -218,13 +238,15 @@ static void test_full(void **state) {
         assert_true(exit_status_set_test(&s->restart_prevent_exit_status, 0, SIGABRT));
         assert_false(exit_status_set_test(&s->restart_prevent_exit_status, 0, 0));
 
-        assert_int_equal(s->n_log_triggers, 2);
-        assert_string_equal(s->log_triggers[0].regex_src,
-                            "OutOfMemoryError: unable to create new native thread");
-        assert_int_equal(s->log_triggers[0].actions.set, 1);
-        assert_true(action_list_is(&s->log_triggers[0].actions, 2, ACTION_CAPTURE, ACTION_RESTART));
-        assert_string_equal(s->log_triggers[1].regex_src, "java\\.lang\\.OutOfMemoryError");
-        assert_int_equal(s->log_triggers[1].actions.set, 0); /* uses on_log_trigger */
+        /* profile = jvm (the stock one): its triggers first, then the service's */
+        assert_true(s->n_log_triggers > 2);
+        lt = s->log_triggers + s->n_log_triggers - 2;
+        assert_string_equal(s->log_triggers[0].regex_src, "unable to create (new )?native thread");
+        assert_string_equal(lt[0].regex_src, "OutOfMemoryError: unable to create new native thread");
+        assert_int_equal(lt[0].actions.set, 1);
+        assert_true(action_list_is(&lt[0].actions, 2, ACTION_CAPTURE, ACTION_RESTART));
+        assert_string_equal(lt[1].regex_src, "java\\.lang\\.OutOfMemoryError");
+        assert_int_equal(lt[1].actions.set, 0); /* uses on_log_trigger */
 
         assert_int_equal(s->ready, READY_NOTIFY);
         assert_true(s->start_timeout == 3 * MINUTE);
@@ -881,6 +903,388 @@ static void test_file_errors(void **state) {
         assert_null(service_config_free(NULL));
 }
 
+/* ---- profiles ---- */
+
+static void set_profile_dir(const char *dir) {
+        if (dir)
+                assert_int_equal(setenv("CGWARDEN_PROFILE_DIR", dir, 1), 0);
+        else
+                assert_int_equal(unsetenv("CGWARDEN_PROFILE_DIR"), 0);
+}
+
+/* Before each test: the stock profiles, as for a build-tree run. */
+static int reset_profile_dir(void **state) {
+        set_profile_dir(STOCK_PROFILES);
+        return 0;
+}
+
+/* What tests/fixtures/profiles/custom.ini sets. */
+static void assert_custom_profile_keys(const ServiceConfig *s) {
+        assert_int_equal(s->restart, RESTART_ALWAYS);
+        assert_false(s->capture_auto);
+        assert_int_equal(s->capture_mask, 1u << CAPTURE_THREADS);
+        assert_true(s->stop_timeout == 5 * SEC);
+        assert_true(s->restart_delay_max == 10 * SEC);
+        assert_true(action_list_is(&s->on_event[EVENT_PRE_OOM], 2, ACTION_CAPTURE, ACTION_NOTIFY));
+        assert_int_equal(s->on_event[EVENT_PRE_OOM].set, 1);
+}
+
+static void test_profile_applied(void **state) {
+        _cleanup_(service_config_freep) ServiceConfig *fresh = service_config_new("a");
+        _cleanup_(config_freep) Config *c = NULL, *pure = NULL;
+        static const char text[] = "[service:a]\nexec = /bin/true\nprofile = custom\n";
+        CfgErrors errs = {};
+        ServiceConfig *s;
+
+        set_profile_dir(PROFILE_FIXTURES);
+        c = load_flags_ok(text, CFG_LOAD_PROFILES);
+        assert_int_equal(c->n_services, 1);
+        s = c->services[0];
+        assert_string_equal(s->name, "a");
+        assert_int_equal(s->line, 1);
+        assert_strv(s->argv, STRV("/bin/true"));
+        assert_string_equal(s->profile, "custom");
+        assert_custom_profile_keys(s);
+        assert_strv(s->environment, STRV("FROM=profile", "SHARED=profile"));
+        assert_int_equal(s->n_log_triggers, 1);
+        assert_string_equal(s->log_triggers[0].regex_src, "profile-trigger");
+        /* keys the profile does not set keep the built-in defaults */
+        assert_true(s->restart_delay == SEC);
+        assert_int_equal(s->memory_high.kind, LIMIT_PERCENT);
+        assert_int_equal(s->memory_high.value, 9000);
+        assert_string_equal(s->jvm_options, "auto");
+        assert_true(action_list_is(&s->on_event[EVENT_OOM_KILL], 2, ACTION_CAPTURE, ACTION_RESTART));
+
+        /* the same as applying it by hand (cgwarden exec --profile=) */
+        assert_non_null(fresh);
+        assert_int_equal(service_config_apply_profile(fresh, "custom", "cgwarden exec", &errs), 0);
+        assert_int_equal(errs.n, 0);
+        assert_int_equal(service_config_set(fresh, "exec", "/bin/true", NULL), 0);
+        assert_true(service_config_equal(fresh, s));
+
+        /* cfg_load_buf() reads no file: profile= is kept, not applied */
+        pure = load_ok(text);
+        assert_string_equal(pure->services[0]->profile, "custom");
+        assert_int_equal(pure->services[0]->restart, RESTART_ON_FAILURE);
+        assert_null(pure->services[0]->environment);
+        assert_false(service_config_equal(pure->services[0], s));
+}
+
+static void test_profile_override(void **state) {
+        /* the same keys, profile= first and last */
+        static const char *const texts[] = {
+                "[service:a]\nprofile = custom\nexec = /bin/true\nrestart = no\ncapture = auto\n"
+                "environment = SHARED=service\nenvironment = OWN=1\nlog_trigger = own\n",
+                "[service:a]\nexec = /bin/true\nrestart = no\ncapture = auto\nenvironment = SHARED=service\n"
+                "environment = OWN=1\nlog_trigger = own\nprofile = custom\n",
+        };
+        _cleanup_(config_freep) Config *first = NULL, *last = NULL, *cleared = NULL, *three = NULL;
+        ServiceConfig *s;
+
+        set_profile_dir(PROFILE_FIXTURES);
+        first = load_flags_ok(texts[0], CFG_LOAD_PROFILES);
+        last = load_flags_ok(texts[1], CFG_LOAD_PROFILES);
+        assert_true(service_config_equal(first->services[0], last->services[0]));
+        for (int i = 0; i < 2; i++) {
+                s = (i == 0 ? first : last)->services[0];
+                assert_int_equal(s->restart, RESTART_NO); /* the service's */
+                assert_true(s->capture_auto);
+                assert_int_equal(s->capture_mask, CAPTURE_AUTO_MASK);
+                assert_true(s->stop_timeout == 5 * SEC); /* the profile's */
+                /* repeatable keys: the profile's entries, then the service's, which win */
+                assert_strv(s->environment, STRV("FROM=profile", "SHARED=service", "OWN=1"));
+                assert_int_equal(s->n_log_triggers, 2);
+                assert_string_equal(s->log_triggers[0].regex_src, "profile-trigger");
+                assert_string_equal(s->log_triggers[1].regex_src, "own");
+        }
+
+        /* an empty repeatable key clears the profile's entries too */
+        cleared = load_flags_ok("[service:a]\nexec = /bin/true\nprofile = custom\nenvironment =\n"
+                                "log_trigger =\nlog_trigger = mine\n",
+                                CFG_LOAD_PROFILES);
+        s = cleared->services[0];
+        assert_null(s->environment);
+        assert_int_equal(s->n_log_triggers, 1);
+        assert_string_equal(s->log_triggers[0].regex_src, "mine");
+
+        /* one profile, read once, for two services; the one between has none */
+        three = load_flags_ok("[service:a]\nexec = /bin/true\nprofile = custom\n"
+                              "[service:b]\nexec = /bin/true\n"
+                              "[service:c]\nrestart = no\nprofile = custom\nexec = /bin/true\n",
+                              CFG_LOAD_PROFILES);
+        assert_int_equal(three->n_services, 3);
+        assert_int_equal(three->services[0]->restart, RESTART_ALWAYS);
+        assert_string_equal(three->services[1]->name, "b");
+        assert_int_equal(three->services[1]->restart, RESTART_ON_FAILURE);
+        assert_null(three->services[1]->profile);
+        assert_string_equal(three->services[2]->name, "c");
+        assert_int_equal(three->services[2]->line, 6);
+        assert_int_equal(three->services[2]->restart, RESTART_NO);
+        assert_true(three->services[2]->stop_timeout == 5 * SEC);
+
+        /* cross-key checks judge the result: restart_delay_max 10s comes from the profile */
+        expect_errors_flags("[service:a]\nexec = /bin/true\nprofile = custom\nrestart_delay = 20s\n",
+                            CFG_LOAD_PROFILES,
+                            ERRORS("t.ini:1: service 'a': restart_delay_max (10s) is shorter than "
+                                   "restart_delay (20s)"));
+}
+
+/* 256 log_trigger lines are allowed per service, the profile's included. */
+static void test_profile_trigger_limit(void **state) {
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        set_profile_dir(PROFILE_FIXTURES);
+        f = open_memstream(&text, &len);
+        assert_non_null(f);
+        fprintf(f, "[service:a]\nexec = /bin/true\nprofile = custom\n");
+        for (int i = 0; i < 256; i++)
+                fprintf(f, "log_trigger = t%d\n", i);
+        assert_int_equal(fclose(f), 0);
+
+        /* alone the service's 256 are fine */
+        config_free(load_ok(text));
+        /* the service's 256th (line 259) is the 257th with the profile's */
+        expect_errors_flags(
+                text, CFG_LOAD_PROFILES,
+                ERRORS("t.ini:259: service 'a': with profile 'custom': too many log_trigger lines "
+                       "(at most 256 per service)"));
+}
+
+static void test_profile_unknown(void **state) {
+        static const char text[] = "[service:a]\nexec = /bin/true\nprofile = python\n";
+
+        set_profile_dir(PROFILE_FIXTURES);
+        expect_errors_flags(
+                text, CFG_LOAD_PROFILES,
+                ERRORS("t.ini:3: service 'a': unknown profile 'python': no python.ini in " PROFILE_FIXTURES
+                       " (CGWARDEN_PROFILE_DIR)"));
+        /* the stock profiles are not searched when the variable is set */
+        expect_errors_flags(
+                "[service:a]\nexec = /bin/true\nprofile = jvm\n", CFG_LOAD_PROFILES,
+                ERRORS("t.ini:3: service 'a': unknown profile 'jvm': no jvm.ini in " PROFILE_FIXTURES
+                       " (CGWARDEN_PROFILE_DIR)"));
+
+        /* unset or empty: the build-time directory */
+        set_profile_dir(NULL);
+        assert_string_equal(cfg_profile_dir(), CGW_PROFILE_DIR);
+        expect_errors_flags(
+                text, CFG_LOAD_PROFILES,
+                ERRORS("t.ini:3: service 'a': unknown profile 'python': no python.ini in " CGW_PROFILE_DIR));
+        set_profile_dir("");
+        assert_string_equal(cfg_profile_dir(), CGW_PROFILE_DIR);
+
+        set_profile_dir("relative/profiles");
+        expect_errors_flags(
+                text, CFG_LOAD_PROFILES,
+                ERRORS("t.ini:3: service 'a': cannot look up profile 'python': CGWARDEN_PROFILE_DIR "
+                       "(relative/profiles) is not an absolute path"));
+
+        /* the rest of the section is still checked, in line order */
+        set_profile_dir(PROFILE_FIXTURES);
+        expect_errors_flags(
+                "[service:a]\nprofile = python\nrestart = sometimes\n", CFG_LOAD_PROFILES,
+                ERRORS("t.ini:1: service 'a': missing exec=",
+                       "t.ini:2: service 'a': unknown profile 'python': no python.ini in " PROFILE_FIXTURES
+                       " (CGWARDEN_PROFILE_DIR)",
+                       "t.ini:3: invalid value 'sometimes' for restart: expected no, on-failure or "
+                       "always"));
+
+        /* the syntax is checked without reading anything */
+        static const char *const bad[] = {
+                "../python", "jvm.ini", "profiles/jvm",
+                "",          "a b",     "x123456789x123456789x123456789x123456789x123456789x123456789x1234"
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *t = NULL, *want = NULL;
+                CfgErrors errs = {};
+                Config *c = NULL;
+
+                assert_true(asprintf(&t, "[service:a]\nexec = /bin/true\nprofile = %s\n", bad[i]) > 0);
+                assert_true(
+                        asprintf(&want,
+                                 "t.ini:3: invalid value '%s' for profile: expected a profile name (1-64 of "
+                                 "A-Z "
+                                 "a-z 0-9 _ -, e.g. jvm or generic) or an absolute path to a profile file",
+                                 bad[i]) > 0);
+                assert_int_equal(load(t, &c, &errs), -CGW_ERR_CONFIG);
+                check_errors(&errs, ERRORS(want));
+                cfg_errors_done(&errs);
+        }
+}
+
+#define BROKEN PROFILE_FIXTURES "/broken.ini"
+#define BROKEN_ERRORS                                                                                  \
+        BROKEN ":3: key 'memory_max' outside of any section",                                          \
+                BROKEN ":5: key 'exec' cannot be set in a profile, only in a service section",         \
+                BROKEN ":6: invalid value 'sometimes' for restart: expected no, on-failure or always", \
+                BROKEN ":7: unknown key 'foo' in [profile]",                                           \
+                BROKEN ":9: duplicate key 'capture' in [profile], first set at line 8",                \
+                BROKEN ":10: unknown section [service:x]: a profile file has one [profile] section",   \
+                BROKEN ":12: duplicate section [profile], first at line 4"
+
+static void test_profile_errors(void **state) {
+        _cleanup_(service_config_freep) ServiceConfig *s = service_config_new("exec");
+        CfgErrors errs = {};
+
+        /* listed under the first service that names the profile, after the
+         * line that names it; a later service points back to them */
+        set_profile_dir(PROFILE_FIXTURES);
+        expect_errors_flags(
+                "[service:a]\nexec = /bin/true\nprofile = broken\n"
+                "[service:b]\nexec = /bin/true\nprofile = broken\nrestart = sometimes\n",
+                CFG_LOAD_PROFILES,
+                ERRORS("t.ini:3: service 'a': profile 'broken' (" BROKEN ") has errors:", BROKEN_ERRORS,
+                       "t.ini:6: service 'b': profile 'broken' (" BROKEN ") has errors (listed above)",
+                       "t.ini:7: invalid value 'sometimes' for restart: expected no, on-failure or "
+                       "always"));
+        /* by path */
+        expect_errors_flags("[service:a]\nexec = /bin/true\nprofile = " BROKEN "\n", CFG_LOAD_PROFILES,
+                            ERRORS("t.ini:3: service 'a': profile " BROKEN " has errors:", BROKEN_ERRORS));
+        /* for cgwarden exec --profile= */
+        assert_non_null(s);
+        assert_int_equal(service_config_apply_profile(s, "broken", "cgwarden exec", &errs), -CGW_ERR_CONFIG);
+        check_errors(&errs,
+                     ERRORS("cgwarden exec: profile 'broken' (" BROKEN ") has errors:", BROKEN_ERRORS));
+        cfg_errors_done(&errs);
+}
+
+static void test_profile_absolute(void **state) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        /* a path does not depend on the profile directory */
+        set_profile_dir("/nonexistent");
+        c = load_flags_ok("[service:a]\nexec = /bin/true\nprofile = " PROFILE_FIXTURES "/custom.ini\n",
+                          CFG_LOAD_PROFILES);
+        assert_string_equal(c->services[0]->profile, PROFILE_FIXTURES "/custom.ini");
+        assert_custom_profile_keys(c->services[0]);
+
+        expect_errors_flags(
+                "[service:a]\nexec = /bin/true\nprofile = /nonexistent/p.ini\n", CFG_LOAD_PROFILES,
+                ERRORS("t.ini:3: service 'a': cannot read profile /nonexistent/p.ini: No such file "
+                       "or directory"));
+        expect_errors_flags(
+                "[service:a]\nexec = /bin/true\nprofile = " PROFILE_FIXTURES "\n", CFG_LOAD_PROFILES,
+                ERRORS("t.ini:3: service 'a': cannot read profile " PROFILE_FIXTURES ": Is a directory"));
+        /* not a FIFO or a device: the daemon reads profiles on reload */
+        expect_errors_flags(
+                "[service:a]\nexec = /bin/true\nprofile = /dev/null\n", CFG_LOAD_PROFILES,
+                ERRORS("t.ini:3: service 'a': cannot read profile /dev/null: not a regular file"));
+}
+
+static void assert_regex_matches(const char *re, const char *line, bool want) {
+        regex_t r;
+
+        assert_int_equal(regcomp(&r, re, REG_EXTENDED | REG_NOSUB), 0);
+        if ((regexec(&r, line, 0, NULL, 0) == 0) != want)
+                fail_msg("/%s/ %s '%s'", re, want ? "does not match" : "matches", line);
+        regfree(&r);
+}
+
+/* policies/profiles/: both load without errors and set what they say. */
+static void test_stock_profiles(void **state) {
+        _cleanup_(config_freep) Config *c = NULL;
+        const ServiceConfig *j, *g;
+        const uint32_t jvm_items = (1u << CAPTURE_NMT) | (1u << CAPTURE_THREADS) | (1u << CAPTURE_HEAP);
+
+        set_profile_dir(STOCK_PROFILES);
+        c = load_flags_ok("[service:j]\nexec = /usr/bin/java -jar app.jar\nprofile = jvm\n"
+                          "[service:g]\nexec = /usr/bin/python3 app.py\nprofile = generic\n",
+                          CFG_LOAD_PROFILES);
+        j = c->services[0];
+        g = c->services[1];
+
+        assert_false(j->capture_auto);
+        assert_int_equal(j->capture_mask, CAPTURE_AUTO_MASK);
+        assert_string_equal(j->jvm_options, "auto");
+        assert_true(j->nmt_baseline_after == 5 * MINUTE);
+        assert_true(j->capture_reserve == 64 * M);
+        assert_int_equal(j->capture_at.kind, LIMIT_PERCENT);
+        assert_int_equal(j->capture_at.value, 8500);
+        assert_int_equal(j->memory_high.kind, LIMIT_PERCENT);
+        assert_int_equal(j->memory_high.value, 9000);
+        assert_true(action_list_is(&j->on_event[EVENT_PRE_OOM], 2, ACTION_CAPTURE, ACTION_RESTART));
+        assert_true(action_list_is(&j->on_event[EVENT_OOM_KILL], 2, ACTION_CAPTURE, ACTION_RESTART));
+        assert_true(action_list_is(&j->on_event[EVENT_PIDS_LIMIT], 1, ACTION_CAPTURE));
+        assert_true(exit_status_set_test(&j->success_exit_status, 143, 0));
+        assert_false(exit_status_set_test(&j->success_exit_status, 1, 0));
+        assert_int_equal(j->n_log_triggers, 2);
+        assert_string_equal(j->log_triggers[0].regex_src, "unable to create (new )?native thread");
+        assert_true(action_list_is(&j->log_triggers[0].actions, 1, ACTION_CAPTURE));
+        assert_string_equal(j->log_triggers[1].regex_src, "java\\.lang\\.OutOfMemoryError");
+        assert_true(action_list_is(&j->log_triggers[1].actions, 2, ACTION_CAPTURE, ACTION_RESTART));
+
+        /* the triggers against what JVMs print (JDK 8, JDK 11+, heap, direct) */
+        assert_regex_matches(j->log_triggers[0].regex_src,
+                             "Exception in thread \"main\" java.lang.OutOfMemoryError: unable to create new "
+                             "native thread",
+                             true);
+        assert_regex_matches(
+                j->log_triggers[0].regex_src,
+                "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory "
+                "or process/resource limits reached",
+                true);
+        assert_regex_matches(j->log_triggers[0].regex_src, "java.lang.OutOfMemoryError: Java heap space",
+                             false);
+        assert_regex_matches(
+                j->log_triggers[1].regex_src,
+                "Exception in thread \"nioEventLoopGroup-3-1\" java.lang.OutOfMemoryError: Direct "
+                "buffer memory",
+                true);
+        assert_regex_matches(j->log_triggers[1].regex_src, "INFO java.lang.Thread started", false);
+
+        assert_false(g->capture_auto);
+        assert_int_equal(g->capture_mask & jvm_items, 0);
+        assert_int_equal(g->capture_mask, CAPTURE_AUTO_MASK & ~jvm_items);
+        assert_string_equal(g->jvm_options, "none");
+        assert_true(action_list_is(&g->on_event[EVENT_PRE_OOM], 1, ACTION_CAPTURE));
+        assert_true(action_list_is(&g->on_event[EVENT_OOM_KILL], 2, ACTION_CAPTURE, ACTION_RESTART));
+        assert_int_equal(g->n_log_triggers, 0);
+        assert_false(g->success_exit_status.set);
+
+        /* and by path, through the exec entry point */
+        static const char *const paths[] = { STOCK_PROFILES "/jvm.ini", STOCK_PROFILES "/generic.ini" };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                _cleanup_(service_config_freep) ServiceConfig *s = service_config_new("exec");
+                CfgErrors errs = {};
+
+                assert_int_equal(service_config_apply_profile(s, paths[i], "cgwarden exec", &errs), 0);
+                assert_int_equal(errs.n, 0);
+                assert_true(service_config_equal(s, i == 0 ? j : g) == false); /* name, exec differ */
+                assert_string_equal(s->profile, paths[i]);
+        }
+}
+
+/* service_config_apply_profile(): what `cgwarden exec --profile=` uses. */
+static void test_profile_exec(void **state) {
+        _cleanup_(service_config_freep) ServiceConfig *s = service_config_new("exec");
+        _cleanup_(service_config_freep) ServiceConfig *u = service_config_new("exec");
+        _cleanup_(service_config_freep) ServiceConfig *v = service_config_new("exec");
+        CfgErrors errs = {};
+
+        set_profile_dir(PROFILE_FIXTURES);
+        assert_int_equal(service_config_apply_profile(s, "custom", "cgwarden exec", &errs), 0);
+        assert_int_equal(service_config_set(s, "restart", "no", NULL), 0);
+        assert_int_equal(service_config_set(s, "environment", "SHARED=cli", NULL), 0);
+        assert_int_equal(s->restart, RESTART_NO);
+        assert_true(s->stop_timeout == 5 * SEC);
+        assert_strv(s->environment, STRV("FROM=profile", "SHARED=cli"));
+        assert_string_equal(s->profile, "custom");
+
+        assert_int_equal(service_config_apply_profile(u, "nope", "cgwarden exec", &errs), -CGW_ERR_CONFIG);
+        assert_int_equal(service_config_apply_profile(v, "../custom", "cgwarden exec", &errs),
+                         -CGW_ERR_CONFIG);
+        check_errors(&errs,
+                     ERRORS("cgwarden exec: unknown profile 'nope': no nope.ini in " PROFILE_FIXTURES
+                            " (CGWARDEN_PROFILE_DIR)",
+                            "cgwarden exec: invalid value '../custom' for profile: expected a profile name "
+                            "(1-64 of A-Z a-z 0-9 _ -, e.g. jvm or generic) or an absolute path to a "
+                            "profile file"));
+        cfg_errors_done(&errs);
+        assert_int_equal(service_config_apply_profile(NULL, "custom", "x", NULL), -EINVAL);
+}
+
 static void test_errors_add(void **state) {
         CfgErrors errs = {};
 
@@ -895,28 +1299,40 @@ static void test_errors_add(void **state) {
         assert_int_equal(errs.n, 0);
 }
 
+/* Every test starts with CGWARDEN_PROFILE_DIR at the stock profiles
+ * (full.ini says profile = jvm). */
+#define TEST(f) cmocka_unit_test_setup(f, reset_profile_dir)
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_full),
-                cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_default_paths),
-                cmocka_unit_test(test_broken_fixtures),
-                cmocka_unit_test(test_valid_fixtures),
-                cmocka_unit_test(test_crlf_bom),
-                cmocka_unit_test(test_structure_errors),
-                cmocka_unit_test(test_nul_in_buffer),
-                cmocka_unit_test(test_errors_collected_in_order),
-                cmocka_unit_test(test_cross_key),
-                cmocka_unit_test(test_long_lines),
-                cmocka_unit_test(test_continuation_disabled),
-                cmocka_unit_test(test_inline_comments),
-                cmocka_unit_test(test_service_config_set),
-                cmocka_unit_test(test_supervisor_keys),
-                cmocka_unit_test(test_equal),
-                cmocka_unit_test(test_limit_resolve),
-                cmocka_unit_test(test_tables),
-                cmocka_unit_test(test_file_errors),
-                cmocka_unit_test(test_errors_add),
+                TEST(test_full),
+                TEST(test_defaults),
+                TEST(test_default_paths),
+                TEST(test_broken_fixtures),
+                TEST(test_valid_fixtures),
+                TEST(test_crlf_bom),
+                TEST(test_structure_errors),
+                TEST(test_nul_in_buffer),
+                TEST(test_errors_collected_in_order),
+                TEST(test_cross_key),
+                TEST(test_long_lines),
+                TEST(test_continuation_disabled),
+                TEST(test_inline_comments),
+                TEST(test_service_config_set),
+                TEST(test_supervisor_keys),
+                TEST(test_equal),
+                TEST(test_limit_resolve),
+                TEST(test_tables),
+                TEST(test_file_errors),
+                TEST(test_errors_add),
+                TEST(test_profile_applied),
+                TEST(test_profile_override),
+                TEST(test_profile_trigger_limit),
+                TEST(test_profile_unknown),
+                TEST(test_profile_errors),
+                TEST(test_profile_absolute),
+                TEST(test_stock_profiles),
+                TEST(test_profile_exec),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
