@@ -12,8 +12,10 @@
 #include "capture/nmt.h"
 #include "engine.h"
 #include "evidence.h"
+#include "fs-util.h"
 #include "log.h"
 #include "manager.h"
+#include "notify-socket.h"
 #include "procfs.h"
 #include "service.h"
 #include "spawn.h"
@@ -48,6 +50,8 @@ void evidence_done(Service *s) {
                         notify_job_free(e->notify_jobs[i]);
         e->capture = capture_free(e->capture);
         e->throttle_timer = sd_event_source_disable_unref(e->throttle_timer);
+        e->watchdog_timer = sd_event_source_disable_unref(e->watchdog_timer);
+        e->notify = notify_socket_free(e->notify);
         e->report = mfree(e->report);
         triggers_free(e);
         nmt_cancel(e);
@@ -79,7 +83,49 @@ static bool is_java_launcher(const char *exe) {
         return b && (streq(b, "java") || streq(b, "javaw"));
 }
 
-int evidence_jvm_env(Service *s, char ***env) {
+static int env_put(char ***env, const char *assignment) {
+        size_t n = strv_length(*env), klen = strcspn(assignment, "=");
+        char *d = strdup(assignment), **ne;
+
+        if (!d)
+                return -ENOMEM;
+        for (char **p = *env; p && *p; p++)
+                if (strncmp(*p, assignment, klen + 1) == 0) {
+                        free(*p);
+                        *p = d;
+                        return 0;
+                }
+        ne = realloc(*env, (n + 2) * sizeof *ne);
+        if (!ne) {
+                free(d);
+                return -ENOMEM;
+        }
+        ne[n] = d;
+        ne[n + 1] = NULL;
+        *env = ne;
+        return 0;
+}
+
+static int evidence_jvm_env(Service *s, char ***env);
+
+int evidence_env(Service *s, char ***env) {
+        Evidence *e = &s->evidence;
+        char buf[PATH_MAX + 32];
+        int r;
+
+        r = evidence_jvm_env(s, env);
+        if (r < 0 || !e->notify)
+                return r;
+        snprintf(buf, sizeof buf, "NOTIFY_SOCKET=%s", notify_socket_path(e->notify));
+        r = env_put(env, buf);
+        if (r >= 0 && s->cfg->watchdog > 0) {
+                snprintf(buf, sizeof buf, "WATCHDOG_USEC=%" PRIu64, (uint64_t) s->cfg->watchdog);
+                r = env_put(env, buf);
+        }
+        return r;
+}
+
+static int evidence_jvm_env(Service *s, char ***env) {
         _cleanup_free_ char *v = NULL, *a = NULL;
         bool want_nmt = s->cfg->capture_mask & (1u << CAPTURE_NMT);
         const char *existing = NULL;
@@ -506,7 +552,7 @@ static void do_throttle(Service *s, EventType type) {
         Evidence *e = &s->evidence;
         bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
         char b[UNIT_SIZE_MAX], cpu[48] = "";
-        uint64_t cur;
+        uint64_t cur, held = 0;
         int r;
 
         if (e->throttled) {
@@ -529,7 +575,14 @@ static void do_throttle(Service *s, EventType type) {
         }
         cur = read_usage(s, v2);
         if (v2 && cur > 0) {
-                r = write_cg(s, "memory", "memory.high", cur);
+                /* growth stops near here, with a little room (half the way to
+                 * memory.max, at most capture_reserve) so the service can still
+                 * drain: a collector or a consumer needs some pages to work */
+                uint64_t room = s->limits.memory_max == CG_UNLIMITED || s->limits.memory_max <= cur
+                                        ? 0
+                                        : MIN(s->cfg->capture_reserve, (s->limits.memory_max - cur) / 2);
+                held = cur + room;
+                r = write_cg(s, "memory", "memory.high", held);
                 if (r < 0)
                         log_warning_errno(r, "Service '%s': cannot hold memory.high: %m", s->cfg->name);
         }
@@ -546,7 +599,7 @@ static void do_throttle(Service *s, EventType type) {
         log_notice("Service '%s' throttled (%s): %s%s%s; released below throttle_release_at, escalated to "
                    "throttle_then after throttle_max.",
                    s->cfg->name, event_type_to_string(type),
-                   v2 ? "memory.high held at " : "OOM pause kept armed", v2 ? unit_format_size(b, cur) : "",
+                   v2 ? "memory.high held at " : "OOM pause kept armed", v2 ? unit_format_size(b, held) : "",
                    cpu);
 }
 
@@ -903,6 +956,97 @@ void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const
         decide_and_run(s, type, -1);
 }
 
+/* ---- sd_notify from the service: ready, status, watchdog ---- */
+
+static bool notify_authorize(void *userdata, pid_t pid) {
+        Service *s = userdata;
+
+        if (pid == s->main_pid)
+                return true;
+        return notify_pid_in_cgroup(pid, cg_service_path(s->cg),
+                                    cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED) > 0;
+}
+
+static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
+        Service *s = userdata;
+        CaptureTrigger t = { .eta = USEC_INFINITY };
+        char b[UNIT_SIZE_MAX];
+
+        if (s->main_pid <= 0)
+                return 0;
+        watch_fill_trigger(s->watch, &t);
+        snprintf(t.what, sizeof t.what, "no WATCHDOG=1 for watchdog (%s)",
+                 unit_format_duration(b, s->cfg->watchdog));
+        log_warning("Observation hang for '%s': %s.", s->cfg->name, t.what);
+        evidence_observe(s, EVENT_HANG, &t, NULL);
+        return 0;
+}
+
+static void watchdog_arm(Service *s) {
+        Evidence *e = &s->evidence;
+
+        if (s->cfg->watchdog == 0 || !e->notify)
+                return;
+        if (!e->watchdog_timer) {
+                if (sd_event_add_time_relative(s->manager->event, &e->watchdog_timer, CLOCK_MONOTONIC,
+                                               s->cfg->watchdog, 10 * USEC_PER_MSEC, on_watchdog, s) >= 0)
+                        (void) sd_event_source_set_description(e->watchdog_timer, "service-watchdog");
+                return;
+        }
+        (void) sd_event_source_set_time_relative(e->watchdog_timer, s->cfg->watchdog);
+        (void) sd_event_source_set_enabled(e->watchdog_timer, SD_EVENT_ONESHOT);
+}
+
+static void on_notify(NotifySocket *ns, const NotifyMessage *m, pid_t pid, void *userdata) {
+        Service *s = userdata;
+        Evidence *e = &s->evidence;
+
+        if (m->have & NOTIFY_HAVE_STATUS) {
+                snprintf(e->status_text, sizeof e->status_text, "%.255s", m->status);
+                log_debug("Service '%s': STATUS=%s", s->cfg->name, m->status);
+        }
+        if (m->stopping)
+                log_info("Service '%s' is stopping (STOPPING=1).", s->cfg->name);
+        if (m->watchdog_trigger) {
+                CaptureTrigger t = { .eta = USEC_INFINITY };
+                watch_fill_trigger(s->watch, &t);
+                snprintf(t.what, sizeof t.what, "WATCHDOG=trigger from pid %d", (int) pid);
+                log_warning("Observation hang for '%s': %s.", s->cfg->name, t.what);
+                evidence_observe(s, EVENT_HANG, &t, NULL);
+        } else if (m->watchdog)
+                watchdog_arm(s);
+        if (m->ready) {
+                log_info("Service '%s' is ready (READY=1 from pid %d).", s->cfg->name, (int) pid);
+                /* the watchdog runs from readiness */
+                watchdog_arm(s);
+                (void) service_request(s, SVC_EV_READY); /* may settle the service: last */
+        }
+}
+
+int evidence_setup_notify(Service *s) {
+        Evidence *e = &s->evidence;
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        if (e->notify || (s->cfg->ready != READY_NOTIFY && s->cfg->watchdog == 0))
+                return 0;
+        if (!s->manager->config->state_dir || asprintf(&dir, "%s/notify", s->manager->config->state_dir) < 0)
+                return log_oom();
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Service '%s': cannot create %s: %m", s->cfg->name, dir);
+        r = notify_socket_new(s->manager->event, dir, s->cfg->name, notify_authorize, on_notify, s,
+                              &e->notify);
+        if (r < 0)
+                return log_error_errno(r, "Service '%s': cannot create its notify socket in %s: %m",
+                                       s->cfg->name, dir);
+        return 0;
+}
+
+bool evidence_waits_for_ready(const Service *s) {
+        return s->cfg->ready == READY_NOTIFY && s->evidence.notify;
+}
+
 /* ---- NMT baseline ---- */
 
 static void nmt_finish(Service *s) {
@@ -996,6 +1140,9 @@ void evidence_started(Service *s) {
 
         remove_stale_attach_socket(s);
         triggers_setup(s);
+        e->status_text[0] = 0;
+        if (s->cfg->ready != READY_NOTIFY)
+                watchdog_arm(s);
         if (s->log)
                 outlog_set_line_cb(s->log, on_line, s);
         if (is_java_launcher(s->exe) && same_ns(s->main_pid, "mnt") && same_ns(s->main_pid, "pid"))
@@ -1024,6 +1171,8 @@ void evidence_stopped(Service *s) {
         Evidence *e = &s->evidence;
 
         throttle_release(s, "the service stopped");
+        if (e->watchdog_timer)
+                (void) sd_event_source_set_enabled(e->watchdog_timer, SD_EVENT_OFF);
         remove_stale_attach_socket(s);
         nmt_cancel(e);
         if (e->nmt_timer)

@@ -32,6 +32,7 @@
 
 typedef struct Service Service;
 typedef struct NotifyJob NotifyJob;
+typedef struct NotifySocket NotifySocket;
 
 typedef struct Evidence {
         PolicyState policy; /* cooldowns, throttle state */
@@ -76,6 +77,11 @@ typedef struct Evidence {
         regex_t *regex;
         size_t n_regex;
 
+        /* sd_notify from the service */
+        NotifySocket *notify;
+        sd_event_source *watchdog_timer;
+        char status_text[256]; /* the last STATUS= */
+
         /* a java service's attach socket, removed when a killed JVM left it */
         pid_t java_pid;
 } Evidence;
@@ -91,9 +97,18 @@ void evidence_observe(Service *s, EventType type, const CaptureTrigger *trigger,
 void evidence_started(Service *s);
 void evidence_stopped(Service *s);
 
-/* Add JDK_JAVA_OPTIONS to env when the executable is a java launcher and
- * jvm_options is not "none". Returns 0 or -ENOMEM. */
-int evidence_jvm_env(Service *s, char ***env);
+/* Add to a starting service's environment: JDK_JAVA_OPTIONS when the
+ * executable is a java launcher and jvm_options is not "none";
+ * NOTIFY_SOCKET (and WATCHDOG_USEC) when it has a notify socket. Returns 0
+ * or -ENOMEM. */
+int evidence_env(Service *s, char ***env);
+
+/* The service's sd_notify socket, when ready = notify or watchdog is set:
+ * READY=1 makes it running, WATCHDOG=1 keeps it from `hang`, STATUS= is
+ * kept. Returns 0 or -errno (logged). */
+int evidence_setup_notify(Service *s);
+/* ready = notify with a working socket: the service is running at READY=1. */
+bool evidence_waits_for_ready(const Service *s);
 
 /* The JDK_JAVA_OPTIONS value jvm_options gives a service (malloc'd, NULL
  * for none). Pure. */

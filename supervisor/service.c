@@ -233,7 +233,9 @@ static void service_apply(Service *s, SvcInput *in) {
         SvcState old = s->state;
         int r;
 
-        in->ready_on_exec = true;
+        /* ready = notify: running at READY=1 (notify socket), bounded by
+         * start_timeout */
+        in->ready_on_exec = !evidence_waits_for_ready(s);
         in->main_alive = main_alive(s);
         r = svc_transition(s->state, s->after, in, &t);
         if (r < 0) {
@@ -488,7 +490,7 @@ static int do_spawn(Service *s) {
                 report_spawn_failure(s);
                 goto fail_reported;
         }
-        r = evidence_jvm_env(s, &s->envp);
+        r = evidence_env(s, &s->envp);
         if (r < 0)
                 goto fail_early;
         r = cg_service_procs_fds(s->cg, &procs_fds, &n_procs);
@@ -582,11 +584,15 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         case SVC_TIMER_STOP:
                 in.event = SVC_EV_STOP_TIMEOUT;
                 break;
-        case SVC_TIMER_START:
+        case SVC_TIMER_START: {
+                char b[UNIT_SIZE_MAX];
+                log_warning("Service '%s' did not report READY=1 within start_timeout (%s): stopping it.",
+                            s->cfg->name, unit_format_duration(b, s->cfg->start_timeout));
                 in.event = SVC_EV_START_TIMEOUT;
                 in.restart_wanted = s->cfg->restart != RESTART_NO && !s->manager->shutting_down;
                 in.start_limit_hit = start_limit_hit(&s->start_limit, now_usec(CLOCK_MONOTONIC));
                 break;
+        }
         case SVC_TIMER_BACKOFF:
                 in.event = SVC_EV_BACKOFF_DONE;
                 break;
@@ -704,9 +710,9 @@ int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
         r = watch_new(s, &s->watch);
         if (r < 0)
                 goto fail;
-        if (cfg->ready == READY_NOTIFY)
-                log_warning("Service '%s': ready=notify is not implemented yet; treating it as ready=exec.",
-                            cfg->name);
+        r = evidence_setup_notify(s);
+        if (r < 0)
+                goto fail;
 
         for (int i = 0; i < 2; i++) {
                 int p[2];
