@@ -68,6 +68,8 @@ check "restarted by on_pre_oom" cgw_log_has "Service 'loop': restarting (on_pre-
 cgw_stop TERM
 n=$(ls -d "$T/captures/loop"/*-pre-oom 2>/dev/null | wc -l)
 check_eq "capture_keep = 2 kept the newest two" 2 "$n"
+[ "$n" = 2 ] || { ls -la "$T/captures/loop"; grep -E "Capture|retention|policy" "$T/cgw.err"; } | sed 's/^/# /'
+
 check "retention is logged" cgw_log_has "Capture retention for 'loop': removed"
 
 # post-mortem: no action before the kill (on_pre_oom = none, no guard),
