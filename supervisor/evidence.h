@@ -44,6 +44,12 @@ typedef struct Evidence {
         CaptureTrigger trigger; /* of the last observation */
         char *report; /* its kernel OOM report */
         char last_capture[PATH_MAX];
+        /* for status and metrics */
+        uint64_t n_oom_kills;
+        uint64_t captures[_EVENT_TYPE_MAX + 1]; /* by reason; the last slot: manual */
+        usec_t throttled_total; /* finished throttles */
+        char last_event[32];
+        usec_t last_event_at; /* CLOCK_MONOTONIC */
         char event_capture[PATH_MAX]; /* the capture made for the current event ("" if none) */
         NotifyJob *notify_jobs[4]; /* notify_exec processes running */
 

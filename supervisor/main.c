@@ -11,6 +11,7 @@
 #include "capture/hotspot.h"
 #include "cgw-config.h"
 #include "config.h"
+#include "control-client.h"
 #include "log.h"
 #include "manager.h"
 #include "units.h"
@@ -88,14 +89,6 @@ static void help_check(FILE *f) {
                    "Validate FILE. Prints every error as FILE:LINE: message and exits 2, or exits 0.\n");
 }
 
-static void help_control(FILE *f, const char *cmd) {
-        fprintf(f,
-                "Usage: cgwarden %s ...\n\n"
-                "Talks to a running supervisor through its control socket. This version of\n"
-                "cgwarden has no control socket yet, so the command is not available.\n",
-                cmd);
-}
-
 static void help_attach(FILE *f) {
         fprintf(f, "Usage: cgwarden attach [OPTIONS] PID COMMAND [ARG ...]\n\n"
                    "Run a diagnostic command in the HotSpot JVM PID through its dynamic attach\n"
@@ -114,7 +107,7 @@ static void help_attach(FILE *f) {
 
 static void help_capture(FILE *f) {
         fprintf(f, "Usage: cgwarden capture --pid PID [--out DIR] [--timeout DURATION] [--items LIST]\n"
-                   "       cgwarden capture NAME   (a supervised service: needs the control socket)\n\n"
+                   "       cgwarden capture [-c FILE | --state-dir DIR] NAME   (ask the supervisor)\n\n"
                    "Capture the evidence of a running process now, without a supervisor: its status,\n"
                    "smaps_rollup, pmap (from smaps, largest RSS first), threads grouped by name,\n"
                    "its cgroup's memory and pids files, and for a HotSpot JVM Thread.print,\n"
@@ -163,6 +156,18 @@ static int cmd_capture(int argc, char **argv) {
         bool v2;
         int o, r;
 
+        /* without --pid: a supervised service, through the control socket */
+        {
+                bool by_pid = false, help = false;
+                for (int k = 1; k < argc && !streq(argv[k], "--"); k++) {
+                        if (streq(argv[k], "--pid") || strncmp(argv[k], "--pid=", 6) == 0)
+                                by_pid = true;
+                        if (streq(argv[k], "-h") || streq(argv[k], "--help"))
+                                help = true;
+                }
+                if (!by_pid && !help && argc > 1)
+                        return control_client_main(argc, argv);
+        }
         optind = 1;
         while ((o = getopt_long(argc, argv, "+o:t:h", opts, NULL)) >= 0)
                 switch (o) {
@@ -211,11 +216,13 @@ static int cmd_capture(int argc, char **argv) {
                 }
         if (pid == 0) {
                 if (optind < argc) {
-                        fprintf(stderr,
-                                "%s capture %s: capturing a supervised service needs the control socket, "
-                                "not built yet; use --pid PID\n",
-                                prog, argv[optind]);
-                        return 1;
+                        /* capture NAME: ask the supervisor */
+                        char *cargv[] = { (char *) "capture", argv[optind], NULL };
+                        if (optind + 1 < argc) {
+                                help_capture(stderr);
+                                return 2;
+                        }
+                        return control_client_main(2, cargv);
                 }
                 help_capture(stderr);
                 return 2;
@@ -646,17 +653,9 @@ int main(int argc, char **argv) {
                 return cmd_attach(argc - 1, argv + 1);
         if (streq(cmd, "capture"))
                 return cmd_capture(argc - 1, argv + 1);
-        if (streq(cmd, "status") || streq(cmd, "start") || streq(cmd, "stop") || streq(cmd, "restart")) {
-                if (want_help(argc - 1, argv + 1)) {
-                        help_control(stdout, cmd);
-                        return 0;
-                }
-                fprintf(stderr,
-                        "%s %s: not available in this version (needs the control socket / attach "
-                        "support, not built yet)\n",
-                        prog, cmd);
-                return 1;
-        }
+        if (streq(cmd, "status") || streq(cmd, "start") || streq(cmd, "stop") || streq(cmd, "restart") ||
+            streq(cmd, "reload"))
+                return control_client_main(argc - 1, argv + 1);
         fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
         help_main(stderr);
         return 2;

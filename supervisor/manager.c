@@ -6,6 +6,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "control.h"
 #include "fs-util.h"
 #include "log.h"
 #include "manager.h"
@@ -304,6 +305,13 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 }
                 config->services[i] = NULL; /* owned by the service now */
         }
+        if (!exec_mode) {
+                r = control_new(m, &m->control);
+                if (r < 0) {
+                        manager_free(m);
+                        return r;
+                }
+        }
         *ret = m;
         return 0;
 
@@ -316,6 +324,7 @@ fail_log:
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        m->control = control_free(m->control);
         for (size_t i = 0; i < m->n_services; i++)
                 service_free(m->services[i]);
         free(m->services);

@@ -24,6 +24,7 @@ struct Manager {
         int exit_status;
         char *oom_score_adj_orig; /* restored in children */
         uint64_t nofile_soft_orig;
+        struct Control *control; /* the control socket (control.h); NULL in exec mode */
 };
 
 /* Takes ownership of config. Sets up the cgroup subtree, signals and log

@@ -14,6 +14,7 @@
 #include "manager.h"
 #include "procfs.h"
 #include "service.h"
+#include "status.h"
 #include "history.h"
 #include "trend.h"
 #include "units.h"
@@ -1100,4 +1101,22 @@ void watch_fill_trigger(const Watch *w, CaptureTrigger *t) {
         t->memory_max = w->eff.memory.value;
         t->pids_current = w->pids_current;
         t->pids_max = w->eff.pids.value;
+}
+
+void watch_fill_status(const Watch *w, ServiceStatus *st) {
+        usec_t eta;
+
+        if (!w)
+                return;
+        st->memory_current = w->memory_current;
+        st->pids_current = w->pids_current;
+        st->memory_effective = w->eff.memory.value;
+        snprintf(st->memory_effective_source, sizeof st->memory_effective_source, "%.127s",
+                 w->eff.memory.source);
+        if (w->eff.pids.value != UINT64_MAX && st->pids_max == UINT64_MAX)
+                st->pids_max = w->eff.pids.value;
+        st->growth_bps = w->slope_bps;
+        eta = w->slope_bps > 0 ? trend_eta(w->memory_current, w->eff.memory.value, w->slope_bps)
+                               : USEC_INFINITY;
+        st->eta_s = eta == USEC_INFINITY ? -1 : (double) eta / USEC_PER_SEC;
 }

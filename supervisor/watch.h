@@ -65,6 +65,9 @@ void watch_format_limits(const Watch *w, char *buf, size_t size);
 /* The last sample's numbers into a capture trigger. */
 typedef struct CaptureTrigger CaptureTrigger;
 void watch_fill_trigger(const Watch *w, CaptureTrigger *t);
+/* The sampled numbers, effective limits, growth and ETA into a status. */
+typedef struct ServiceStatus ServiceStatus;
+void watch_fill_status(const Watch *w, ServiceStatus *st);
 
 /* Stable MESSAGE_ID for an observation type (journald). */
 const char *watch_message_id(EventType e);
