@@ -46,7 +46,7 @@ struct Control {
 
 /* ---- a service's status ---- */
 
-static void service_status(Service *s, ServiceStatus *st) {
+void control_service_status(Service *s, ServiceStatus *st) {
         Evidence *e = &s->evidence;
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
@@ -88,7 +88,7 @@ json_object *control_service_json(Service *s) {
         json_object *o = json_object_new_object(), *caps = json_object_new_object();
         ServiceStatus st;
 
-        service_status(s, &st);
+        control_service_status(s, &st);
         json_object_object_add(o, "name", json_object_new_string(st.name));
         json_object_object_add(o, "state", json_object_new_string(st.state));
         json_object_object_add(o, "throttled", json_object_new_boolean(st.throttled));

@@ -49,5 +49,7 @@ static inline void json_object_putp(json_object **j) {
 /* A capture of s finished (evidence.c): answer the clients waiting for it. */
 void control_capture_done(Control *c, Service *s, const char *path, bool complete);
 
-/* One service's status as JSON (the fields of `cgwarden status --json`). */
+/* One service's status snapshot (status.h), and as JSON (the fields of `cgwarden status --json`). */
+typedef struct ServiceStatus ServiceStatus;
+void control_service_status(Service *s, ServiceStatus *st);
 json_object *control_service_json(Service *s);

@@ -7,6 +7,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "control.h"
+#include "metrics.h"
+#include "status.h"
 #include "fs-util.h"
 #include "log.h"
 #include "manager.h"
@@ -233,6 +235,8 @@ static void protect_self(Manager *m) {
         }
 }
 
+static int on_metrics(sd_event_source *src, uint64_t usec, void *userdata);
+
 int manager_new(Config *config, const char *config_path, bool exec_mode, Manager **ret) {
         Manager *m;
         sigset_t mask;
@@ -312,6 +316,14 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                         return r;
                 }
         }
+        if (config->metrics_file) {
+                /* the first write soon after the services start */
+                r = sd_event_add_time_relative(m->event, &m->metrics_timer, CLOCK_MONOTONIC, USEC_PER_SEC,
+                                               USEC_PER_SEC / 4, on_metrics, m);
+                if (r < 0)
+                        goto fail_log;
+                (void) sd_event_source_set_description(m->metrics_timer, "metrics");
+        }
         *ret = m;
         return 0;
 
@@ -321,10 +333,35 @@ fail_log:
         return r;
 }
 
+/* metrics_file: the Prometheus textfile, every metrics_interval */
+static int on_metrics(sd_event_source *src, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_free_ ServiceStatus *st = calloc(MAX(m->n_services, 1u), sizeof *st);
+        int r;
+
+        if (st) {
+                _cleanup_free_ char *dir = strdup(m->config->metrics_file);
+                if (dir && strrchr(dir, '/') && strrchr(dir, '/') != dir) {
+                        *strrchr(dir, '/') = 0;
+                        (void) mkdir_p(dir, 0755);
+                }
+                for (size_t i = 0; i < m->n_services; i++)
+                        control_service_status(m->services[i], &st[i]);
+                r = metrics_write_file(m->config->metrics_file, st, m->n_services, now_usec(CLOCK_REALTIME));
+                if (r < 0 && !m->metrics_failed)
+                        log_warning_errno(r, "Cannot write metrics_file %s: %m", m->config->metrics_file);
+                m->metrics_failed = r < 0;
+        }
+        (void) sd_event_source_set_time_relative(src, m->config->metrics_interval);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
+        return 0;
+}
+
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         m->control = control_free(m->control);
+        m->metrics_timer = sd_event_source_disable_unref(m->metrics_timer);
         for (size_t i = 0; i < m->n_services; i++)
                 service_free(m->services[i]);
         free(m->services);

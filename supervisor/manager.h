@@ -25,6 +25,8 @@ struct Manager {
         char *oom_score_adj_orig; /* restored in children */
         uint64_t nofile_soft_orig;
         struct Control *control; /* the control socket (control.h); NULL in exec mode */
+        sd_event_source *metrics_timer; /* metrics_file */
+        bool metrics_failed;
 };
 
 /* Takes ownership of config. Sets up the cgroup subtree, signals and log

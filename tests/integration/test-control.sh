@@ -11,6 +11,8 @@
 chmod 755 "$T"  # the unprivileged clients below must reach state_dir
 { cfg_header; cat <<EOF
 control_group = nogroup
+metrics_file = $T/metrics/cgwarden.prom
+metrics_interval = 1s
 
 [service:web]
 exec = /bin/sleep 1000
@@ -115,6 +117,15 @@ ok_n=0
 for i in $(seq 50); do [ "$(cat "$T/s.$i.rc")" = 0 ] && python3 -c "import json; json.load(open('$T/s.$i'))" 2>/dev/null && ok_n=$((ok_n + 1)); done
 check_eq "50 concurrent status clients all answered" 50 "$ok_n"
 check "the capture meanwhile completed" test -d "$(cat "$T/cap2.out" | tail -1)"
+# metrics_file: the textfile collector's file, rewritten every metrics_interval
+wait_until 10 test -s "$T/metrics/cgwarden.prom" || not_ok "metrics_file written"
+check "metrics: web is up" grep -qx 'cgwarden_service_up{service="web"} 1' "$T/metrics/cgwarden.prom"
+check "metrics: the manual captures are counted" grep -Eq 'cgwarden_service_captures_total\{service="worker",reason="manual"\} [1-9]' "$T/metrics/cgwarden.prom"
+if command -v promtool > /dev/null; then
+        check "metrics: promtool check metrics" sh -c "promtool check metrics < '$T/metrics/cgwarden.prom'"
+else
+        say "promtool not installed: the exposition is checked by test-metrics-promtool when it is"
+fi
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
 check "the control socket is removed" test ! -e "$T/state/control.sock"
