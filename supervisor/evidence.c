@@ -520,6 +520,8 @@ static void throttle_release(Service *s, const char *why) {
                 log_warning_errno(r, "Service '%s': cannot restore its limits after throttling: %m",
                                   s->cfg->name);
         watch_hold_pause(s->watch, false);
+        if (s->manager->ready_sent)
+                manager_notify_status(s->manager);
         log_notice("Service '%s': throttle released after %.1fs: %s.", s->cfg->name,
                    (double) (now_usec(CLOCK_MONOTONIC) - e->throttled_since) / USEC_PER_SEC, why);
 }
@@ -605,6 +607,8 @@ static void do_throttle(Service *s, EventType type) {
                                        THROTTLE_TICK_USEC, 10 * USEC_PER_MSEC, on_throttle_tick, s);
         if (r < 0)
                 log_error_errno(r, "Service '%s': cannot arm the throttle timer: %m", s->cfg->name);
+        if (s->manager->ready_sent)
+                manager_notify_status(s->manager);
         log_notice("Service '%s' throttled (%s): %s%s%s; released below throttle_release_at, escalated to "
                    "throttle_then after throttle_max.",
                    s->cfg->name, event_type_to_string(type),
@@ -798,6 +802,7 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
         if (path) {
                 snprintf(e->last_capture, sizeof e->last_capture, "%s", path);
                 snprintf(e->event_capture, sizeof e->event_capture, "%s", path);
+                e->last_capture_rt = now_usec(CLOCK_REALTIME);
                 e->captures[type >= 0 && type < _EVENT_TYPE_MAX ? (size_t) type : _EVENT_TYPE_MAX]++;
                 e->n_captures++;
                 char f_svc[96], f_ev[64], f_dir[PATH_MAX + 32], f_ok[32];
@@ -817,6 +822,8 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
                         (void) outlog_note(s->log, line, now_usec(CLOCK_REALTIME));
                 }
         }
+        if (s->manager->ready_sent)
+                manager_notify_status(s->manager);
         /* clients waiting for it (cgwarden capture NAME): path dies with c */
         control_capture_done(s->manager->control, s, path, complete);
         /* finish() touches nothing after calling us */

@@ -44,6 +44,7 @@ typedef struct Evidence {
         CaptureTrigger trigger; /* of the last observation */
         char *report; /* its kernel OOM report */
         char last_capture[PATH_MAX];
+        usec_t last_capture_rt; /* CLOCK_REALTIME of its end */
         /* for status and metrics */
         uint64_t n_oom_kills;
         uint64_t captures[_EVENT_TYPE_MAX + 1]; /* by reason; the last slot: manual */

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -14,17 +15,44 @@
 #include "manager.h"
 
 void manager_notify_status(Manager *m) {
-        size_t running = 0, failed = 0, other = 0;
+        size_t running = 0, failed = 0, other = 0, throttled = 0;
+        const Service *last = NULL;
+        char tail[96] = "";
+
         for (size_t i = 0; i < m->n_services; i++) {
-                SvcState st = m->services[i]->state;
+                const Service *sv = m->services[i];
+                SvcState st = sv->state;
                 if (st == SVC_RUNNING)
                         running++;
                 else if (st == SVC_FAILED)
                         failed++;
                 else
                         other++;
+                if (sv->evidence.throttled)
+                        throttled++;
+                if (sv->evidence.last_capture_rt > 0 &&
+                    (!last || sv->evidence.last_capture_rt > last->evidence.last_capture_rt))
+                        last = sv;
         }
-        (void) sd_notifyf(false, "STATUS=%zu running, %zu failed, %zu other", running, failed, other);
+        if (last) {
+                time_t t = (time_t) (last->evidence.last_capture_rt / USEC_PER_SEC);
+                struct tm tm;
+                localtime_r(&t, &tm);
+                snprintf(tail, sizeof tail, ", last capture %.40s %02d:%02d", last->cfg->name, tm.tm_hour,
+                         tm.tm_min);
+        }
+        (void) sd_notifyf(false, "STATUS=%zu running, %zu throttled, %zu failed, %zu other%s", running,
+                          throttled, failed, other, tail);
+}
+
+/* WATCHDOG=1 towards systemd at half its WATCHDOG_USEC */
+static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_notify(false, "WATCHDOG=1");
+        (void) sd_event_source_set_time_relative(src, m->watchdog_usec / 2);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
+        return 0;
 }
 
 static void manager_shutdown(Manager *m) {
@@ -316,6 +344,13 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                         return r;
                 }
         }
+        if (!exec_mode && sd_watchdog_enabled(false, &m->watchdog_usec) > 0 && m->watchdog_usec > 0) {
+                r = sd_event_add_time_relative(m->event, &m->watchdog_timer, CLOCK_MONOTONIC,
+                                               m->watchdog_usec / 2, m->watchdog_usec / 20, on_watchdog, m);
+                if (r < 0)
+                        goto fail_log;
+                (void) sd_event_source_set_description(m->watchdog_timer, "systemd-watchdog");
+        }
         if (config->metrics_file) {
                 /* the first write soon after the services start */
                 r = sd_event_add_time_relative(m->event, &m->metrics_timer, CLOCK_MONOTONIC, USEC_PER_SEC,
@@ -362,6 +397,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         m->control = control_free(m->control);
         m->metrics_timer = sd_event_source_disable_unref(m->metrics_timer);
+        m->watchdog_timer = sd_event_source_disable_unref(m->watchdog_timer);
         for (size_t i = 0; i < m->n_services; i++)
                 service_free(m->services[i]);
         free(m->services);
