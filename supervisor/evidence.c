@@ -238,7 +238,11 @@ static void hook_grant(void *userdata) {
                 }
                 return;
         }
-        if (e->capture_event != EVENT_PRE_OOM || reserve == 0)
+        if (reserve == 0 || e->granted_mem)
+                return;
+        /* v2: only after the pre-oom clamp; v1: whenever the service is at
+         * (or near) its limit, whatever the capture is for */
+        if (v2 && e->capture_event != EVENT_PRE_OOM)
                 return;
         if (v2) {
                 /* lift the guard so the JVM can answer the attach */
@@ -614,6 +618,15 @@ static void do_throttle(Service *s, EventType type) {
                    s->cfg->name, event_type_to_string(type),
                    v2 ? "memory.high held at " : "OOM pause kept armed", v2 ? unit_format_size(b, held) : "",
                    cpu);
+}
+
+/* v1: the service was paused at its limit while a capture runs: a JVM
+ * cannot answer from there, so the reserve is granted now if it was not. */
+void evidence_paused(Service *s) {
+        Evidence *e = &s->evidence;
+
+        if (e->capture && !e->granted_mem)
+                hook_grant(s);
 }
 
 /* ---- the thread dump through SIGQUIT ---- */

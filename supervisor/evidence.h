@@ -100,6 +100,9 @@ void evidence_done(Service *s);
  * is the kernel's OOM report for oom-kill (NULL when unread). */
 void evidence_observe(Service *s, EventType type, const CaptureTrigger *trigger, const char *report);
 
+/* v1: the OOM pause caught the service while a capture runs. */
+void evidence_paused(Service *s);
+
 /* The main process started / exited. */
 void evidence_started(Service *s);
 void evidence_stopped(Service *s);

@@ -695,6 +695,7 @@ static void oom_paused(Watch *w) {
                 log_warning("Service '%s' is paused at its memory limit (memory.oom_control under_oom 1) "
                             "while a capture runs.",
                             s->cfg->name);
+                evidence_paused(s);
                 return;
         }
         log_warning("Service '%s' is paused at its memory limit (memory.oom_control under_oom 1): the "

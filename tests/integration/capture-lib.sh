@@ -24,3 +24,11 @@ capture_modes_ok() { # DIR
 
 # line number in cgwarden's log of the first match, or 999999
 log_line_of() { grep -n -- "$1" "$T/cgw.err" | head -n1 | cut -d: -f1 | grep . || echo 999999; }
+
+# check that the capture in DIR is complete; if not, say which items failed
+check_complete() { # DESCRIPTION DIR
+        local c
+        c=$(mf "$2" "m['complete']" 2>/dev/null)
+        check_eq "$1" True "$c"
+        [ "$c" = True ] || say "incomplete: $(mf "$2" "'; '.join(i['name'] + ': ' + str(i['error']) for i in m['items'] if not i['ok'] and not i.get('skipped'))" 2>&1)"
+}

@@ -51,7 +51,7 @@ EOF
         say "JDK $n direct: $d"
         check "JDK $n direct: JDK_JAVA_OPTIONS picked up" grep -q "Picked up JDK_JAVA_OPTIONS: -XX:+StartAttachListener -XX:NativeMemoryTracking=summary" "$T/log/direct.log"
         check "JDK $n direct: NMT baseline taken by cgwarden" cgw_log_has "Service 'direct': NMT baseline taken"
-        check_eq "JDK $n direct: manifest complete" True "$(mf "$d" "m['complete']")"
+        check_complete "JDK $n direct: manifest complete" "$d"
         for item in threads nmt nmt-diff heap pmap tasks; do
                 check_eq "JDK $n direct: item $item ok" ok "$(mf_item "$d" $item)"
         done
@@ -67,7 +67,7 @@ EOF
 
         d=$(capture_dir_of threads pids-limit)
         say "JDK $n threads: $d"
-        check_eq "JDK $n threads: manifest complete" True "$(mf "$d" "m['complete']")"
+        check_complete "JDK $n threads: manifest complete" "$d"
         check "JDK $n threads: tasks.txt names the leaking group first" sh -c "sed -n 3p '$d/tasks.txt' | grep -q 'nioEventLoopGro\*'"
         check "JDK $n threads: threads.txt is a full thread dump with the leak" \
                 sh -c "grep -q '^Full thread dump' '$d/threads.txt' && grep -q 'nioEventLoopGroup-' '$d/threads.txt'"
@@ -114,7 +114,7 @@ EOF
                 d=$(capture_dir_of "$name" pre-oom)
                 top=$(mf "$d" "m['findings'].get('nmt_top_growth', '')")
                 say "JDK $n $name: nmt top growth: $top"
-                check_eq "JDK $n $name: manifest complete" True "$(mf "$d" "m['complete']")"
+                check_complete "JDK $n $name: manifest complete" "$d"
                 check "JDK $n $name: the grown NMT category is $cat" sh -c "echo '$top' | grep -q '^$cat +'"
                 cap_line=$(log_line_of "Capture for '$name' finished")
                 kill_line=$(log_line_of "Observation oom-kill for '$name'")
@@ -128,7 +128,7 @@ done
 # memory.high; capture_reserve lets it answer the attach.
 { cfg_header; cat <<EOF
 [service:fast]
-exec = $JAVA -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 400
+exec = $JAVA -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 200
 memory_max = 256M
 capture_at = 99%
 oom_pause_max = 5s
@@ -142,7 +142,7 @@ cgw_start run -c "$T/c.ini"
 wait_until 180 cgw_log_has "Capture for 'fast' finished" ||
         not_ok "fast: a capture finishes" "$(tail -5 "$T/cgw.err")"
 d=$(capture_dir_of fast pre-oom)
-check_eq "fast: manifest complete" True "$(mf "$d" "m['complete']")"
+check_complete "fast: manifest complete" "$d"
 check_eq "fast: the JVM answered Thread.print at its limit" ok "$(mf_item "$d" threads)"
 check "fast: capture_reserve granted" grep -Eq "Service 'fast': memory(\.high lifted| limit raised)" "$T/cgw.err"
 cap_line=$(log_line_of "Capture for 'fast' finished")

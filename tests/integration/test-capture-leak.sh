@@ -22,7 +22,7 @@ wait_until 60 cgw_log_has "Capture for 'leak' finished" || not_ok "a capture fin
 d=$(capture_dir_of leak pre-oom)
 check "capture directory <stamp>-pre-oom exists" test -n "$d" -a -d "$d"
 say "capture: $d"
-check_eq "manifest: complete" True "$(mf "$d" "m['complete']")"
+check_complete "manifest: complete" "$d"
 check_eq "manifest: reason" pre-oom "$(mf "$d" "m['reason']")"
 check_eq "manifest: service" leak "$(mf "$d" "m['service']")"
 check "manifest: trigger carries memory and limit" \
