@@ -240,6 +240,10 @@ static void hook_grant(void *userdata) {
         }
         if (reserve == 0 || e->granted_mem)
                 return;
+        /* the reserve is for a JVM to answer the attach; any other program
+         * would only leak into it (bench/capture-before-kill) */
+        if (!is_java_launcher(s->exe))
+                return;
         /* v2: only after the pre-oom clamp; v1: whenever the service is at
          * (or near) its limit, whatever the capture is for */
         if (v2 && e->capture_event != EVENT_PRE_OOM)
@@ -286,7 +290,12 @@ static void hook_grant(void *userdata) {
 
 static void restore_v1_limit(Service *s) {
         Evidence *e = &s->evidence;
-        int r = write_cg(s, "memory", "memory.limit_in_bytes", s->limits.memory_max);
+        int r = -EBUSY;
+
+        /* with usage above it the kernel reclaims for ~100 ms before it
+         * refuses (EBUSY), blocking the loop: do not try then */
+        if (s->main_pid <= 0 || read_usage(s, false) < s->limits.memory_max)
+                r = write_cg(s, "memory", "memory.limit_in_bytes", s->limits.memory_max);
 
         if (r >= 0) {
                 if (e->restore_limit_pending)

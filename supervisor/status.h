@@ -19,7 +19,8 @@
 
 typedef struct ServiceStatus {
         char name[STATUS_NAME_MAX];
-        char state[16]; /* "stopped" "starting" "running" "stopping" "backoff" "failed" ... (service-state.h) */
+        char state
+                [16]; /* "stopped" "starting" "running" "stopping" "backoff" "failed" ... (service-state.h) */
         bool throttled;
         int pid; /* 0: none */
         usec_t uptime; /* since the main process started; 0 when not running */
