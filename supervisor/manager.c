@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "control.h"
+#include "metrics-http.h"
 #include "metrics.h"
 #include "status.h"
 #include "fs-util.h"
@@ -351,6 +352,13 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                         goto fail_log;
                 (void) sd_event_source_set_description(m->watchdog_timer, "systemd-watchdog");
         }
+        if (config->metrics_listen) {
+                r = metrics_http_new(m, config->metrics_listen, &m->metrics_http);
+                if (r < 0) {
+                        manager_free(m);
+                        return r;
+                }
+        }
         if (config->metrics_file) {
                 /* the first write soon after the services start */
                 r = sd_event_add_time_relative(m->event, &m->metrics_timer, CLOCK_MONOTONIC, USEC_PER_SEC,
@@ -397,6 +405,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         m->control = control_free(m->control);
         m->metrics_timer = sd_event_source_disable_unref(m->metrics_timer);
+        m->metrics_http = metrics_http_free(m->metrics_http);
         m->watchdog_timer = sd_event_source_disable_unref(m->watchdog_timer);
         for (size_t i = 0; i < m->n_services; i++)
                 service_free(m->services[i]);

@@ -26,6 +26,7 @@ struct Manager {
         uint64_t nofile_soft_orig;
         struct Control *control; /* the control socket (control.h); NULL in exec mode */
         sd_event_source *metrics_timer; /* metrics_file */
+        struct MetricsHttp *metrics_http; /* metrics_listen */
         sd_event_source *watchdog_timer; /* WATCHDOG=1 towards systemd */
         uint64_t watchdog_usec;
         bool metrics_failed;

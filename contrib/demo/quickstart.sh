@@ -19,7 +19,7 @@ if [ "$(id -u)" != 0 ]; then
         exit 1
 fi
 
-pkgs="build-essential meson ninja-build pkg-config libcgroup-dev libseccomp-dev libsystemd-dev libinih-dev libcmocka-dev libjson-c-dev"
+pkgs="build-essential meson ninja-build pkg-config libcgroup-dev libseccomp-dev libsystemd-dev libinih-dev libcmocka-dev libjson-c-dev libmicrohttpd-dev"
 missing=$(for p in $pkgs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then
         echo "== installing: $missing"

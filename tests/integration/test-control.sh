@@ -9,10 +9,12 @@
 . "$(dirname "$0")/capture-lib.sh"
 
 chmod 755 "$T"  # the unprivileged clients below must reach state_dir
+PORT=$((20000 + $$ % 20000))
 { cfg_header; cat <<EOF
 control_group = nogroup
 metrics_file = $T/metrics/cgwarden.prom
 metrics_interval = 1s
+metrics_listen = 127.0.0.1:$PORT
 
 [service:web]
 exec = /bin/sleep 1000
@@ -126,6 +128,20 @@ if command -v promtool > /dev/null; then
 else
         say "promtool not installed: the exposition is checked by test-metrics-promtool when it is"
 fi
+# metrics_listen: the same exposition over HTTP
+fetch() { python3 -c 'import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=10); print(r.status); print(r.headers["Content-Type"]); sys.stdout.write(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code)' "$1"; }
+fetch "http://127.0.0.1:$PORT/metrics" > "$T/http.out"
+check_eq "metrics_listen: 200 on /metrics" 200 "$(sed -n 1p "$T/http.out")"
+check "metrics_listen: the exposition's content type" sh -c "sed -n 2p '$T/http.out' | grep -q 'text/plain; version=0.0.4'"
+check "metrics_listen: web is up" grep -qx 'cgwarden_service_up{service="web"} 1' "$T/http.out"
+if command -v promtool > /dev/null; then
+        check "metrics_listen: promtool check metrics" sh -c "sed 1,2d '$T/http.out' | promtool check metrics"
+fi
+check_eq "metrics_listen: 404 elsewhere" 404 "$(fetch "http://127.0.0.1:$PORT/nope")"
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
 check "the control socket is removed" test ! -e "$T/state/control.sock"
