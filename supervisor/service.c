@@ -15,6 +15,30 @@
 
 extern char **environ;
 
+/* Life-cycle events as structured journal entries (stderr lines without
+ * journald): a fixed MESSAGE_ID each, CGWARDEN_SERVICE, CGWARDEN_EVENT,
+ * CGWARDEN_PID and one extra field. */
+#define MESSAGE_ID_STARTED "3f2a8c1e5b7d4e6f9a0b1c2d3e4f5a61"
+#define MESSAGE_ID_EXITED "4a3b9d2f6c8e4f7a0b1c2d3e4f5a6b72"
+#define MESSAGE_ID_RESTART "5b4cae30d7f94a8b1c2d3e4f5a6b7c83"
+
+static void event_log(Service *s, int level, const char *id, const char *event, pid_t pid, const char *extra,
+                      const char *fmt, ...) _printf_(7, 8);
+static void event_log(Service *s, int level, const char *id, const char *event, pid_t pid, const char *extra,
+                      const char *fmt, ...) {
+        char msg[512], f_svc[96], f_ev[48], f_pid[40];
+        char *fields[] = { f_svc, f_ev, f_pid, (char *) extra, NULL };
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
+        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", event);
+        snprintf(f_pid, sizeof f_pid, "CGWARDEN_PID=%d", (int) pid);
+        (void) log_struct_fields(level, id, fields, "%s", msg);
+}
+
 static void note(Service *s, const char *fmt, ...) _printf_(2, 3);
 static void note(Service *s, const char *fmt, ...) {
         char buf[512];
@@ -213,8 +237,13 @@ static void execute(Service *s, const SvcTransition *t) {
         }
         if (a & SVC_ACT_ARM_BACKOFF) {
                 usec_t d = backoff_delay(s->cfg->restart_delay, s->cfg->restart_delay_max, s->n_failures);
-                log_info("Service '%s' will restart in %llums (failure %u).", s->cfg->name,
-                         (unsigned long long) (d / USEC_PER_MSEC), s->n_failures);
+                {
+                        char f[48];
+                        snprintf(f, sizeof f, "CGWARDEN_RESTART_DELAY_USEC=%llu", (unsigned long long) d);
+                        event_log(s, LOG_INFO, MESSAGE_ID_RESTART, "restart", 0, f,
+                                  "Service '%s' will restart in %llums (failure %u).", s->cfg->name,
+                                  (unsigned long long) (d / USEC_PER_MSEC), s->n_failures);
+                }
                 note(s, "restarting in %llums (consecutive failure %u)", (unsigned long long) (d / 1000),
                      s->n_failures);
                 (void) timer_arm(s, SVC_TIMER_BACKOFF, d);
@@ -414,15 +443,19 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
         if (s->spawn_failed)
                 report_spawn_failure(s);
         else if (s->last_signal) {
-                log_full(s->state == SVC_STOPPING ? LOG_INFO : LOG_WARNING,
-                         "Service '%s' (pid %d) killed by signal SIG%s.", s->cfg->name, (int) si->si_pid,
-                         strna(sigabbrev_np(s->last_signal)));
+                char f[48];
+                snprintf(f, sizeof f, "CGWARDEN_EXIT_SIGNAL=%s", strna(sigabbrev_np(s->last_signal)));
+                event_log(s, s->state == SVC_STOPPING ? LOG_INFO : LOG_WARNING, MESSAGE_ID_EXITED, "exit",
+                          si->si_pid, f, "Service '%s' (pid %d) killed by signal SIG%s.", s->cfg->name,
+                          (int) si->si_pid, strna(sigabbrev_np(s->last_signal)));
                 note(s, "process %d killed by signal SIG%s", (int) si->si_pid,
                      strna(sigabbrev_np(s->last_signal)));
         } else {
-                log_full(clean || s->state == SVC_STOPPING ? LOG_INFO : LOG_WARNING,
-                         "Service '%s' (pid %d) exited with status %d.", s->cfg->name, (int) si->si_pid,
-                         s->last_code);
+                char f[48];
+                snprintf(f, sizeof f, "CGWARDEN_EXIT_STATUS=%d", s->last_code);
+                event_log(s, clean || s->state == SVC_STOPPING ? LOG_INFO : LOG_WARNING, MESSAGE_ID_EXITED,
+                          "exit", si->si_pid, f, "Service '%s' (pid %d) exited with status %d.",
+                          s->cfg->name, (int) si->si_pid, s->last_code);
                 note(s, "process %d exited with status %d", (int) si->si_pid, s->last_code);
         }
 
@@ -444,8 +477,13 @@ static int on_errpipe(sd_event_source *src, int fd, uint32_t revents, void *user
         drain_errpipe(s);
         if (s->spawn_failed)
                 return 0; /* reported when the child's exit arrives */
-        log_info("Service '%s' started (pid %d) in cgroup %s.", s->cfg->name, (int) s->main_pid,
-                 cg_service_path(s->cg));
+        {
+                char f[PATH_MAX + 24];
+                snprintf(f, sizeof f, "CGWARDEN_CGROUP=%s", cg_service_path(s->cg));
+                event_log(s, LOG_INFO, MESSAGE_ID_STARTED, "start", s->main_pid, f,
+                          "Service '%s' started (pid %d) in cgroup %s.", s->cfg->name, (int) s->main_pid,
+                          cg_service_path(s->cg));
+        }
         note(s, "started pid %d: %s", (int) s->main_pid, s->cfg->exec_raw ?: "");
         watch_started(s->watch);
         evidence_started(s);
