@@ -13,6 +13,7 @@
 
 #include "control.h"
 #include "fs-util.h"
+#include "json-util.h"
 #include "status.h"
 #include "log.h"
 #include "manager.h"
@@ -76,12 +77,8 @@ void control_service_status(Service *s, ServiceStatus *st) {
         snprintf(st->status_text, sizeof st->status_text, "%s", e->status_text);
 }
 
-static json_object *jsize(uint64_t v) {
-        return v == UINT64_MAX ? json_object_new_null() : json_object_new_uint64(v);
-}
-
 static json_object *jstr(const char *v) {
-        return v && v[0] ? json_object_new_string(v) : json_object_new_null();
+        return json_string_or_null(v, true);
 }
 
 json_object *control_service_json(Service *s) {
@@ -95,13 +92,13 @@ json_object *control_service_json(Service *s) {
         json_object_object_add(o, "pid", st.pid > 0 ? json_object_new_int(st.pid) : json_object_new_null());
         json_object_object_add(o, "uptime_s", json_object_new_double((double) st.uptime / USEC_PER_SEC));
         json_object_object_add(o, "restarts", json_object_new_uint64(st.restarts));
-        json_object_object_add(o, "memory_current", jsize(st.memory_current));
-        json_object_object_add(o, "memory_high", jsize(st.memory_high));
-        json_object_object_add(o, "memory_max", jsize(st.memory_max));
-        json_object_object_add(o, "memory_effective_limit", jsize(st.memory_effective));
+        json_object_object_add(o, "memory_current", json_size_or_null(st.memory_current));
+        json_object_object_add(o, "memory_high", json_size_or_null(st.memory_high));
+        json_object_object_add(o, "memory_max", json_size_or_null(st.memory_max));
+        json_object_object_add(o, "memory_effective_limit", json_size_or_null(st.memory_effective));
         json_object_object_add(o, "memory_effective_source", jstr(st.memory_effective_source));
-        json_object_object_add(o, "pids_current", jsize(st.pids_current));
-        json_object_object_add(o, "pids_max", jsize(st.pids_max));
+        json_object_object_add(o, "pids_current", json_size_or_null(st.pids_current));
+        json_object_object_add(o, "pids_max", json_size_or_null(st.pids_max));
         json_object_object_add(o, "growth_bytes_per_s", json_object_new_double(st.growth_bps));
         json_object_object_add(o, "eta_s",
                                st.eta_s < 0 ? json_object_new_null() : json_object_new_double(st.eta_s));

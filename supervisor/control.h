@@ -25,6 +25,7 @@
 
 #include <json-c/json.h>
 
+#include "json-util.h"
 #include "macro.h"
 
 typedef struct Manager Manager;
@@ -41,9 +42,6 @@ int control_new(Manager *m, Control **ret);
 Control *control_free(Control *c);
 static inline void control_freep(Control **c) {
         *c = control_free(*c);
-}
-static inline void json_object_putp(json_object **j) {
-        json_object_put(*j);
 }
 
 /* A capture of s finished (evidence.c): answer the clients waiting for it. */

@@ -339,23 +339,6 @@ static void decide_and_run(Service *s, EventType type, int trigger);
 
 #define NOTIFY_TIMEOUT_USEC (30 * USEC_PER_SEC)
 
-static int strv_push_dup(char ***l, const char *v) {
-        size_t n = strv_length(*l);
-        char **nl, *d = strdup(v);
-
-        if (!d)
-                return -ENOMEM;
-        nl = realloc(*l, (n + 2) * sizeof *nl);
-        if (!nl) {
-                free(d);
-                return -ENOMEM;
-        }
-        nl[n] = d;
-        nl[n + 1] = NULL;
-        *l = nl;
-        return 0;
-}
-
 struct NotifyJob {
         Service *service;
         pid_t pid;
@@ -407,7 +390,7 @@ static void notify_env(Service *s, EventType type, char ***env) {
 #define SETF(key, ...)                                      \
         do {                                                \
                 snprintf(v, sizeof v, key "=" __VA_ARGS__); \
-                (void) strv_push_dup(env, v);               \
+                (void) env_put(env, v);                     \
         } while (0)
         SETF("PATH", "%s", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         SETF("CGWARDEN_SERVICE", "%s", s->cfg->name);

@@ -20,6 +20,7 @@
 #include "capture/nmt.h"
 #include "capture/procsnap.h"
 #include "fs-util.h"
+#include "json-util.h"
 #include "log.h"
 #include "procfs.h"
 
@@ -28,10 +29,6 @@ static inline void closedirp(DIR **d) {
                 closedir(*d);
 }
 #define _cleanup_closedir_ _cleanup_(closedirp)
-
-static inline void json_object_putp(json_object **j) {
-        json_object_put(*j);
-}
 
 /* Per-item deadlines, further bounded by what is left of capture_timeout. */
 #define ITEM_PROC_USEC (5 * USEC_PER_SEC)
@@ -816,11 +813,7 @@ static void step_finished(Capture *c, bool ok, const char *error) {
 /* ---- the manifest, the rename, retention ---- */
 
 static json_object *jstr(const char *s) {
-        return s ? json_object_new_string(s) : json_object_new_null();
-}
-
-static json_object *jsize(uint64_t v) {
-        return v == UINT64_MAX ? json_object_new_null() : json_object_new_uint64(v);
+        return json_string_or_null(s, false);
 }
 
 static bool all_ok(const Capture *c) {
@@ -857,10 +850,10 @@ static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
         json_object_object_add(m, "finished_at", jstr(t2));
         trig = json_object_new_object();
         json_object_object_add(trig, "what", jstr(c->spec.trigger.what));
-        json_object_object_add(trig, "memory_current", jsize(c->spec.trigger.memory_current));
-        json_object_object_add(trig, "memory_max", jsize(c->spec.trigger.memory_max));
-        json_object_object_add(trig, "pids_current", jsize(c->spec.trigger.pids_current));
-        json_object_object_add(trig, "pids_max", jsize(c->spec.trigger.pids_max));
+        json_object_object_add(trig, "memory_current", json_size_or_null(c->spec.trigger.memory_current));
+        json_object_object_add(trig, "memory_max", json_size_or_null(c->spec.trigger.memory_max));
+        json_object_object_add(trig, "pids_current", json_size_or_null(c->spec.trigger.pids_current));
+        json_object_object_add(trig, "pids_max", json_size_or_null(c->spec.trigger.pids_max));
         if (c->spec.trigger.eta == USEC_INFINITY)
                 json_object_object_add(trig, "eta_s", json_object_new_null());
         else {
