@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,6 +334,7 @@ static void hook_restore(void *userdata) {
 }
 
 static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t from);
+static void action_log(Service *s, EventType type, const char *action, const char *fmt, ...) _printf_(4, 5);
 static void decide_and_run(Service *s, EventType type, int trigger);
 
 /* ---- notify ---- */
@@ -518,7 +520,8 @@ static void throttle_release(Service *s, const char *why) {
         watch_hold_pause(s->watch, false);
         if (s->manager->ready_sent)
                 manager_notify_status(s->manager);
-        log_notice("Service '%s': throttle released after %.1fs: %s.", s->cfg->name,
+        action_log(s, e->throttle_event, "throttle-release",
+                   "Service '%s': throttle released after %.1fs: %s.", s->cfg->name,
                    (double) (now_usec(CLOCK_MONOTONIC) - e->throttled_since) / USEC_PER_SEC, why);
 }
 
@@ -605,7 +608,8 @@ static void do_throttle(Service *s, EventType type) {
                 log_error_errno(r, "Service '%s': cannot arm the throttle timer: %m", s->cfg->name);
         if (s->manager->ready_sent)
                 manager_notify_status(s->manager);
-        log_notice("Service '%s' throttled (%s): %s%s%s; released below throttle_release_at, escalated to "
+        action_log(s, type, "throttle",
+                   "Service '%s' throttled (%s): %s%s%s; released below throttle_release_at, escalated to "
                    "throttle_then after throttle_max.",
                    s->cfg->name, event_type_to_string(type),
                    v2 ? "memory.high held at " : "OOM pause kept armed", v2 ? unit_format_size(b, held) : "",
@@ -890,6 +894,24 @@ int evidence_capture(Service *s, const char *reason, const CaptureTrigger *t) {
         return start_capture(s, _EVENT_TYPE_INVALID, reason, t, NULL);
 }
 
+/* An action as a structured journal entry: CGWARDEN_ACTION, and the event
+ * it answers. */
+#define MESSAGE_ID_ACTION "6c5dbf41e8a04b9c2d3e4f5a6b7c8d94"
+static void action_log(Service *s, EventType type, const char *action, const char *fmt, ...) _printf_(4, 5);
+static void action_log(Service *s, EventType type, const char *action, const char *fmt, ...) {
+        char msg[512], f_svc[96], f_ev[48], f_act[48];
+        char *fields[] = { f_svc, f_ev, f_act, NULL };
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
+        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", type >= 0 ? event_type_to_string(type) : "manual");
+        snprintf(f_act, sizeof f_act, "CGWARDEN_ACTION=%s", action);
+        (void) log_struct_fields(LOG_NOTICE, MESSAGE_ID_ACTION, fields, "%s", msg);
+}
+
 static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t from) {
         Evidence *e = &s->evidence;
 
@@ -910,18 +932,18 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
                         }
                         break;
                 case ACTION_RESTART:
-                        log_notice("Service '%s': restarting (on_%s).", s->cfg->name,
+                        action_log(s, type, "restart", "Service '%s': restarting (on_%s).", s->cfg->name,
                                    event_type_to_string(type));
                         (void) service_request(s, SVC_EV_RESTART);
                         break;
                 case ACTION_STOP:
-                        log_notice("Service '%s': stopping (on_%s).", s->cfg->name,
+                        action_log(s, type, "stop", "Service '%s': stopping (on_%s).", s->cfg->name,
                                    event_type_to_string(type));
                         (void) service_request(s, SVC_EV_STOP);
                         break;
                 case ACTION_KILL:
-                        log_notice("Service '%s': killing its cgroup (on_%s).", s->cfg->name,
-                                   event_type_to_string(type));
+                        action_log(s, type, "kill", "Service '%s': killing its cgroup (on_%s).",
+                                   s->cfg->name, event_type_to_string(type));
                         (void) cg_service_kill_all(s->cg);
                         break;
                 case ACTION_NOTIFY:

@@ -21,6 +21,13 @@ exec = /bin/sleep 1000
 memory_max = 256M
 stop_timeout = 2s
 
+[service:crashy]
+exec = $HELPERS/crasher after 200 1
+restart = always
+restart_delay = 100ms
+start_limit = none
+stop_timeout = 2s
+
 [service:worker]
 exec = $HELPERS/leaker 1 64
 memory_max = 512M
@@ -39,7 +46,7 @@ check_eq "socket mode 0660, group control_group" "660 nogroup" "$(stat -c '%a %G
 "$CGW" status -c "$T/c.ini" > "$T/status.txt"; rc=$?
 check_eq "status: exit 0" 0 "$rc"
 say "$(head -3 "$T/status.txt")"
-check "status: a header and a line per service" test "$(wc -l < "$T/status.txt")" = 3
+check "status: a header and a line per service" test "$(wc -l < "$T/status.txt")" = 4
 check "status: web running with its limit" grep -Eq "^web +running +[0-9]+ .* 256M +256M" "$T/status.txt"
 "$CGW" status --state-dir "$T/state" --json > "$T/status.json"
 check "status --json: stable fields" python3 -c "
@@ -48,10 +55,13 @@ s=json.load(open('$T/status.json'))
 need={'name','state','throttled','pid','uptime_s','restarts','memory_current','memory_high','memory_max',
       'memory_effective_limit','memory_effective_source','pids_current','pids_max','growth_bytes_per_s','eta_s',
       'oom_kills','captures','throttled_s','last_event','last_event_age_s','last_capture','status_text'}
-assert [x['name'] for x in s]==['web','worker'], s
+assert [x['name'] for x in s]==['web','crashy','worker'], s
 for x in s: assert need <= set(x), need-set(x)
-w=s[1]; assert w['memory_max']==512*1024*1024 and w['pids_max']==100 and w['pid']>0 and w['memory_current']>0
+w=s[2]; assert w['memory_max']==512*1024*1024 and w['pids_max']==100 and w['pid']>0 and w['memory_current']>0
 "
+wait_until 20 sh -c "'$CGW' status --state-dir '$T/state' --json crashy | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)[0][\"restarts\"] >= 2 else 1)'" ||
+        not_ok "status: a crashing service's restarts are counted"
+check "status: a crashing service shows its state and restarts" sh -c "'$CGW' status --state-dir '$T/state' crashy | grep -Eq '^crashy +(running|backoff|starting) .* [2-9][0-9]* +[0-9]'"
 check_eq "status NAME: one service" 1 "$("$CGW" status --state-dir "$T/state" --json worker | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
 out=$("$CGW" status --state-dir "$T/state" nosuch 2>&1); rc=$?
 check_eq "status of an unknown service: exit 1" 1 "$rc"
