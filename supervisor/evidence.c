@@ -85,29 +85,6 @@ static bool is_java_launcher(const char *exe) {
         return b && (streq(b, "java") || streq(b, "javaw"));
 }
 
-static int env_put(char ***env, const char *assignment) {
-        size_t n = strv_length(*env), klen = strcspn(assignment, "=");
-        char *d = strdup(assignment), **ne;
-
-        if (!d)
-                return -ENOMEM;
-        for (char **p = *env; p && *p; p++)
-                if (strncmp(*p, assignment, klen + 1) == 0) {
-                        free(*p);
-                        *p = d;
-                        return 0;
-                }
-        ne = realloc(*env, (n + 2) * sizeof *ne);
-        if (!ne) {
-                free(d);
-                return -ENOMEM;
-        }
-        ne[n] = d;
-        ne[n + 1] = NULL;
-        *env = ne;
-        return 0;
-}
-
 static int evidence_jvm_env(Service *s, char ***env);
 
 int evidence_env(Service *s, char ***env) {
@@ -119,10 +96,10 @@ int evidence_env(Service *s, char ***env) {
         if (r < 0 || !e->notify)
                 return r;
         snprintf(buf, sizeof buf, "NOTIFY_SOCKET=%s", notify_socket_path(e->notify));
-        r = env_put(env, buf);
+        r = env_set(env, buf);
         if (r >= 0 && s->cfg->watchdog > 0) {
                 snprintf(buf, sizeof buf, "WATCHDOG_USEC=%" PRIu64, (uint64_t) s->cfg->watchdog);
-                r = env_put(env, buf);
+                r = env_set(env, buf);
         }
         return r;
 }
@@ -131,11 +108,10 @@ static int evidence_jvm_env(Service *s, char ***env) {
         _cleanup_free_ char *v = NULL, *a = NULL;
         bool want_nmt = s->cfg->capture_mask & (1u << CAPTURE_NMT);
         const char *existing = NULL;
-        size_t n = 0;
 
         if (!is_java_launcher(s->exe))
                 return 0;
-        for (char **p = *env; p && *p; p++, n++)
+        for (char **p = *env; p && *p; p++)
                 if (strncmp(*p, "JDK_JAVA_OPTIONS=", 17) == 0)
                         existing = *p + 17;
         /* options already on the command line need not be repeated */
@@ -147,21 +123,7 @@ static int evidence_jvm_env(Service *s, char ***env) {
                 return s->cfg->jvm_options && streq(s->cfg->jvm_options, "none") ? 0 : -ENOMEM;
         if (asprintf(&a, "JDK_JAVA_OPTIONS=%s", v) < 0)
                 return -ENOMEM;
-        for (char **p = *env; p && *p; p++)
-                if (strncmp(*p, "JDK_JAVA_OPTIONS=", 17) == 0) {
-                        free(*p);
-                        *p = TAKE_PTR(a);
-                        return 0;
-                }
-        {
-                char **ne = realloc(*env, (n + 2) * sizeof *ne);
-                if (!ne)
-                        return -ENOMEM;
-                ne[n] = TAKE_PTR(a);
-                ne[n + 1] = NULL;
-                *env = ne;
-        }
-        return 0;
+        return env_set(env, a);
 }
 
 /* ---- the guard around a capture ---- */
@@ -392,7 +354,7 @@ static void notify_env(Service *s, EventType type, char ***env) {
 #define SETF(key, ...)                                      \
         do {                                                \
                 snprintf(v, sizeof v, key "=" __VA_ARGS__); \
-                (void) env_put(env, v);                     \
+                (void) env_set(env, v);                     \
         } while (0)
         SETF("PATH", "%s", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         SETF("CGWARDEN_SERVICE", "%s", s->cfg->name);

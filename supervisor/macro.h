@@ -96,6 +96,32 @@ static inline void strv_freep(char ***l) {
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
+/* Set KEY=VALUE in a NULL-terminated environment list: replace the entry
+ * with the same key, else append a copy. 0 or -ENOMEM. */
+static inline size_t strv_length(char *const *l);
+static inline int env_set(char ***env, const char *assignment) {
+        size_t klen = strcspn(assignment, "="), n = strv_length(*env);
+        char *dup = strdup(assignment), **nl;
+
+        if (!dup)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (strncmp((*env)[i], assignment, klen) == 0 && (*env)[i][klen] == '=') {
+                        free((*env)[i]);
+                        (*env)[i] = dup;
+                        return 0;
+                }
+        nl = realloc(*env, (n + 2) * sizeof(char *));
+        if (!nl) {
+                free(dup);
+                return -ENOMEM;
+        }
+        nl[n] = dup;
+        nl[n + 1] = NULL;
+        *env = nl;
+        return 0;
+}
+
 static inline size_t strv_length(char *const *l) {
         size_t n = 0;
         if (l)

@@ -54,31 +54,6 @@ static void note(Service *s, const char *fmt, ...) {
 
 /* ---- environment ---- */
 
-static int env_set(char ***env, const char *assignment) {
-        size_t klen = strcspn(assignment, "=");
-        size_t n = strv_length(*env);
-        char *dup = strdup(assignment);
-        char **nl;
-
-        if (!dup)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                if (strncmp((*env)[i], assignment, klen) == 0 && (*env)[i][klen] == '=') {
-                        free((*env)[i]);
-                        (*env)[i] = dup;
-                        return 0;
-                }
-        nl = realloc(*env, (n + 2) * sizeof(char *));
-        if (!nl) {
-                free(dup);
-                return -ENOMEM;
-        }
-        nl[n] = dup;
-        nl[n + 1] = NULL;
-        *env = nl;
-        return 0;
-}
-
 static int env_setf(char ***env, const char *key, const char *value) {
         _cleanup_free_ char *a = NULL;
         if (asprintf(&a, "%s=%s", key, value) < 0)
