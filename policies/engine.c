@@ -212,7 +212,7 @@ int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *
                         ago = trigger_ago;
                 } else {
                         drop = state_drop(cfg, st, in, a);
-                        if (drop < 0 && a != ACTION_KILL &&
+                        if (drop < 0 && a != ACTION_KILL && a != ACTION_THROTTLE &&
                             cooling_down(st->last_run[in->event][a], in->now, cfg->action_cooldown, &ago))
                                 drop = POLICY_DROP_COOLDOWN;
                 }
@@ -291,9 +291,12 @@ static uint64_t release_level(const ServiceConfig *cfg, const PolicyState *st, u
 
         if (start > 0 && (level == UINT64_MAX || level >= start)) {
                 /* Releasing at or above the usage that started the throttle
-                 * would release it at once; an unlimited memory_max leaves
-                 * a percent without a base. Either way, take the percent of
-                 * that usage instead. */
+                 * (a projection throttled early) would release it at once:
+                 * take 70 % of that usage instead, the hysteresis of the
+                 * default. An unlimited memory_max leaves a percent without
+                 * a base: take the percent of that usage. */
+                if (level != UINT64_MAX)
+                        bp = 7000;
                 level = (uint64_t) ((unsigned __int128) start * bp / 10000);
                 why_add_size(w, level);
                 why_add(w, " = ");

@@ -21,7 +21,10 @@
  *      process).
  *   4. Cooldown: an action for the same event runs at most once per
  *      action_cooldown (due again when now - last >= cooldown; 0 = off),
- *      except `kill`. Keyed by (event, action): a restart for pre-oom does
+ *      except `kill` and `throttle`: a throttle released when usage fell
+ *      below throttle_release_at must be applied again when the surge comes
+ *      back within the cooldown, or the service dies of it; rule 3 (one
+ *      throttle at a time) and the release hysteresis bound it. Keyed by (event, action): a restart for pre-oom does
  *      not hold back a restart for hang. All log triggers share the
  *      log-trigger event, so two triggers matching the same line capture
  *      once.

@@ -180,7 +180,7 @@ static void expected_str(const ActionType *list, size_t n, EventType e, bool run
                 int drop = trigger_cooling ? POLICY_DROP_TRIGGER_COOLDOWN
                                            : expected_state_drop(list[i], e, running, m, throttled);
 
-                if (drop < 0 && ran && list[i] != ACTION_KILL)
+                if (drop < 0 && ran && list[i] != ACTION_KILL && list[i] != ACTION_THROTTLE)
                         for (size_t j = 0; j < ran->n; j++)
                                 if (ran->a[j] == list[i])
                                         drop = POLICY_DROP_COOLDOWN;
@@ -607,7 +607,14 @@ static void test_throttle_table(void **state) {
                 { "12.5%", G, 900 * M, 128 * M, MINUTE, THROTTLE_HOLD },
                 { "0%", G, 900 * M, 0, MINUTE, THROTTLE_HOLD },
                 { "0%", G, 900 * M, 0, 10 * MINUTE, THROTTLE_ESCALATE },
-                { "100%", G, 900 * M, 900 * M - 1, MINUTE, THROTTLE_RELEASE }, /* 1G >= 900M: 900M */
+                /* at or above the usage it began at: 70 % of that usage,
+                 * whatever the percent (seed 004: throttled by projection at
+                 * 68M, release_at 40 % of 256M = 102M: 47.6M, not 27M) */
+                { "100%", G, 900 * M, 630 * M - 1, MINUTE, THROTTLE_RELEASE }, /* 1G >= 900M: 630M */
+                { "100%", G, 900 * M, 630 * M, MINUTE, THROTTLE_HOLD },
+                { "40%", G, 300 * M, 210 * M - 1, MINUTE, THROTTLE_RELEASE }, /* 409.6M >= 300M: 210M */
+                { "40%", G, 300 * M, 210 * M, MINUTE, THROTTLE_HOLD },
+                { "40%", G, 500 * M, 409 * M, MINUTE, THROTTLE_RELEASE }, /* 409.6M < 500M */
                 /* usage unreadable: never released */
                 { NULL, G, 900 * M, UINT64_MAX, MINUTE, THROTTLE_HOLD },
                 { NULL, G, 900 * M, UINT64_MAX, 10 * MINUTE, THROTTLE_ESCALATE },
@@ -692,6 +699,16 @@ static void test_throttle_lifecycle(void **state) {
         policy_throttle_start(&st, T0 + 20 * MINUTE, 950 * M);
         policy_throttle_end(&st);
         assert_int_equal(policy_throttle_check(c, &st, T0 + 40 * MINUTE, 950 * M, G, &d), THROTTLE_IDLE);
+
+        /* released, and the surge is back within the cooldown: throttle
+         * again (it is exempt), the capture waits for its cooldown */
+        policy_state_init(&st);
+        expect_decision((d = decide(c, &st, EVENT_PRE_OOM, T0, true, -1), &d), "capture throttle |");
+        policy_throttle_start(&st, T0, 900 * M);
+        assert_int_equal(policy_throttle_check(c, &st, T0 + 20 * S, 600 * M, G, NULL), THROTTLE_RELEASE);
+        expect_decision((d = decide(c, &st, EVENT_PRE_OOM, T0 + 30 * S, true, -1), &d),
+                        "throttle | capture:cooldown");
+        policy_throttle_start(&st, T0 + 30 * S, 900 * M);
 
         /* a clock that went back: throttled for 0 */
         policy_throttle_start(&st, T0 + 50 * MINUTE, 950 * M);
