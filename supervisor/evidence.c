@@ -983,14 +983,26 @@ static bool notify_authorize(void *userdata, pid_t pid) {
 
 static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
         Service *s = userdata;
+        Evidence *e = &s->evidence;
         CaptureTrigger t = { .eta = USEC_INFINITY };
         char b[UNIT_SIZE_MAX];
 
         if (s->main_pid <= 0)
                 return 0;
+        /* A hang that lasts is observed again every watchdog period (the
+         * policy's cooldown decides what runs): the actions of the first
+         * one may have been dropped. Armed before the actions run, which
+         * may stop the service and disarm it. */
+        e->watchdog_missed++;
+        (void) sd_event_source_set_time_relative(src, s->cfg->watchdog);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
         watch_fill_trigger(s->watch, &t);
-        snprintf(t.what, sizeof t.what, "no WATCHDOG=1 for watchdog (%s)",
-                 unit_format_duration(b, s->cfg->watchdog));
+        if (e->watchdog_missed == 1)
+                snprintf(t.what, sizeof t.what, "no WATCHDOG=1 for watchdog (%s)",
+                         unit_format_duration(b, s->cfg->watchdog));
+        else
+                snprintf(t.what, sizeof t.what, "still no WATCHDOG=1 after %u x watchdog (%s)",
+                         e->watchdog_missed, unit_format_duration(b, s->cfg->watchdog));
         log_warning("Observation hang for '%s': %s.", s->cfg->name, t.what);
         evidence_observe(s, EVENT_HANG, &t, NULL);
         return 0;
@@ -1001,6 +1013,7 @@ static void watchdog_arm(Service *s) {
 
         if (s->cfg->watchdog == 0 || !e->notify)
                 return;
+        e->watchdog_missed = 0;
         if (!e->watchdog_timer) {
                 if (sd_event_add_time_relative(s->manager->event, &e->watchdog_timer, CLOCK_MONOTONIC,
                                                s->cfg->watchdog, 10 * USEC_PER_MSEC, on_watchdog, s) >= 0)

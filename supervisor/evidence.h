@@ -87,6 +87,7 @@ typedef struct Evidence {
         /* sd_notify from the service */
         NotifySocket *notify;
         sd_event_source *watchdog_timer;
+        unsigned watchdog_missed; /* watchdog periods without WATCHDOG=1 in a row */
         char status_text[256]; /* the last STATUS= */
 
         /* a java service's attach socket, removed when a killed JVM left it */

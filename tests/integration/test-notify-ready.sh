@@ -28,6 +28,14 @@ ready = notify
 watchdog = 1s
 restart = no
 stop_timeout = 2s
+
+[service:again]
+exec = $HELPERS/notify-send --ready-after 100 --watchdog-every 100 --watchdog-stop-after 500
+ready = notify
+watchdog = 1s
+action_cooldown = 4s
+restart = no
+stop_timeout = 2s
 EOF
 } > "$T/c.ini"
 check "config valid" "$CGW" check "$T/c.ini"
@@ -48,6 +56,15 @@ check "hangs: the hang names the watchdog" cgw_log_has "Observation hang for 'ha
 wait_until 20 cgw_log_has "Capture for 'hangs' finished" || not_ok "hangs: captured"
 check "hangs: a capture with reason hang" test -n "$(capture_dir_of hangs hang)"
 check "hangs: restarted (on_hang default: capture restart)" cgw_log_has "Service 'hangs': restarting (on_hang)"
+
+# 'again' hangs once more right after its restart, within action_cooldown:
+# that hang's actions are dropped, but a hang that lasts is observed again
+# every watchdog period, and acted on once the cooldown has passed
+wait_until 30 sh -c "[ \$(grep -c \"Service 'again': restarting (on_hang)\" '$T/cgw.err') -ge 2 ]" ||
+        not_ok "again: restarted twice" "$(grep "'again'" "$T/cgw.err" | tail -6)"
+check "again: the second hang was first dropped (cooldown)" \
+        sh -c "grep \"Service 'again': policy: hang\" '$T/cgw.err' | grep -q 'dropped capture restart (cooldown'"
+check "again: and observed again while it lasted" cgw_log_has "Observation hang for 'again': still no WATCHDOG=1 after 2 x watchdog (1s)"
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
 check "the notify sockets are removed" sh -c "! ls '$T'/state/notify/*.notify 2>/dev/null | grep -q ."
