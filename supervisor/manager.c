@@ -7,6 +7,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "capture/capture.h"
 #include "control.h"
 #include "metrics-http.h"
 #include "metrics.h"
@@ -423,6 +424,11 @@ Manager *manager_free(Manager *m) {
 int manager_run(Manager *m) {
         int r;
 
+        /* no capture runs yet: any partial one was left by a killed cgwarden */
+        r = capture_recover(m->config->capture_dir);
+        if (r < 0)
+                log_warning_errno(r, "Cannot look for interrupted captures in %s: %m",
+                                  m->config->capture_dir);
         for (size_t i = 0; i < m->n_services; i++)
                 (void) service_request(m->services[i], SVC_EV_START);
         (void) sd_notify(false, "READY=1");

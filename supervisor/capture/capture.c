@@ -1227,3 +1227,148 @@ int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes) {
         free(sizes);
         return removed;
 }
+
+/* ---- captures interrupted by a cgwarden that was killed ---- */
+
+/* "20261122T102301.084Z" -> "2026-11-22T10:23:01.084Z"; false when the
+ * name does not start with a stamp cgwarden writes. */
+static bool stamp_to_rfc3339(const char *name, char out[static 32]) {
+        static const char shape[] = "ddddddddTdddddd.dddZ";
+
+        for (size_t i = 0; i < sizeof shape - 1; i++)
+                if (shape[i] == 'd' ? name[i] < '0' || name[i] > '9' : name[i] != shape[i])
+                        return false;
+        snprintf(out, 32, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.3sZ", name, name + 4, name + 6, name + 9,
+                 name + 11, name + 13, name + 16);
+        return true;
+}
+
+/* Finishes one ".NAME.partial" directory of svc_fd: a manifest saying
+ * what is there and that it was interrupted, then the rename. */
+static int recover_one(int svc_fd, const char *service, const char *partial) {
+        _cleanup_(json_object_putp) json_object *m = json_object_new_object();
+        _cleanup_close_ int fd = -EBADF, mfd = -EBADF;
+        _cleanup_closedir_ DIR *d = NULL;
+        json_object *items, *trig;
+        char name[80], started[32], now[32];
+        size_t len = strlen(partial);
+        const char *text;
+        struct dirent *de;
+        size_t tlen;
+
+        /* ".<stamp>-<reason>.partial" */
+        if (len < 1 + 21 + 1 + strlen(".partial") || len - 1 - strlen(".partial") >= sizeof name)
+                return -EINVAL;
+        memcpy(name, partial + 1, len - 1 - strlen(".partial"));
+        name[len - 1 - strlen(".partial")] = '\0';
+        if (!stamp_to_rfc3339(name, started) || name[20] != '-' || !name[21])
+                return -EINVAL;
+        if (!m)
+                return -ENOMEM;
+        fd = openat(svc_fd, partial, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(dup(fd));
+        if (!d)
+                return -errno;
+
+        capture_format_rfc3339(now_usec(CLOCK_REALTIME), now);
+        json_object_object_add(m, "service", jstr(service));
+        json_object_object_add(m, "reason", jstr(name + 21));
+        json_object_object_add(m, "pid", json_object_new_null());
+        json_object_object_add(m, "cgroup", json_object_new_null());
+        json_object_object_add(m, "started_at", jstr(started));
+        json_object_object_add(m, "finished_at", json_object_new_null());
+        trig = json_object_new_object();
+        json_object_object_add(trig, "what", jstr("unknown: the capture was interrupted"));
+        json_object_object_add(m, "trigger", trig);
+        items = json_object_new_array();
+        while ((de = readdir(d))) {
+                struct stat st;
+                json_object *it;
+                char stem[NAME_MAX + 1];
+                const char *dot;
+
+                if (de->d_name[0] == '.' || streq(de->d_name, "manifest.json") ||
+                    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                dot = strrchr(de->d_name, '.');
+                snprintf(stem, sizeof stem, "%.*s",
+                         dot && streq(dot, ".txt") ? (int) (dot - de->d_name) : NAME_MAX, de->d_name);
+                it = json_object_new_object();
+                json_object_object_add(it, "name", jstr(stem));
+                json_object_object_add(it, "file", jstr(de->d_name));
+                json_object_object_add(it, "ok", json_object_new_boolean(false));
+                json_object_object_add(it, "ms", json_object_new_null());
+                json_object_object_add(it, "error",
+                                       jstr(st.st_size > 0
+                                                    ? "not recorded: interrupted (the file may be cut short)"
+                                                    : "not recorded: interrupted (empty)"));
+                json_object_array_add(items, it);
+        }
+        json_object_object_add(m, "items", items);
+        json_object_object_add(m, "findings", json_object_new_object());
+        json_object_object_add(m, "complete", json_object_new_boolean(false));
+        json_object_object_add(m, "error", jstr("interrupted: cgwarden stopped during the capture"));
+        json_object_object_add(m, "recovered_at", jstr(now));
+
+        text = json_object_to_json_string_length(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
+                                                 &tlen);
+        if (!text)
+                return -ENOMEM;
+        mfd = openat(fd, "manifest.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (mfd < 0)
+                return -errno;
+        if (write(mfd, text, tlen) != (ssize_t) tlen || write(mfd, "\n", 1) != 1 || fsync(mfd) < 0)
+                return errno > 0 ? -errno : -EIO;
+        (void) fsync(fd);
+        if (renameat(svc_fd, partial, svc_fd, name) < 0)
+                return -errno;
+        (void) fsync(svc_fd);
+        log_notice("Capture %s/%s: finished a capture interrupted when cgwarden stopped (complete: false).",
+                   service, name);
+        return 0;
+}
+
+int capture_recover(const char *dir) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int n = 0;
+
+        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir_fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        d = fdopendir(dup(dir_fd));
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_close_ int svc_fd = -EBADF;
+                _cleanup_closedir_ DIR *sd = NULL;
+                struct dirent *pe;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                svc_fd = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (svc_fd < 0)
+                        continue;
+                sd = fdopendir(dup(svc_fd));
+                if (!sd)
+                        continue;
+                while ((pe = readdir(sd))) {
+                        int r;
+                        size_t l = strlen(pe->d_name);
+                        if (pe->d_name[0] != '.' || l < strlen(".partial") ||
+                            !streq(pe->d_name + l - strlen(".partial"), ".partial"))
+                                continue;
+                        r = recover_one(svc_fd, de->d_name, pe->d_name);
+                        if (r >= 0)
+                                n++;
+                        else
+                                log_warning_errno(
+                                        r, "Capture %s/%s: cannot finish this interrupted capture: %m",
+                                        de->d_name, pe->d_name);
+                }
+        }
+        return n;
+}

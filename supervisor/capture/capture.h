@@ -119,3 +119,10 @@ void capture_format_rfc3339(usec_t realtime, char buf[static 32]);
  * exceeds max_bytes (0: no limit); the newest is never removed. Partial
  * directories are left alone. Returns the number removed, or -errno. */
 int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes);
+
+/* At startup, before any capture runs: every "<dir>/<service>/.NAME.partial"
+ * left by a cgwarden that was killed mid-capture gets a manifest.json
+ * (complete false, error "interrupted: ...", the files found listed as
+ * items not recorded, recovered_at) and is renamed to NAME, so its
+ * evidence is kept and found. Returns the number finished, or -errno. */
+int capture_recover(const char *dir);

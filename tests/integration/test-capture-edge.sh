@@ -65,3 +65,46 @@ check "stopped JVM: threads failed: timed out" sh -c "python3 -c \"import json;m
 check "stopped JVM: the other JVM items are not tried" \
         test "$(mf "$path" "[i['error'] for i in m['items'] if i['name'] == 'nmt'][0]")" != None
 check "stopped JVM: still alive (not killed by the capture)" kill -0 "$jp"
+
+# a capture interrupted by a killed cgwarden: the same stopped JVM, the
+# capturing process SIGKILLed once the procfs items are written; the
+# daemon's next start finishes the .partial directory it left
+kill -STOP "$jp"
+"$CGW" capture --pid "$jp" --out "$T/r" --timeout 60s > /dev/null 2> "$T/r.err" &
+cpid=$!
+echo "$cpid" > "$T/interrupted.pid"
+wait_until 30 sh -c "ls '$T'/r/*/.*.partial/status.txt" > /dev/null 2>&1 ||
+        not_ok "interrupted: a capture under way" "$(cat "$T/r.err")"
+kill -9 "$cpid"
+wait "$cpid" 2> /dev/null
+kill -CONT "$jp"
+partial=$(ls -d "$T"/r/*/.*.partial)
+name=$(basename "$partial" .partial)
+name=${name#.}
+svcdir=$(dirname "$partial")
+say "interrupted: $partial"
+{ cat <<EOC
+[supervisor]
+log_dir = $T/log
+capture_dir = $T/r
+state_dir = $T/state
+
+[service:idle]
+exec = /bin/sleep 100
+stop_timeout = 2s
+EOC
+} > "$T/r.ini"
+cgw_start run -c "$T/r.ini"
+wait_until 20 cgw_log_has "finished a capture interrupted when cgwarden stopped" ||
+        not_ok "interrupted: finished at the next start" "$(tail -5 "$T/cgw.err")"
+check "interrupted: renamed without the dot" test -d "$svcdir/$name"
+check "interrupted: no .partial left" test ! -e "$partial"
+check_eq "interrupted: complete false" False "$(mf "$svcdir/$name" "m['complete']")"
+check "interrupted: says so" test "$(mf "$svcdir/$name" "m['error'].startswith('interrupted')")" = True
+check "interrupted: reason and start from the name" \
+        test "$(mf "$svcdir/$name" "m['reason'] == 'manual' and m['started_at'][:4] == '$name'[:4] and m['recovered_at'] is not None")" = True
+check "interrupted: the files written are listed" \
+        test "$(mf "$svcdir/$name" "any(i['file'] == 'status.txt' and not i['ok'] for i in m['items'])")" = True
+check "interrupted: the evidence kept" grep -q "^VmRSS" "$svcdir/$name/status.txt"
+cgw_stop TERM
+check_eq "cgwarden exits 0" 0 "$CGW_RC"
