@@ -133,7 +133,8 @@ int main(int argc, char **argv) {
                 printf("%ld\n", ru.ru_maxrss);
                 return 0;
         }
-        fprintf(stderr, "usage: bare-spawn time CMD [ARG...] | stamp FILE | loop N CMD [ARG...] | peak OUT CMD "
-                        "[ARG...]\n");
+        fprintf(stderr,
+                "usage: bare-spawn time CMD [ARG...] | stamp FILE | loop N CMD [ARG...] | peak OUT CMD "
+                "[ARG...]\n");
         return 2;
 }
