@@ -164,12 +164,13 @@ static uint64_t read_usage(Service *s, bool v2) {
  * of it page cache. 0 when unreadable. */
 static uint64_t read_usage_nocache(Service *s, bool v2) {
         _cleanup_free_ char *buf = NULL;
-        uint64_t cur = read_usage(s, v2), file = 0;
+        uint64_t cur = read_usage(s, v2);
+        CgMemStat ms;
 
         if (cur == 0 || cg_service_read(s->cg, "memory.stat", &buf) < 0 ||
-            cgstat_kv_get(buf, strlen(buf), v2 ? "file" : "total_cache", &file) < 0)
+            cgstat_memory_stat_parse_buf(buf, strlen(buf), !v2, &ms) < 0 || ms.file == CGSTAT_UNKNOWN)
                 return cur;
-        return cur > file ? cur - file : 0;
+        return cur > ms.file ? cur - ms.file : 0;
 }
 
 static void hook_clamp(void *userdata) {
