@@ -282,6 +282,16 @@ int service_exit_status(const Service *s) {
 
 int service_request(Service *s, SvcEvent ev) {
         SvcInput in = { .event = ev, .cgroup_empty = cg_service_populated(s->cg) == 0 };
+
+        /* a policy action (a restart after a capture, a throttle's
+         * escalation, a hang) or a control request while cgwarden stops
+         * would start the service again after its stop: the shutdown
+         * would never end */
+        if (s->manager->shutting_down && (ev == SVC_EV_START || ev == SVC_EV_RESTART)) {
+                log_info("Service '%s': %s ignored: cgwarden is stopping.", s->cfg->name,
+                         svc_event_to_string(ev));
+                return -ESHUTDOWN;
+        }
         service_apply(s, &in);
         return 0;
 }

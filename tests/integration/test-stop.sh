@@ -46,3 +46,23 @@ say "shutdown took ${ms}ms"
 check "shutdown waited for stop_timeout (>= 1.5 s)" test "$ms" -ge 1400
 left=$(find "$TESTCG" -mindepth 1 -type d 2>/dev/null)
 check_eq "no cgroup left" "" "$left"
+
+# A policy restart while cgwarden stops (here a log trigger on what the
+# service prints when it gets SIGTERM; in the field a throttle's
+# escalation or a capture's restart) is ignored: the restarted service
+# would outlive the shutdown, and cgwarden would never exit.
+{ cfg_header; cat <<EOF2
+[service:lastwords]
+exec = /bin/sh -c 'trap "echo restart-me; sleep 0.5; exit 0" TERM; echo up; while :; do sleep 0.1; done'
+log_trigger = restart-me => restart
+stop_timeout = 5s
+EOF2
+} > "$T/c2.ini"
+: > "$T/cgw.err"
+cgw_start run -c "$T/c2.ini"
+wait_until 20 grep -q "up" "$T/log/lastwords.log" || not_ok "lastwords: started"
+cgw_stop TERM
+check_eq "lastwords: cgwarden exits 0 (a restart during the shutdown did not keep it up)" 0 "$CGW_RC"
+check "lastwords: the trigger fired during the shutdown" cgw_log_has "Observation log-trigger for 'lastwords'"
+check "lastwords: its restart was ignored" cgw_log_has "Service 'lastwords': restart ignored: cgwarden is stopping."
+check_eq "lastwords: started once" 1 "$(grep -c "Service 'lastwords' started" "$T/cgw.err")"
