@@ -131,6 +131,7 @@ done
 exec = $JAVA -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 200
 memory_max = 256M
 capture_at = 99%
+capture_lead = 0
 oom_pause_max = 5s
 restart = no
 stop_timeout = 5s
