@@ -60,7 +60,8 @@ EOF2
 } > "$T/c2.ini"
 : > "$T/cgw.err"
 cgw_start run -c "$T/c2.ini"
-wait_until 20 grep -q "up" "$T/log/lastwords.log" || not_ok "lastwords: started"
+# the log also holds cgwarden's note "started pid N: <exec>", which says "echo up"
+wait_until 20 grep -q "stdout: up$" "$T/log/lastwords.log" || not_ok "lastwords: started"
 cgw_stop TERM
 check_eq "lastwords: cgwarden exits 0 (a restart during the shutdown did not keep it up)" 0 "$CGW_RC"
 check "lastwords: the trigger fired during the shutdown" cgw_log_has "Observation log-trigger for 'lastwords'"
