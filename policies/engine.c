@@ -98,12 +98,14 @@ static void why_add_actions(Why *w, const int8_t *a, size_t n) {
 
 /* ---- decisions ---- */
 
-/* Is an action (or trigger) last run at `last` still cooling down at now?
- * A clock that went back counts as "just ran". */
-static bool cooling_down(usec_t last, usec_t now, usec_t cooldown, usec_t *ret_ago) {
+/* Is an action (or trigger) last run at `last` for process incarnation
+ * last_inc still cooling down at now for incarnation inc? A new process
+ * is never cooling down. A clock that went back counts as "just ran". */
+static bool cooling_down(usec_t last, uint64_t last_inc, usec_t now, uint64_t inc, usec_t cooldown,
+                         usec_t *ret_ago) {
         usec_t ago;
 
-        if (last == USEC_INFINITY || cooldown == 0)
+        if (last == USEC_INFINITY || cooldown == 0 || last_inc != inc)
                 return false;
         ago = now >= last ? now - last : 0;
         if (ago >= cooldown)
@@ -114,8 +116,15 @@ static bool cooling_down(usec_t last, usec_t now, usec_t cooldown, usec_t *ret_a
 
 #define DROP_TEXT_MAX 64
 
+/* Where a list came from, for the log: "the profile's", "the default". */
+static const char *list_origin(const ActionList *l) {
+        return l->set == ACTION_LIST_PROFILE ? "the profile's"
+               : l->set                      ? "the service's own"
+                                             : "the default";
+}
+
 static void drop_text(char buf[static DROP_TEXT_MAX], PolicyDrop d, ActionType a, usec_t ago,
-                      usec_t cooldown, usec_t throttled_for) {
+                      usec_t cooldown, usec_t throttled_for, bool running, const ActionList *l) {
         char x[UNIT_SIZE_MAX], y[UNIT_SIZE_MAX];
 
         switch (d) {
@@ -128,7 +137,10 @@ static void drop_text(char buf[static DROP_TEXT_MAX], PolicyDrop d, ActionType a
                          format_span(y, cooldown - ago));
                 break;
         case POLICY_DROP_RESTART_NO:
-                snprintf(buf, DROP_TEXT_MAX, "restart=no and the process is gone");
+                if (running)
+                        snprintf(buf, DROP_TEXT_MAX, "restart = no, and this list is %s", list_origin(l));
+                else
+                        snprintf(buf, DROP_TEXT_MAX, "restart=no and the process is gone");
                 break;
         case POLICY_DROP_NOT_RUNNING:
                 snprintf(buf, DROP_TEXT_MAX, "no process to %s", action_type_to_string(a));
@@ -142,10 +154,12 @@ static void drop_text(char buf[static DROP_TEXT_MAX], PolicyDrop d, ActionType a
 
 /* The state rules (3 in engine.h); _POLICY_DROP_INVALID when allowed. */
 static PolicyDrop state_drop(const ServiceConfig *cfg, const PolicyState *st, const PolicyInput *in,
-                             ActionType a) {
+                             const ActionList *l, ActionType a) {
         switch (a) {
         case ACTION_RESTART:
-                if (!in->running && cfg->restart == RESTART_NO)
+                /* the user's restart = no wins over a list the user did not
+                 * write (the profile's, the default) */
+                if (cfg->restart == RESTART_NO && (!in->running || l->set != ACTION_LIST_OWN))
                         return POLICY_DROP_RESTART_NO;
                 break;
         case ACTION_CAPTURE:
@@ -196,8 +210,9 @@ int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *
                         return -EINVAL;
 
         if (in->trigger >= 0)
-                trigger_cooling = cooling_down(st->trigger_fired[in->trigger], in->now, cfg->action_cooldown,
-                                               &trigger_ago);
+                trigger_cooling =
+                        cooling_down(st->trigger_fired[in->trigger], st->trigger_incarnation[in->trigger],
+                                     in->now, in->incarnation, cfg->action_cooldown, &trigger_ago);
 
         for (size_t i = 0; i < l->n; i++) {
                 ActionType a = l->a[i];
@@ -211,9 +226,10 @@ int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *
                         drop = POLICY_DROP_TRIGGER_COOLDOWN;
                         ago = trigger_ago;
                 } else {
-                        drop = state_drop(cfg, st, in, a);
+                        drop = state_drop(cfg, st, in, l, a);
                         if (drop < 0 && a != ACTION_KILL && a != ACTION_THROTTLE &&
-                            cooling_down(st->last_run[in->event][a], in->now, cfg->action_cooldown, &ago))
+                            cooling_down(st->last_run[in->event][a], st->last_run_incarnation[in->event][a],
+                                         in->now, in->incarnation, cfg->action_cooldown, &ago))
                                 drop = POLICY_DROP_COOLDOWN;
                 }
 
@@ -222,7 +238,8 @@ int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *
                         continue;
                 }
                 drop_text(texts[d.suppressed], drop, a, ago, cfg->action_cooldown,
-                          in->now >= st->throttled_since ? in->now - st->throttled_since : 0);
+                          in->now >= st->throttled_since ? in->now - st->throttled_since : 0, in->running,
+                          l);
                 d.s_reason[d.suppressed] = (int8_t) drop;
                 d.s[d.suppressed++] = (int8_t) a;
         }
@@ -240,6 +257,8 @@ int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *
                 why_add(&w, " = none");
         else if (!own_list && !l->set)
                 why_add(&w, ", default");
+        else if (l->set == ACTION_LIST_PROFILE)
+                why_add(&w, ", profile");
         why_add(&w, "), %s%s: ", in->running ? "running" : "process gone",
                 st->throttled ? ", throttled" : "");
         if (d.n > 0) {
@@ -255,15 +274,39 @@ int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *
                 if (i + 1 == d.suppressed || !streq(texts[i], texts[i + 1]))
                         why_add(&w, " (%s)", texts[i]);
         }
+        for (size_t i = 0; i < d.n; i++)
+                if (d.a[i] == ACTION_RESTART && cfg->restart == RESTART_NO) {
+                        why_add(&w, "; restart despite restart = no: ");
+                        if (own_list)
+                                why_add(&w, "the log trigger's own list");
+                        else
+                                why_add_key(&w, in->event);
+                        why_add(&w, " in the service's section asks for it");
+                        break;
+                }
         why_finish(&w);
 
-        for (size_t i = 0; i < d.n; i++)
+        for (size_t i = 0; i < d.n; i++) {
                 st->last_run[in->event][d.a[i]] = in->now;
-        if (in->trigger >= 0 && d.n > 0)
+                st->last_run_incarnation[in->event][d.a[i]] = in->incarnation;
+        }
+        if (in->trigger >= 0 && d.n > 0) {
                 st->trigger_fired[in->trigger] = in->now;
+                st->trigger_incarnation[in->trigger] = in->incarnation;
+        }
 
         *ret = d;
         return d.n;
+}
+
+bool policy_trigger_cooling(const ServiceConfig *cfg, const PolicyState *st, size_t i, usec_t now,
+                            uint64_t incarnation) {
+        usec_t ago;
+
+        if (i >= cfg->n_log_triggers || i >= POLICY_LOG_TRIGGERS_MAX)
+                return false;
+        return cooling_down(st->trigger_fired[i], st->trigger_incarnation[i], now, incarnation,
+                            cfg->action_cooldown, &ago);
 }
 
 /* ---- throttle ---- */

@@ -13,14 +13,22 @@
  *   2. A log trigger fires at most once per action_cooldown, whatever its
  *      actions (kill included): while it cools down all its actions are
  *      dropped. It counts as fired only when at least one action runs.
- *   3. State: `restart` after a death (running = false) with restart = no is
- *      dropped; `capture` without a process is dropped except for oom-kill
+ *   3. State: `restart` with restart = no is dropped after a death
+ *      (running = false), and also while running unless the list is the
+ *      service's own (ACTION_LIST_OWN: written in its section, or a log
+ *      trigger's own list there): a profile's or the default's restart
+ *      never overrides the user's restart = no; an own list's does, and
+ *      `why` says so. `capture` without a process is dropped except for oom-kill
  *      (post-mortem: cgroup files are still readable); `throttle` without
  *      a process, or while already throttled, is dropped. `notify`, `stop`
  *      and `kill` are always allowed (the cgroup may outlive the main
  *      process).
  *   4. Cooldown: an action for the same event runs at most once per
- *      action_cooldown (due again when now - last >= cooldown; 0 = off),
+ *      action_cooldown (due again when now - last >= cooldown; 0 = off)
+ *      within one process incarnation: the first of each (event, action)
+ *      for a new process (in->incarnation differs from the one it last
+ *      ran for) is never cooled down, so every process gets its own
+ *      capture; the same holds for a log trigger's cooldown,
  *      except `kill` and `throttle`: a throttle released when usage fell
  *      below throttle_release_at must be applied again when the surge comes
  *      back within the cooldown, or the service dies of it; rule 3 (one
@@ -49,7 +57,9 @@
  * only if the trigger list changed, since trigger slots are by index. */
 typedef struct PolicyState {
         usec_t last_run[_EVENT_TYPE_MAX][_ACTION_TYPE_MAX]; /* USEC_INFINITY = never */
+        uint64_t last_run_incarnation[_EVENT_TYPE_MAX][_ACTION_TYPE_MAX]; /* the process it ran for */
         usec_t trigger_fired[POLICY_LOG_TRIGGERS_MAX]; /* USEC_INFINITY = never */
+        uint64_t trigger_incarnation[POLICY_LOG_TRIGGERS_MAX];
         bool throttled;
         usec_t throttled_since;
         uint64_t throttle_start_bytes; /* memory.current when throttling began, 0 = unknown */
@@ -62,13 +72,21 @@ typedef struct PolicyInput {
         usec_t now;
         bool running; /* the main process is alive */
         int trigger; /* log-trigger index for EVENT_LOG_TRIGGER, else -1 */
+        uint64_t
+                incarnation; /* which process of the service (a start counter): cooldowns count within one */
 } PolicyInput;
+
+/* Is log trigger i cooling down at now for this incarnation? The test
+ * policy_decide() applies (rule 2 and 4); for a caller that stays quiet
+ * about a match that would do nothing. False for i out of range. */
+bool policy_trigger_cooling(const ServiceConfig *cfg, const PolicyState *st, size_t i, usec_t now,
+                            uint64_t incarnation);
 
 /* Why an action of the list was dropped. */
 typedef enum PolicyDrop {
         POLICY_DROP_COOLDOWN, /* same (event, action) ran less than action_cooldown ago */
         POLICY_DROP_TRIGGER_COOLDOWN, /* this log trigger fired less than action_cooldown ago */
-        POLICY_DROP_RESTART_NO, /* restart after a death with restart = no */
+        POLICY_DROP_RESTART_NO, /* restart with restart = no (rule 3) */
         POLICY_DROP_NOT_RUNNING, /* capture (not oom-kill) or throttle with no process */
         POLICY_DROP_THROTTLED, /* throttle while throttled already */
         _POLICY_DROP_MAX,

@@ -1790,6 +1790,19 @@ static int assignments_apply(ServiceConfig *s, const Assignment *a, size_t n, co
         return 0;
 }
 
+/* The action lists a profile set are the profile's, not the user's: the
+ * policy engine lets only the user's own override restart = no. */
+static void mark_profile_lists(ServiceConfig *s) {
+        for (size_t e = 0; e < _EVENT_TYPE_MAX; e++)
+                if (s->on_event[e].set)
+                        s->on_event[e].set = ACTION_LIST_PROFILE;
+        if (s->throttle_then.set)
+                s->throttle_then.set = ACTION_LIST_PROFILE;
+        for (size_t i = 0; i < s->n_log_triggers; i++)
+                if (s->log_triggers[i].actions.set)
+                        s->log_triggers[i].actions.set = ACTION_LIST_PROFILE;
+}
+
 /* A profile file, read and parsed once per load however many services
  * name it. Usable when failure is NULL and errors is empty. */
 typedef struct Profile {
@@ -2002,6 +2015,7 @@ static int parser_apply_profile(CfgParser *p) {
         if (r == -EINVAL)
                 parser_push(p, line, format_error(prof->path, failed->line, "%s", err));
         else if (r >= 0) {
+                mark_profile_lists(merged);
                 /* Each key was accepted alone; together with the profile's
                  * one can still fail (too many log_trigger lines). */
                 r = assignments_apply(merged, p->assignments, p->n_assignments, &failed, &err);
@@ -2564,6 +2578,8 @@ int service_config_apply_profile(ServiceConfig *s, const char *profile, const ch
                 cfg_errors_add(errs, prof->path, failed->line, "%s", err);
                 return -CGW_ERR_CONFIG;
         }
+        if (r >= 0)
+                mark_profile_lists(s);
         return r;
 }
 

@@ -66,11 +66,16 @@ typedef enum ActionType {
 const char *action_type_to_string(ActionType a);
 ActionType action_type_from_string(const char *s);
 
-/* "none" is stored as an empty list with set = 1. */
+/* "none" is stored as an empty list with set = ACTION_LIST_OWN. */
 #define ACTION_LIST_MAX 8
+enum {
+        ACTION_LIST_DEFAULT = 0, /* not configured: the built-in default */
+        ACTION_LIST_OWN = 1, /* written in the service's own section (or by exec --on-...) */
+        ACTION_LIST_PROFILE = 2, /* from the service's profile */
+};
 typedef struct ActionList {
         uint8_t n;
-        uint8_t set; /* configured explicitly */
+        uint8_t set; /* ACTION_LIST_*: non-zero when configured explicitly */
         int8_t a[ACTION_LIST_MAX];
 } ActionList;
 

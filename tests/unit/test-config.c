@@ -926,7 +926,8 @@ static void assert_custom_profile_keys(const ServiceConfig *s) {
         assert_true(s->stop_timeout == 5 * SEC);
         assert_true(s->restart_delay_max == 10 * SEC);
         assert_true(action_list_is(&s->on_event[EVENT_PRE_OOM], 2, ACTION_CAPTURE, ACTION_NOTIFY));
-        assert_int_equal(s->on_event[EVENT_PRE_OOM].set, 1);
+        /* the profile's, not the user's: it does not override restart = no */
+        assert_int_equal(s->on_event[EVENT_PRE_OOM].set, ACTION_LIST_PROFILE);
 }
 
 static void test_profile_applied(void **state) {

@@ -145,9 +145,12 @@ static size_t expected_list(int v, EventType e, int trigger, ActionType ret[stat
         return n;
 }
 
-/* The state rules, from the brief: -1 when the action may run. */
-static int expected_state_drop(ActionType a, EventType e, bool running, RestartMode m, bool throttled) {
-        if (a == ACTION_RESTART && !running && m == RESTART_NO)
+/* The state rules, from the brief: -1 when the action may run. `own`: the
+ * list was written in the service's section (only such a list's restart
+ * overrides restart = no while the process runs). */
+static int expected_state_drop(ActionType a, EventType e, bool running, RestartMode m, bool throttled,
+                               bool own) {
+        if (a == ACTION_RESTART && m == RESTART_NO && (!running || !own))
                 return POLICY_DROP_RESTART_NO;
         if (a == ACTION_CAPTURE && !running && e != EVENT_OOM_KILL)
                 return POLICY_DROP_NOT_RUNNING;
@@ -170,7 +173,7 @@ static void append(char *buf, size_t size, bool *first, const char *action, cons
  * decision ran (a cooldown applies), `trigger_cooling` that the trigger
  * fired recently. */
 static void expected_str(const ActionType *list, size_t n, EventType e, bool running, RestartMode m,
-                         bool throttled, const PolicyDecision *ran, bool trigger_cooling,
+                         bool throttled, bool own, const PolicyDecision *ran, bool trigger_cooling,
                          char buf[static 256]) {
         char drops[256] = "";
         bool first_run = true, first_drop = true;
@@ -178,7 +181,7 @@ static void expected_str(const ActionType *list, size_t n, EventType e, bool run
         buf[0] = '\0';
         for (size_t i = 0; i < n; i++) {
                 int drop = trigger_cooling ? POLICY_DROP_TRIGGER_COOLDOWN
-                                           : expected_state_drop(list[i], e, running, m, throttled);
+                                           : expected_state_drop(list[i], e, running, m, throttled, own);
 
                 if (drop < 0 && ran && list[i] != ACTION_KILL && list[i] != ACTION_THROTTLE)
                         for (size_t j = 0; j < ran->n; j++)
@@ -208,6 +211,9 @@ static void matrix_case(const ServiceConfig *c, int v, RestartMode m, EventType 
         PolicyDecision first, again, later;
         PolicyState st;
         char want[256];
+        /* V_NONE and V_ALL lists and trigger 0's own list are written in the
+         * section; V_DEFAULT's event lists are the defaults */
+        bool own = v != V_DEFAULT || trigger == 0;
 
         snprintf(ctx, sizeof ctx, "lists %s, %s #%d, %s, restart=%s, %s", variant_name[v],
                  event_type_to_string(e), trigger, running ? "running" : "gone", restart_mode_to_string(m),
@@ -217,13 +223,13 @@ static void matrix_case(const ServiceConfig *c, int v, RestartMode m, EventType 
                 policy_throttle_start(&st, T0 - MINUTE, 900 * M);
 
         first = decide(c, &st, e, T0, running, trigger);
-        expected_str(list, n, e, running, m, throttled, NULL, false, want);
+        expected_str(list, n, e, running, m, throttled, own, NULL, false, want);
         expect_decision(&first, want);
         assert_non_null(strstr(first.why, event_type_to_string(e)));
         assert_non_null(strstr(first.why, running ? "running" : "process gone"));
 
         again = decide(c, &st, e, T0 + c->action_cooldown - 1, running, trigger);
-        expected_str(list, n, e, running, m, throttled, &first, trigger >= 0 && first.n > 0, want);
+        expected_str(list, n, e, running, m, throttled, own, &first, trigger >= 0 && first.n > 0, want);
         expect_decision(&again, want);
 
         later = decide(c, &st, e, T0 + c->action_cooldown, running, trigger);
@@ -302,7 +308,10 @@ static void test_why(void **state) {
         policy_throttle_end(&st);
 
         d = decide(c, &st, EVENT_LOG_TRIGGER, T0, true, 0);
-        assert_string_equal(d.why, "log-trigger #0 (its own list), running: run capture restart");
+        assert_string_equal(d.why,
+                            "log-trigger #0 (its own list), running: run capture restart; restart "
+                            "despite restart = no: the log trigger's own list in the service's section "
+                            "asks for it");
         d = decide(c, &st, EVENT_LOG_TRIGGER, T0 + 5 * S, true, 0);
         assert_string_equal(d.why, "log-trigger #0 (its own list), running: nothing to run; dropped capture "
                                    "restart (trigger cooldown: fired 5s ago, 55s left)");
@@ -420,6 +429,89 @@ static void test_cooldown_keys(void **state) {
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, 0, true, -1), &d), "capture restart |");
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, 1, true, -1), &d),
                         " | capture:cooldown restart:cooldown");
+}
+
+static PolicyDecision decide_inc(const ServiceConfig *c, PolicyState *st, EventType e, usec_t now,
+                                 bool running, int trigger, uint64_t incarnation) {
+        PolicyInput in = {
+                .event = e, .now = now, .running = running, .trigger = trigger, .incarnation = incarnation
+        };
+        PolicyDecision d;
+
+        assert_true(policy_decide(c, st, &in, &d) >= 0);
+        return d;
+}
+
+/* Cooldowns count per process incarnation (issue: evidence for every
+ * death): a JVM restarted after its pre-oom capture that leaks again
+ * within the cooldown gets a capture of its own. */
+static void test_cooldown_incarnation(void **state) {
+        _cleanup_(service_config_freep) ServiceConfig *c =
+                svc_new(KV("on_pre_oom", "capture restart", "on_oom_kill", "capture restart", "log_trigger",
+                           "OutOfMemoryError => capture"));
+        PolicyState st;
+        PolicyDecision d;
+
+        policy_state_init(&st);
+        /* process 1: captured at T0; again 7 s later it is cooled down */
+        expect_decision((d = decide_inc(c, &st, EVENT_PRE_OOM, T0, true, -1, 1), &d), "capture restart |");
+        expect_decision((d = decide_inc(c, &st, EVENT_PRE_OOM, T0 + 7 * S, true, -1, 1), &d),
+                        " | capture:cooldown restart:cooldown");
+        /* process 2, 7 s after process 1's capture: its first pre-oom runs */
+        expect_decision((d = decide_inc(c, &st, EVENT_PRE_OOM, T0 + 7 * S, true, -1, 2), &d),
+                        "capture restart |");
+        /* and its second within the cooldown does not */
+        expect_decision((d = decide_inc(c, &st, EVENT_PRE_OOM, T0 + 20 * S, true, -1, 2), &d),
+                        " | capture:cooldown restart:cooldown");
+        /* process 2's oom-kill: another event, its own key */
+        expect_decision((d = decide_inc(c, &st, EVENT_OOM_KILL, T0 + 21 * S, false, -1, 2), &d),
+                        "capture restart |");
+        /* process 3 killed 1 s later: its post-mortem is not cooled down either */
+        expect_decision((d = decide_inc(c, &st, EVENT_OOM_KILL, T0 + 22 * S, false, -1, 3), &d),
+                        "capture restart |");
+        /* a log trigger: once per process and cooldown */
+        expect_decision((d = decide_inc(c, &st, EVENT_LOG_TRIGGER, T0, true, 0, 3), &d), "capture |");
+        assert_true(policy_trigger_cooling(c, &st, 0, T0 + S, 3));
+        expect_decision((d = decide_inc(c, &st, EVENT_LOG_TRIGGER, T0 + S, true, 0, 3), &d),
+                        " | capture:trigger-cooldown");
+        assert_false(policy_trigger_cooling(c, &st, 0, T0 + S, 4));
+        expect_decision((d = decide_inc(c, &st, EVENT_LOG_TRIGGER, T0 + S, true, 0, 4), &d), "capture |");
+        assert_false(policy_trigger_cooling(c, &st, 5, T0 + S, 4)); /* no such trigger */
+        /* back to an older incarnation number (never happens; a counter only
+         * grows) is a different process too */
+        expect_decision((d = decide_inc(c, &st, EVENT_PRE_OOM, T0 + 21 * S, true, -1, 1), &d),
+                        "capture restart |");
+}
+
+/* restart = no against a list the user did not write: the profile's and
+ * the default's restart are dropped (and say why), the user's own runs
+ * and says that it overrides restart = no. */
+static void test_restart_no_origin(void **state) {
+        _cleanup_(service_config_freep) ServiceConfig *c =
+                svc_new(KV("restart", "no", "on_hang", "capture restart"));
+        PolicyState st;
+        PolicyDecision d;
+
+        policy_state_init(&st);
+        /* the default on_oom_kill (capture restart) while the process is still there */
+        c->on_event[EVENT_PRE_OOM] =
+                (ActionList){ .n = 2, .set = ACTION_LIST_PROFILE, .a = { ACTION_CAPTURE, ACTION_RESTART } };
+        d = decide_inc(c, &st, EVENT_PRE_OOM, T0, true, -1, 1);
+        expect_decision(&d, "capture | restart:restart-no");
+        assert_string_equal(d.why, "pre-oom (on_pre_oom, profile), running: run capture; dropped restart "
+                                   "(restart = no, and this list is the profile's)");
+        d = decide_inc(c, &st, EVENT_HANG, T0, true, -1, 1);
+        expect_decision(&d, "capture restart |");
+        assert_string_equal(d.why, "hang (on_hang), running: run capture restart; restart despite restart = "
+                                   "no: on_hang in the service's section asks for it");
+        c->on_event[EVENT_HANG].set = ACTION_LIST_DEFAULT;
+        d = decide_inc(c, &st, EVENT_HANG, T0, true, -1, 2);
+        expect_decision(&d, "capture | restart:restart-no");
+        assert_non_null(strstr(d.why, "restart = no, and this list is the default"));
+        /* restart = on-failure: the profile's restart runs */
+        c->restart = RESTART_ON_FAILURE;
+        d = decide_inc(c, &st, EVENT_PRE_OOM, T0, true, -1, 3);
+        expect_decision(&d, "capture restart |");
 }
 
 static void test_trigger_cooldown(void **state) {
@@ -770,6 +862,8 @@ int main(void) {
                 cmocka_unit_test(test_why_truncated),
                 cmocka_unit_test(test_cooldown_boundaries),
                 cmocka_unit_test(test_cooldown_keys),
+                cmocka_unit_test(test_cooldown_incarnation),
+                cmocka_unit_test(test_restart_no_origin),
                 cmocka_unit_test(test_trigger_cooldown),
                 cmocka_unit_test(test_trigger_limit),
                 cmocka_unit_test(test_invalid),
