@@ -18,6 +18,7 @@ static const char *const event_names[_SVC_EV_MAX] = {
         [SVC_EV_STOP_TIMEOUT] = "stop-timeout",
         [SVC_EV_START_TIMEOUT] = "start-timeout",
         [SVC_EV_BACKOFF_DONE] = "backoff-done",
+        [SVC_EV_RECOVER] = "recover",
 };
 
 const char *svc_state_to_string(SvcState s) {
@@ -130,6 +131,9 @@ int svc_transition(SvcState state, SvcAfter after, const SvcInput *in, SvcTransi
                 case SVC_EV_RESTART:
                         t = begin_stop(SVC_AFTER_RESTART);
                         break;
+                case SVC_EV_RECOVER:
+                        t = begin_stop(in->start_limit_hit ? SVC_AFTER_FAILED : SVC_AFTER_BACKOFF);
+                        break;
                 case SVC_EV_START:
                         t = (SvcTransition){ state, after, 0 }; /* already up */
                         break;
@@ -159,6 +163,9 @@ int svc_transition(SvcState state, SvcAfter after, const SvcInput *in, SvcTransi
                 case SVC_EV_RESTART:
                         t = (SvcTransition){ SVC_STOPPING, SVC_AFTER_RESTART, 0 };
                         break;
+                case SVC_EV_RECOVER: /* stopping already: where it goes stays */
+                        t = (SvcTransition){ SVC_STOPPING, after, 0 };
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -176,6 +183,9 @@ int svc_transition(SvcState state, SvcAfter after, const SvcInput *in, SvcTransi
                         break;
                 case SVC_EV_STOP:
                         t = (SvcTransition){ SVC_STOPPED, SVC_AFTER_STOPPED, SVC_ACT_DISARM_TIMER };
+                        break;
+                case SVC_EV_RECOVER: /* restarting already */
+                        t = (SvcTransition){ SVC_BACKOFF, after, 0 };
                         break;
                 default:
                         return -EINVAL;

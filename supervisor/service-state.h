@@ -25,7 +25,7 @@ SvcState svc_state_from_string(const char *s);
 typedef enum SvcEvent {
         SVC_EV_START, /* operator or boot */
         SVC_EV_STOP, /* operator or shutdown: stop and stay stopped */
-        SVC_EV_RESTART, /* graceful restart (policy or operator): no back-off */
+        SVC_EV_RESTART, /* graceful restart (operator): no back-off */
         SVC_EV_EXEC_OK, /* execve succeeded */
         SVC_EV_READY, /* READY=1 from the service (ready=notify) */
         SVC_EV_SPAWN_FAILED, /* the child died before or at execve */
@@ -34,6 +34,11 @@ typedef enum SvcEvent {
         SVC_EV_STOP_TIMEOUT,
         SVC_EV_START_TIMEOUT,
         SVC_EV_BACKOFF_DONE,
+        /* a policy's restart (the process is unhealthy: near its memory
+         * limit, hung): a graceful stop, then the restart back-off and the
+         * start limit as after a failure, so a leak that fills the limit in
+         * seconds does not loop without bound */
+        SVC_EV_RECOVER,
         _SVC_EV_MAX,
         _SVC_EV_INVALID = -EINVAL,
 } SvcEvent;

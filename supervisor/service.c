@@ -287,10 +287,15 @@ int service_request(Service *s, SvcEvent ev) {
          * escalation, a hang) or a control request while cgwarden stops
          * would start the service again after its stop: the shutdown
          * would never end */
-        if (s->manager->shutting_down && (ev == SVC_EV_START || ev == SVC_EV_RESTART)) {
+        if (s->manager->shutting_down &&
+            (ev == SVC_EV_START || ev == SVC_EV_RESTART || ev == SVC_EV_RECOVER)) {
                 log_info("Service '%s': %s ignored: cgwarden is stopping.", s->cfg->name,
                          svc_event_to_string(ev));
                 return -ESHUTDOWN;
+        }
+        if (ev == SVC_EV_RECOVER) {
+                in.restart_wanted = true;
+                in.start_limit_hit = start_limit_hit(&s->start_limit, now_usec(CLOCK_MONOTONIC));
         }
         service_apply(s, &in);
         return 0;
@@ -559,6 +564,7 @@ static int do_spawn(Service *s) {
         s->pidfd = pidfd;
         s->errpipe = errpipe;
         s->started_at = now_usec(CLOCK_MONOTONIC);
+        s->n_spawns++;
         (void) start_limit_record(&s->start_limit, s->started_at);
         log_debug("Service '%s': spawned pid %d (%s).", s->cfg->name, (int) pid,
                   into ? "clone3 into cgroup" : "fork, join cgroup, exec");

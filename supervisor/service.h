@@ -66,6 +66,7 @@ typedef struct Service {
         int last_signal; /* terminating signal, or 0 */
         unsigned n_failures; /* consecutive, for back-off */
         unsigned n_restarts;
+        uint64_t n_spawns; /* processes started: the incarnation the policy's cooldowns count in */
         StartLimit start_limit;
         usec_t started_at; /* CLOCK_MONOTONIC */
 

@@ -147,6 +147,44 @@ static void test_graceful_restart(void **state) {
         assert_int_equal(t.after, SVC_AFTER_STOPPED);
 }
 
+/* A policy's restart: a graceful stop, then back-off and the start limit
+ * as after a failure (a leak that fills the limit in seconds must not loop
+ * without bound). */
+static void test_recover(void **state) {
+        SvcTransition t = go(SVC_RUNNING, SVC_AFTER_STOPPED, (SvcInput){ .event = SVC_EV_RECOVER });
+        assert_int_equal(t.state, SVC_STOPPING);
+        assert_int_equal(t.after, SVC_AFTER_BACKOFF);
+        assert_true(t.actions & SVC_ACT_SIGNAL_MAIN);
+        assert_true(t.actions & SVC_ACT_ARM_STOP);
+        t = go(SVC_STOPPING, SVC_AFTER_BACKOFF, (SvcInput){ .event = SVC_EV_EXITED, .cgroup_empty = true });
+        assert_int_equal(t.state, SVC_BACKOFF);
+        assert_true(t.actions & SVC_ACT_COUNT_FAILURE);
+        assert_true(t.actions & SVC_ACT_ARM_BACKOFF);
+
+        /* past the start limit it stops and gives up */
+        t = go(SVC_STARTING, SVC_AFTER_STOPPED,
+               (SvcInput){ .event = SVC_EV_RECOVER, .start_limit_hit = true });
+        assert_int_equal(t.state, SVC_STOPPING);
+        assert_int_equal(t.after, SVC_AFTER_FAILED);
+
+        /* stopping already, or waiting to restart: nothing changes */
+        t = go(SVC_STOPPING, SVC_AFTER_STOPPED, (SvcInput){ .event = SVC_EV_RECOVER });
+        assert_int_equal(t.state, SVC_STOPPING);
+        assert_int_equal(t.after, SVC_AFTER_STOPPED);
+        assert_int_equal(t.actions, 0);
+        t = go(SVC_BACKOFF, SVC_AFTER_BACKOFF, (SvcInput){ .event = SVC_EV_RECOVER });
+        assert_int_equal(t.state, SVC_BACKOFF);
+        assert_int_equal(t.actions, 0);
+        /* nothing to recover */
+        SvcTransition u;
+        assert_int_equal(
+                svc_transition(SVC_STOPPED, SVC_AFTER_STOPPED, &(SvcInput){ .event = SVC_EV_RECOVER }, &u),
+                -EINVAL);
+        assert_int_equal(
+                svc_transition(SVC_FAILED, SVC_AFTER_FAILED, &(SvcInput){ .event = SVC_EV_RECOVER }, &u),
+                -EINVAL);
+}
+
 static void test_spawn_failed(void **state) {
         SvcTransition t =
                 go(SVC_STARTING, SVC_AFTER_STOPPED,
@@ -208,6 +246,7 @@ int main(void) {
                 cmocka_unit_test(test_exit_leaves_processes),
                 cmocka_unit_test(test_stop),
                 cmocka_unit_test(test_graceful_restart),
+                cmocka_unit_test(test_recover),
                 cmocka_unit_test(test_spawn_failed),
                 cmocka_unit_test(test_start_timeout),
                 cmocka_unit_test(test_exhaustive),
