@@ -27,6 +27,13 @@
 
 #define EVIDENCE_CAPTURE_MESSAGE_ID "f0a1e6a3c52a4c3f9d0f2b1c7e8d9a01"
 #define BASELINE_TIMEOUT_USEC (10 * USEC_PER_SEC)
+/* The first NMT baseline: once the JVM is up, so that a leak that kills
+ * within minutes still has its diff (retaken at nmt_baseline_after, when
+ * later, for a steadier one); a JVM not answering yet is asked again. */
+#define BASELINE_EARLY_USEC (3 * USEC_PER_SEC)
+#define BASELINE_RETRY_USEC (2 * USEC_PER_SEC)
+#define BASELINE_TRIES_MAX 5
+#define ROUND_MS(u) ((u) - (u) % USEC_PER_MSEC)
 
 void evidence_init(Evidence *e) {
         *e = (Evidence){ .dump_fd = -1, .nmt_fd = -1 };
@@ -596,13 +603,41 @@ static void do_throttle(Service *s, EventType type) {
                    cpu);
 }
 
-/* v1: the service was paused at its limit while a capture runs: a JVM
- * cannot answer from there, so the reserve is granted now if it was not. */
+static bool list_has(const ActionList *l, ActionType a) {
+        for (size_t i = 0; i < l->n && i < ACTION_LIST_MAX; i++)
+                if (l->a[i] == a)
+                        return true;
+        return false;
+}
+
+static int start_capture(Service *s, EventType type, const char *reason, const CaptureTrigger *t,
+                         const char *report);
+
+/* v1: the service was paused at its limit. During a capture a JVM cannot
+ * answer from there, so the reserve is granted now if it was not. A
+ * process not captured yet (its pre-oom came while another capture ran,
+ * or was dropped) is captured now: the pause holds the kill until the
+ * capture ends. */
 void evidence_paused(Service *s) {
         Evidence *e = &s->evidence;
+        CaptureTrigger t = { .eta = 0 };
 
-        if (e->capture && !e->granted_mem)
-                hook_grant(s);
+        if (e->capture) {
+                if (!e->granted_mem)
+                        hook_grant(s);
+                return;
+        }
+        if (s->main_pid <= 0 || e->captured_incarnation == s->n_spawns ||
+            !list_has(&s->cfg->on_event[EVENT_PRE_OOM], ACTION_CAPTURE))
+                return;
+        watch_fill_trigger(s->watch, &t);
+        snprintf(t.what, sizeof t.what, "the OOM pause caught pid %d before any capture of it",
+                 (int) s->main_pid);
+        log_warning("Service '%s': %s: capturing it before the kernel goes on.", s->cfg->name, t.what);
+        e->trigger = t;
+        e->event_capture[0] = 0;
+        if (start_capture(s, EVENT_PRE_OOM, "pre-oom", &t, NULL) >= 0)
+                e->pending = (ActionList){};
 }
 
 /* ---- the thread dump through SIGQUIT ---- */
@@ -728,8 +763,7 @@ static void trigger_fired(Service *s, size_t i, const char *line) {
 
         /* each trigger at most once per action_cooldown: the engine's; the
          * log entry only for a trigger that may fire */
-        if (e->policy.trigger_fired[i] != USEC_INFINITY &&
-            now_usec(CLOCK_MONOTONIC) - e->policy.trigger_fired[i] < s->cfg->action_cooldown)
+        if (policy_trigger_cooling(s->cfg, &e->policy, i, now_usec(CLOCK_MONOTONIC), s->n_spawns))
                 return;
         snprintf(trig.what, sizeof trig.what, "log_trigger /%.60s/ matched: %.100s", t->regex_src, line);
         snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
@@ -815,10 +849,24 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
                 manager_notify_status(s->manager);
         /* clients waiting for it (cgwarden capture NAME): path dies with c */
         control_capture_done(s->manager->control, s, path, complete);
+        if (path && e->capture_incarnation > 0)
+                e->captured_incarnation = e->capture_incarnation;
         /* finish() touches nothing after calling us */
         e->capture = capture_free(c);
         e->pending = (ActionList){};
         watch_hold_pause(s->watch, false);
+        if (e->oom_kill_deferred) {
+                e->oom_kill_deferred = false;
+                e->trigger = e->deferred_trigger;
+                e->event_capture[0] = 0;
+                if (next < pending.n)
+                        log_info(
+                                "Service '%s': the rest of on_%s dropped: the process was OOM-killed during "
+                                "its capture.",
+                                s->cfg->name, event_type_to_string(type));
+                decide_and_run(s, EVENT_OOM_KILL, -1);
+                return;
+        }
         run_actions(s, type, &pending, next);
 }
 
@@ -826,7 +874,7 @@ static int start_capture(Service *s, EventType type, const char *reason, const C
                          const char *report) {
         Evidence *e = &s->evidence;
         _cleanup_free_ char *memdir = NULL, *pidsdir = NULL;
-        char limits[400];
+        char limits[400], nmt_why[200];
         bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
         bool post_mortem = type == EVENT_OOM_KILL;
         CaptureSpec spec;
@@ -834,6 +882,20 @@ static int start_capture(Service *s, EventType type, const char *reason, const C
 
         if (e->capture)
                 return -EBUSY;
+        /* why a capture has no nmt-diff, for its items and findings */
+        if (e->nmt_why[0])
+                snprintf(nmt_why, sizeof nmt_why, "%s", e->nmt_why);
+        else if (e->nmt_next_at > 0) {
+                usec_t now = now_usec(CLOCK_MONOTONIC);
+                char up[UNIT_SIZE_MAX], left[UNIT_SIZE_MAX];
+                snprintf(nmt_why, sizeof nmt_why,
+                         "no NMT baseline yet: the JVM is up %s, its baseline is due in %s",
+                         unit_format_duration(up, ROUND_MS(now - s->started_at)),
+                         unit_format_duration(left,
+                                              ROUND_MS(e->nmt_next_at > now ? e->nmt_next_at - now : 0)));
+        } else
+                snprintf(nmt_why, sizeof nmt_why,
+                         "no NMT baseline (not a java launcher, or jvm_options = none)");
         (void) cg_service_dir(s->cg, "memory", &memdir);
         (void) cg_service_dir(s->cg, "pids", &pidsdir);
         watch_format_limits(s->watch, limits, sizeof limits);
@@ -854,11 +916,13 @@ static int start_capture(Service *s, EventType type, const char *reason, const C
                 .kernel_report = report,
                 .limits_text = limits,
                 .nmt_baseline = e->nmt_baseline,
+                .nmt_no_baseline = nmt_why,
                 .at_task_limit = type == EVENT_PIDS_LIMIT || type == EVENT_PIDS_MAX,
                 .hooks = &hooks,
                 .hooks_userdata = s,
         };
         e->capture_event = type;
+        e->capture_incarnation = post_mortem || s->main_pid <= 0 ? 0 : s->n_spawns;
         /* the capture takes over from the OOM pause's timer */
         watch_hold_pause(s->watch, true);
         r = capture_start(s->manager->event, s->manager->config->capture_dir, &spec, capture_done, s,
@@ -912,9 +976,10 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
                         }
                         break;
                 case ACTION_RESTART:
-                        action_log(s, type, "restart", "Service '%s': restarting (on_%s).", s->cfg->name,
-                                   event_type_to_string(type));
-                        (void) service_request(s, SVC_EV_RESTART);
+                        action_log(s, type, "restart",
+                                   "Service '%s': restarting (on_%s), after the restart back-off.",
+                                   s->cfg->name, event_type_to_string(type));
+                        (void) service_request(s, SVC_EV_RECOVER);
                         break;
                 case ACTION_STOP:
                         action_log(s, type, "stop", "Service '%s': stopping (on_%s).", s->cfg->name,
@@ -955,6 +1020,7 @@ static void decide_and_run(Service *s, EventType type, int trigger) {
                                   .now = now_usec(CLOCK_MONOTONIC),
                                   .running = s->main_pid > 0 && type != EVENT_OOM_KILL,
                                   .trigger = trigger,
+                                  .incarnation = s->n_spawns,
                           },
                           &d);
         if (r < 0) {
@@ -980,7 +1046,18 @@ void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const
                 e->n_oom_kills++;
         free(e->report);
         e->report = report ? strdup(report) : NULL;
-        if (e->capture && type != EVENT_OOM_KILL) {
+        if (e->capture && type == EVENT_OOM_KILL) {
+                /* the kill cut the capture short: the death gets its own
+                 * post-mortem (the kernel's report, the cgroup's counters)
+                 * as soon as the capture has ended */
+                e->oom_kill_deferred = true;
+                e->deferred_trigger = *t;
+                log_notice(
+                        "Service '%s': oom-kill while a capture runs: its post-mortem follows that capture.",
+                        s->cfg->name);
+                return;
+        }
+        if (e->capture) {
                 log_info("Service '%s': %s while a capture runs: no second decision.", s->cfg->name,
                          event_type_to_string(type));
                 return;
@@ -1094,9 +1171,30 @@ bool evidence_waits_for_ready(const Service *s) {
 
 /* ---- NMT baseline ---- */
 
+static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata);
+
+static void nmt_arm(Service *s, usec_t after) {
+        Evidence *e = &s->evidence;
+
+        e->nmt_next_at = now_usec(CLOCK_MONOTONIC) + after;
+        if (!e->nmt_timer) {
+                if (sd_event_add_time_relative(s->manager->event, &e->nmt_timer, CLOCK_MONOTONIC, after,
+                                               USEC_PER_MSEC, on_nmt_timer, s) < 0) {
+                        e->nmt_next_at = 0;
+                        return;
+                }
+                (void) sd_event_source_set_description(e->nmt_timer, "nmt-baseline");
+                return;
+        }
+        (void) sd_event_source_set_time_relative(e->nmt_timer, after);
+        (void) sd_event_source_set_enabled(e->nmt_timer, SD_EVENT_ONESHOT);
+}
+
 static void nmt_finish(Service *s) {
         Evidence *e = &s->evidence;
         HotspotResult res;
+        char b[UNIT_SIZE_MAX];
+        bool ok = false;
         int r;
 
         r = hotspot_attach_finish(e->nmt_attach, &res);
@@ -1106,15 +1204,40 @@ static void nmt_finish(Service *s) {
                 NmtReport rep;
                 buf[MAX(n, 0)] = 0;
                 if (nmt_parse(buf, (size_t) MAX(n, 0), &rep) >= 0 && rep.baseline_taken) {
+                        ok = true;
+                        log_info("Service '%s': NMT baseline %s (nmt-diff.txt in later captures).",
+                                 s->cfg->name, e->nmt_baseline ? "retaken" : "taken");
+                        if (e->nmt_baseline)
+                                e->nmt_refreshed = true;
                         e->nmt_baseline = true;
-                        log_info("Service '%s': NMT baseline taken (nmt-diff.txt in later captures).",
-                                 s->cfg->name);
-                } else
-                        log_info("Service '%s': no NMT baseline: %s", s->cfg->name,
-                                 buf[0] ? strtok(buf, "\n") : "empty reply");
-        } else if (r != -ENOEXEC && r != -EPROTONOSUPPORT)
-                log_info("Service '%s': NMT baseline failed: %s", s->cfg->name, res.error);
+                } else {
+                        snprintf(e->nmt_why, sizeof e->nmt_why, "no NMT baseline: the JVM said: %.100s",
+                                 buf[0] ? strtok(buf, "\n") : "nothing");
+                        log_info("Service '%s': %s", s->cfg->name, e->nmt_why);
+                }
+        } else if (r != -ENOEXEC && r != -EPROTONOSUPPORT) {
+                snprintf(e->nmt_why, sizeof e->nmt_why, "no NMT baseline: the attach failed: %.100s",
+                         res.error);
+                log_info("Service '%s': %s", s->cfg->name, e->nmt_why);
+        } else
+                snprintf(e->nmt_why, sizeof e->nmt_why, "no NMT baseline: not a JVM that answers an attach");
         nmt_cancel(e);
+        e->nmt_next_at = 0;
+        if (s->main_pid <= 0)
+                return;
+        if (ok) {
+                /* the steadier one, once startup allocation has settled */
+                if (!e->nmt_refreshed && s->cfg->nmt_baseline_after > BASELINE_EARLY_USEC) {
+                        usec_t up = now_usec(CLOCK_MONOTONIC) - s->started_at;
+                        nmt_arm(s, s->cfg->nmt_baseline_after > up ? s->cfg->nmt_baseline_after - up : 0);
+                }
+                return;
+        }
+        if (!e->nmt_baseline && ++e->nmt_tries < BASELINE_TRIES_MAX) {
+                nmt_arm(s, BASELINE_RETRY_USEC);
+                snprintf(e->nmt_why + strlen(e->nmt_why), sizeof e->nmt_why - strlen(e->nmt_why),
+                         "; asked again in %s", unit_format_duration(b, BASELINE_RETRY_USEC));
+        }
 }
 
 static int on_nmt_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -1133,8 +1256,14 @@ static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata) {
                 nmt_finish(s);
                 return 0;
         }
-        if (s->main_pid <= 0 || e->nmt_attach || e->capture)
+        if (s->main_pid <= 0 || e->nmt_attach)
                 return 0;
+        e->nmt_next_at = 0;
+        if (e->capture) {
+                /* the capture has the JVM's attention: after it */
+                nmt_arm(s, BASELINE_RETRY_USEC);
+                return 0;
+        }
         e->nmt_fd = mkostemp(path, O_CLOEXEC);
         if (e->nmt_fd < 0)
                 return 0;
@@ -1181,7 +1310,6 @@ static void remove_stale_attach_socket(Service *s) {
 
 void evidence_started(Service *s) {
         Evidence *e = &s->evidence;
-        int r;
 
         remove_stale_attach_socket(s);
         triggers_setup(s);
@@ -1193,23 +1321,17 @@ void evidence_started(Service *s) {
         if (is_java_launcher(s->exe) && same_ns(s->main_pid, "mnt") && same_ns(s->main_pid, "pid"))
                 e->java_pid = s->main_pid;
 
-        e->nmt_baseline = false;
+        e->nmt_baseline = e->nmt_refreshed = false;
+        e->nmt_tries = 0;
+        e->nmt_next_at = 0;
+        e->nmt_why[0] = 0;
         nmt_cancel(e);
         if (e->restore_limit_pending)
                 restore_v1_limit(s);
         if (!(s->cfg->capture_mask & (1u << CAPTURE_NMT)) || !is_java_launcher(s->exe) ||
             (s->cfg->jvm_options && streq(s->cfg->jvm_options, "none")))
                 return;
-        if (!e->nmt_timer) {
-                r = sd_event_add_time_relative(s->manager->event, &e->nmt_timer, CLOCK_MONOTONIC,
-                                               s->cfg->nmt_baseline_after, USEC_PER_MSEC, on_nmt_timer, s);
-                if (r < 0)
-                        return;
-                (void) sd_event_source_set_description(e->nmt_timer, "nmt-baseline");
-        } else {
-                (void) sd_event_source_set_time_relative(e->nmt_timer, s->cfg->nmt_baseline_after);
-                (void) sd_event_source_set_enabled(e->nmt_timer, SD_EVENT_ONESHOT);
-        }
+        nmt_arm(s, MIN(BASELINE_EARLY_USEC, s->cfg->nmt_baseline_after));
 }
 
 void evidence_stopped(Service *s) {

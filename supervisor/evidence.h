@@ -16,7 +16,8 @@
  *     post-mortem (cgroup items, history, the kernel's report)
  *   - the thread dump through SIGQUIT cut out of the service's stdout when
  *     an attach is unsafe or fails
- *   - the NMT baseline nmt_baseline_after each start
+ *   - the NMT baseline a few seconds after each start (a leak that kills
+ *     within minutes has its diff), retaken at nmt_baseline_after
  *   - jvm_options: JDK_JAVA_OPTIONS for a java launcher */
 
 #include <limits.h>
@@ -78,6 +79,10 @@ typedef struct Evidence {
         sd_event_source *nmt_io, *nmt_deadline;
         int nmt_fd;
         bool nmt_baseline;
+        bool nmt_refreshed; /* the later, steadier baseline at nmt_baseline_after was taken */
+        unsigned nmt_tries; /* failed attempts at the early baseline */
+        usec_t nmt_next_at; /* CLOCK_MONOTONIC of the next attempt (0: none) */
+        char nmt_why[160]; /* why there is no baseline yet, for the capture's findings */
 
         /* log triggers, compiled for regex_cfg */
         const ServiceConfig *regex_cfg;
@@ -92,6 +97,15 @@ typedef struct Evidence {
 
         /* a java service's attach socket, removed when a killed JVM left it */
         pid_t java_pid;
+
+        /* every process gets its own capture before its kill: the
+         * incarnation (Service.n_spawns) the running capture is of (0: a
+         * post-mortem or none), and the last one captured alive */
+        uint64_t capture_incarnation, captured_incarnation;
+        /* an oom-kill seen while a capture ran: its post-mortem runs when
+         * that capture ends */
+        bool oom_kill_deferred;
+        CaptureTrigger deferred_trigger;
 } Evidence;
 
 void evidence_init(Evidence *e);
@@ -101,7 +115,10 @@ void evidence_done(Service *s);
  * is the kernel's OOM report for oom-kill (NULL when unread). */
 void evidence_observe(Service *s, EventType type, const CaptureTrigger *trigger, const char *report);
 
-/* v1: the OOM pause caught the service while a capture runs. */
+/* v1: the OOM pause caught the service. While a capture runs it gets its
+ * reserve; when the process has no capture of its own yet (its pre-oom
+ * was missed or failed to start) and on_pre_oom captures, it is captured
+ * now, before the kernel goes on. */
 void evidence_paused(Service *s);
 
 /* The main process started / exited. */

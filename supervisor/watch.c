@@ -717,6 +717,9 @@ static void oom_paused(Watch *w) {
                 (void) sd_event_source_set_time_relative(w->oom_pause, s->cfg->oom_pause_max);
                 (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_ONESHOT);
         }
+        /* a process with no capture of its own yet is captured now (the
+         * capture holds the pause's timer) */
+        evidence_paused(s);
 }
 
 static int on_v1_oom(sd_event_source *src, int fd, uint32_t revents, void *userdata) {

@@ -80,7 +80,8 @@ typedef struct Step {
 struct Capture {
         sd_event *event;
         CaptureSpec spec; /* strings below are owned copies */
-        char *service, *reason, *cgroup, *memory_dir, *pids_dir, *kernel_report, *limits_text;
+        char *service, *reason, *cgroup, *memory_dir, *pids_dir, *kernel_report, *limits_text,
+                *nmt_no_baseline;
         capture_done_t done;
         void *userdata;
 
@@ -112,6 +113,8 @@ struct Capture {
         /* findings for the manifest */
         char nmt_state[200];
         char nmt_top[160];
+        char nmt_diff_state
+                [200]; /* why there is no nmt-diff ("" when there is one, or NMT is not captured) */
         char tasks_top[160];
         char pmap_top[PATH_MAX];
 };
@@ -249,6 +252,17 @@ static void build_steps(Capture *c) {
                         add_jvm(c, "nmt", "nmt.txt", "VM.native_memory", "summary");
                         if (c->spec.nmt_baseline)
                                 add_jvm(c, "nmt-diff", "nmt-diff.txt", "VM.native_memory", "summary.diff");
+                        else if (c->nmt_no_baseline) {
+                                /* said, not silently left out: a leak that killed
+                                 * before the baseline has no diff */
+                                Step *s = add_step(c, STEP_JVM, "nmt-diff", NULL);
+                                if (s) {
+                                        s->skipped = true;
+                                        snprintf(s->error, sizeof s->error, "%s", c->nmt_no_baseline);
+                                }
+                                snprintf(c->nmt_diff_state, sizeof c->nmt_diff_state, "%s",
+                                         c->nmt_no_baseline);
+                        }
                 }
                 if (want(c, CAPTURE_HEAP))
                         add_jvm(c, "heap", "heap.txt", "GC.heap_info", NULL);
@@ -899,6 +913,8 @@ static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
                 json_object_object_add(findings, "nmt", jstr(c->nmt_state));
         if (c->nmt_top[0])
                 json_object_object_add(findings, "nmt_top_growth", jstr(c->nmt_top));
+        if (c->nmt_diff_state[0])
+                json_object_object_add(findings, "nmt_diff", jstr(c->nmt_diff_state));
         if (c->tasks_top[0])
                 json_object_object_add(findings, "tasks_top_group", jstr(c->tasks_top));
         if (c->pmap_top[0])
@@ -1036,6 +1052,7 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
         c->memory_dir = spec->memory_dir ? strdup(spec->memory_dir) : NULL;
         c->pids_dir = spec->pids_dir ? strdup(spec->pids_dir) : NULL;
         c->kernel_report = spec->kernel_report ? strdup(spec->kernel_report) : NULL;
+        c->nmt_no_baseline = spec->nmt_no_baseline ? strdup(spec->nmt_no_baseline) : NULL;
         c->limits_text = spec->limits_text ? strdup(spec->limits_text) : NULL;
         if (!c->service || !c->reason)
                 return log_oom();
@@ -1125,6 +1142,7 @@ Capture *capture_free(Capture *c) {
         free(c->memory_dir);
         free(c->pids_dir);
         free(c->kernel_report);
+        free(c->nmt_no_baseline);
         free(c->limits_text);
         free(c->dir_path);
         free(c->path);

@@ -76,6 +76,8 @@ typedef struct CaptureSpec {
         const char *kernel_report; /* written as oom-report.txt (NULL: none) */
         const char *limits_text; /* the effective limits, for the manifest */
         bool nmt_baseline; /* a baseline was taken: also nmt-diff */
+        const char *
+                nmt_no_baseline; /* else why not: nmt-diff is listed as skipped with it (NULL: not listed) */
         /* the JVM at its task limit: attach only when its listener runs
          * already (starting one needs a thread and kills the JVM there) */
         bool at_task_limit;

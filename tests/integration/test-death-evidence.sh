@@ -1,0 +1,115 @@
+#!/bin/bash
+# Evidence for every death: under the stock jvm profile (on_pre_oom =
+# capture restart, restart = on-failure) a JVM leaking direct buffers is
+# restarted again and again; EVERY process that ends (gracefully
+# restarted, or OOM-killed by the kernel) must have a complete capture of
+# its own pid, finished before its end. Before this rule a restarted JVM's
+# pre-oom fell in the 60 s cooldown of its predecessor's and it died
+# without evidence.
+#   slow: 40 MB/s, the capture and the graceful restart come first
+#   fast: 250 MB/s: the projection (capture_lead) fires early enough
+#   kept: on_pre_oom = capture (no restart): each JVM is captured, then
+#         leaks on into its limit and is OOM-killed by the kernel (v1 after
+#         the OOM pause), restarted by restart = on-failure, and the next
+#         one is captured again within the cooldown
+# For each ended pid: its pre-oom capture (manifest pid), complete, logged
+# before the pid's end, and the oom_kill counter in that capture's
+# memory.events.txt lower than after the death (taken before any kill of
+# it). Every JDK under /usr/lib/jvm.
+# timeout: 600
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/capture-lib.sh"
+. "$(dirname "$0")/jvm-lib.sh"
+
+[ -f "$CLASSES/DirectLeak.class" ] || skip_test "the Java test programs were not compiled (no javac at build time)"
+
+WANT=3 # processes that end, per service
+
+# the pids of SERVICE's processes that ended, from cgwarden's log
+ended_pids() { sed -n "s/.*Service '$1' (pid \([0-9]*\)) \(killed by signal\|exited with status\).*/\1/p" "$T/cgw.err"; }
+n_ended() { ended_pids "$1" | wc -l; }
+
+# the oom_kill counter in a capture's memory.events.txt (v2 memory.events,
+# v1 memory.oom_control)
+oom_kills_in() { sed -n 's/.*oom_kill \([0-9]*\).*/\1/p' "$1/memory.events.txt" | tail -n1; }
+
+n=0
+for J in $JAVA $OTHER_JAVAS; do
+        n=$((n + 1))
+        say "JDK $n: $J ($("$J" -version 2>&1 | head -n1))"
+        { cfg_header; cat <<EOF
+[service:slow]
+exec = $J -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 40
+profile = jvm
+memory_max = 256M
+stop_timeout = 5s
+restart_delay = 200ms
+start_limit = 20/10min
+
+[service:fast]
+exec = $J -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 250
+profile = jvm
+memory_max = 256M
+stop_timeout = 5s
+restart_delay = 200ms
+start_limit = 20/10min
+
+[service:kept]
+exec = $J -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 60
+profile = jvm
+on_pre_oom = capture
+memory_max = 256M
+oom_pause_max = 2s
+stop_timeout = 5s
+restart_delay = 200ms
+start_limit = 20/10min
+EOF
+        } > "$T/c.ini"
+        : > "$T/cgw.err"
+        rm -rf "$T/captures" "$T/log"
+        cgw_start run -c "$T/c.ini"
+        for svc in slow fast kept; do
+                wait_until 400 sh -c "[ \$(sed -n \"s/.*Service '$svc' (pid \\([0-9]*\\)) \\(killed by signal\\|exited with status\\).*/\\1/p\" '$T/cgw.err' | wc -l) -ge $WANT ]" ||
+                        not_ok "JDK $n $svc: $WANT processes ended" "$(grep -c "Service '$svc' (pid" "$T/cgw.err") ended; $(tail -3 "$T/cgw.err")"
+        done
+        cgw_stop TERM
+        check_eq "JDK $n: cgwarden exits 0" 0 "$CGW_RC"
+
+        for svc in slow fast kept; do
+                kills=0 restarts=0
+                for pid in $(ended_pids $svc | head -n $WANT); do
+                        how=$(grep -m1 "Service '$svc' (pid $pid) \(killed\|exited\)" "$T/cgw.err" | sed 's/.*(pid [0-9]*) //')
+                        end_line=$(log_line_of "Service '$svc' (pid $pid) \(killed\|exited\)")
+                        d=
+                        for m in "$T/captures/$svc"/*-pre-oom/manifest.json; do
+                                [ -f "$m" ] || continue
+                                [ "$(mf "$(dirname "$m")" "m['pid']")" = "$pid" ] && d=$(dirname "$m")
+                        done
+                        if [ -z "$d" ]; then
+                                not_ok "JDK $n $svc: pid $pid ($how) has a pre-oom capture of its own" "$(ls "$T/captures/$svc" 2>&1 | tr '\n' ' ')"
+                                continue
+                        fi
+                        ok "JDK $n $svc: pid $pid ($how) has a pre-oom capture of its own: $(basename "$d")"
+                        check_complete "JDK $n $svc: pid $pid: its capture is complete" "$d"
+                        cap_line=$(grep -n "Capture for '$svc' finished.*$(basename "$d")" "$T/cgw.err" | head -n1 | cut -d: -f1)
+                        check "JDK $n $svc: pid $pid: its capture finished before its end" test "${cap_line:-999999}" -lt "$end_line"
+                        # the lead: capture finished_at to the process's end
+                        say "JDK $n $svc: pid $pid: capture $(mf "$d" "m['finished_at']"), ended: $how"
+                        before=$(oom_kills_in "$d")
+                        case $how in
+                        *SIGKILL*)
+                                kills=$((kills + 1))
+                                # the post-mortem of this death says the kernel killed it
+                                pm=$(ls -d "$T/captures/$svc"/*-oom-kill 2>/dev/null | while read -r p; do
+                                        a=$(oom_kills_in "$p"); [ "${a:-0}" -gt "${before:-0}" ] && { echo "$p"; break; }; done)
+                                check "JDK $n $svc: pid $pid: its capture was before the kill (oom_kill ${before:-?} then, higher in a post-mortem)" test -n "$pm"
+                                ;;
+                        *) restarts=$((restarts + 1)) ;;
+                        esac
+                done
+                say "JDK $n $svc: $kills OOM-killed, $restarts restarted by the policy, of $WANT"
+                [ $svc = kept ] && check_eq "JDK $n kept: every one was OOM-killed" $WANT $kills
+                # cooldowns count per process: a new JVM's pre-oom is never dropped
+                check "JDK $n $svc: no capture dropped by a cooldown" sh -c "! grep \"Service '$svc': policy:.*dropped capture (cooldown\" '$T/cgw.err'"
+        done
+done
