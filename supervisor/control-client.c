@@ -149,15 +149,15 @@ static const char *fmt_size(char b[static UNIT_SIZE_MAX], json_object *o, const 
 static void print_table(json_object *services) {
         size_t n = json_object_array_length(services);
 
-        printf("%-16s %-9s %7s %8s %4s %9s %9s %9s %9s %11s %9s %8s  %s\n", "SERVICE", "STATE", "PID",
-               "UPTIME", "RST", "MEMORY", "HIGH", "MAX", "LIMIT", "PIDS", "GROWTH/h", "ETA",
+        printf("%-16s %-9s %7s %8s %4s %-14s %9s %9s %9s %9s %11s %9s %8s  %s\n", "SERVICE", "STATE", "PID",
+               "UPTIME", "RST", "OOM KILLS", "MEMORY", "HIGH", "MAX", "LIMIT", "PIDS", "GROWTH/h", "ETA",
                "LAST EVENT / CAPTURE");
         for (size_t i = 0; i < n; i++) {
                 json_object *s = json_object_array_get_idx(services, i);
                 char m1[UNIT_SIZE_MAX], m2[UNIT_SIZE_MAX], m3[UNIT_SIZE_MAX], m4[UNIT_SIZE_MAX],
                         g[UNIT_SIZE_MAX], up[UNIT_SIZE_MAX], eta[UNIT_SIZE_MAX], pids[32], pid[16],
-                        state[24];
-                uint64_t pc = 0, pm = 0, p = 0, rst = 0;
+                        state[24], kills[48], ago[UNIT_SIZE_MAX];
+                uint64_t pc = 0, pm = 0, p = 0, rst = 0, nk = 0;
                 double growth = get_d(s, "growth_bytes_per_s", 0), etas = get_d(s, "eta_s", -1);
                 const char *ev = get_s(s, "last_event"), *cap = get_s(s, "last_capture");
                 json_object *th;
@@ -181,18 +181,25 @@ static void print_table(json_object *services) {
                 else
                         snprintf(g, sizeof g, "-");
                 if (etas >= 0)
-                        unit_format_duration(eta, (usec_t) (etas * USEC_PER_SEC));
+                        unit_format_duration_short(eta, (usec_t) (etas * USEC_PER_SEC));
                 else
                         snprintf(eta, sizeof eta, "-");
                 if (p > 0)
-                        unit_format_duration(up, (usec_t) (get_d(s, "uptime_s", 0) * USEC_PER_SEC));
+                        unit_format_duration_short(up, (usec_t) (get_d(s, "uptime_s", 0) * USEC_PER_SEC));
                 else
                         snprintf(up, sizeof up, "-");
-                printf("%-16s %-9s %7s %8s %4" PRIu64 " %9s %9s %9s %9s %11s %9s %8s  %s%s%s\n",
-                       get_s(s, "name") ?: "?", state, pid, up, rst, fmt_size(m1, s, "memory_current"),
-                       fmt_size(m2, s, "memory_high"), fmt_size(m3, s, "memory_max"),
-                       fmt_size(m4, s, "memory_effective_limit"), pids, g, eta, ev ?: "-", cap ? "  " : "",
-                       cap ?: "");
+                /* the kill count and how long ago the last one was */
+                if (get_u(s, "oom_kills", &nk) && nk > 0) {
+                        usec_t a = (usec_t) get_d(s, "last_oom_kill_s", 0) * USEC_PER_SEC;
+                        snprintf(kills, sizeof kills, "%" PRIu64 ", %s ago", nk,
+                                 a > 0 ? unit_format_duration_short(ago, a) : "<1s");
+                } else
+                        snprintf(kills, sizeof kills, "-");
+                printf("%-16s %-9s %7s %8s %4" PRIu64 " %-14s %9s %9s %9s %9s %11s %9s %8s  %s%s%s\n",
+                       get_s(s, "name") ?: "?", state, pid, up, rst, kills,
+                       fmt_size(m1, s, "memory_current"), fmt_size(m2, s, "memory_high"),
+                       fmt_size(m3, s, "memory_max"), fmt_size(m4, s, "memory_effective_limit"), pids, g,
+                       eta, ev ?: "-", cap ? "  " : "", cap ?: "");
         }
 }
 

@@ -67,7 +67,15 @@ void control_service_status(Service *s, ServiceStatus *st) {
         st->memory_max = s->limits.memory_max;
         st->pids_max = s->limits.pids_max;
         watch_fill_status(s->watch, st);
+        /* a trend and an ETA describe a process that runs and has run a
+         * while: not a dead service, nor one killed every second */
+        if (s->state != SVC_RUNNING || st->uptime < STATUS_TREND_MIN_UPTIME) {
+                st->growth_bps = 0;
+                st->eta_s = -1;
+        }
         st->oom_kills = e->n_oom_kills;
+        st->last_oom_kill_age =
+                e->last_oom_kill_at > 0 && now > e->last_oom_kill_at ? now - e->last_oom_kill_at : 0;
         memcpy(st->captures, e->captures, sizeof st->captures);
         st->throttled_s =
                 (double) (e->throttled_total + (e->throttled ? now - e->throttled_since : 0)) / USEC_PER_SEC;
@@ -103,6 +111,10 @@ json_object *control_service_json(Service *s) {
         json_object_object_add(o, "eta_s",
                                st.eta_s < 0 ? json_object_new_null() : json_object_new_double(st.eta_s));
         json_object_object_add(o, "oom_kills", json_object_new_uint64(st.oom_kills));
+        json_object_object_add(o, "last_oom_kill_s",
+                               st.oom_kills > 0
+                                       ? json_object_new_double((double) st.last_oom_kill_age / USEC_PER_SEC)
+                                       : json_object_new_null());
         for (size_t i = 0; i <= _EVENT_TYPE_MAX; i++)
                 json_object_object_add(caps,
                                        i < _EVENT_TYPE_MAX ? event_type_to_string((EventType) i) : "manual",

@@ -1042,8 +1042,10 @@ void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const
         e->event_capture[0] = 0;
         snprintf(e->last_event, sizeof e->last_event, "%s", event_type_to_string(type));
         e->last_event_at = now_usec(CLOCK_MONOTONIC);
-        if (type == EVENT_OOM_KILL)
+        if (type == EVENT_OOM_KILL) {
                 e->n_oom_kills++;
+                e->last_oom_kill_at = e->last_event_at;
+        }
         free(e->report);
         e->report = report ? strdup(report) : NULL;
         if (e->capture && type == EVENT_OOM_KILL) {

@@ -48,6 +48,7 @@ typedef struct Evidence {
         usec_t last_capture_rt; /* CLOCK_REALTIME of its end */
         /* for status and metrics */
         uint64_t n_oom_kills;
+        usec_t last_oom_kill_at; /* CLOCK_MONOTONIC; 0: none */
         uint64_t captures[_EVENT_TYPE_MAX + 1]; /* by reason; the last slot: manual */
         usec_t throttled_total; /* finished throttles */
         char last_event[32];

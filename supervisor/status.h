@@ -16,6 +16,7 @@
 
 #define STATUS_NAME_MAX 64
 #define STATUS_TEXT_MAX 256
+#define STATUS_TREND_MIN_UPTIME (10 * USEC_PER_SEC)
 
 typedef struct ServiceStatus {
         char name[STATUS_NAME_MAX];
@@ -33,8 +34,11 @@ typedef struct ServiceStatus {
         uint64_t pids_current; /* UINT64_MAX: unknown */
         uint64_t pids_max; /* UINT64_MAX: none */
         double growth_bps; /* short-window growth, bytes/s; 0: none or unknown */
-        double eta_s; /* seconds to the effective limit at that rate; < 0: none */
+        double eta_s; /* seconds to the effective limit at that rate; < 0: none (also when the service
+                       * is not running, or its process is younger than STATUS_TREND_MIN_UPTIME: a
+                       * service killed twice a second has no trend) */
         uint64_t oom_kills; /* kernel OOM kills seen since cgwarden started */
+        usec_t last_oom_kill_age; /* how long ago the last one was; 0 with none */
         uint64_t captures[_EVENT_TYPE_MAX + 1]; /* captures taken, by reason (the last slot: manual) */
         double throttled_s; /* total seconds spent throttled */
         char last_event[32]; /* "pre-oom", ...; "" when none */

@@ -467,3 +467,41 @@ char *unit_format_duration(char buf[static UNIT_SIZE_MAX], usec_t usec) {
         }
         return buf;
 }
+
+char *unit_format_duration_short(char buf[static UNIT_SIZE_MAX], usec_t usec) {
+        static const struct {
+                const char *suffix;
+                usec_t factor;
+        } table[] = {
+                { "d", 24ULL * USEC_PER_HOUR }, { "h", USEC_PER_HOUR },  { "min", USEC_PER_MINUTE },
+                { "s", USEC_PER_SEC },          { "ms", USEC_PER_MSEC }, { "us", 1ULL },
+        };
+
+        if (usec == USEC_INFINITY) {
+                snprintf(buf, UNIT_SIZE_MAX, "infinity");
+                return buf;
+        }
+        if (usec == 0) {
+                snprintf(buf, UNIT_SIZE_MAX, "0");
+                return buf;
+        }
+        /* the largest unit, and the next one when it is not zero; the rest
+         * is cut (rounded down): "1min9s", "8h13min", "250ms" */
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                usec_t q = usec / table[i].factor, r;
+
+                if (q == 0)
+                        continue;
+                r = i + 1 < ELEMENTSOF(table) ? (usec - q * table[i].factor) / table[i + 1].factor : 0;
+                /* below a second, milliseconds alone are enough; from ten
+                 * seconds on, whole seconds */
+                if (r > 0 && table[i].factor >= USEC_PER_SEC &&
+                    !(table[i].factor == USEC_PER_SEC && q >= 10))
+                        snprintf(buf, UNIT_SIZE_MAX, "%" PRIu64 "%s%" PRIu64 "%s", q, table[i].suffix, r,
+                                 table[i + 1].suffix);
+                else
+                        snprintf(buf, UNIT_SIZE_MAX, "%" PRIu64 "%s", q, table[i].suffix);
+                return buf;
+        }
+        return buf;
+}

@@ -54,3 +54,7 @@ int unit_parse_count_reason(const char *s, uint64_t max, uint64_t *ret, char rea
 #define UNIT_SIZE_MAX 32
 char *unit_format_size(char buf[static UNIT_SIZE_MAX], uint64_t bytes);
 char *unit_format_duration(char buf[static UNIT_SIZE_MAX], usec_t usec);
+/* For people, not for parsing back: at most two units, the rest cut,
+ * "1min9s", "34s", "8h13min", "2d3h", "1s500ms", "250ms"; "0";
+ * "infinity". Returns buf. */
+char *unit_format_duration_short(char buf[static UNIT_SIZE_MAX], usec_t usec);

@@ -315,6 +315,22 @@ static void test_format(void **state) {
         assert_string_equal(unit_format_duration(buf, USEC_INFINITY), "infinity");
         assert_string_equal(unit_format_duration(buf, UINT64_MAX - 1), "213503982d8h1min49s551ms614us");
 
+        /* for people: two units at most (status showed "1min9s406ms964us") */
+        assert_string_equal(unit_format_duration_short(buf, 69406964), "1min9s");
+        assert_string_equal(unit_format_duration_short(buf, 34630441), "34s");
+        assert_string_equal(unit_format_duration_short(buf, 8 * USEC_PER_HOUR + 13 * USEC_PER_MINUTE +
+                                                                    58 * USEC_PER_SEC),
+                            "8h13min");
+        assert_string_equal(unit_format_duration_short(buf, 1500 * USEC_PER_MSEC), "1s500ms");
+        assert_string_equal(unit_format_duration_short(buf, 250 * USEC_PER_MSEC + 7), "250ms");
+        assert_string_equal(unit_format_duration_short(buf, 2 * 24 * USEC_PER_HOUR + 3 * USEC_PER_HOUR + 5),
+                            "2d3h");
+        assert_string_equal(unit_format_duration_short(buf, USEC_PER_HOUR + 30), "1h");
+        assert_string_equal(unit_format_duration_short(buf, 12), "12us");
+        assert_string_equal(unit_format_duration_short(buf, 0), "0");
+        assert_string_equal(unit_format_duration_short(buf, USEC_INFINITY), "infinity");
+        assert_true(strlen(unit_format_duration_short(buf, UINT64_MAX - 1)) < UNIT_SIZE_MAX);
+
         /* Durations print exactly: they parse back to the same value. */
         for (size_t i = 0; i < ELEMENTSOF(durations); i++) {
                 usec_t v;
