@@ -79,6 +79,7 @@ struct Watch {
         sd_event_source *oom_pause; /* v1: oom_pause_max timer */
         sd_event_source *psi; /* v2: PSI trigger on memory.pressure */
         usec_t psi_last;
+        bool tripwire; /* v2: memory.high placed at capture_at (the service has no memory.high) */
         bool paused; /* v1: tasks held at the limit */
         bool held; /* a capture took over from the oom_pause_max timer */
         char kernel_report[600]; /* of the last oom-kill, "" when unread */
@@ -476,7 +477,47 @@ static void update_trends(Watch *w, usec_t now) {
         }
 }
 
+/* v2, a service without memory.high (memory_high = none): nothing but
+ * sampling would see usage cross capture_at, and a leak of 400 MB/s
+ * crosses capture_at and memory.max between two samples (measured: 0 of 5
+ * captured). memory.high at capture_at is a tripwire: the task that
+ * crosses it bumps memory.events "high" (an inotify wake-up) and the
+ * kernel throttles it from there. It is lifted as the pre-oom is raised
+ * (the capture clamps and restores memory.high itself), so it never
+ * throttles longer than it takes to see it, and set again when the
+ * episode ends. */
+static void tripwire_set(Watch *w, bool arm) {
+        Service *s = w->service;
+        _cleanup_free_ char *dir = NULL, *p = NULL;
+        char v[32];
+        int r;
+
+        if (arm == w->tripwire)
+                return;
+        if (arm && (!w->v2 || s->limits.memory_high != CG_UNLIMITED || w->capture_bytes == UINT64_MAX ||
+                    w->capture_bytes >= w->eff.memory.value || s->main_pid <= 0))
+                return;
+        if (cg_service_dir(s->cg, "memory", &dir) < 0 || asprintf(&p, "%s/memory.high", dir) < 0)
+                return;
+        if (arm)
+                snprintf(v, sizeof v, "%" PRIu64, w->capture_bytes);
+        else if (s->limits.memory_high == CG_UNLIMITED)
+                snprintf(v, sizeof v, "max");
+        else
+                snprintf(v, sizeof v, "%" PRIu64, s->limits.memory_high);
+        r = cg_write_file(p, v);
+        if (r < 0) {
+                log_warning_errno(r, "Service '%s': cannot %s the capture_at tripwire (memory.high): %m",
+                                  s->cfg->name, arm ? "set" : "lift");
+                return;
+        }
+        w->tripwire = arm;
+        log_debug("Service '%s': capture_at tripwire %s (memory.high %s).", s->cfg->name,
+                  arm ? "set" : "lifted", v);
+}
+
 static void raise_pre_oom(Watch *w, const char *what, usec_t eta) {
+        tripwire_set(w, false);
         w->pre_oom_raised = true;
         w->pre_oom_bytes = w->memory_current;
         observe(w, EVENT_PRE_OOM, what, eta);
@@ -522,10 +563,12 @@ static void sample_now(Watch *w) {
                            w->memory_current >= w->capture_bytes / 2)
                         raise_pre_oom(w, "projected time to the limit below capture_lead", eta);
                 else if (w->pre_oom_raised && w->memory_current < w->pre_oom_bytes / 10 * 7 &&
-                         w->memory_current < w->capture_bytes / 10 * 7)
+                         w->memory_current < w->capture_bytes / 10 * 7) {
                         /* hysteresis: usage really fell (a GC, a drained
                          * backlog): a new episode may start */
                         w->pre_oom_raised = false;
+                        tripwire_set(w, true);
+                }
         }
         if (w->pids_capture != UINT64_MAX) {
                 if (!w->pids_limit_raised && w->pids_current >= w->pids_capture) {
@@ -947,6 +990,8 @@ void watch_started(Watch *w) {
                 arm_v1_oom(w);
         } else
                 arm_psi(w);
+        w->tripwire = false; /* a new process: memory.high is what the limits say */
+        tripwire_set(w, true);
         fmt_size(m, w->eff.memory.value);
         fmt_size(cb, w->capture_bytes);
         log_info("Service '%s': effective memory limit %s (%s), capture at %s; effective task limit %" PRIu64

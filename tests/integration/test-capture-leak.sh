@@ -107,9 +107,10 @@ else
 fi
 cgw_stop TERM
 
-# cooldown: the same actions for the same event at most once per
-# action_cooldown (default 60 s): the restarted leaker reaches pre-oom
-# again, the policy drops capture and restart
+# cooldown per process: the restarted leaker reaches pre-oom again within
+# action_cooldown (default 60 s) and, being a new process, is captured
+# again (before, its pre-oom was dropped and it died without evidence);
+# each policy restart goes through the restart back-off
 { cfg_header; cat <<EOF
 [service:cool]
 exec = $HELPERS/leaker 200
@@ -117,14 +118,17 @@ memory_max = 128M
 on_pre_oom = capture restart
 oom_pause_max = 500ms
 restart = on-failure
+restart_delay = 100ms
 stop_timeout = 2s
 EOF
 } > "$T/c.ini"
 : > "$T/cgw.err"
+rm -rf "$T/captures/cool"
 cgw_start run -c "$T/c.ini"
-wait_until 30 cgw_log_has "policy: pre-oom (on_pre_oom), running: run capture restart" ||
-        not_ok "cool: first pre-oom: capture and restart" "$(tail -5 "$T/cgw.err")"
-wait_until 30 cgw_log_has "Service 'cool': policy: pre-oom.*dropped capture restart (cooldown" ||
-        not_ok "cool: second pre-oom: dropped by the cooldown" "$(grep policy "$T/cgw.err" | tail -3)"
-check_eq "cool: one capture within action_cooldown" 1 "$(ls -d "$T/captures/cool"/*-pre-oom | wc -l)"
+wait_until 60 sh -c "[ \$(ls -d '$T/captures/cool/'*-pre-oom 2>/dev/null | wc -l) -ge 3 ]" ||
+        not_ok "cool: three processes captured within action_cooldown" "$(grep policy "$T/cgw.err" | tail -3)"
+pids=$(for d in "$T/captures/cool/"*-pre-oom; do mf "$d" "m['pid']"; done | sort -u | wc -l)
+check_eq "cool: three captures, three different pids" 3 "$pids"
+check "cool: no pre-oom dropped by the cooldown" sh -c "! grep -q \"Service 'cool': policy: pre-oom.*dropped.*cooldown\" '$T/cgw.err'"
+check "cool: the policy restarts went through the back-off" cgw_log_has "Service 'cool' will restart in 200ms (failure 2)"
 cgw_stop TERM
