@@ -1336,8 +1336,40 @@ void evidence_started(Service *s) {
         nmt_arm(s, MIN(BASELINE_EARLY_USEC, s->cfg->nmt_baseline_after));
 }
 
+void evidence_stopping(Service *s) {
+        Evidence *e = &s->evidence;
+        _cleanup_free_ char *buf = NULL;
+        uint64_t cur;
+        int r;
+
+        if (e->granted_pids || e->granted_pids_stop || s->limits.pids_max == CG_UNLIMITED ||
+            s->cfg->pids_capture_reserve == 0)
+                return;
+        if (cg_service_read(s->cg, "pids.current", &buf) < 0 || cg_parse_limit(buf, &cur) < 0)
+                return;
+        /* near: where pids-limit is observed (pids_capture_at, 90 % by default) */
+        if (cur < limit_resolve(&s->cfg->pids_capture_at, s->limits.pids_max, 9000))
+                return;
+        r = write_cg(s, "pids", "pids.max", s->limits.pids_max + s->cfg->pids_capture_reserve);
+        if (r < 0) {
+                log_warning_errno(r, "Service '%s': cannot raise pids.max for its stop: %m", s->cfg->name);
+                return;
+        }
+        e->granted_pids_stop = true;
+        log_info("Service '%s': %" PRIu64 " of %" PRIu64 " tasks: pids.max raised by %" PRIu64
+                 " so that it can run its shutdown.",
+                 s->cfg->name, cur, s->limits.pids_max, s->cfg->pids_capture_reserve);
+}
+
 void evidence_stopped(Service *s) {
         Evidence *e = &s->evidence;
+
+        if (e->granted_pids_stop) {
+                int r = write_cg(s, "pids", "pids.max", s->limits.pids_max);
+                if (r < 0)
+                        log_warning_errno(r, "Service '%s': cannot restore pids.max: %m", s->cfg->name);
+                e->granted_pids_stop = false;
+        }
 
         throttle_release(s, "the service stopped");
         if (e->watchdog_timer)

@@ -67,6 +67,7 @@ typedef struct Evidence {
         /* the guard's changes while capturing, to restore */
         bool clamped, granted_mem, granted_pids;
         bool restore_limit_pending; /* v1: the raised limit could not be lowered yet */
+        bool granted_pids_stop; /* pids.max raised so that the service can stop */
 
         /* the SIGQUIT thread dump, cut out of stdout */
         Capture *dump_capture;
@@ -121,6 +122,12 @@ void evidence_observe(Service *s, EventType type, const CaptureTrigger *trigger,
  * was missed or failed to start) and on_pre_oom captures, it is captured
  * now, before the kernel goes on. */
 void evidence_paused(Service *s);
+
+/* The service is being stopped (a stop, a restart). At or near its task
+ * limit a JVM cannot start the thread that runs its SIGTERM handler and
+ * the stop would wait all of stop_timeout: pids.max is raised by
+ * pids_capture_reserve until the process is gone. */
+void evidence_stopping(Service *s);
 
 /* The main process started / exited. */
 void evidence_started(Service *s);

@@ -170,6 +170,7 @@ static void execute(Service *s, const SvcTransition *t) {
         if (a & SVC_ACT_DISARM_TIMER)
                 timer_disarm(s);
         if (a & SVC_ACT_SIGNAL_MAIN) {
+                evidence_stopping(s);
                 log_info("Stopping '%s' (pid %d) with SIG%s.", s->cfg->name, (int) s->main_pid,
                          strna(sigabbrev_np(sig)));
                 signal_main(s, sig);

@@ -29,9 +29,13 @@ EOF2
         rm -rf "$T/captures" "$T/log"
         cgw_start run -c "$T/c.ini"
         wait_until 60 has_main_pid burst || not_ok "run $run: started" "$(tail -3 "$T/cgw.err")"
-        check_eq "run $run: tripwire set: memory.high at capture_at (85% of 256M)" $((256 * 1024 * 1024 * 85 / 100)) "$(cat "$(svc_cg burst)/memory.high")"
+        # the kernel keeps memory.high in pages
+        check_eq "run $run: tripwire set: memory.high at capture_at (85% of 256M, in pages)" \
+                $((256 * 1024 * 1024 * 85 / 100 / 4096 * 4096)) "$(cat "$(svc_cg burst)/memory.high")"
         wait_until 60 sh -c "ls -d '$T/captures/burst/'*-oom-kill > /dev/null 2>&1" ||
                 not_ok "run $run: an oom-kill post-mortem" "$(tail -5 "$T/cgw.err")"
+        hf=$(svc_cg burst)/memory.high
+        [ -f "$hf" ] && check_eq "run $run: the tripwire is lifted after the pre-oom (memory.high max)" max "$(cat "$hf")"
         d=$(capture_dir_of burst pre-oom)
         if [ -z "$d" ]; then
                 not_ok "run $run: a pre-oom capture" "$(grep -E 'Observation|policy' "$T/cgw.err" | tail -5)"
@@ -45,7 +49,7 @@ EOF2
         fi
         pm=$(capture_dir_of burst oom-kill)
         check "run $run: the post-mortem holds the kernel's report" test -s "$pm/oom-report.txt"
-        check "run $run: the post-mortem says oom_kill 1" grep -q "^oom_kill 1" "$pm/memory.events.txt"
+        check "run $run: the post-mortem counts the kill" grep -q "^oom_kill [1-9]" "$pm/memory.events.txt"
         cgw_stop TERM
         check_eq "run $run: cgwarden exits 0" 0 "$CGW_RC"
 done
