@@ -18,6 +18,7 @@
 #include "history.h"
 #include "trend.h"
 #include "units.h"
+#include "oom-report.h"
 #include "watch.h"
 
 typedef enum WatchFile {
@@ -82,7 +83,7 @@ struct Watch {
         bool tripwire; /* v2: memory.high placed at capture_at (the service has no memory.high) */
         bool paused; /* v1: tasks held at the limit */
         bool held; /* a capture took over from the oom_pause_max timer */
-        char kernel_report[600]; /* of the last oom-kill, "" when unread */
+        char *kernel_report; /* the kernel's whole report of the last oom-kill, NULL when unread */
 };
 
 static const char *const message_ids[_EVENT_TYPE_MAX] = {
@@ -182,47 +183,47 @@ int watch_effective_limits(Service *s, EffectiveLimits *ret) {
 
 /* ---- the kernel's own OOM report ---- */
 
-/* Find the newest "oom-kill:... oom_memcg=CGPATH ... pid=N" record in the
- * kernel log and the "Killed process N ..." line that follows it. Reads
- * /dev/kmsg non-blocking from its oldest record (one record per read).
- * Returns 0 with the killed-process line in buf, -ENOENT, or -errno. */
-static int kmsg_oom_report(const char *cgpath, char *buf, size_t n) {
+/* The kernel's whole report of the newest OOM kill in cgpath (oom-report.h):
+ * reads /dev/kmsg non-blocking from its oldest record (one record per
+ * read). Returns 0 with *ret (malloc'd) and *ret_killed (the "Killed
+ * process N ..." line, malloc'd), -ENOENT, or -errno. */
+#define OOM_REPORT_MAX (64 * 1024)
+static int kmsg_oom_report(const char *cgpath, char **ret, char **ret_killed) {
         _cleanup_close_ int fd = -EBADF;
-        char rec[2048], pid[32] = "";
-        size_t cl = strlen(cgpath);
-        bool found = false;
+        OomReportParser *p = NULL;
+        const char *text, *killed = NULL;
+        char rec[8192];
+        int r;
 
         fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
+        r = oom_report_parser_new(cgpath, OOM_REPORT_MAX, &p);
+        if (r < 0)
+                return r;
         for (unsigned i = 0; i < 1000000; i++) {
-                ssize_t k = read(fd, rec, sizeof rec - 1);
-                char *msg;
-                const char *p;
+                ssize_t k = read(fd, rec, sizeof rec);
 
                 if (k < 0) {
                         if (errno == EPIPE) /* overwritten while reading: go on */
                                 continue;
                         break; /* EAGAIN: the end */
                 }
-                rec[k] = 0;
-                msg = strchr(rec, ';');
-                if (!msg)
-                        continue;
-                msg++;
-                msg[strcspn(msg, "\n")] = 0;
-                if (strncmp(msg, "oom-kill:", 9) == 0 && (p = strstr(msg, ",oom_memcg=")) &&
-                    strncmp(p + 11, cgpath, cl) == 0 && p[11 + cl] == ',' && (p = strstr(msg, ",pid="))) {
-                        snprintf(pid, sizeof pid, "Killed process %ld ", strtol(p + 5, NULL, 10));
-                        continue;
-                }
-                if (pid[0] && (p = strstr(msg, pid))) {
-                        snprintf(buf, n, "%s", msg);
-                        found = true;
-                        pid[0] = 0;
+                oom_report_feed(p, rec, (size_t) k);
+        }
+        text = oom_report_get(p, &killed);
+        r = -ENOENT;
+        if (text) {
+                *ret = strdup(text);
+                *ret_killed = strdup(killed ?: "");
+                r = *ret && *ret_killed ? 0 : -ENOMEM;
+                if (r < 0) {
+                        *ret = mfree(*ret);
+                        *ret_killed = mfree(*ret_killed);
                 }
         }
-        return found ? 0 : -ENOENT;
+        oom_report_parser_free(p);
+        return r;
 }
 
 /* ---- observations ---- */
@@ -291,8 +292,7 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
                         .eta = eta,
                 };
                 snprintf(t.what, sizeof t.what, "%s", what);
-                evidence_observe(s, type, &t,
-                                 type == EVENT_OOM_KILL && w->kernel_report[0] ? w->kernel_report : NULL);
+                evidence_observe(s, type, &t, type == EVENT_OOM_KILL ? w->kernel_report : NULL);
         }
 }
 
@@ -303,17 +303,15 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
  * /dev/kmsg is readable (root, or dmesg_restrict=0). */
 static void report_kernel_oom(Watch *w) {
         Service *s = w->service;
-        char *line = w->kernel_report;
+        _cleanup_free_ char *killed = NULL;
 
-        line[0] = 0;
-        if (kmsg_oom_report(cg_service_path(s->cg), line, sizeof w->kernel_report) < 0) {
-                line[0] = 0;
+        w->kernel_report = mfree(w->kernel_report);
+        if (kmsg_oom_report(cg_service_path(s->cg), &w->kernel_report, &killed) < 0)
                 return;
-        }
-        log_warning("Kernel OOM report for '%s': %s", s->cfg->name, line);
+        log_warning("Kernel OOM report for '%s': %s", s->cfg->name, killed);
         if (s->log) {
                 char note[700];
-                snprintf(note, sizeof note, "kernel: %s", line);
+                snprintf(note, sizeof note, "kernel: %s", killed);
                 (void) outlog_note(s->log, note, now_usec(CLOCK_REALTIME));
         }
 }
@@ -1091,6 +1089,7 @@ Watch *watch_free(Watch *w) {
         sd_event_source_disable_unref(w->psi);
         wf_close_all(w);
         history_free(w->history);
+        free(w->kernel_report);
         trend_window_free(w->short_trend);
         trend_window_free(w->long_trend);
         free(w);
