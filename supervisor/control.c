@@ -83,6 +83,10 @@ void control_service_status(Service *s, ServiceStatus *st) {
         st->last_event_age = e->last_event_at > 0 && now > e->last_event_at ? now - e->last_event_at : 0;
         snprintf(st->last_capture, sizeof st->last_capture, "%.255s", e->last_capture);
         snprintf(st->status_text, sizeof st->status_text, "%s", e->status_text);
+        st->jvm_max_heap = e->jvm_flags.max_heap;
+        st->jvm_max_direct = e->jvm_flags.max_direct;
+        st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);
+        snprintf(st->jvm_finding, sizeof st->jvm_finding, "%s", e->jvm_finding);
 }
 
 static json_object *jstr(const char *v) {
@@ -111,6 +115,9 @@ json_object *control_service_json(Service *s) {
         json_object_object_add(o, "eta_s",
                                st.eta_s < 0 ? json_object_new_null() : json_object_new_double(st.eta_s));
         json_object_object_add(o, "oom_kills", json_object_new_uint64(st.oom_kills));
+        json_object_object_add(o, "jvm_max_heap", json_size_or_null(st.jvm_max_heap));
+        json_object_object_add(o, "jvm_max_direct", json_size_or_null(st.jvm_max_direct));
+        json_object_object_add(o, "jvm_finding", jstr(st.jvm_finding));
         json_object_object_add(o, "last_oom_kill_s",
                                st.oom_kills > 0
                                        ? json_object_new_double((double) st.last_oom_kill_age / USEC_PER_SEC)

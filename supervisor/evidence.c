@@ -38,6 +38,7 @@
 void evidence_init(Evidence *e) {
         *e = (Evidence){ .dump_fd = -1, .nmt_fd = -1 };
         policy_state_init(&e->policy);
+        jvm_flags_init(&e->jvm_flags);
 }
 
 static void nmt_cancel(Evidence *e) {
@@ -917,6 +918,7 @@ static int start_capture(Service *s, EventType type, const char *reason, const C
                 .limits_text = limits,
                 .nmt_baseline = e->nmt_baseline,
                 .nmt_no_baseline = nmt_why,
+                .jvm_limits = e->jvm_finding[0] ? e->jvm_finding : NULL,
                 .at_task_limit = type == EVENT_PIDS_LIMIT || type == EVENT_PIDS_MAX,
                 .hooks = &hooks,
                 .hooks_userdata = s,
@@ -1175,6 +1177,46 @@ bool evidence_waits_for_ready(const Service *s) {
 
 static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata);
 
+/* The JVM's bounds against the effective memory limit: warned once per
+ * process when something is wrong, kept for the captures and status. */
+static void jvm_limits_check(Service *s, const char *from) {
+        Evidence *e = &s->evidence;
+        CaptureTrigger t = { .memory_max = UINT64_MAX };
+        char before[sizeof e->jvm_finding];
+
+        snprintf(before, sizeof before, "%s", e->jvm_finding);
+        watch_fill_trigger(s->watch, &t);
+        e->jvm_problems =
+                jvm_flags_findings(&e->jvm_flags, t.memory_max, e->jvm_finding, sizeof e->jvm_finding);
+        if (e->jvm_problems > 0 && !streq(before, e->jvm_finding))
+                log_warning("Service '%s' (%s): %s.", s->cfg->name, from, e->jvm_finding);
+}
+
+/* At the start: the options the JVM is given (JAVA_TOOL_OPTIONS, then
+ * JDK_JAVA_OPTIONS, then the command line: the later wins, as in the
+ * launcher). A java started by a script is learnt from VM.flags later. */
+static void jvm_limits_from_command_line(Service *s) {
+        Evidence *e = &s->evidence;
+        const char *vars[] = { "JAVA_TOOL_OPTIONS=", "JDK_JAVA_OPTIONS=" };
+
+        jvm_flags_init(&e->jvm_flags);
+        e->jvm_finding[0] = 0;
+        e->jvm_problems = 0;
+        e->jvm_flags_probed = e->jvm_flags_probing = false;
+        if (!is_java_launcher(s->exe))
+                return;
+        for (size_t v = 0; v < ELEMENTSOF(vars); v++)
+                for (char **p = s->envp; p && *p; p++)
+                        if (strncmp(*p, vars[v], strlen(vars[v])) == 0)
+                                (void) jvm_flags_parse(*p + strlen(vars[v]), strlen(*p + strlen(vars[v])),
+                                                       &e->jvm_flags);
+        if (s->cfg->jvm_options && !streq(s->cfg->jvm_options, "auto") &&
+            !streq(s->cfg->jvm_options, "none"))
+                (void) jvm_flags_parse(s->cfg->jvm_options, strlen(s->cfg->jvm_options), &e->jvm_flags);
+        (void) jvm_flags_parse_argv(s->cfg->argv, &e->jvm_flags);
+        jvm_limits_check(s, "its command line");
+}
+
 static void nmt_arm(Service *s, usec_t after) {
         Evidence *e = &s->evidence;
 
@@ -1200,6 +1242,27 @@ static void nmt_finish(Service *s) {
         int r;
 
         r = hotspot_attach_finish(e->nmt_attach, &res);
+        if (e->jvm_flags_probing) {
+                /* VM.flags: the final values, ergonomics included */
+                e->jvm_flags_probing = false;
+                e->jvm_flags_probed = true;
+                if (r >= 0 && res.jvm_status == 0) {
+                        char buf[4096];
+                        ssize_t n = pread(e->nmt_fd, buf, sizeof buf - 1, 0);
+                        JvmFlags f = e->jvm_flags;
+                        buf[MAX(n, 0)] = 0;
+                        if (jvm_flags_parse(buf, (size_t) MAX(n, 0), &f) > 0) {
+                                e->jvm_flags = f;
+                                jvm_limits_check(s, "VM.flags");
+                        }
+                }
+                nmt_cancel(e);
+                e->nmt_next_at = 0;
+                /* the baseline next, at once, when NMT is captured */
+                if (s->main_pid > 0 && (s->cfg->capture_mask & (1u << CAPTURE_NMT)))
+                        nmt_arm(s, 0);
+                return;
+        }
         if (r >= 0 && res.jvm_status == 0) {
                 char buf[256] = "";
                 ssize_t n = pread(e->nmt_fd, buf, sizeof buf - 1, 0);
@@ -1250,7 +1313,9 @@ static int on_nmt_io(sd_event_source *src, int fd, uint32_t revents, void *userd
 static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         Service *s = userdata;
         Evidence *e = &s->evidence;
-        static const char *const argv[] = { "VM.native_memory", "baseline", NULL };
+        static const char *const baseline_argv[] = { "VM.native_memory", "baseline", NULL };
+        static const char *const flags_argv[] = { "VM.flags", NULL };
+        const char *const *argv;
         char path[] = "/tmp/cgwarden-nmt-XXXXXX";
         int r;
 
@@ -1266,6 +1331,9 @@ static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata) {
                 nmt_arm(s, BASELINE_RETRY_USEC);
                 return 0;
         }
+        /* first what the JVM's memory bounds are, then the baseline */
+        e->jvm_flags_probing = !e->jvm_flags_probed;
+        argv = e->jvm_flags_probing ? flags_argv : baseline_argv;
         e->nmt_fd = mkostemp(path, O_CLOEXEC);
         if (e->nmt_fd < 0)
                 return 0;
@@ -1330,10 +1398,13 @@ void evidence_started(Service *s) {
         nmt_cancel(e);
         if (e->restore_limit_pending)
                 restore_v1_limit(s);
-        if (!(s->cfg->capture_mask & (1u << CAPTURE_NMT)) || !is_java_launcher(s->exe) ||
-            (s->cfg->jvm_options && streq(s->cfg->jvm_options, "none")))
+        jvm_limits_from_command_line(s);
+        if (!is_java_launcher(s->exe) || (s->cfg->jvm_options && streq(s->cfg->jvm_options, "none")))
                 return;
-        nmt_arm(s, MIN(BASELINE_EARLY_USEC, s->cfg->nmt_baseline_after));
+        /* VM.flags, then (when NMT is captured) the baseline */
+        nmt_arm(s, (s->cfg->capture_mask & (1u << CAPTURE_NMT))
+                           ? MIN(BASELINE_EARLY_USEC, s->cfg->nmt_baseline_after)
+                           : BASELINE_EARLY_USEC);
 }
 
 void evidence_stopping(Service *s) {

@@ -28,6 +28,7 @@
 
 #include "capture/capture.h"
 #include "capture/hotspot.h"
+#include "capture/jvm-flags.h"
 #include "config.h"
 #include "engine.h"
 
@@ -85,6 +86,14 @@ typedef struct Evidence {
         unsigned nmt_tries; /* failed attempts at the early baseline */
         usec_t nmt_next_at; /* CLOCK_MONOTONIC of the next attempt (0: none) */
         char nmt_why[160]; /* why there is no baseline yet, for the capture's findings */
+
+        /* the JVM's memory bounds against the limit: from its command line
+         * at the start, then from VM.flags (the final values) */
+        JvmFlags jvm_flags;
+        bool jvm_flags_probed; /* VM.flags answered (or cannot be asked) */
+        bool jvm_flags_probing; /* the running attach is VM.flags, not the baseline */
+        char jvm_finding[400]; /* jvm_flags_findings(); "" when none */
+        int jvm_problems; /* how many it names */
 
         /* log triggers, compiled for regex_cfg */
         const ServiceConfig *regex_cfg;

@@ -192,6 +192,17 @@ static bool get_oom_kills(const ServiceStatus *s, char buf[static VALUE_MAX]) {
         return true;
 }
 
+static bool get_jvm_max_heap(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        return u64_known(s->jvm_max_heap, buf);
+}
+
+static bool get_jvm_limit_problems(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        if (s->jvm_max_heap == UINT64_MAX)
+                return false;
+        value_u64(buf, s->jvm_limit_problems);
+        return true;
+}
+
 static bool get_throttled_seconds(const ServiceStatus *s, char buf[static VALUE_MAX]) {
         value_double(buf, s->throttled_s);
         return true;
@@ -268,6 +279,13 @@ static const Family families[] = {
           emit_captures },
         { "cgwarden_service_throttled_seconds_total", "counter",
           "Seconds the service spent throttled since cgwarden started.", get_throttled_seconds, NULL },
+        { "cgwarden_service_jvm_max_heap_bytes", "gauge",
+          "The JVM's max heap (MaxHeapSize, from its options or VM.flags); absent when not known.",
+          get_jvm_max_heap, NULL },
+        { "cgwarden_service_jvm_limit_problems", "gauge",
+          "Problems of the JVM's memory bounds under the limit: a heap or MaxDirectMemorySize above it, or "
+          "heap plus the default direct limit above it; absent when not a known JVM.",
+          get_jvm_limit_problems, NULL },
 };
 
 static void put_header(FILE *out, const char *name, const char *type, const char *help) {

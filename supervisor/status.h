@@ -45,6 +45,10 @@ typedef struct ServiceStatus {
         usec_t last_event_age; /* how long ago; 0 with no event */
         char last_capture[STATUS_TEXT_MAX]; /* path; "" when none */
         char status_text[STATUS_TEXT_MAX]; /* the service's last STATUS= (sd_notify) */
+        uint64_t jvm_max_heap; /* the JVM's MaxHeapSize; UINT64_MAX: not a JVM, or unknown */
+        uint64_t jvm_max_direct; /* its MaxDirectMemorySize; UINT64_MAX: unset or unknown */
+        unsigned jvm_limit_problems; /* what the bounds mean under the limit: how many problems */
+        char jvm_finding[400]; /* and in words; "" when none */
 } ServiceStatus;
 
 /* The reason label for captures[i]: event_type_to_string(i), "manual" for

@@ -81,7 +81,7 @@ struct Capture {
         sd_event *event;
         CaptureSpec spec; /* strings below are owned copies */
         char *service, *reason, *cgroup, *memory_dir, *pids_dir, *kernel_report, *limits_text,
-                *nmt_no_baseline;
+                *nmt_no_baseline, *jvm_limits;
         capture_done_t done;
         void *userdata;
 
@@ -915,6 +915,8 @@ static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
                 json_object_object_add(findings, "nmt_top_growth", jstr(c->nmt_top));
         if (c->nmt_diff_state[0])
                 json_object_object_add(findings, "nmt_diff", jstr(c->nmt_diff_state));
+        if (c->jvm_limits)
+                json_object_object_add(findings, "jvm_limits", jstr(c->jvm_limits));
         if (c->tasks_top[0])
                 json_object_object_add(findings, "tasks_top_group", jstr(c->tasks_top));
         if (c->pmap_top[0])
@@ -1053,6 +1055,7 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
         c->pids_dir = spec->pids_dir ? strdup(spec->pids_dir) : NULL;
         c->kernel_report = spec->kernel_report ? strdup(spec->kernel_report) : NULL;
         c->nmt_no_baseline = spec->nmt_no_baseline ? strdup(spec->nmt_no_baseline) : NULL;
+        c->jvm_limits = spec->jvm_limits ? strdup(spec->jvm_limits) : NULL;
         c->limits_text = spec->limits_text ? strdup(spec->limits_text) : NULL;
         if (!c->service || !c->reason)
                 return log_oom();
@@ -1143,6 +1146,7 @@ Capture *capture_free(Capture *c) {
         free(c->pids_dir);
         free(c->kernel_report);
         free(c->nmt_no_baseline);
+        free(c->jvm_limits);
         free(c->limits_text);
         free(c->dir_path);
         free(c->path);

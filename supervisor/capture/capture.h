@@ -78,6 +78,7 @@ typedef struct CaptureSpec {
         bool nmt_baseline; /* a baseline was taken: also nmt-diff */
         const char *
                 nmt_no_baseline; /* else why not: nmt-diff is listed as skipped with it (NULL: not listed) */
+        const char *jvm_limits; /* what the JVM's bounds mean under the limit (jvm-flags.h); NULL: fine */
         /* the JVM at its task limit: attach only when its listener runs
          * already (starting one needs a thread and kills the JVM there) */
         bool at_task_limit;

@@ -37,6 +37,9 @@ static ServiceStatus svc_web(void) {
                 .eta_s = 450.75,
                 .oom_kills = 1,
                 .throttled_s = 12.5,
+                .jvm_max_heap = 1024 * MiB,
+                .jvm_max_direct = UINT64_MAX,
+                .jvm_limit_problems = 1,
         };
         s.captures[0] = 3; /* pre-oom */
         s.captures[_EVENT_TYPE_MAX] = 1; /* manual */
@@ -57,6 +60,8 @@ static ServiceStatus svc_unknowns(void) {
                 .pids_max = UINT64_MAX,
                 .growth_bps = 0,
                 .eta_s = -1,
+                .jvm_max_heap = UINT64_MAX,
+                .jvm_max_direct = UINT64_MAX,
         };
 }
 
@@ -185,7 +190,16 @@ static const char golden[] =
         "started.\n"
         "# TYPE cgwarden_service_throttled_seconds_total counter\n"
         "cgwarden_service_throttled_seconds_total{service=\"web\"} 12.5\n"
-        "cgwarden_service_throttled_seconds_total{service=\"worker\"} 0\n";
+        "cgwarden_service_throttled_seconds_total{service=\"worker\"} 0\n"
+        "# HELP cgwarden_service_jvm_max_heap_bytes The JVM's max heap (MaxHeapSize, from its options or "
+        "VM.flags); absent when not known.\n"
+        "# TYPE cgwarden_service_jvm_max_heap_bytes gauge\n"
+        "cgwarden_service_jvm_max_heap_bytes{service=\"web\"} 1073741824\n"
+        "# HELP cgwarden_service_jvm_limit_problems Problems of the JVM's memory bounds under the limit: a "
+        "heap or MaxDirectMemorySize above it, or heap plus the default direct limit above it; absent when "
+        "not a known JVM.\n"
+        "# TYPE cgwarden_service_jvm_limit_problems gauge\n"
+        "cgwarden_service_jvm_limit_problems{service=\"web\"} 1\n";
 
 static void test_golden(void **state) {
         ServiceStatus svcs[] = { svc_web(), svc_unknowns() };
