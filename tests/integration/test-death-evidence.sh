@@ -8,10 +8,14 @@
 # without evidence.
 #   slow: 40 MB/s, the capture and the graceful restart come first
 #   fast: 250 MB/s: the projection (capture_lead) fires early enough
-#   kept: on_pre_oom = capture (no restart): each JVM is captured, then
-#         leaks on into its limit and is OOM-killed by the kernel (v1 after
-#         the OOM pause), restarted by restart = on-failure, and the next
-#         one is captured again within the cooldown
+#   bigheap: a heap backlog under -Xmx1g (larger than the limit, seed
+#         003): as kept, and every capture names the misconfiguration
+#   kept: on_pre_oom = capture (no restart), memory_high = none (v2: no
+#         throttle that would hold it for minutes; the capture_at tripwire
+#         catches it): each JVM is captured, then leaks on into its limit
+#         and is OOM-killed by the kernel (v1 after the OOM pause),
+#         restarted by restart = on-failure, and the next one is captured
+#         again within the cooldown
 # For each ended pid: its pre-oom capture (manifest pid), complete, logged
 # before the pid's end, and the oom_kill counter in that capture's
 # memory.events.txt lower than after the death (taken before any kill of
@@ -44,7 +48,9 @@ profile = jvm
 memory_max = 256M
 stop_timeout = 5s
 restart_delay = 200ms
+restart_delay_max = 1s
 start_limit = 20/10min
+capture_keep = 100
 
 [service:fast]
 exec = $J -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 250
@@ -52,30 +58,48 @@ profile = jvm
 memory_max = 256M
 stop_timeout = 5s
 restart_delay = 200ms
+restart_delay_max = 1s
 start_limit = 20/10min
+capture_keep = 100
+
+[service:bigheap]
+exec = $J -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $CLASSES Backlog 60 10
+profile = jvm
+on_pre_oom = capture
+memory_max = 256M
+memory_high = none
+oom_pause_max = 2s
+stop_timeout = 5s
+restart_delay = 200ms
+restart_delay_max = 1s
+start_limit = 20/10min
+capture_keep = 100
 
 [service:kept]
 exec = $J -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 60
 profile = jvm
 on_pre_oom = capture
 memory_max = 256M
+memory_high = none
 oom_pause_max = 2s
 stop_timeout = 5s
 restart_delay = 200ms
+restart_delay_max = 1s
 start_limit = 20/10min
+capture_keep = 100
 EOF
         } > "$T/c.ini"
         : > "$T/cgw.err"
         rm -rf "$T/captures" "$T/log"
         cgw_start run -c "$T/c.ini"
-        for svc in slow fast kept; do
+        for svc in slow fast kept bigheap; do
                 wait_until 400 sh -c "[ \$(sed -n \"s/.*Service '$svc' (pid \\([0-9]*\\)) \\(killed by signal\\|exited with status\\).*/\\1/p\" '$T/cgw.err' | wc -l) -ge $WANT ]" ||
                         not_ok "JDK $n $svc: $WANT processes ended" "$(grep -c "Service '$svc' (pid" "$T/cgw.err") ended; $(tail -3 "$T/cgw.err")"
         done
         cgw_stop TERM
         check_eq "JDK $n: cgwarden exits 0" 0 "$CGW_RC"
 
-        for svc in slow fast kept; do
+        for svc in slow fast kept bigheap; do
                 kills=0 restarts=0
                 for pid in $(ended_pids $svc | head -n $WANT); do
                         how=$(grep -m1 "Service '$svc' (pid $pid) \(killed\|exited\)" "$T/cgw.err" | sed 's/.*(pid [0-9]*) //')
@@ -91,13 +115,28 @@ EOF
                         fi
                         ok "JDK $n $svc: pid $pid ($how) has a pre-oom capture of its own: $(basename "$d")"
                         check_complete "JDK $n $svc: pid $pid: its capture is complete" "$d"
+                        if [ $svc = bigheap ]; then
+                                f=$(mf "$d" "m['findings'].get('jvm_limits', '')")
+                                case $f in
+                                *"MaxHeapSize) 1G is larger than the memory limit 256M"*) ok "JDK $n bigheap: pid $pid: its capture says the heap is larger than the limit" ;;
+                                *) not_ok "JDK $n bigheap: pid $pid: its capture says the heap is larger than the limit" "findings.jvm_limits: $f" ;;
+                                esac
+                        fi
                         cap_line=$(grep -n "Capture for '$svc' finished.*$(basename "$d")" "$T/cgw.err" | head -n1 | cut -d: -f1)
                         check "JDK $n $svc: pid $pid: its capture finished before its end" test "${cap_line:-999999}" -lt "$end_line"
                         # the lead: capture finished_at to the process's end
-                        say "JDK $n $svc: pid $pid: capture $(mf "$d" "m['finished_at']"), ended: $how"
+                        # the lead, from cgwarden's log stamps: capture finished -> the end
+                        t_cap=$(sed -n "${cap_line:-1}p" "$T/cgw.err" | awk '{print $2}')
+                        t_end=$(sed -n "${end_line}p" "$T/cgw.err" | awk '{print $2}')
+                        lead=$(awk -v a="$t_cap" -v b="$t_end" 'function s(t, x) { split(t, x, ":"); return x[1] * 3600 + x[2] * 60 + x[3] } BEGIN { printf "%d", (s(b) - s(a)) * 1000 }')
+                        say "JDK $n $svc: pid $pid captured (manifest pid $(mf "$d" "m['pid']")), $lead ms before its end: $how"
                         before=$(oom_kills_in "$d")
-                        case $how in
-                        *SIGKILL*)
+                        # the kernel's kill, by the kernel's own report (a SIGKILL may
+                        # also be cgwarden's at stop_timeout, for a JVM too slow to stop)
+                        oom=no
+                        grep -q "Kernel OOM report for '$svc': .*Killed process $pid " "$T/cgw.err" && oom=yes
+                        case $oom in
+                        yes)
                                 kills=$((kills + 1))
                                 # the post-mortem of this death says the kernel killed it
                                 pm=$(ls -d "$T/captures/$svc"/*-oom-kill 2>/dev/null | while read -r p; do
@@ -106,9 +145,15 @@ EOF
                                 ;;
                         *) restarts=$((restarts + 1)) ;;
                         esac
+                        case $oom$how in
+                        no*SIGKILL*)
+                                check "JDK $n $svc: pid $pid: a SIGKILL not by the kernel is cgwarden's at stop_timeout" \
+                                        grep -q "Service '$svc' did not stop within" "$T/cgw.err"
+                                ;;
+                        esac
                 done
-                say "JDK $n $svc: $kills OOM-killed, $restarts restarted by the policy, of $WANT"
-                [ $svc = kept ] && check_eq "JDK $n kept: every one was OOM-killed" $WANT $kills
+                say "JDK $n $svc: $kills OOM-killed, $restarts stopped by the policy's restart, of $WANT"
+                case $svc in kept | bigheap) check_eq "JDK $n $svc: every one was OOM-killed" $WANT $kills ;; esac
                 # cooldowns count per process: a new JVM's pre-oom is never dropped
                 check "JDK $n $svc: no capture dropped by a cooldown" sh -c "! grep \"Service '$svc': policy:.*dropped capture (cooldown\" '$T/cgw.err'"
         done
