@@ -77,6 +77,7 @@ void control_service_status(Service *s, ServiceStatus *st) {
         st->last_oom_kill_age =
                 e->last_oom_kill_at > 0 && now > e->last_oom_kill_at ? now - e->last_oom_kill_at : 0;
         memcpy(st->captures, e->captures, sizeof st->captures);
+        memcpy(st->observations, e->observations, sizeof st->observations);
         st->throttled_s =
                 (double) (e->throttled_total + (e->throttled ? now - e->throttled_since : 0)) / USEC_PER_SEC;
         snprintf(st->last_event, sizeof st->last_event, "%s", e->last_event);
@@ -127,6 +128,13 @@ json_object *control_service_json(Service *s) {
                                        i < _EVENT_TYPE_MAX ? event_type_to_string((EventType) i) : "manual",
                                        json_object_new_uint64(st.captures[i]));
         json_object_object_add(o, "captures", caps);
+        {
+                json_object *obs = json_object_new_object();
+                for (size_t i = 0; i < _EVENT_TYPE_MAX; i++)
+                        json_object_object_add(obs, event_type_to_string((EventType) i),
+                                               json_object_new_uint64(st.observations[i]));
+                json_object_object_add(o, "observations", obs);
+        }
         json_object_object_add(o, "throttled_s", json_object_new_double(st.throttled_s));
         json_object_object_add(o, "last_event", jstr(st.last_event));
         json_object_object_add(o, "last_event_age_s",

@@ -1010,7 +1010,7 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
 
 /* Ask the policy engine (policies/engine.h) what to do and do it. An OOM
  * kill is seen before the main process's exit: it counts as a death. */
-static void decide_and_run(Service *s, EventType type, int trigger) {
+static void decide_and_run_full(Service *s, EventType type, int trigger, bool quiet) {
         Evidence *e = &s->evidence;
         PolicyDecision d;
         ActionList l = {};
@@ -1030,15 +1030,44 @@ static void decide_and_run(Service *s, EventType type, int trigger) {
                                 event_type_to_string(type));
                 return;
         }
-        log_full(d.suppressed > 0 ? LOG_NOTICE : LOG_INFO, "Service '%s': policy: %s", s->cfg->name, d.why);
+        log_full(quiet && d.n == 0  ? LOG_DEBUG
+                 : d.suppressed > 0 ? LOG_NOTICE
+                                    : LOG_INFO,
+                 "Service '%s': policy: %s", s->cfg->name, d.why);
         l.n = d.n;
         l.set = 1;
         memcpy(l.a, d.a, sizeof l.a);
         run_actions(s, type, &l, 0);
 }
 
-void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const char *report) {
+static void decide_and_run(Service *s, EventType type, int trigger) {
+        decide_and_run_full(s, type, trigger, false);
+}
+
+bool evidence_would_act(Service *s, EventType type) {
         Evidence *e = &s->evidence;
+        PolicyState copy;
+        PolicyDecision d;
+
+        if (e->capture)
+                return type == EVENT_OOM_KILL; /* its post-mortem follows the capture */
+        copy = e->policy;
+        return policy_decide(s->cfg, &copy,
+                             &(PolicyInput){
+                                     .event = type,
+                                     .now = now_usec(CLOCK_MONOTONIC),
+                                     .running = s->main_pid > 0 && type != EVENT_OOM_KILL,
+                                     .trigger = -1,
+                                     .incarnation = s->n_spawns,
+                             },
+                             &d) > 0;
+}
+
+void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const char *report, bool quiet) {
+        Evidence *e = &s->evidence;
+
+        if (type >= 0 && type < _EVENT_TYPE_MAX)
+                e->observations[type]++;
 
         e->trigger = *t;
         e->event_capture[0] = 0;
@@ -1062,11 +1091,12 @@ void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const
                 return;
         }
         if (e->capture) {
-                log_info("Service '%s': %s while a capture runs: no second decision.", s->cfg->name,
+                log_full(quiet ? LOG_DEBUG : LOG_INFO,
+                         "Service '%s': %s while a capture runs: no second decision.", s->cfg->name,
                          event_type_to_string(type));
                 return;
         }
-        decide_and_run(s, type, -1);
+        decide_and_run_full(s, type, -1, quiet);
 }
 
 /* ---- sd_notify from the service: ready, status, watchdog ---- */
@@ -1103,7 +1133,7 @@ static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
                 snprintf(t.what, sizeof t.what, "still no WATCHDOG=1 after %u x watchdog (%s)",
                          e->watchdog_missed, unit_format_duration(b, s->cfg->watchdog));
         log_warning("Observation hang for '%s': %s.", s->cfg->name, t.what);
-        evidence_observe(s, EVENT_HANG, &t, NULL);
+        evidence_observe(s, EVENT_HANG, &t, NULL, false);
         return 0;
 }
 
@@ -1138,7 +1168,7 @@ static void on_notify(NotifySocket *ns, const NotifyMessage *m, pid_t pid, void 
                 watch_fill_trigger(s->watch, &t);
                 snprintf(t.what, sizeof t.what, "WATCHDOG=trigger from pid %d", (int) pid);
                 log_warning("Observation hang for '%s': %s.", s->cfg->name, t.what);
-                evidence_observe(s, EVENT_HANG, &t, NULL);
+                evidence_observe(s, EVENT_HANG, &t, NULL, false);
         } else if (m->watchdog)
                 watchdog_arm(s);
         if (m->ready) {

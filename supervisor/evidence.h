@@ -49,6 +49,7 @@ typedef struct Evidence {
         usec_t last_capture_rt; /* CLOCK_REALTIME of its end */
         /* for status and metrics */
         uint64_t n_oom_kills;
+        uint64_t observations[_EVENT_TYPE_MAX]; /* each one, logged or summarised */
         usec_t last_oom_kill_at; /* CLOCK_MONOTONIC; 0: none */
         uint64_t captures[_EVENT_TYPE_MAX + 1]; /* by reason; the last slot: manual */
         usec_t throttled_total; /* finished throttles */
@@ -123,8 +124,16 @@ void evidence_init(Evidence *e);
 void evidence_done(Service *s);
 
 /* An observation from the watchers. trigger carries the numbers; report
- * is the kernel's OOM report for oom-kill (NULL when unread). */
-void evidence_observe(Service *s, EventType type, const CaptureTrigger *trigger, const char *report);
+ * is the kernel's OOM report for oom-kill (NULL when unread). quiet: the
+ * watcher summarised it instead of logging it (a repeat that does
+ * nothing): the decision is logged at debug level only. */
+void evidence_observe(Service *s, EventType type, const CaptureTrigger *trigger, const char *report,
+                      bool quiet);
+
+/* Would an observation of this type act now (the policy runs an action,
+ * and no capture is running)? A dry run of the decision; changes nothing.
+ * For the watchers' log summaries. */
+bool evidence_would_act(Service *s, EventType type);
 
 /* v1: the OOM pause caught the service. While a capture runs it gets its
  * reserve; when the process has no capture of its own yet (its pre-oom

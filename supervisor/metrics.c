@@ -235,6 +235,15 @@ static void emit_captures(FILE *out, const char *name, const ServiceStatus *s) {
         }
 }
 
+static void emit_observations(FILE *out, const char *name, const ServiceStatus *s) {
+        char buf[VALUE_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(s->observations); i++) {
+                value_u64(buf, s->observations[i]);
+                put_sample(out, name, s, "event", event_type_to_string((EventType) i), SIZE_MAX, buf);
+        }
+}
+
 typedef struct Family {
         const char *name;
         const char *type;
@@ -277,6 +286,11 @@ static const Family families[] = {
         { "cgwarden_service_captures_total", "counter",
           "Evidence captures taken for the service since cgwarden started, by reason.", NULL,
           emit_captures },
+        { "cgwarden_service_observations_total", "counter",
+          "Observations of the service's watchers since cgwarden started, by event: each one, also those "
+          "the "
+          "log summarises.",
+          NULL, emit_observations },
         { "cgwarden_service_throttled_seconds_total", "counter",
           "Seconds the service spent throttled since cgwarden started.", get_throttled_seconds, NULL },
         { "cgwarden_service_jvm_max_heap_bytes", "gauge",

@@ -40,6 +40,8 @@ typedef struct ServiceStatus {
         uint64_t oom_kills; /* kernel OOM kills seen since cgwarden started */
         usec_t last_oom_kill_age; /* how long ago the last one was; 0 with none */
         uint64_t captures[_EVENT_TYPE_MAX + 1]; /* captures taken, by reason (the last slot: manual) */
+        uint64_t observations
+                [_EVENT_TYPE_MAX]; /* observations, by event: each one, also those summarised in the log */
         double throttled_s; /* total seconds spent throttled */
         char last_event[32]; /* "pre-oom", ...; "" when none */
         usec_t last_event_age; /* how long ago; 0 with no event */

@@ -69,6 +69,13 @@ struct Watch {
         uint64_t pre_oom_bytes; /* usage when it was raised */
         bool pids_limit_raised;
 
+        /* log summaries: a repeat of an observation that does nothing is
+         * counted, not logged, until action_cooldown after the last one
+         * logged */
+        usec_t obs_logged_at[_EVENT_TYPE_MAX];
+        unsigned obs_quiet[_EVENT_TYPE_MAX];
+        usec_t obs_quiet_since[_EVENT_TYPE_MAX];
+
         /* last counters, to see increments */
         uint64_t ev_high, ev_max, ev_oom_kill, pids_ev_max;
 
@@ -256,6 +263,33 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
         char cur[UNIT_SIZE_MAX], lim[UNIT_SIZE_MAX], etabuf[32];
         char f_svc[96], f_ev[64], f_mc[48], f_mm[48], f_pc[48], f_pm[48], f_eta[48], f_what[200];
         char *fields[] = { f_svc, f_ev, f_mc, f_mm, f_pc, f_pm, f_eta, f_what, NULL };
+        usec_t now = now_mono(), window = MAX(s->cfg->action_cooldown, USEC_PER_SEC);
+        bool quiet = false;
+
+        /* Floods (a thread leak at its limit: pids-max every second; a
+         * fork bomb: hundreds): the first is logged, the repeats that do
+         * nothing are counted and said as one line at most once per
+         * action_cooldown. An observation that acts is always logged. */
+        if (type >= 0 && type < _EVENT_TYPE_MAX) {
+                bool recent = w->obs_logged_at[type] > 0 && now - w->obs_logged_at[type] < window;
+
+                if (recent && !evidence_would_act(s, type)) {
+                        if (w->obs_quiet[type]++ == 0)
+                                w->obs_quiet_since[type] = now;
+                        quiet = true;
+                } else {
+                        if (w->obs_quiet[type] > 0) {
+                                char span[UNIT_SIZE_MAX];
+                                log_info("Service '%s': %u more %s observation(s) in the last %s, no action "
+                                         "(see "
+                                         "status and metrics for the counts).",
+                                         s->cfg->name, w->obs_quiet[type], event_type_to_string(type),
+                                         unit_format_duration_short(span, now - w->obs_quiet_since[type]));
+                                w->obs_quiet[type] = 0;
+                        }
+                        w->obs_logged_at[type] = now;
+                }
+        }
 
         fmt_size(cur, w->memory_current);
         fmt_size(lim, w->eff.memory.value);
@@ -271,13 +305,13 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
         snprintf(f_pm, sizeof f_pm, "CGWARDEN_PIDS_MAX=%" PRIu64, w->eff.pids.value);
         snprintf(f_eta, sizeof f_eta, "CGWARDEN_ETA_USEC=%" PRIu64, eta == USEC_INFINITY ? 0 : eta);
         snprintf(f_what, sizeof f_what, "CGWARDEN_TRIGGER=%s", what);
-        (void) log_struct_fields(LOG_WARNING, watch_message_id(type), fields,
+        (void) log_struct_fields(quiet ? LOG_DEBUG : LOG_WARNING, watch_message_id(type), fields,
                                  "Observation %s for '%s': %s; memory %s of %s (%s), pids %" PRIu64
                                  " of %" PRIu64 " (%s), eta %s.",
                                  event_type_to_string(type), s->cfg->name, what, cur, lim,
                                  w->eff.memory.source, w->pids_current, w->eff.pids.value,
                                  w->eff.pids.source, etabuf);
-        if (s->log) {
+        if (s->log && !quiet) {
                 char line[400];
                 snprintf(line, sizeof line, "observation %s: %s; memory %s of %s, pids %" PRIu64 ", eta %s",
                          event_type_to_string(type), what, cur, lim, w->pids_current, etabuf);
@@ -292,7 +326,7 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
                         .eta = eta,
                 };
                 snprintf(t.what, sizeof t.what, "%s", what);
-                evidence_observe(s, type, &t, type == EVENT_OOM_KILL ? w->kernel_report : NULL);
+                evidence_observe(s, type, &t, type == EVENT_OOM_KILL ? w->kernel_report : NULL, quiet);
         }
 }
 

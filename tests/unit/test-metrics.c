@@ -43,6 +43,8 @@ static ServiceStatus svc_web(void) {
         };
         s.captures[0] = 3; /* pre-oom */
         s.captures[_EVENT_TYPE_MAX] = 1; /* manual */
+        s.observations[EVENT_PRE_OOM] = 4;
+        s.observations[EVENT_PIDS_MAX] = 29; /* a thread leak at its limit, summarised in the log */
         return s;
 }
 
@@ -186,6 +188,23 @@ static const char golden[] =
         "cgwarden_service_captures_total{service=\"worker\",reason=\"log-trigger\"} 0\n"
         "cgwarden_service_captures_total{service=\"worker\",reason=\"hang\"} 0\n"
         "cgwarden_service_captures_total{service=\"worker\",reason=\"manual\"} 0\n"
+        "# HELP cgwarden_service_observations_total Observations of the service's watchers since cgwarden "
+        "started, by event: each one, also those the log summarises.\n"
+        "# TYPE cgwarden_service_observations_total counter\n"
+        "cgwarden_service_observations_total{service=\"web\",event=\"pre-oom\"} 4\n"
+        "cgwarden_service_observations_total{service=\"web\",event=\"oom-kill\"} 0\n"
+        "cgwarden_service_observations_total{service=\"web\",event=\"pids-limit\"} 0\n"
+        "cgwarden_service_observations_total{service=\"web\",event=\"pids-max\"} 29\n"
+        "cgwarden_service_observations_total{service=\"web\",event=\"leak-trend\"} 0\n"
+        "cgwarden_service_observations_total{service=\"web\",event=\"log-trigger\"} 0\n"
+        "cgwarden_service_observations_total{service=\"web\",event=\"hang\"} 0\n"
+        "cgwarden_service_observations_total{service=\"worker\",event=\"pre-oom\"} 0\n"
+        "cgwarden_service_observations_total{service=\"worker\",event=\"oom-kill\"} 0\n"
+        "cgwarden_service_observations_total{service=\"worker\",event=\"pids-limit\"} 0\n"
+        "cgwarden_service_observations_total{service=\"worker\",event=\"pids-max\"} 0\n"
+        "cgwarden_service_observations_total{service=\"worker\",event=\"leak-trend\"} 0\n"
+        "cgwarden_service_observations_total{service=\"worker\",event=\"log-trigger\"} 0\n"
+        "cgwarden_service_observations_total{service=\"worker\",event=\"hang\"} 0\n"
         "# HELP cgwarden_service_throttled_seconds_total Seconds the service spent throttled since cgwarden "
         "started.\n"
         "# TYPE cgwarden_service_throttled_seconds_total counter\n"

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Log floods: a fork bomb at its task limit raises pids-max on every
+# failed fork (before: 689 log lines in 35 s; a thread leak at its limit,
+# an observation and a "dropped capture (cooldown ...)" pair every
+# second). Repeats of an observation that does nothing are counted and
+# said as one line at most once per action_cooldown; the first is logged,
+# an observation that acts always is; status and metrics count each one.
+. "$(dirname "$0")/lib.sh"
+[ -x /usr/bin/stress-ng ] || skip_test "stress-ng is not installed (tests/run installs it)"
+
+{ cfg_header; cat <<EOF2
+metrics_file = $T/metrics.prom
+metrics_interval = 1s
+
+[service:bomb]
+exec = /usr/bin/stress-ng --fork 2 --fork-max 64 --timeout 120s
+pids_max = 20
+action_cooldown = 5s
+restart = no
+stop_timeout = 2s
+EOF2
+} > "$T/c.ini"
+cgw_start run -c "$T/c.ini"
+wait_until 20 cgw_log_has "Observation pids-max for 'bomb'" || not_ok "the fork bomb reached its task limit" "$(tail -3 "$T/cgw.err")"
+# three cooldowns of flooding
+wait_until 30 sh -c "[ \$(grep -c \"more pids-max observation(s) in the last\" '$T/cgw.err') -ge 2 ]" ||
+        not_ok "the repeats are summarised, once per action_cooldown" "$(grep -c "Observation pids-max" "$T/cgw.err") observation lines"
+n_obs=$("$CGW" status -c "$T/c.ini" --json bomb | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["observations"]["pids-max"])')
+cgw_stop TERM
+check_eq "cgwarden exits 0" 0 "$CGW_RC"
+lines=$(grep -c "'bomb'" "$T/cgw.err")
+logged=$(grep -c "Observation pids-max for 'bomb'" "$T/cgw.err")
+dropped=$(grep -c "Service 'bomb': policy: pids-max.*dropped" "$T/cgw.err")
+say "observations counted: $n_obs; logged: $logged; policy lines with drops: $dropped; cgwarden's lines about bomb: $lines"
+check "status counts every observation ($n_obs), many more than the log shows ($logged)" test "$n_obs" -gt $((logged * 3))
+check "at most one observation line per action_cooldown (5s) plus the ones that acted" test "$logged" -le 8
+check "no 'dropped ... cooldown' line for a summarised repeat" test "$dropped" -le 4
+check "the summary names the count and the span" grep -Eq "Service 'bomb': [0-9]+ more pids-max observation\(s\) in the last [0-9]+s" "$T/cgw.err"
+check "metrics count every observation" grep -Eq "cgwarden_service_observations_total\{service=\"bomb\",event=\"pids-max\"\} [0-9]{2,}" "$T/metrics.prom"
