@@ -116,6 +116,7 @@ struct Capture {
         char nmt_diff_state
                 [200]; /* why there is no nmt-diff ("" when there is one, or NMT is not captured) */
         char tasks_top[160];
+        char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
         char pmap_top[PATH_MAX];
 };
 
@@ -358,11 +359,42 @@ static int run_proc_fn(Capture *c, Step *s, int out, char *err, size_t errsz) {
                 return r;
         }
         case PF_TASKS: {
+                /* every process of the cgroup (a fork bomb is a hundred
+                 * processes of one thread each), else the main one */
+                _cleanup_free_ char *procs = NULL, *path = NULL;
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0, alloc = 0, total, procs_size = 0;
                 char top[128];
-                size_t total;
-                r = procsnap_write_tasks(NULL, pid, out, top, sizeof top, &total);
+                const char *dir = c->memory_dir ?: c->pids_dir;
+
+                if (dir && asprintf(&path, "%s/cgroup.procs", dir) >= 0 &&
+                    procfs_read_full(path, 4 << 20, &procs, &procs_size) >= 0)
+                        for (char *p = procs, *e; *p; p = *e ? e + 1 : e) {
+                                long v = strtol(p, &e, 10);
+                                if (e == p)
+                                        break;
+                                if (v <= 0)
+                                        continue;
+                                if (n == alloc) {
+                                        pid_t *np = realloc(pids, (alloc = alloc ? alloc * 2 : 64) *
+                                                                          sizeof(pid_t));
+                                        if (!np)
+                                                return -ENOMEM;
+                                        pids = np;
+                                }
+                                pids[n++] = (pid_t) v;
+                        }
+                if (n == 0) {
+                        pids = mfree(pids);
+                        pids = malloc(sizeof(pid_t));
+                        if (!pids)
+                                return -ENOMEM;
+                        pids[n++] = pid;
+                }
+                r = procsnap_write_cgroup_tasks(NULL, pids, n, out, top, sizeof top, &total);
                 if (r < 0)
-                        snprintf(err, errsz, "/proc/%d/task: %s", (int) pid, strerror(-r));
+                        snprintf(err, errsz, "the tasks of %zu process(es) (pid %d first): %s", n,
+                                 (int) pids[0], strerror(-r));
                 return r;
         }
         case PF_CGROUP_MEMORY_EVENTS_V1:
@@ -715,16 +747,40 @@ static bool nth_line(const char *buf, unsigned index, char *out, size_t size) {
         return true;
 }
 
-/* tasks.txt: "N threads in G groups ...", a column header, then the groups
- * largest first: "  200  nioEventLoopGro*  (e.g. ...)" */
-static void tasks_top(const char *buf, char *out, size_t size) {
+/* tasks.txt: the processes first ("N processes, M threads in the
+ * cgroup", a header, a line each), then "N threads in G groups ...", a
+ * column header, and the groups largest first: "  200  nioEventLoopGro*
+ * (e.g. ...)". After a thread dump, the Java threads by their full names
+ * follow the same way ("N Java threads in G groups ..."): those win. */
+static void tasks_top(const char *buf, char *out, size_t size, char *procs, size_t procs_size) {
         char line[256], total[32] = "";
         unsigned long count;
         int off = 0;
+        unsigned at = UINT_MAX;
+        bool java = false;
 
-        if (nth_line(buf, 0, line, sizeof line))
-                (void) sscanf(line, "%31s", total);
-        if (!nth_line(buf, 2, line, sizeof line) || sscanf(line, "%lu %n", &count, &off) < 1)
+        if (nth_line(buf, 0, line, sizeof line) && strstr(line, " in the cgroup"))
+                snprintf(procs, procs_size, "%.*s", (int) MIN(strlen(line), procs_size - 1), line);
+        /* line by line (nth_line() would stop at the blank line) */
+        {
+                unsigned i = 0;
+                for (const char *p = buf; *p; i++) {
+                        const char *e = strchrnul(p, '\n');
+                        size_t l = MIN((size_t) (e - p), sizeof line - 1);
+                        memcpy(line, p, l);
+                        line[l] = 0;
+                        if (strstr(line, " Java threads in ") || strstr(line, " Java thread in ")) {
+                                at = i;
+                                java = true;
+                        } else if (!java && strstr(line, " by name (comm"))
+                                at = i;
+                        p = *e ? e + 1 : e;
+                }
+        }
+        if (at == UINT_MAX || !nth_line(buf, at, line, sizeof line))
+                return;
+        (void) sscanf(line, "%31s", total);
+        if (!nth_line(buf, at + 2, line, sizeof line) || sscanf(line, "%lu %n", &count, &off) < 1)
                 return;
         {
                 char *eg = strstr(line + off, "  (e.g.");
@@ -734,7 +790,7 @@ static void tasks_top(const char *buf, char *out, size_t size) {
                         *eg = 0;
                 }
         }
-        snprintf(out, size, "%s (%lu of %s threads)", line + off, count, total);
+        snprintf(out, size, "%s (%lu of %s %sthreads)", line + off, count, total, java ? "Java " : "");
 }
 
 /* pmap.txt: a header, then the mappings largest RSS first; the mapping's
@@ -790,10 +846,65 @@ static void read_findings(Capture *c, const Step *s) {
                                          (long long) top->committed_delta_kb);
                 }
         } else if (streq(s->name, "tasks")) {
-                tasks_top(buf, c->tasks_top, sizeof c->tasks_top);
+                tasks_top(buf, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
         } else if (streq(s->name, "pmap")) {
                 pmap_top(buf, c->pmap_top, sizeof c->pmap_top);
         }
+}
+
+/* After the thread dump: the Java threads grouped by their full names,
+ * appended to tasks.txt (the kernel's comm cuts nioEventLoopGroup-2-1 to
+ * nioEventLoopGro, pool-1-thread-7 and pool-2-thread-1 look alike), and
+ * the top group from them. Best effort: tasks.txt stays as it is on any
+ * failure. */
+static void append_java_groups(Capture *c) {
+        _cleanup_free_ char *dump = NULL;
+        _cleanup_close_ int in = -EBADF, out = -EBADF;
+        char **names = NULL, top[128];
+        size_t n = 0, len = 0;
+        bool have_tasks = false;
+        struct stat st;
+
+        for (size_t i = 0; i < c->n_steps; i++)
+                if (c->steps[i].file && streq(c->steps[i].name, "tasks") && c->steps[i].ok)
+                        have_tasks = true;
+        if (!have_tasks)
+                return;
+        in = openat(c->dir_fd, "threads.txt", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (in < 0 || fstat(in, &st) < 0 || st.st_size <= 0 || st.st_size > (64 << 20))
+                return;
+        dump = malloc((size_t) st.st_size + 1);
+        if (!dump)
+                return;
+        while (len < (size_t) st.st_size) {
+                ssize_t k = read(in, dump + len, (size_t) st.st_size - len);
+                if (k <= 0)
+                        break;
+                len += (size_t) k;
+        }
+        dump[len] = 0;
+        if (procsnap_java_thread_names(dump, len, &names, &n) < 0)
+                return;
+        out = openat(c->dir_fd, "tasks.txt", O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        if (n > 0 && out >= 0 && procsnap_write_java_groups(names, n, out, top, sizeof top) >= 0) {
+                _cleanup_free_ char *buf = NULL;
+                int fd = openat(c->dir_fd, "tasks.txt", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+                if (!f && fd >= 0)
+                        close(fd);
+                buf = f ? calloc(1, 1 << 20) : NULL;
+                if (buf) {
+                        size_t k = fread(buf, 1, (1 << 20) - 1, f);
+                        buf[k] = 0;
+                        tasks_top(buf, c->tasks_top, sizeof c->tasks_top, c->tasks_procs,
+                                  sizeof c->tasks_procs);
+                }
+                if (f)
+                        fclose(f);
+        }
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
 }
 
 static void step_finished(Capture *c, bool ok, const char *error) {
@@ -811,6 +922,8 @@ static void step_finished(Capture *c, bool ok, const char *error) {
         c->out_fd = safe_close(c->out_fd);
         if (ok && s->kind != STEP_CLAMP && s->kind != STEP_GRANT)
                 read_findings(c, s);
+        if (s->kind == STEP_JVM && ok && streq(s->name, "threads"))
+                append_java_groups(c);
         if (s->kind == STEP_JVM && ok && streq(s->name, "nmt") && c->nmt_state[0] &&
             !streq(c->nmt_state, "enabled")) {
                 s->ok = false;
@@ -919,6 +1032,8 @@ static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
                 json_object_object_add(findings, "jvm_limits", jstr(c->jvm_limits));
         if (c->tasks_top[0])
                 json_object_object_add(findings, "tasks_top_group", jstr(c->tasks_top));
+        if (c->tasks_procs[0])
+                json_object_object_add(findings, "tasks_processes", jstr(c->tasks_procs));
         if (c->pmap_top[0])
                 json_object_object_add(findings, "pmap_top_mapping", jstr(c->pmap_top));
         json_object_object_add(m, "findings", findings);

@@ -685,20 +685,16 @@ static void closedirp(DIR **d) {
                 closedir(*d);
 }
 
-int procsnap_write_tasks(const char *proc_root, pid_t pid, int out_fd, char *ret_top, size_t top_size,
-                         size_t *ret_total) {
-        _cleanup_(grouper_done) Grouper g = {};
-        _cleanup_(memout_done) MemOut mo = {};
+/* Add the comms of process pid's tasks to g; the number added to
+ * *ret_n. Returns 0, -ENOENT/-ESRCH when it is gone, or -errno. */
+static int add_process_tasks(const char *proc_root, pid_t pid, Grouper *g, size_t *ret_n,
+                             char comm0[static PROCSNAP_TASK_NAME_MAX + 1]) {
         _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_free_ char *path = NULL;
-        _cleanup_free_ TaskGroup *groups = NULL;
-        char esc[4 * PROCSNAP_TASK_NAME_MAX + 1];
-        size_t n_groups = 0, total, w_pattern = strlen("pattern");
-        unsigned w_count;
+        size_t before = g->total;
         int r;
 
-        if (pid <= 0 || out_fd < 0)
-                return -EINVAL;
+        comm0[0] = 0;
         if (asprintf(&path, "%s/%d/task", proc_root ?: "/proc", (int) pid) < 0)
                 return -ENOMEM;
         _cleanup_close_ int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -728,50 +724,230 @@ int procsnap_write_tasks(const char *proc_root, pid_t pid, int out_fd, char *ret
                 }
                 if (!is_task_id(de->d_name))
                         continue;
-                k = read_comm(dirfd(d), de->d_name, comm, sizeof(comm));
+                k = read_comm(dirfd(d), de->d_name, comm, sizeof(comm) - 1);
                 if (k == -ENOENT || k == -ESRCH)
                         continue; /* the task exited */
                 if (k < 0)
                         return (int) k;
-                r = grouper_add(&g, comm, (size_t) k);
+                if (atol(de->d_name) == (long) pid || !comm0[0])
+                        snprintf(comm0, PROCSNAP_TASK_NAME_MAX + 1, "%.*s", (int) k, comm);
+                r = grouper_add(g, comm, (size_t) k);
                 if (r < 0)
                         return r;
+        }
+        *ret_n = g->total - before;
+        return 0;
+}
+
+typedef struct ProcLine {
+        pid_t pid;
+        size_t threads;
+        char comm[PROCSNAP_TASK_NAME_MAX + 1];
+} ProcLine;
+
+static int procline_compare(const void *a, const void *b) {
+        const ProcLine *x = a, *y = b;
+
+        if (x->threads != y->threads)
+                return x->threads > y->threads ? -1 : 1;
+        return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* The groups as tasks.txt writes them, below a header line. */
+static void write_groups(FILE *f, const char *header, const TaskGroup *groups, size_t n_groups) {
+        char esc[4 * PROCSNAP_TASK_NAME_MAX + 1];
+        size_t w_pattern = strlen("pattern");
+        unsigned w_count = MAX(5U, n_groups > 0 ? digits_u64(groups[0].count) : 1U);
+
+        for (size_t i = 0; i < n_groups; i++)
+                w_pattern = MAX(w_pattern, escape_into(groups[i].pattern, strlen(groups[i].pattern), esc));
+        fputs(header, f);
+        fprintf(f, "  %*s  %s\n", (int) w_count, "count", "pattern");
+        for (size_t i = 0; i < n_groups; i++) {
+                escape_into(groups[i].pattern, strlen(groups[i].pattern), esc);
+                fprintf(f, "  %*zu  %-*s  (e.g. ", (int) w_count, groups[i].count, (int) w_pattern, esc);
+                escape_into(groups[i].example, strlen(groups[i].example), esc);
+                fprintf(f, "%s)\n", esc);
+        }
+}
+
+static void top_into(const TaskGroup *groups, char *ret_top, size_t top_size) {
+        char esc[4 * PROCSNAP_TASK_NAME_MAX + 1];
+        size_t len;
+
+        if (!ret_top || top_size == 0)
+                return;
+        len = MIN(escape_into(groups[0].pattern, strlen(groups[0].pattern), esc), top_size - 1);
+        memcpy(ret_top, esc, len);
+        ret_top[len] = '\0';
+}
+
+int procsnap_write_cgroup_tasks(const char *proc_root, const pid_t *pids, size_t n_pids, int out_fd,
+                                char *ret_top, size_t top_size, size_t *ret_total) {
+        _cleanup_(grouper_done) Grouper g = {};
+        _cleanup_(memout_done) MemOut mo = {};
+        _cleanup_free_ TaskGroup *groups = NULL;
+        _cleanup_free_ ProcLine *procs = NULL;
+        char esc[4 * PROCSNAP_TASK_NAME_MAX + 1], header[200];
+        size_t n_groups = 0, n_procs = 0, total;
+        int r;
+
+        if (!pids || n_pids == 0 || out_fd < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < n_pids; i++)
+                if (pids[i] <= 0)
+                        return -EINVAL;
+        procs = calloc(n_pids, sizeof(ProcLine));
+        if (!procs)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_pids; i++) {
+                size_t n = 0;
+
+                r = add_process_tasks(proc_root, pids[i], &g, &n, procs[n_procs].comm);
+                if (r == -ENOENT || r == -ESRCH)
+                        continue; /* it exited */
+                if (r < 0)
+                        return r;
+                if (n == 0)
+                        continue;
+                procs[n_procs].pid = pids[i];
+                procs[n_procs++].threads = n;
         }
         total = g.total;
         if (total == 0)
                 return -ESRCH;
         grouper_finish(&g, &groups, &n_groups);
-
-        w_count = MAX(5U, digits_u64(groups[0].count));
-        for (size_t i = 0; i < n_groups; i++)
-                w_pattern = MAX(w_pattern, escape_into(groups[i].pattern, strlen(groups[i].pattern), esc));
+        qsort(procs, n_procs, sizeof(ProcLine), procline_compare);
 
         r = memout_open(&mo);
         if (r < 0)
                 return r;
-        fprintf(mo.f,
-                "%zu thread%s in %zu group%s by name (comm: '#' a number, '*' cut by the kernel at %u "
-                "bytes)\n",
-                total, total == 1 ? "" : "s", n_groups, n_groups == 1 ? "" : "s", PROCSNAP_COMM_LEN_MAX);
-        fprintf(mo.f, "  %*s  %s\n", (int) w_count, "count", "pattern");
-        for (size_t i = 0; i < n_groups; i++) {
-                escape_into(groups[i].pattern, strlen(groups[i].pattern), esc);
-                fprintf(mo.f, "  %*zu  %-*s  (e.g. ", (int) w_count, groups[i].count, (int) w_pattern, esc);
-                escape_into(groups[i].example, strlen(groups[i].example), esc);
-                fprintf(mo.f, "%s)\n", esc);
+        /* every process of the cgroup, most threads first */
+        fprintf(mo.f, "%zu process%s, %zu thread%s in the cgroup\n", n_procs, n_procs == 1 ? "" : "es",
+                total, total == 1 ? "" : "s");
+        fprintf(mo.f, "  %8s  %7s  %s\n", "pid", "threads", "comm");
+        for (size_t i = 0; i < MIN(n_procs, (size_t) PROCSNAP_PROCS_LISTED); i++) {
+                escape_into(procs[i].comm, strlen(procs[i].comm), esc);
+                fprintf(mo.f, "  %8d  %7zu  %s\n", (int) procs[i].pid, procs[i].threads, esc);
         }
+        if (n_procs > PROCSNAP_PROCS_LISTED)
+                fprintf(mo.f, "  ... %zu more processes\n", n_procs - PROCSNAP_PROCS_LISTED);
+        snprintf(header, sizeof header,
+                 "%zu thread%s in %zu group%s by name (comm: '#' a number, '*' cut by the kernel at %u "
+                 "bytes)\n",
+                 total, total == 1 ? "" : "s", n_groups, n_groups == 1 ? "" : "s", PROCSNAP_COMM_LEN_MAX);
+        write_groups(mo.f, header, groups, n_groups);
         r = memout_write(&mo, out_fd);
         if (r < 0)
                 return r;
-
-        if (ret_top && top_size > 0) {
-                size_t len = escape_into(groups[0].pattern, strlen(groups[0].pattern), esc);
-
-                len = MIN(len, top_size - 1);
-                memcpy(ret_top, esc, len);
-                ret_top[len] = '\0';
-        }
+        top_into(groups, ret_top, top_size);
         if (ret_total)
                 *ret_total = total;
+        return 0;
+}
+
+int procsnap_write_tasks(const char *proc_root, pid_t pid, int out_fd, char *ret_top, size_t top_size,
+                         size_t *ret_total) {
+        _cleanup_(grouper_done) Grouper g = {};
+        _cleanup_(memout_done) MemOut mo = {};
+        _cleanup_free_ TaskGroup *groups = NULL;
+        char comm0[PROCSNAP_TASK_NAME_MAX + 1], header[200];
+        size_t n_groups = 0, n = 0;
+        int r;
+
+        if (pid <= 0 || out_fd < 0)
+                return -EINVAL;
+        r = add_process_tasks(proc_root, pid, &g, &n, comm0);
+        if (r < 0)
+                return r;
+        if (g.total == 0)
+                return -ESRCH;
+        grouper_finish(&g, &groups, &n_groups);
+        r = memout_open(&mo);
+        if (r < 0)
+                return r;
+        snprintf(header, sizeof header,
+                 "%zu thread%s in %zu group%s by name (comm: '#' a number, '*' cut by the kernel at %u "
+                 "bytes)\n",
+                 n, n == 1 ? "" : "s", n_groups, n_groups == 1 ? "" : "s", PROCSNAP_COMM_LEN_MAX);
+        write_groups(mo.f, header, groups, n_groups);
+        r = memout_write(&mo, out_fd);
+        if (r < 0)
+                return r;
+        top_into(groups, ret_top, top_size);
+        if (ret_total)
+                *ret_total = n;
+        return 0;
+}
+
+int procsnap_java_thread_names(const char *dump, size_t n, char ***ret_names, size_t *ret_n) {
+        char **names = NULL;
+        size_t k = 0, alloc = 0;
+
+        if (!dump || !ret_names || !ret_n)
+                return -EINVAL;
+        for (size_t i = 0; i < n;) {
+                const char *l = dump + i, *e = memchr(l, '\n', n - i), *q = NULL;
+                size_t len = e ? (size_t) (e - l) : n - i;
+
+                i += len + 1;
+                /* '"NAME" #23 daemon prio=5 ...' (JDK 21+: '"NAME" #23 [1234] ...'):
+                 * the name ends at the last quote followed by " #" */
+                if (len < 3 || l[0] != '"')
+                        continue;
+                for (const char *p = l + 1; p + 2 < l + len; p++)
+                        if (p[0] == '"' && p[1] == ' ' && p[2] == '#')
+                                q = p;
+                if (!q)
+                        continue;
+                if (k == alloc) {
+                        size_t na = alloc ? alloc * 2 : 64;
+                        char **nn;
+                        if (na > PROCSNAP_TASKS_MAX)
+                                break;
+                        nn = realloc(names, na * sizeof(char *));
+                        if (!nn)
+                                goto oom;
+                        names = nn;
+                        alloc = na;
+                }
+                names[k] = strndup(l + 1, (size_t) (q - l - 1));
+                if (!names[k])
+                        goto oom;
+                k++;
+        }
+        *ret_names = names;
+        *ret_n = k;
+        return 0;
+oom:
+        for (size_t j = 0; j < k; j++)
+                free(names[j]);
+        free(names);
+        return -ENOMEM;
+}
+
+int procsnap_write_java_groups(char *const *names, size_t n, int out_fd, char *ret_top, size_t top_size) {
+        _cleanup_(memout_done) MemOut mo = {};
+        _cleanup_free_ TaskGroup *groups = NULL;
+        char header[200];
+        size_t n_groups = 0;
+        int r;
+
+        if (out_fd < 0 || n == 0)
+                return -EINVAL;
+        r = procsnap_tasks_group((const char *const *) names, n, &groups, &n_groups);
+        if (r < 0)
+                return r;
+        r = memout_open(&mo);
+        if (r < 0)
+                return r;
+        snprintf(header, sizeof header,
+                 "\n%zu Java thread%s in %zu group%s by their full names (threads.txt; '#' a number)\n", n,
+                 n == 1 ? "" : "s", n_groups, n_groups == 1 ? "" : "s");
+        write_groups(mo.f, header, groups, n_groups);
+        r = memout_write(&mo, out_fd);
+        if (r < 0)
+                return r;
+        top_into(groups, ret_top, top_size);
         return 0;
 }

@@ -138,3 +138,39 @@ int procsnap_tasks_group(const char *const *names, size_t n, TaskGroup **ret, si
  *   -ENOMEM, or the -errno of open/read/write */
 int procsnap_write_tasks(const char *proc_root, pid_t pid, int out_fd, char *ret_top, size_t top_size,
                          size_t *ret_total);
+
+/* tasks.txt of a whole cgroup: every process of pids (the cgroup's
+ * cgroup.procs) with its thread count, most threads first (at most
+ * PROCSNAP_PROCS_LISTED lines), then the threads of them all grouped as
+ * above:
+ *
+ *   2 processes, 311 threads in the cgroup
+ *          pid  threads  comm
+ *         4242      310  java
+ *         4250        1  sh
+ *   311 threads in 20 groups by name (comm: ...)
+ *     count  pattern
+ *       ...
+ *
+ * Processes that exit while they are read are skipped. Returns as
+ * procsnap_write_tasks(); -EINVAL for no pids or a pid <= 0; -ESRCH when
+ * every process is gone. */
+#define PROCSNAP_PROCS_LISTED 200U
+int procsnap_write_cgroup_tasks(const char *proc_root, const pid_t *pids, size_t n_pids, int out_fd,
+                                char *ret_top, size_t top_size, size_t *ret_total);
+
+/* The full thread names of a HotSpot thread dump (Thread.print): every
+ * line '"NAME" #N ...'. *ret_names: n malloc'd strings in a malloc'd array
+ * (free each, then it). Pure. Returns 0, -EINVAL, -ENOMEM. */
+int procsnap_java_thread_names(const char *dump, size_t n, char ***ret_names, size_t *ret_n);
+
+/* Append to tasks.txt: the Java threads grouped by their full names (the
+ * kernel's comm cuts "nioEventLoopGroup-2-1" to "nioEventLoopGro"):
+ *
+ *   (blank line)
+ *   410 Java threads in 12 groups by their full names (threads.txt; '#' a number)
+ *     count  pattern
+ *       300  nioEventLoopGroup-#-#  (e.g. nioEventLoopGroup-2-1)
+ *
+ * ret_top as above. Returns 0, -EINVAL (n == 0), or -errno. */
+int procsnap_write_java_groups(char *const *names, size_t n, int out_fd, char *ret_top, size_t top_size);

@@ -68,7 +68,11 @@ EOF
         d=$(capture_dir_of threads pids-limit)
         say "JDK $n threads: $d"
         check_complete "JDK $n threads: manifest complete" "$d"
-        check "JDK $n threads: tasks.txt names the leaking group first" sh -c "sed -n 3p '$d/tasks.txt' | grep -q 'nioEventLoopGro\*'"
+        check "JDK $n threads: tasks.txt names the leaking group first (comm)" sh -c "grep -A2 ' by name (comm' '$d/tasks.txt' | sed -n 3p | grep -q 'nioEventLoopGro\*'"
+        check "JDK $n threads: tasks.txt groups the Java threads by their full names" sh -c "grep -A2 ' Java threads in ' '$d/tasks.txt' | sed -n 3p | grep -q 'nioEventLoopGroup-#-#'"
+        top=$(mf "$d" "m['findings'].get('tasks_top_group', '')")
+        check "JDK $n threads: findings.tasks_top_group is the Java group: $top" sh -c "echo '$top' | grep -q '^nioEventLoopGroup-#-# ([0-9]* of [0-9]* Java threads)'"
+        check "JDK $n threads: tasks.txt lists the JVM's process with its threads" sh -c "sed -n 3p '$d/tasks.txt' | grep -Eq '^ +[0-9]+ +[0-9]{3} +java$'"
         check "JDK $n threads: threads.txt is a full thread dump with the leak" \
                 sh -c "grep -q '^Full thread dump' '$d/threads.txt' && grep -q 'nioEventLoopGroup-' '$d/threads.txt'"
         check "JDK $n threads: pids.max raised for the capture" cgw_log_has "Service 'threads': pids.max raised by 16"

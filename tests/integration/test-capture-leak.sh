@@ -35,7 +35,9 @@ done
 check_eq "threads: skipped, not a JVM" "skipped: not a JVM (no libjvm.so mapped)" "$(mf_item "$d" threads)"
 check "files 0600, directory 0700, no .partial left" capture_modes_ok "$d"
 check "pmap.txt: a total line" grep -q "^total kB" "$d/pmap.txt"
-check "tasks.txt: the leaker's thread first" sh -c "sed -n 3p '$d/tasks.txt' | grep -q leaker"
+check "tasks.txt: the leaker's thread first" sh -c "grep -A2 ' by name (comm' '$d/tasks.txt' | sed -n 3p | grep -q leaker"
+check "tasks.txt: one process, the leaker" sh -c "head -n1 '$d/tasks.txt' | grep -q '^1 process, 1 thread in the cgroup' && sed -n 3p '$d/tasks.txt' | grep -q ' leaker$'"
+check_eq "findings.tasks_processes" "1 process, 1 thread in the cgroup" "$(mf "$d" "m['findings'].get('tasks_processes')")"
 check "history.csv: header and samples" test "$(wc -l < "$d/history.csv")" -ge 2
 if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
         check "memory.events.txt at capture time: no oom_kill yet" grep -q "^oom_kill 0" "$d/memory.events.txt"

@@ -37,3 +37,17 @@ check "at most one observation line per action_cooldown (5s) plus the ones that 
 check "no 'dropped ... cooldown' line for a summarised repeat" test "$dropped" -le 4
 check "the summary names the count and the span" grep -Eq "Service 'bomb': [0-9]+ more pids-max observation\(s\) in the last [0-9]+s" "$T/cgw.err"
 check "metrics count every observation" grep -Eq "cgwarden_service_observations_total\{service=\"bomb\",event=\"pids-max\"\} [0-9]{2,}" "$T/metrics.prom"
+
+# the fork bomb's evidence: every process of the cgroup in tasks.txt (it
+# showed "1 stress-ng" for the whole bomb)
+. "$(dirname "$0")/capture-lib.sh"
+d=$(capture_dir_of bomb pids-limit)
+[ -n "$d" ] || d=$(capture_dir_of bomb pids-max)
+if [ -z "$d" ]; then
+        not_ok "a pids-limit capture of the bomb" "$(ls "$T/captures/bomb" 2>&1)"
+else
+        procs=$(head -n1 "$d/tasks.txt" | sed -n 's/^\([0-9]*\) process.*/\1/p')
+        say "tasks.txt: $(head -n1 "$d/tasks.txt"); findings: $(mf "$d" "m['findings'].get('tasks_processes')")"
+        check "tasks.txt lists the bomb's processes (${procs:-?} of them, at pids_max 20)" test "${procs:-0}" -ge 10
+        check "tasks.txt has a line per process with its comm" test "$(grep -c ' stress-ng' "$d/tasks.txt")" -ge 10
+fi

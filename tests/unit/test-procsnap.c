@@ -552,6 +552,110 @@ static void make_task_tree(const char *root, int pid, char *const *names, size_t
         }
 }
 
+/* A fixture file's contents (NUL-terminated). */
+static char *read_fixture(const char *path) {
+        FILE *f = fopen(path, "re");
+        char *buf = calloc(1, 1 << 20);
+        size_t n;
+
+        assert_non_null(f);
+        assert_non_null(buf);
+        n = fread(buf, 1, (1 << 20) - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        return buf;
+}
+
+/* A fork bomb's cgroup (issue: tasks.txt showed "1 stress-ng" for 100
+ * processes): every process with its thread count, then all threads. */
+static void test_write_cgroup_tasks(void **state) {
+        static char *const jvm[] = { "java", "nioEventLoopGro", "nioEventLoopGro", "GC Thread#0" };
+        static char *const sh[] = { "sh" };
+        static char *const bomb[] = { "stress-ng-fork" };
+        char root[] = "/tmp/test-procsnap-XXXXXX", top[64];
+        pid_t pids[8] = { 100, 200, 300, 301, 302, 303, 999 };
+        _cleanup_close_ int fd = new_memfd();
+        _cleanup_free_ char *out = NULL;
+        size_t total = 0;
+
+        assert_non_null(mkdtemp(root));
+        make_task_tree(root, 100, sh, 1);
+        make_task_tree(root, 200, jvm, 4);
+        for (int p = 300; p <= 303; p++)
+                make_task_tree(root, p, bomb, 1);
+        /* 999 exited before it was read: skipped */
+        assert_int_equal(procsnap_write_cgroup_tasks(root, pids, 7, fd, top, sizeof(top), &total), 0);
+        out = fd_contents(fd);
+        assert_string_equal(out,
+                            "6 processes, 9 threads in the cgroup\n"
+                            "       pid  threads  comm\n"
+                            "       200        4  java\n"
+                            "       100        1  sh\n"
+                            "       300        1  stress-ng-fork\n"
+                            "       301        1  stress-ng-fork\n"
+                            "       302        1  stress-ng-fork\n"
+                            "       303        1  stress-ng-fork\n"
+                            "9 threads in 5 groups by name (comm: '#' a number, '*' cut by the kernel at 15 "
+                            "bytes)\n"
+                            "  count  pattern\n"
+                            "      4  stress-ng-fork    (e.g. stress-ng-fork)\n"
+                            "      2  nioEventLoopGro*  (e.g. nioEventLoopGro)\n"
+                            "      1  GC Thread##       (e.g. GC Thread#0)\n"
+                            "      1  java              (e.g. java)\n"
+                            "      1  sh                (e.g. sh)\n");
+        assert_string_equal(top, "stress-ng-fork");
+        assert_int_equal(total, 9);
+        assert_int_equal(procsnap_write_cgroup_tasks(root, pids + 6, 1, fd, top, sizeof(top), &total),
+                         -ESRCH);
+        assert_int_equal(procsnap_write_cgroup_tasks(root, NULL, 1, fd, top, sizeof(top), &total), -EINVAL);
+        assert_int_equal(procsnap_write_cgroup_tasks(root, pids, 0, fd, top, sizeof(top), &total), -EINVAL);
+        pids[7] = 0;
+        assert_int_equal(procsnap_write_cgroup_tasks(root, pids, 8, fd, top, sizeof(top), &total), -EINVAL);
+        rm_rf(root);
+}
+
+/* The full Java thread names, from real thread dumps of ThreadLeak 20
+ * (OpenJDK 17, Temurin 25's "[tid]" format): the groups the 15-byte comm
+ * cannot tell apart. */
+static void test_java_thread_names(void **state) {
+        static const char *const files[] = { FIXTURE_DIR "/capture/threads-17.txt",
+                                             FIXTURE_DIR "/capture/threads-25.txt" };
+
+        for (size_t f = 0; f < ELEMENTSOF(files); f++) {
+                _cleanup_free_ char *dump = read_fixture(files[f]);
+                _cleanup_close_ int fd = new_memfd();
+                _cleanup_free_ char *out = NULL;
+                char **names = NULL, top[64];
+                size_t n = 0, nio = 0;
+
+                assert_int_equal(procsnap_java_thread_names(dump, strlen(dump), &names, &n), 0);
+                for (size_t i = 0; i < n; i++)
+                        if (strncmp(names[i], "nioEventLoopGroup-", 18) == 0)
+                                nio++;
+                assert_int_equal(nio, 20);
+                assert_string_equal(names[0], "main");
+                /* internal VM threads ("VM Thread" os_prio=...) are not Java threads */
+                for (size_t i = 0; i < n; i++)
+                        assert_string_not_equal(names[i], "VM Thread");
+                assert_int_equal(procsnap_write_java_groups(names, n, fd, top, sizeof(top)), 0);
+                out = fd_contents(fd);
+                assert_non_null(strstr(out, " Java threads in "));
+                assert_non_null(strstr(out, "\n     20  nioEventLoopGroup-#-# "));
+                assert_non_null(strstr(out, " (e.g. nioEventLoopGroup-1-1)\n"));
+                assert_string_equal(top, "nioEventLoopGroup-#-#");
+                for (size_t i = 0; i < n; i++)
+                        free(names[i]);
+                free(names);
+        }
+        /* nothing that looks like a thread: no names */
+        char **names = NULL;
+        size_t n = 9;
+        assert_int_equal(procsnap_java_thread_names("\"x\"\nno #\n\"a\" b\n", 15, &names, &n), 0);
+        assert_int_equal(n, 0);
+        free(names);
+        assert_int_equal(procsnap_java_thread_names(NULL, 0, &names, &n), -EINVAL);
+}
+
 static void test_write_tasks(void **state) {
         static const char want[] =
                 "214 threads in 13 groups by name (comm: '#' a number, '*' cut by the kernel at 15 bytes)\n"
@@ -653,12 +757,13 @@ static void test_write_tasks_live(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_pmap_jvm),         cmocka_unit_test(test_pmap_edge),
-                cmocka_unit_test(test_pmap_malformed),   cmocka_unit_test(test_pmap_many),
-                cmocka_unit_test(test_pmap_truncated),   cmocka_unit_test(test_write_pmap),
-                cmocka_unit_test(test_write_pmap_live),  cmocka_unit_test(test_tasks_patterns),
-                cmocka_unit_test(test_tasks_group_edge), cmocka_unit_test(test_tasks_many),
-                cmocka_unit_test(test_tasks_jvm),        cmocka_unit_test(test_write_tasks),
+                cmocka_unit_test(test_pmap_jvm),           cmocka_unit_test(test_pmap_edge),
+                cmocka_unit_test(test_pmap_malformed),     cmocka_unit_test(test_pmap_many),
+                cmocka_unit_test(test_pmap_truncated),     cmocka_unit_test(test_write_pmap),
+                cmocka_unit_test(test_write_pmap_live),    cmocka_unit_test(test_tasks_patterns),
+                cmocka_unit_test(test_tasks_group_edge),   cmocka_unit_test(test_tasks_many),
+                cmocka_unit_test(test_tasks_jvm),          cmocka_unit_test(test_write_tasks),
+                cmocka_unit_test(test_write_cgroup_tasks), cmocka_unit_test(test_java_thread_names),
                 cmocka_unit_test(test_write_tasks_live),
         };
 
