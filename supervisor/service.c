@@ -291,7 +291,7 @@ int service_request(Service *s, SvcEvent ev) {
         if (s->manager->shutting_down &&
             (ev == SVC_EV_START || ev == SVC_EV_RESTART || ev == SVC_EV_RECOVER)) {
                 log_info("Service '%s': %s ignored: cgwarden is stopping.", s->cfg->name,
-                         svc_event_to_string(ev));
+                         ev == SVC_EV_RECOVER ? "restart" : svc_event_to_string(ev));
                 return -ESHUTDOWN;
         }
         if (ev == SVC_EV_RECOVER) {

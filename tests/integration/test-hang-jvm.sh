@@ -6,7 +6,8 @@
 # advances), and after a few seconds its workers order-writer and
 # ledger-flusher take two monitors in opposite orders. The pings stop;
 # with ready = notify and watchdog = 10s cgwarden observes `hang`, and
-# the default on_hang = capture restart (profile = jvm keeps it) takes
+# on_hang = capture restart (the default, written out: with restart = no
+# only the service's own list may restart it) takes
 # the evidence (threads.txt: Thread.print through the attach listener
 # cgwarden asked for in JDK_JAVA_OPTIONS, naming the deadlock and both
 # threads), then restarts the JVM, which reports READY=1 again from its
@@ -54,6 +55,7 @@ user = ${USER_OF[deadlock$n]}
 ready = notify
 start_timeout = 150s
 watchdog = 10s
+on_hang = capture restart
 restart = no
 stop_timeout = 30s
 EOF
@@ -121,7 +123,7 @@ for s in $NAMES; do
         check "$s: the workers wait for each other's monitor" \
                 sh -c "grep -A2 '^\"order-writer\":' '$d/threads.txt' | grep -q 'which is held by \"ledger-flusher\"'"
 
-        check "$s: restarted (on_hang default: capture restart)" cgw_log_has "Service '$s': restarting (on_hang)"
+        check "$s: restarted (its own on_hang: capture restart)" cgw_log_has "Service '$s': restarting (on_hang)"
         cap_line=$(log_line_of "Capture for '$s' finished")
         restart_line=$(log_line_of "Service '$s': restarting (on_hang)")
         check "$s: the restart after the capture" test "$cap_line" -lt "$restart_line"

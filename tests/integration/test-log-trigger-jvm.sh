@@ -24,7 +24,8 @@ for J in $JAVA $OTHER_JAVAS; do
 exec = $J -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $CLASSES Backlog 40 5
 profile = jvm
 memory_max = 512M
-restart = no
+restart = on-failure
+restart_delay = 100ms
 stop_timeout = 10s
 EOF
 done

@@ -26,6 +26,7 @@ stop_timeout = 2s
 exec = $HELPERS/notify-send --ready-after 100 --watchdog-every 100 --watchdog-stop-after 800
 ready = notify
 watchdog = 1s
+on_hang = capture restart
 restart = no
 stop_timeout = 2s
 
@@ -33,7 +34,18 @@ stop_timeout = 2s
 exec = $HELPERS/notify-send --ready-after 100 --watchdog-every 100 --watchdog-stop-after 500
 ready = notify
 watchdog = 1s
-action_cooldown = 4s
+on_hang = capture restart
+action_cooldown = 60s
+restart = no
+restart_delay = 100ms
+stop_timeout = 2s
+
+[service:lasting]
+exec = $HELPERS/notify-send --ready-after 100 --watchdog-every 100 --watchdog-stop-after 300
+ready = notify
+watchdog = 1s
+on_hang = capture
+action_cooldown = 3s
 restart = no
 stop_timeout = 2s
 EOF
@@ -55,16 +67,26 @@ wait_until 20 cgw_log_has "Observation hang for 'hangs'" || not_ok "hangs: hang 
 check "hangs: the hang names the watchdog" cgw_log_has "Observation hang for 'hangs': no WATCHDOG=1 for watchdog (1s)"
 wait_until 20 cgw_log_has "Capture for 'hangs' finished" || not_ok "hangs: captured"
 check "hangs: a capture with reason hang" test -n "$(capture_dir_of hangs hang)"
-check "hangs: restarted (on_hang default: capture restart)" cgw_log_has "Service 'hangs': restarting (on_hang)"
+check "hangs: restarted (its own on_hang: capture restart)" cgw_log_has "Service 'hangs': restarting (on_hang)"
+check "hangs: the log says its own on_hang overrides restart = no" \
+        cgw_log_has "Service 'hangs': policy: hang (on_hang), running: run capture restart; restart despite restart = no: on_hang in the service's section asks for it"
 
-# 'again' hangs once more right after its restart, within action_cooldown:
-# that hang's actions are dropped, but a hang that lasts is observed again
-# every watchdog period, and acted on once the cooldown has passed
+# 'again' hangs once more right after its restart, well within
+# action_cooldown (60s): a new process, so its hang is acted on at once
+# (cooldowns count per process)
 wait_until 30 sh -c "[ \$(grep -c \"Service 'again': restarting (on_hang)\" '$T/cgw.err') -ge 2 ]" ||
         not_ok "again: restarted twice" "$(grep "'again'" "$T/cgw.err" | tail -6)"
-check "again: the second hang was first dropped (cooldown)" \
-        sh -c "grep \"Service 'again': policy: hang\" '$T/cgw.err' | grep -q 'dropped capture restart (cooldown'"
-check "again: and observed again while it lasted" cgw_log_has "Observation hang for 'again': still no WATCHDOG=1 after 2 x watchdog (1s)"
+check_eq "again: two hang captures, one per process" 2 "$(ls -d "$T/captures/again/"*-hang 2>/dev/null | wc -l)"
+check "again: nothing dropped by the cooldown" sh -c "! grep \"Service 'again': policy: hang\" '$T/cgw.err' | grep -q 'cooldown'"
+
+# 'lasting' stays hung (one process): observed again every watchdog
+# period, the capture dropped within action_cooldown (3s) and taken again
+# once it has passed
+wait_until 30 sh -c "[ \$(ls -d '$T/captures/lasting/'*-hang 2>/dev/null | wc -l) -ge 2 ]" ||
+        not_ok "lasting: captured again after the cooldown" "$(grep "'lasting'" "$T/cgw.err" | tail -6)"
+check "lasting: observed again while it lasted" cgw_log_has "Observation hang for 'lasting': still no WATCHDOG=1 after 2 x watchdog (1s)"
+check "lasting: the repeat within the cooldown was dropped" \
+        sh -c "grep \"Service 'lasting': policy: hang\" '$T/cgw.err' | grep -q 'dropped capture (cooldown'"
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
 check "the notify sockets are removed" sh -c "! ls '$T'/state/notify/*.notify 2>/dev/null | grep -q ."
