@@ -495,12 +495,19 @@ char *unit_format_duration_short(char buf[static UNIT_SIZE_MAX], usec_t usec) {
                 r = i + 1 < ELEMENTSOF(table) ? (usec - q * table[i].factor) / table[i + 1].factor : 0;
                 /* below a second, milliseconds alone are enough; from ten
                  * seconds on, whole seconds */
+                /* composed where it surely fits, then copied: UNIT_SIZE_MAX
+                 * holds the longest a usec_t gives ("213503982d8h") */
+                char tmp[64];
+                int k;
                 if (r > 0 && table[i].factor >= USEC_PER_SEC &&
                     !(table[i].factor == USEC_PER_SEC && q >= 10))
-                        snprintf(buf, UNIT_SIZE_MAX, "%" PRIu64 "%s%" PRIu64 "%s", q, table[i].suffix, r,
-                                 table[i + 1].suffix);
+                        k = snprintf(tmp, sizeof tmp, "%" PRIu64 "%s%" PRIu64 "%s", q, table[i].suffix, r,
+                                     table[i + 1].suffix);
                 else
-                        snprintf(buf, UNIT_SIZE_MAX, "%" PRIu64 "%s", q, table[i].suffix);
+                        k = snprintf(tmp, sizeof tmp, "%" PRIu64 "%s", q, table[i].suffix);
+                k = MIN(MAX(k, 0), (int) UNIT_SIZE_MAX - 1);
+                memcpy(buf, tmp, (size_t) k);
+                buf[k] = 0;
                 return buf;
         }
         return buf;
