@@ -434,14 +434,16 @@ char *unit_format_size(char buf[static UNIT_SIZE_MAX], uint64_t bytes) {
         return buf;
 }
 
+/* The duration units, largest first (both formatters). */
+static const struct {
+        const char *suffix;
+        usec_t factor;
+} duration_units[] = {
+        { "d", 24ULL * USEC_PER_HOUR }, { "h", USEC_PER_HOUR },  { "min", USEC_PER_MINUTE },
+        { "s", USEC_PER_SEC },          { "ms", USEC_PER_MSEC }, { "us", 1ULL },
+};
+
 char *unit_format_duration(char buf[static UNIT_SIZE_MAX], usec_t usec) {
-        static const struct {
-                const char *suffix;
-                usec_t factor;
-        } table[] = {
-                { "d", 24ULL * USEC_PER_HOUR }, { "h", USEC_PER_HOUR },  { "min", USEC_PER_MINUTE },
-                { "s", USEC_PER_SEC },          { "ms", USEC_PER_MSEC }, { "us", 1ULL },
-        };
         size_t n = 0;
 
         if (usec == USEC_INFINITY) {
@@ -457,25 +459,19 @@ char *unit_format_duration(char buf[static UNIT_SIZE_MAX], usec_t usec) {
          * value: "1h30min", "1s500ms". The longest (UINT64_MAX - 1) is 29
          * characters. */
         buf[0] = '\0';
-        for (size_t i = 0; i < ELEMENTSOF(table) && usec > 0; i++) {
-                usec_t q = usec / table[i].factor;
+        for (size_t i = 0; i < ELEMENTSOF(duration_units) && usec > 0; i++) {
+                usec_t q = usec / duration_units[i].factor;
 
                 if (q == 0)
                         continue;
-                n += (size_t) snprintf(buf + n, UNIT_SIZE_MAX - n, "%" PRIu64 "%s", q, table[i].suffix);
-                usec -= q * table[i].factor;
+                n += (size_t) snprintf(buf + n, UNIT_SIZE_MAX - n, "%" PRIu64 "%s", q,
+                                       duration_units[i].suffix);
+                usec -= q * duration_units[i].factor;
         }
         return buf;
 }
 
 char *unit_format_duration_short(char buf[static UNIT_SIZE_MAX], usec_t usec) {
-        static const struct {
-                const char *suffix;
-                usec_t factor;
-        } table[] = {
-                { "d", 24ULL * USEC_PER_HOUR }, { "h", USEC_PER_HOUR },  { "min", USEC_PER_MINUTE },
-                { "s", USEC_PER_SEC },          { "ms", USEC_PER_MSEC }, { "us", 1ULL },
-        };
 
         if (usec == USEC_INFINITY) {
                 snprintf(buf, UNIT_SIZE_MAX, "infinity");
@@ -487,24 +483,26 @@ char *unit_format_duration_short(char buf[static UNIT_SIZE_MAX], usec_t usec) {
         }
         /* the largest unit, and the next one when it is not zero; the rest
          * is cut (rounded down): "1min9s", "8h13min", "250ms" */
-        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
-                usec_t q = usec / table[i].factor, r;
+        for (size_t i = 0; i < ELEMENTSOF(duration_units); i++) {
+                usec_t q = usec / duration_units[i].factor, r;
 
                 if (q == 0)
                         continue;
-                r = i + 1 < ELEMENTSOF(table) ? (usec - q * table[i].factor) / table[i + 1].factor : 0;
+                r = i + 1 < ELEMENTSOF(duration_units)
+                            ? (usec - q * duration_units[i].factor) / duration_units[i + 1].factor
+                            : 0;
                 /* below a second, milliseconds alone are enough; from ten
                  * seconds on, whole seconds */
                 /* composed where it surely fits, then copied: UNIT_SIZE_MAX
                  * holds the longest a usec_t gives ("213503982d8h") */
                 char tmp[64];
                 int k;
-                if (r > 0 && table[i].factor >= USEC_PER_SEC &&
-                    !(table[i].factor == USEC_PER_SEC && q >= 10))
-                        k = snprintf(tmp, sizeof tmp, "%" PRIu64 "%s%" PRIu64 "%s", q, table[i].suffix, r,
-                                     table[i + 1].suffix);
+                if (r > 0 && duration_units[i].factor >= USEC_PER_SEC &&
+                    !(duration_units[i].factor == USEC_PER_SEC && q >= 10))
+                        k = snprintf(tmp, sizeof tmp, "%" PRIu64 "%s%" PRIu64 "%s", q,
+                                     duration_units[i].suffix, r, duration_units[i + 1].suffix);
                 else
-                        k = snprintf(tmp, sizeof tmp, "%" PRIu64 "%s", q, table[i].suffix);
+                        k = snprintf(tmp, sizeof tmp, "%" PRIu64 "%s", q, duration_units[i].suffix);
                 k = MIN(MAX(k, 0), (int) UNIT_SIZE_MAX - 1);
                 memcpy(buf, tmp, (size_t) k);
                 buf[k] = 0;

@@ -771,6 +771,17 @@ static void write_groups(FILE *f, const char *header, const TaskGroup *groups, s
         }
 }
 
+/* The groups by comm, under their header line. */
+static void write_comm_groups(FILE *f, size_t total, const TaskGroup *groups, size_t n_groups) {
+        char header[200];
+
+        snprintf(header, sizeof header,
+                 "%zu thread%s in %zu group%s by name (comm: '#' a number, '*' cut by the kernel at %u "
+                 "bytes)\n",
+                 total, total == 1 ? "" : "s", n_groups, n_groups == 1 ? "" : "s", PROCSNAP_COMM_LEN_MAX);
+        write_groups(f, header, groups, n_groups);
+}
+
 static void top_into(const TaskGroup *groups, char *ret_top, size_t top_size) {
         char esc[4 * PROCSNAP_TASK_NAME_MAX + 1];
         size_t len;
@@ -788,7 +799,7 @@ int procsnap_write_cgroup_tasks(const char *proc_root, const pid_t *pids, size_t
         _cleanup_(memout_done) MemOut mo = {};
         _cleanup_free_ TaskGroup *groups = NULL;
         _cleanup_free_ ProcLine *procs = NULL;
-        char esc[4 * PROCSNAP_TASK_NAME_MAX + 1], header[200];
+        char esc[4 * PROCSNAP_TASK_NAME_MAX + 1];
         size_t n_groups = 0, n_procs = 0, total;
         int r;
 
@@ -832,11 +843,7 @@ int procsnap_write_cgroup_tasks(const char *proc_root, const pid_t *pids, size_t
         }
         if (n_procs > PROCSNAP_PROCS_LISTED)
                 fprintf(mo.f, "  ... %zu more processes\n", n_procs - PROCSNAP_PROCS_LISTED);
-        snprintf(header, sizeof header,
-                 "%zu thread%s in %zu group%s by name (comm: '#' a number, '*' cut by the kernel at %u "
-                 "bytes)\n",
-                 total, total == 1 ? "" : "s", n_groups, n_groups == 1 ? "" : "s", PROCSNAP_COMM_LEN_MAX);
-        write_groups(mo.f, header, groups, n_groups);
+        write_comm_groups(mo.f, total, groups, n_groups);
         r = memout_write(&mo, out_fd);
         if (r < 0)
                 return r;
@@ -851,7 +858,7 @@ int procsnap_write_tasks(const char *proc_root, pid_t pid, int out_fd, char *ret
         _cleanup_(grouper_done) Grouper g = {};
         _cleanup_(memout_done) MemOut mo = {};
         _cleanup_free_ TaskGroup *groups = NULL;
-        char comm0[PROCSNAP_TASK_NAME_MAX + 1], header[200];
+        char comm0[PROCSNAP_TASK_NAME_MAX + 1];
         size_t n_groups = 0, n = 0;
         int r;
 
@@ -866,11 +873,7 @@ int procsnap_write_tasks(const char *proc_root, pid_t pid, int out_fd, char *ret
         r = memout_open(&mo);
         if (r < 0)
                 return r;
-        snprintf(header, sizeof header,
-                 "%zu thread%s in %zu group%s by name (comm: '#' a number, '*' cut by the kernel at %u "
-                 "bytes)\n",
-                 n, n == 1 ? "" : "s", n_groups, n_groups == 1 ? "" : "s", PROCSNAP_COMM_LEN_MAX);
-        write_groups(mo.f, header, groups, n_groups);
+        write_comm_groups(mo.f, n, groups, n_groups);
         r = memout_write(&mo, out_fd);
         if (r < 0)
                 return r;

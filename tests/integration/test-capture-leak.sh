@@ -99,6 +99,10 @@ done
 check_eq "pm: no procfs or JVM items" absent "$(mf_item "$d" threads)$(mf_item "$d" status | sed 's/absent//')"
 if [ -r /dev/kmsg ] && cgw_log_has "Kernel OOM report for 'pm'"; then
         check "pm: oom-report.txt holds the kernel's report" grep -q "Killed process" "$d/oom-report.txt"
+        check "pm: the whole report: the invocation, the usage, the cgroup's stats, the task list, the constraint" \
+                sh -c "grep -q '\] .* invoked oom-killer: ' '$d/oom-report.txt' && grep -q '\] memory: usage ' '$d/oom-report.txt' &&
+                       grep -q '\] Memory cgroup stats for ' '$d/oom-report.txt' && grep -q '\] Tasks state' '$d/oom-report.txt' &&
+                       grep -q '\] oom-kill:constraint=' '$d/oom-report.txt'"
 else
         say "pm: the kernel's OOM report was not readable here"
 fi

@@ -48,7 +48,9 @@ EOF2
                 check "run $run: the pre-oom capture finished before the oom-kill was seen" test "$cap_line" -lt "$kill_line"
         fi
         pm=$(capture_dir_of burst oom-kill)
-        check "run $run: the post-mortem holds the kernel's report" test -s "$pm/oom-report.txt"
+        check "run $run: the post-mortem holds the kernel's whole report (invoked oom-killer ... task list ... Killed process)" \
+                sh -c "grep -q 'invoked oom-killer' '$pm/oom-report.txt' && grep -q 'Tasks state' '$pm/oom-report.txt' &&
+                       grep -q 'oom-kill:constraint=' '$pm/oom-report.txt' && tail -n1 '$pm/oom-report.txt' | grep -q 'Killed process'"
         check "run $run: the post-mortem counts the kill" grep -q "^oom_kill [1-9]" "$pm/memory.events.txt"
         cgw_stop TERM
         check_eq "run $run: cgwarden exits 0" 0 "$CGW_RC"
