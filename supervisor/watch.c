@@ -544,8 +544,9 @@ static void tripwire_set(Watch *w, bool arm) {
                 return;
         }
         w->tripwire = arm;
-        log_debug("Service '%s': capture_at tripwire %s (memory.high %s).", s->cfg->name,
-                  arm ? "set" : "lifted", v);
+        /* once per start and per episode: no flood */
+        log_info("Service '%s': capture_at tripwire %s (memory.high %s).", s->cfg->name,
+                 arm ? "set" : "lifted, the pre-oom is seen", v);
 }
 
 static void raise_pre_oom(Watch *w, const char *what, usec_t eta) {
