@@ -881,6 +881,26 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
                 decide_and_run(s, EVENT_OOM_KILL, -1);
                 return;
         }
+        if (e->pending_incarnation != s->n_spawns) {
+                /* the process these actions were decided for is gone and a
+                 * new one runs (a post-mortem outlasted the restart
+                 * back-off): a restart, stop, kill or throttle would hit
+                 * the new process, which gets decisions of its own */
+                ActionList keep = { .set = pending.set };
+                for (uint8_t i = next; i < pending.n; i++) {
+                        ActionType a = (ActionType) pending.a[i];
+                        if (a == ACTION_RESTART || a == ACTION_STOP || a == ACTION_KILL ||
+                            a == ACTION_THROTTLE)
+                                log_info("Service '%s': on_%s's %s dropped: it was decided for the process "
+                                         "before pid %d, which runs now.",
+                                         s->cfg->name, event_type_to_string(type), action_type_to_string(a),
+                                         (int) s->main_pid);
+                        else
+                                keep.a[keep.n++] = (int8_t) a;
+                }
+                run_actions(s, type, &keep, 0);
+                return;
+        }
         run_actions(s, type, &pending, next);
 }
 
@@ -987,6 +1007,7 @@ static void run_actions(Service *s, EventType type, const ActionList *l, uint8_t
                             0) {
                                 e->pending = *l;
                                 e->pending_next = i + 1;
+                                e->pending_incarnation = s->n_spawns;
                                 return; /* the rest when the capture is done */
                         }
                         break;

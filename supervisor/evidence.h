@@ -43,6 +43,7 @@ typedef struct Evidence {
         /* the actions left after the running capture */
         ActionList pending;
         uint8_t pending_next;
+        uint64_t pending_incarnation; /* the process (Service.n_spawns) they were decided for */
         CaptureTrigger trigger; /* of the last observation */
         char *report; /* its kernel OOM report */
         char last_capture[PATH_MAX];
