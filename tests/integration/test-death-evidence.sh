@@ -8,8 +8,14 @@
 # without evidence.
 #   slow: 40 MB/s, the capture and the graceful restart come first
 #   fast: 250 MB/s: the projection (capture_lead) fires early enough
-#   bigheap: a heap backlog under -Xmx1g (larger than the limit, seed
-#         003): as kept, and every capture names the misconfiguration
+#   bigheap (host lane): a heap backlog under -Xmx1g (larger than the
+#         limit, seed 003): as kept, and every capture names the
+#         misconfiguration. Not in the TCG lane: a JVM whose Java threads
+#         allocate heap against a held memory.high does not reach the
+#         attach's safepoint there within the JVM items' 15 s (a thread
+#         blocked in a page fault in Java code holds the safepoint); seen
+#         in 2 of 6 captures, the procfs and cgroup items all taken, before
+#         the kill. test-jvm-limits checks the finding in both lanes.
 #   kept: on_pre_oom = capture (no restart), memory_high = none (v2: no
 #         throttle that would hold it for minutes; the capture_at tripwire
 #         catches it): each JVM is captured, then leaks on into its limit
@@ -42,8 +48,8 @@ oom_kills_in() { sed -n 's/.*oom_kill \([0-9]*\).*/\1/p' "$1/memory.events.txt" 
 # default 20 s to reach Thread.print's safepoint (1 capture in 6 in a CI
 # run); the kill is held off by memory.high meanwhile, so a longer bound
 # costs nothing there. The host lane keeps the default.
-CT=
-[ "$LANE" = v2 ] && CT="capture_timeout = 90s"
+CT= BIGHEAP=bigheap
+[ "$LANE" = v2 ] && CT="capture_timeout = 90s" BIGHEAP=
 
 n=0
 for J in $JAVA $OTHER_JAVAS; do
@@ -72,8 +78,8 @@ start_limit = 20/10min
 capture_keep = 100
 $CT
 
-[service:bigheap]
-exec = $J -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $CLASSES Backlog 60 10
+[service:kept]
+exec = $J -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 60
 profile = jvm
 on_pre_oom = capture
 memory_max = 256M
@@ -85,9 +91,11 @@ restart_delay_max = 1s
 start_limit = 20/10min
 capture_keep = 100
 $CT
+EOF
+                [ -n "$BIGHEAP" ] && cat <<EOF
 
-[service:kept]
-exec = $J -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=2g -cp $CLASSES DirectLeak 60
+[service:bigheap]
+exec = $J -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $CLASSES Backlog 60 10
 profile = jvm
 on_pre_oom = capture
 memory_max = 256M
@@ -104,14 +112,14 @@ EOF
         : > "$T/cgw.err"
         rm -rf "$T/captures" "$T/log"
         cgw_start run -c "$T/c.ini"
-        for svc in slow fast kept bigheap; do
+        for svc in slow fast kept $BIGHEAP; do
                 wait_until 400 sh -c "[ \$(sed -n \"s/.*Service '$svc' (pid \\([0-9]*\\)) \\(killed by signal\\|exited with status\\).*/\\1/p\" '$T/cgw.err' | wc -l) -ge $WANT ]" ||
                         not_ok "JDK $n $svc: $WANT processes ended" "$(grep -c "Service '$svc' (pid" "$T/cgw.err") ended; $(tail -3 "$T/cgw.err")"
         done
         cgw_stop TERM
         check_eq "JDK $n: cgwarden exits 0" 0 "$CGW_RC"
 
-        for svc in slow fast kept bigheap; do
+        for svc in slow fast kept $BIGHEAP; do
                 kills=0 restarts=0
                 for pid in $(ended_pids $svc | head -n $WANT); do
                         how=$(grep -m1 "Service '$svc' (pid $pid) \(killed\|exited\)" "$T/cgw.err" | sed 's/.*(pid [0-9]*) //')
