@@ -129,8 +129,16 @@ PY
                 echo "== nmt-diff.txt: what grew since the baseline cgwarden took 3 s after the start"
                 grep -E "^Total|^-" "$cap/nmt-diff.txt" | grep -E "[+-][0-9]+KB" | head -n 4 | sed 's/^/   /'
         fi
-        echo "== tasks.txt: threads by name, largest group first"
-        sed -n '1,6p' "$cap/tasks.txt" | sed 's/^/   /'
+        echo "== tasks.txt: the cgroup's processes, then the threads by name, largest group first"
+        # the process block, then the Java threads by their full names
+        # (after the thread dump), or else the groups by comm
+        awk '/ in the cgroup$/ { p = 1 } p && NF == 0 { exit } p { print } / by name \(comm/ { exit }' "$cap/tasks.txt" |
+                grep -v ' by name (comm' | head -n 6 | sed 's/^/   /'
+        if grep -q ' Java threads in ' "$cap/tasks.txt"; then
+                sed -n '/ Java threads in /,$p' "$cap/tasks.txt" | head -n 5 | sed 's/^/   /'
+        else
+                sed -n '/ by name (comm/,$p' "$cap/tasks.txt" | head -n 5 | sed 's/^/   /'
+        fi
         echo "== pmap.txt: the largest mappings"
         sed -n '1,5p' "$cap/pmap.txt" | sed 's/^/   /'
         [ -f "$cap/threads.txt" ] && echo "== threads.txt: $(grep -c '^"' "$cap/threads.txt") threads in the dump ($(sed -n 2p "$cap/threads.txt"))"

@@ -500,6 +500,7 @@ typedef struct Grouper {
         size_t *slots; /* group index + 1; 0: free */
         size_t n_slots; /* a power of two */
         size_t total;
+        bool full_names; /* not comms: a 15-byte name was not cut by the kernel */
 } Grouper;
 
 static void grouper_done(Grouper *g) {
@@ -510,8 +511,8 @@ static void grouper_done(Grouper *g) {
 
 /* The pattern of name[0..len) (see procsnap.h); pattern has
  * PROCSNAP_TASK_NAME_MAX bytes. */
-static void task_pattern(const char *name, size_t len, char *pattern) {
-        bool cut = len == PROCSNAP_COMM_LEN_MAX;
+static void task_pattern(const char *name, size_t len, bool full_names, char *pattern) {
+        bool cut = !full_names && len == PROCSNAP_COMM_LEN_MAX;
         size_t k = 0;
 
         len = MIN(len, (size_t) PROCSNAP_TASK_NAME_MAX - 1);
@@ -570,7 +571,7 @@ static int grouper_add(Grouper *g, const char *name, size_t len) {
         if (g->total >= PROCSNAP_TASKS_MAX)
                 return -E2BIG;
         len = strnlen(name, len);
-        task_pattern(name, len, pattern);
+        task_pattern(name, len, g->full_names, pattern);
         len = MIN(len, sizeof(example) - 1);
         memcpy(example, name, len);
         example[len] = '\0';
@@ -630,8 +631,8 @@ static void grouper_finish(Grouper *g, TaskGroup **ret, size_t *ret_n) {
         grouper_done(g);
 }
 
-int procsnap_tasks_group(const char *const *names, size_t n, TaskGroup **ret, size_t *ret_n) {
-        _cleanup_(grouper_done) Grouper g = {};
+static int group_names(const char *const *names, size_t n, bool full_names, TaskGroup **ret, size_t *ret_n) {
+        _cleanup_(grouper_done) Grouper g = { .full_names = full_names };
         int r;
 
         if (!names && n > 0)
@@ -648,6 +649,10 @@ int procsnap_tasks_group(const char *const *names, size_t n, TaskGroup **ret, si
         }
         grouper_finish(&g, ret, ret_n);
         return 0;
+}
+
+int procsnap_tasks_group(const char *const *names, size_t n, TaskGroup **ret, size_t *ret_n) {
+        return group_names(names, n, false, ret, ret_n);
 }
 
 static bool is_task_id(const char *s) {
@@ -938,7 +943,8 @@ int procsnap_write_java_groups(char *const *names, size_t n, int out_fd, char *r
 
         if (out_fd < 0 || n == 0)
                 return -EINVAL;
-        r = procsnap_tasks_group((const char *const *) names, n, &groups, &n_groups);
+        /* full names: a 15-byte one ("Attach Listener") is not cut */
+        r = group_names((const char *const *) names, n, true, &groups, &n_groups);
         if (r < 0)
                 return r;
         r = memout_open(&mo);

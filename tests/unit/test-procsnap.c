@@ -643,6 +643,9 @@ static void test_java_thread_names(void **state) {
                 assert_non_null(strstr(out, "\n     20  nioEventLoopGroup-#-# "));
                 assert_non_null(strstr(out, " (e.g. nioEventLoopGroup-1-1)\n"));
                 assert_string_equal(top, "nioEventLoopGroup-#-#");
+                /* a full name of 15 bytes was not cut by the kernel: no '*' */
+                assert_non_null(strstr(out, "  Attach Listener "));
+                assert_null(strstr(out, "Attach Listener*"));
                 for (size_t i = 0; i < n; i++)
                         free(names[i]);
                 free(names);
