@@ -10,7 +10,7 @@
 long=$(head -c 20000 /dev/zero | tr '\0' x)
 { cfg_header; cat <<EOF
 [service:oom]
-exec = /bin/sh -c 'echo starting; sleep 0.3; echo "Exception in thread \\"main\\" java.lang.OutOfMemoryError: Java heap space" >&2; exec sleep 100'
+exec = /bin/sh -c 'echo starting; sleep 0.3; for i in 1 2; do echo "Exception in thread \\"main\\" java.lang.OutOfMemoryError: Java heap space" >&2; sleep 0.3; done; exec sleep 100'
 log_trigger = java\\.lang\\.OutOfMemoryError => capture restart
 action_cooldown = 1h
 stop_timeout = 2s
@@ -33,7 +33,16 @@ wait_until 20 cgw_log_has "Service 'oom': restarting (on_log-trigger)" || not_ok
 # the restarted service prints the line again: within the cooldown, nothing
 wait_until 20 sh -c "[ \$(grep -c \"Service 'oom' started\" '$T/cgw.err') -ge 2 ]" || not_ok "oom: started again"
 wait_until 10 sh -c "[ \$(grep -c 'java.lang.OutOfMemoryError' '$T/log/oom.log') -ge 2 ]" || not_ok "oom: printed it again"
-check_eq "oom: one trigger per action_cooldown" 1 "$(grep -c "Observation log-trigger for 'oom'" "$T/cgw.err")"
+# each process prints the line twice: within one process the trigger
+# fires once per action_cooldown; a restarted process fires again
+# (cooldowns count per process)
+first_restart=$(log_line_of "Service 'oom': restarting (on_log-trigger)")
+check_eq "oom: one trigger per action_cooldown within a process" 1 \
+        "$(head -n "$first_restart" "$T/cgw.err" | grep -c "Observation log-trigger for 'oom'")"
+wait_until 20 sh -c "[ \$(grep -c \"Observation log-trigger for 'oom'\" '$T/cgw.err') -ge 2 ]" ||
+        not_ok "oom: the restarted process's trigger fires again"
+check "oom: the restarted process's trigger is acted on (a new process)" \
+        sh -c "grep \"Service 'oom': policy: log-trigger\" '$T/cgw.err' | sed -n 2p | grep -q 'run capture restart'"
 
 wait_until 30 cgw_log_has "Capture for 'long' finished" || not_ok "long: a capture finishes" "$(tail -5 "$T/cgw.err")"
 check "long: matched on the first part of a 20 kB line" cgw_log_has "Observation log-trigger for 'long'"
