@@ -404,16 +404,29 @@ ThrottleVerdict policy_throttle_check(const ServiceConfig *cfg, PolicyState *st,
 
         if (v == THROTTLE_ESCALATE) {
                 const ActionList *t = &cfg->throttle_then;
+                bool restart_dropped = false;
 
-                for (size_t i = 0; i < MIN((size_t) t->n, (size_t) ACTION_LIST_MAX); i++)
-                        if (t->a[i] >= 0 && t->a[i] < _ACTION_TYPE_MAX && t->a[i] != ACTION_NONE)
-                                d.a[d.n++] = t->a[i];
+                for (size_t i = 0; i < MIN((size_t) t->n, (size_t) ACTION_LIST_MAX); i++) {
+                        if (t->a[i] < 0 || t->a[i] >= _ACTION_TYPE_MAX || t->a[i] == ACTION_NONE)
+                                continue;
+                        /* rule 3, as for the on_* lists: only the service's own
+                         * throttle_then overrides restart = no */
+                        if (t->a[i] == ACTION_RESTART && cfg->restart == RESTART_NO &&
+                            t->set != ACTION_LIST_OWN) {
+                                restart_dropped = true;
+                                continue;
+                        }
+                        d.a[d.n++] = t->a[i];
+                }
                 why_add(&w, "; throttle_then: ");
                 if (d.n > 0) {
                         why_add(&w, "run ");
                         why_add_actions(&w, d.a, d.n);
                 } else
                         why_add(&w, "none, just lift it");
+                if (restart_dropped)
+                        why_add(&w, "; dropped restart (restart = no, and throttle_then is %s)",
+                                list_origin(t));
         }
         why_finish(&w);
 

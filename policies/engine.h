@@ -143,7 +143,8 @@ void policy_throttle_end(PolicyState *st);
  *   RELEASE  when memory_current < release level (checked first: usage
  *            back down wins over escalation at the same sample);
  *   ESCALATE when now - throttled_since >= throttle_max; ret_decision gets
- *            cfg->throttle_then (not cooled down, not recorded: it runs at
+ *            cfg->throttle_then (its restart dropped by rule 3 unless the list
+ *            is the service's own) (not cooled down, not recorded: it runs at
  *            most once per throttle episode; "none" = just lift it);
  *   HOLD     otherwise; IDLE when not throttled.
  * After RELEASE or ESCALATE the state is not throttled. ret_decision (may be

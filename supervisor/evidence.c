@@ -527,21 +527,8 @@ static int on_throttle_tick(sd_event_source *src, uint64_t usec, void *userdata)
         if (v == THROTTLE_RELEASE)
                 throttle_release(s, d.why);
         else if (v == THROTTLE_ESCALATE) {
-                ActionList then = { .set = 1 };
-                /* as for the on_* lists: only a throttle_then written in the
-                 * service's own section restarts a service with restart = no */
-                for (size_t i = 0; i < d.n; i++) {
-                        if (d.a[i] == ACTION_RESTART && s->cfg->restart == RESTART_NO &&
-                            s->cfg->throttle_then.set != ACTION_LIST_OWN) {
-                                log_notice(
-                                        "Service '%s': throttle_then's restart dropped: restart = no, and "
-                                        "throttle_then is %s.",
-                                        s->cfg->name,
-                                        s->cfg->throttle_then.set ? "the profile's" : "the default");
-                                continue;
-                        }
-                        then.a[then.n++] = d.a[i];
-                }
+                ActionList then = { .n = d.n, .set = 1 };
+                memcpy(then.a, d.a, sizeof then.a);
                 throttle_release(s, d.why);
                 log_notice("Service '%s': escalating to throttle_then.", s->cfg->name);
                 run_actions(s, e->throttle_event, &then, 0);

@@ -842,6 +842,26 @@ static void test_throttle_then(void **state) {
                                               "throttling began unknown)"));
         }
 
+        /* restart = no: the default throttle_then's restart is dropped, the
+         * service's own one runs (rule 3, as for the on_* lists) */
+        for (int own = 0; own <= 1; own++) {
+                _cleanup_(service_config_freep) ServiceConfig *c =
+                        own ? svc_new(KV("restart", "no", "throttle_then", "notify restart", "throttle_max",
+                                         "30s"))
+                            : svc_new(KV("restart", "no", "throttle_max", "30s"));
+                PolicyState st;
+                PolicyDecision d;
+
+                policy_state_init(&st);
+                policy_throttle_start(&st, T0, 0);
+                assert_int_equal(policy_throttle_check(c, &st, T0 + 30 * S, UINT64_MAX, UNLIMITED, &d),
+                                 THROTTLE_ESCALATE);
+                expect_decision(&d, own ? "notify restart |" : " |");
+                if (!own)
+                        assert_non_null(strstr(d.why, "; throttle_then: none, just lift it; dropped restart "
+                                                      "(restart = no, and throttle_then is the default)"));
+        }
+
         /* the parser keeps throttle out of throttle_then */
         {
                 _cleanup_(service_config_freep) ServiceConfig *c = svc_new(NULL);
