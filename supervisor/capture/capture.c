@@ -806,29 +806,40 @@ static void pmap_top(const char *buf, char *out, size_t size) {
         snprintf(out, size, "%s at %s: %llu kB RSS", line + off, addr, rss);
 }
 
+/* The first max - 1 bytes of a file of the capture, NUL-terminated,
+ * into *ret (malloc'd) and their length into *ret_n. Returns 0 or -errno. */
+static int read_capture_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n) {
+        _cleanup_close_ int fd = openat(c->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+
+        if (fd < 0)
+                return -errno;
+        buf = malloc(max);
+        if (!buf)
+                return -ENOMEM;
+        while (n < max - 1) {
+                ssize_t k = read(fd, buf + n, max - 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_n = n;
+        return 0;
+}
+
 static void read_findings(Capture *c, const Step *s) {
         _cleanup_free_ char *buf = NULL;
         size_t n;
 
-        if (!s->file)
+        if (!s->file || read_capture_file(c, s->file, 1 << 20, &buf, &n) < 0)
                 return;
-        {
-                int fd = openat(c->dir_fd, s->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                FILE *f;
-                if (fd < 0)
-                        return;
-                f = fdopen(fd, "r");
-                if (!f) {
-                        close(fd);
-                        return;
-                }
-                buf = malloc(1 << 20);
-                n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-                fclose(f);
-                if (!buf)
-                        return;
-                buf[n] = 0;
-        }
         if (streq(s->name, "nmt") || streq(s->name, "nmt-diff")) {
                 NmtReport rep;
                 if (nmt_parse(buf, n, &rep) < 0)
@@ -858,50 +869,22 @@ static void read_findings(Capture *c, const Step *s) {
  * the top group from them. Best effort: tasks.txt stays as it is on any
  * failure. */
 static void append_java_groups(Capture *c) {
-        _cleanup_free_ char *dump = NULL;
-        _cleanup_close_ int in = -EBADF, out = -EBADF;
+        _cleanup_free_ char *dump = NULL, *tasks = NULL;
+        _cleanup_close_ int out = -EBADF;
         char **names = NULL, top[128];
         size_t n = 0, len = 0;
         bool have_tasks = false;
-        struct stat st;
 
         for (size_t i = 0; i < c->n_steps; i++)
                 if (c->steps[i].file && streq(c->steps[i].name, "tasks") && c->steps[i].ok)
                         have_tasks = true;
-        if (!have_tasks)
-                return;
-        in = openat(c->dir_fd, "threads.txt", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (in < 0 || fstat(in, &st) < 0 || st.st_size <= 0 || st.st_size > (64 << 20))
-                return;
-        dump = malloc((size_t) st.st_size + 1);
-        if (!dump)
-                return;
-        while (len < (size_t) st.st_size) {
-                ssize_t k = read(in, dump + len, (size_t) st.st_size - len);
-                if (k <= 0)
-                        break;
-                len += (size_t) k;
-        }
-        dump[len] = 0;
-        if (procsnap_java_thread_names(dump, len, &names, &n) < 0)
+        if (!have_tasks || read_capture_file(c, "threads.txt", 64 << 20, &dump, &len) < 0 ||
+            procsnap_java_thread_names(dump, len, &names, &n) < 0)
                 return;
         out = openat(c->dir_fd, "tasks.txt", O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-        if (n > 0 && out >= 0 && procsnap_write_java_groups(names, n, out, top, sizeof top) >= 0) {
-                _cleanup_free_ char *buf = NULL;
-                int fd = openat(c->dir_fd, "tasks.txt", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-                if (!f && fd >= 0)
-                        close(fd);
-                buf = f ? calloc(1, 1 << 20) : NULL;
-                if (buf) {
-                        size_t k = fread(buf, 1, (1 << 20) - 1, f);
-                        buf[k] = 0;
-                        tasks_top(buf, c->tasks_top, sizeof c->tasks_top, c->tasks_procs,
-                                  sizeof c->tasks_procs);
-                }
-                if (f)
-                        fclose(f);
-        }
+        if (n > 0 && out >= 0 && procsnap_write_java_groups(names, n, out, top, sizeof top) >= 0 &&
+            read_capture_file(c, "tasks.txt", 1 << 20, &tasks, &len) >= 0)
+                tasks_top(tasks, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
         for (size_t i = 0; i < n; i++)
                 free(names[i]);
         free(names);
