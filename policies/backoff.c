@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "backoff.h"
+#include "policies/backoff.h"
 
 usec_t backoff_delay(usec_t base, usec_t max, unsigned n_failures) {
         usec_t d = base;

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "macro.h"
+#include "base/macro.h"
 
 /* Delay before automatic restart number n_failures (1 = first): base,
  * 2*base, 4*base, ... capped at max; saturates instead of overflowing. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 
-#include "engine.h"
-#include "units.h"
+#include "policies/engine.h"
+#include "base/units.h"
 
 static const char *const policy_drop_table[_POLICY_DROP_MAX] = {
         [POLICY_DROP_COOLDOWN] = "cooldown",     [POLICY_DROP_TRIGGER_COOLDOWN] = "trigger-cooldown",

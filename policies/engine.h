@@ -45,8 +45,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "macro.h"
+#include "config/config.h"
+#include "base/macro.h"
 
 /* Per-trigger state slots; the config parser accepts at most this many
  * log_trigger lines (its LOG_TRIGGERS_MAX; test-policy checks they agree). */

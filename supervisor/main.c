@@ -10,11 +10,11 @@
 #include "capture/capture.h"
 #include "capture/hotspot.h"
 #include "cgw-config.h"
-#include "config.h"
-#include "control-client.h"
-#include "log.h"
+#include "config/config.h"
+#include "control/control-client.h"
+#include "base/log.h"
 #include "manager.h"
-#include "units.h"
+#include "base/units.h"
 
 #define DEFAULT_CONFIG "/etc/cgwarden/cgwarden.ini"
 

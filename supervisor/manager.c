@@ -8,12 +8,12 @@
 #include <systemd/sd-daemon.h>
 
 #include "capture/capture.h"
-#include "control.h"
-#include "metrics-http.h"
-#include "metrics.h"
-#include "status.h"
-#include "fs-util.h"
-#include "log.h"
+#include "control/control.h"
+#include "control/metrics-http.h"
+#include "control/metrics.h"
+#include "control/status.h"
+#include "base/fs-util.h"
+#include "base/log.h"
 #include "manager.h"
 
 void manager_notify_status(Manager *m) {

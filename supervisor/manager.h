@@ -6,9 +6,9 @@
 
 #include <systemd/sd-event.h>
 
-#include "cgroup.h"
-#include "config.h"
-#include "service.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "service/service.h"
 
 struct Manager {
         sd_event *event;

@@ -19,10 +19,10 @@
 #include "capture/hotspot.h"
 #include "capture/nmt.h"
 #include "capture/procsnap.h"
-#include "fs-util.h"
-#include "json-util.h"
-#include "log.h"
-#include "procfs.h"
+#include "base/fs-util.h"
+#include "base/json-util.h"
+#include "base/log.h"
+#include "base/procfs.h"
 
 static inline void closedirp(DIR **d) {
         if (*d)

@@ -26,9 +26,9 @@
 
 #include <systemd/sd-event.h>
 
-#include "config.h"
-#include "history.h"
-#include "macro.h"
+#include "config/config.h"
+#include "watch/history.h"
+#include "base/macro.h"
 
 typedef struct Capture Capture;
 

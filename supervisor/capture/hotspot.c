@@ -21,7 +21,7 @@
 #include <linux/openat2.h>
 
 #include "capture/hotspot.h"
-#include "procfs.h"
+#include "base/procfs.h"
 
 #ifndef CLONE_NEWNS
 #define CLONE_NEWNS 0x00020000

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "macro.h"
+#include "base/macro.h"
 
 /* Limits of the version 1 request (HotSpot's attachListener.hpp): an
  * operation name of 16 bytes at most, three arguments of 1024 bytes. */

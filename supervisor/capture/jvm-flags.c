@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jvm-flags.h"
-#include "macro.h"
-#include "units.h"
+#include "capture/jvm-flags.h"
+#include "base/macro.h"
+#include "base/units.h"
 
 void jvm_flags_init(JvmFlags *f) {
         *f = (JvmFlags){ .max_heap = UINT64_MAX, .max_direct = UINT64_MAX };

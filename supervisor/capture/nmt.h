@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "macro.h"
+#include "base/macro.h"
 
 #define NMT_NAME_MAX 48U /* longer category names are cut */
 #define NMT_CATEGORIES_MAX 64U /* JDK 25 has 30 */

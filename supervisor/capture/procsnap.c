@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "capture/procsnap.h"
-#include "procfs.h"
+#include "base/procfs.h"
 
 static bool is_blank(char c) {
         return c == ' ' || c == '\t';

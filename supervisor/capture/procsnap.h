@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "macro.h"
+#include "base/macro.h"
 
 /* The formatter refuses more mappings than this (vm.max_map_count is
  * 65530 by default). */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "notify-socket.h"
+#include "service/notify-socket.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

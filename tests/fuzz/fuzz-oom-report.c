@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oom-report.h"
+#include "watch/oom-report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

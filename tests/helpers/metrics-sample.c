@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "metrics.h"
-#include "service-state.h"
-#include "status.h"
+#include "control/metrics.h"
+#include "service/service-state.h"
+#include "control/status.h"
 
 #define MiB ((uint64_t) 1024 * 1024)
 

@@ -5,7 +5,7 @@
 
 #include <cmocka.h>
 
-#include "backoff.h"
+#include "policies/backoff.h"
 
 #define S USEC_PER_SEC
 #define MS USEC_PER_MSEC

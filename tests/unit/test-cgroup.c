@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "cgroup.h"
+#include "cgroup/cgroup.h"
 
 static const char hybrid[] = "12:pids:/user.slice/user-0.slice\n"
                              "8:cpu,cpuacct:/x\n"

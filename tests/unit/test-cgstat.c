@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "cgstat.h"
-#include "procfs.h"
+#include "cgroup/cgstat.h"
+#include "base/procfs.h"
 
 #define MEM_EVENTS_HAVE_ALL 0x3fU
 

@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 #include "cgw-config.h"
-#include "config.h"
-#include "units.h"
+#include "config/config.h"
+#include "base/units.h"
 
 #define CONFIG_DIR FIXTURE_DIR "/config"
 #define PROFILE_FIXTURES FIXTURE_DIR "/profiles"

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 

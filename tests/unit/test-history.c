@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "history.h"
+#include "watch/history.h"
 
 #define KiB ((uint64_t) 1024)
 #define MiB (1024 * KiB)

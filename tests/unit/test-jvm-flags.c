@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "capture/jvm-flags.h"
-#include "macro.h"
+#include "base/macro.h"
 
 #define M (UINT64_C(1) << 20)
 #define G (UINT64_C(1) << 30)

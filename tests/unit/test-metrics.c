@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "metrics.h"
-#include "status.h"
+#include "control/metrics.h"
+#include "control/status.h"
 
 #define MiB ((uint64_t) 1024 * 1024)
 /* 2023-11-14 22:13:20.25 UTC */

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "capture/nmt.h"
-#include "procfs.h"
+#include "base/procfs.h"
 
 static char *fixture(const char *name, size_t *ret_n) {
         char path[4096];

@@ -23,10 +23,10 @@
 
 #include <cmocka.h>
 
-#include "cgroup.h"
-#include "log.h"
-#include "notify-socket.h"
-#include "procfs.h"
+#include "cgroup/cgroup.h"
+#include "base/log.h"
+#include "service/notify-socket.h"
+#include "base/procfs.h"
 
 /* ---- parser ---- */
 

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "macro.h"
-#include "oom-report.h"
+#include "base/macro.h"
+#include "watch/oom-report.h"
 
 /* A real /dev/kmsg excerpt (v1 host, kernel 6.18): the end of one report
  * whose start scrolled out, then the whole reports of two cgroups, each

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "outlog.h"
+#include "spawn/outlog.h"
 
 static char dir[] = "/tmp/test-outlog.XXXXXX";
 static int dfd = -1;

@@ -6,8 +6,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "engine.h"
+#include "config/config.h"
+#include "policies/engine.h"
 
 #define S USEC_PER_SEC
 #define MINUTE USEC_PER_MINUTE

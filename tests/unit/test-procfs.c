@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "procfs.h"
+#include "base/procfs.h"
 
 #define KB(x) ((uint64_t) (x) *1024)
 #define SIG(n) (UINT64_C(1) << ((n) -1))

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "capture/procsnap.h"
-#include "procfs.h"
+#include "base/procfs.h"
 
 static char *fixture(const char *name, size_t *ret_n) {
         char path[4096];

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "macro.h"
-#include "seccomp-util.h"
+#include "base/macro.h"
+#include "base/seccomp-util.h"
 
 /* A syscall number no kernel implements: the allow-list default (ENOSYS)
  * and the kernel agree on it, so it shows the filter did not deny it. */

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "service-state.h"
+#include "service/service-state.h"
 
 static SvcTransition go(SvcState s, SvcAfter a, SvcInput in) {
         SvcTransition t = { .state = _SVC_STATE_INVALID };

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "trend.h"
+#include "watch/trend.h"
 
 #define KiB ((uint64_t) 1024)
 #define MiB (1024 * KiB)

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "units.h"
+#include "base/units.h"
 
 #define K (UINT64_C(1) << 10)
 #define M (UINT64_C(1) << 20)

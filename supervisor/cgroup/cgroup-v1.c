@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgroup v1 backend (legacy and hybrid hosts).
+ *
+ * libcgroup creates the per-controller groups, writes the limits and
+ * deletes the groups (cgroup_create_cgroup, cgroup_modify_cgroup,
+ * cgroup_delete_cgroup_ext with DELETE_EMPTY_ONLY so it never migrates
+ * tasks into our own cgroup). Everything it has no API for is written
+ * directly: the freezer dance for kill, cgroup.procs fds for a forked
+ * child, and reading stat/event files. If cgroup_init() fails (e.g. no
+ * /proc/mounts in a chroot) the same operations fall back to cgroupfs. */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <time.h>
+
+#include <libcgroup.h>
+
+#include "cgroup/cgroup-internal.h"
+
+/* libcgroup returns positive ECG* codes; turn them into -errno here, at the
+ * boundary (STYLE rule 5). */
+static int cgerr(int e) {
+        if (e == 0)
+                return 0;
+        if (e == ECGOTHER) {
+                int n = cgroup_get_last_errno();
+                return n > 0 ? -n : -EIO;
+        }
+        if (e == ECGROUPNOTEXIST)
+                return -ENOENT;
+        if (e == ECGROUPNOTOWNER)
+                return -EPERM;
+        return -EIO;
+}
+
+static char *ctrl_root(const CgContext *c, CgV1Ctrl i) {
+        return cg_path_join(c->fs, cg_v1_ctrl_names[i]);
+}
+
+static bool is_cgroup_fs(const char *dir) {
+        struct statfs st;
+        return statfs(dir, &st) >= 0 && st.f_type == CGROUP_SUPER_MAGIC;
+}
+
+/* Relative path of OWN/services in controller i. */
+static char *services_rel(const CgContext *c, CgV1Ctrl i) {
+        return c->own_v1[i] ? cg_path_join(c->own_v1[i], "services") : NULL;
+}
+
+static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
+        _cleanup_free_ char *buf = NULL;
+        int r;
+
+        r = cg_read_file("/proc/self/cgroup", &buf);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < _CG_V1_MAX; i++) {
+                _cleanup_free_ char *mnt = ctrl_root(c, (CgV1Ctrl) i);
+                if (!mnt)
+                        return -ENOMEM;
+                if (!is_cgroup_fs(mnt))
+                        continue;
+                r = cg_parse_proc_cgroup(buf, cg_v1_ctrl_names[i], &c->own_v1[i]);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+        }
+        if (!c->own_v1[CG_V1_MEMORY]) {
+                if (ret_error)
+                        cg_set_error(ret_error, "no cgroup v1 memory controller mounted under %s/memory",
+                                     c->fs);
+                return -EOPNOTSUPP;
+        }
+        if (root) {
+                const char *own = c->own_v1[CG_V1_MEMORY];
+                size_t l = strlen(own);
+                if (!(strncmp(root, own, l) == 0 && (root[l] == 0 || root[l] == '/' || streq(own, "/")))) {
+                        if (ret_error)
+                                cg_set_error(ret_error,
+                                             "cgroup_root %s is not inside cgwarden's own memory cgroup %s",
+                                             root, own);
+                        return -EPERM;
+                }
+                /* The same suffix below OWN in every hierarchy. */
+                for (int i = 0; i < _CG_V1_MAX; i++) {
+                        char *n;
+                        if (!c->own_v1[i])
+                                continue;
+                        n = cg_path_join(c->own_v1[i], root + (streq(own, "/") ? 0 : l));
+                        if (!n)
+                                return -ENOMEM;
+                        free(c->own_v1[i]);
+                        c->own_v1[i] = n;
+                }
+        }
+        c->services_rel = services_rel(c, CG_V1_MEMORY);
+        if (!c->services_rel)
+                return -ENOMEM;
+        c->libcgroup_ok = cgroup_init() == 0;
+
+        for (int i = 0; i < _CG_V1_MAX; i++) {
+                _cleanup_free_ char *rel = services_rel(c, (CgV1Ctrl) i), *mnt = NULL, *dir = NULL;
+                if (!rel)
+                        continue;
+                mnt = ctrl_root(c, (CgV1Ctrl) i);
+                dir = mnt ? cg_path_join(mnt, rel) : NULL;
+                if (!dir)
+                        return -ENOMEM;
+                if (mkdir(dir, 0755) >= 0)
+                        c->created_services[i] = true;
+                else if (errno != EEXIST) {
+                        r = -errno;
+                        if (ret_error)
+                                cg_set_error(ret_error, "cannot create %s: %s", dir, strerror(errno));
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static void v1_context_done(CgContext *c) {
+        for (int i = 0; i < _CG_V1_MAX; i++) {
+                _cleanup_free_ char *rel = NULL, *mnt = NULL, *dir = NULL;
+                if (!c->created_services[i])
+                        continue;
+                rel = services_rel(c, (CgV1Ctrl) i);
+                mnt = ctrl_root(c, (CgV1Ctrl) i);
+                dir = rel && mnt ? cg_path_join(mnt, rel) : NULL;
+                if (dir)
+                        (void) cg_rmdir_wait(dir);
+        }
+}
+
+/* Relative path of the service in controller i (libcgroup names are
+ * relative to each controller's mount point). */
+static char *svc_rel(const CgService *s, CgV1Ctrl i) {
+        _cleanup_free_ char *base = services_rel(s->ctx, i);
+        return base ? cg_path_join(base, s->name) : NULL;
+}
+
+static int v1_populated(CgService *s) {
+        _cleanup_free_ char *p = cg_path_join(s->dir_v1[CG_V1_MEMORY], "cgroup.procs");
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        r = cg_read_pids(p, &pids, &n);
+        if (r < 0)
+                return r;
+        return n > 0;
+}
+
+static int v1_service_create(CgService *s) {
+        CgContext *c = s->ctx;
+        int r;
+
+        s->fresh = true;
+        for (int i = 0; i < _CG_V1_MAX; i++) {
+                _cleanup_free_ char *rel = NULL, *mnt = NULL;
+                if (!c->own_v1[i])
+                        continue;
+                rel = svc_rel(s, (CgV1Ctrl) i);
+                mnt = ctrl_root(c, (CgV1Ctrl) i);
+                if (!rel || !mnt)
+                        return -ENOMEM;
+                s->dir_v1[i] = cg_path_join(mnt, rel);
+                if (!s->dir_v1[i])
+                        return -ENOMEM;
+                if (access(s->dir_v1[i], F_OK) >= 0) {
+                        s->fresh = false;
+                        r = v1_populated(s);
+                        if (i == CG_V1_MEMORY && r > 0)
+                                return -EBUSY;
+                        continue;
+                }
+                if (c->libcgroup_ok) {
+                        struct cgroup *cg = cgroup_new_cgroup(rel);
+                        if (!cg)
+                                return -ENOMEM;
+                        if (!cgroup_add_controller(cg, cg_v1_ctrl_names[i])) {
+                                cgroup_free(&cg);
+                                return -ENOMEM;
+                        }
+                        r = cgerr(cgroup_create_cgroup(cg, 1));
+                        cgroup_free(&cg);
+                } else
+                        r = mkdir(s->dir_v1[i], 0755) < 0 ? -errno : 0;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void v1_service_remove(CgService *s) {
+        for (int i = 0; i < _CG_V1_MAX; i++) {
+                if (!s->dir_v1[i])
+                        continue;
+                if (s->ctx->libcgroup_ok) {
+                        _cleanup_free_ char *rel = svc_rel(s, (CgV1Ctrl) i);
+                        struct cgroup *cg = rel ? cgroup_new_cgroup(rel) : NULL;
+                        if (cg && cgroup_add_controller(cg, cg_v1_ctrl_names[i]) &&
+                            cgroup_delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY) == 0) {
+                                cgroup_free(&cg);
+                                continue;
+                        }
+                        if (cg)
+                                cgroup_free(&cg);
+                }
+                /* libcgroup may fail while the last task is being torn down
+                 * (EBUSY): retry directly with a bounded wait. */
+                (void) cg_rmdir_wait(s->dir_v1[i]);
+        }
+}
+
+static int fmt_u64_or(char *buf, size_t n, uint64_t v, const char *unlimited) {
+        if (v == CG_UNLIMITED)
+                return snprintf(buf, n, "%s", unlimited);
+        return snprintf(buf, n, "%" PRIu64, v);
+}
+
+/* Write one value: through libcgroup when it works, else directly. */
+static int set_value(CgService *s, CgV1Ctrl i, const char *file, const char *value) {
+        if (!s->dir_v1[i])
+                return -ENOENT;
+        if (s->ctx->libcgroup_ok) {
+                _cleanup_free_ char *rel = svc_rel(s, i);
+                struct cgroup *cg = rel ? cgroup_new_cgroup(rel) : NULL;
+                struct cgroup_controller *ctl;
+                int r;
+
+                if (!cg)
+                        return -ENOMEM;
+                ctl = cgroup_add_controller(cg, cg_v1_ctrl_names[i]);
+                if (!ctl || cgroup_add_value_string(ctl, file, value) != 0) {
+                        cgroup_free(&cg);
+                        return -ENOMEM;
+                }
+                r = cgerr(cgroup_modify_cgroup(cg));
+                cgroup_free(&cg);
+                return r;
+        }
+        {
+                _cleanup_free_ char *p = cg_path_join(s->dir_v1[i], file);
+                return p ? cg_write_file(p, value) : -ENOMEM;
+        }
+}
+
+static int read_in(CgService *s, CgV1Ctrl i, const char *file, char **ret);
+
+/* A new cgroup starts with no limits; skip writing what is already so
+ * (each libcgroup write costs, and spawn latency matters). */
+static bool skip(const CgService *s, uint64_t v) {
+        return s->fresh && v == CG_UNLIMITED;
+}
+
+static int v1_set_limits(CgService *s, const CgLimits *l) {
+        bool fresh = s->fresh;
+        char buf[64];
+        int r;
+
+        if (!skip(s, l->memory_max)) {
+                fmt_u64_or(buf, sizeof buf, l->memory_max, "-1");
+                r = set_value(s, CG_V1_MEMORY, "memory.limit_in_bytes", buf);
+                if (r < 0)
+                        return r;
+        }
+        {
+                /* oom_kill_disable is inherited from the parent on v1: look */
+                _cleanup_free_ char *oom = NULL;
+                bool disabled = !fresh || read_in(s, CG_V1_MEMORY, "memory.oom_control", &oom) < 0 ||
+                                strstr(oom, "oom_kill_disable 1");
+                if (l->oom_pause || disabled) {
+                        r = set_value(s, CG_V1_MEMORY, "memory.oom_control", l->oom_pause ? "1" : "0");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        s->fresh = false;
+        if (fresh && l->pids_max == CG_UNLIMITED && l->cpu_quota_usec == CG_UNLIMITED &&
+            l->cpu_period_usec == 100000)
+                return 0;
+        if (s->dir_v1[CG_V1_PIDS]) {
+                fmt_u64_or(buf, sizeof buf, l->pids_max, "max");
+                r = set_value(s, CG_V1_PIDS, "pids.max", buf);
+                if (r < 0)
+                        return r;
+        } else if (l->pids_max != CG_UNLIMITED)
+                return -EOPNOTSUPP;
+        if (s->dir_v1[CG_V1_CPU]) {
+                snprintf(buf, sizeof buf, "%" PRIu64, l->cpu_period_usec);
+                r = set_value(s, CG_V1_CPU, "cpu.cfs_period_us", buf);
+                if (r >= 0) {
+                        fmt_u64_or(buf, sizeof buf, l->cpu_quota_usec, "-1");
+                        r = set_value(s, CG_V1_CPU, "cpu.cfs_quota_us", buf);
+                }
+                if (r < 0 && l->cpu_quota_usec != CG_UNLIMITED)
+                        return r;
+        }
+        return 0;
+}
+
+static int read_in(CgService *s, CgV1Ctrl i, const char *file, char **ret) {
+        _cleanup_free_ char *p = NULL;
+        if (!s->dir_v1[i])
+                return -ENOENT;
+        p = cg_path_join(s->dir_v1[i], file);
+        return p ? cg_read_file(p, ret) : -ENOMEM;
+}
+
+static int v1_get_limits(CgService *s, CgLimits *ret) {
+        CgLimits l = CG_LIMITS_NONE;
+        _cleanup_free_ char *mem = NULL, *pids = NULL, *oom = NULL, *quota = NULL, *period = NULL;
+        int r;
+
+        r = read_in(s, CG_V1_MEMORY, "memory.limit_in_bytes", &mem);
+        if (r < 0)
+                return r;
+        r = cg_parse_limit(mem, &l.memory_max);
+        if (r < 0)
+                return r;
+        /* v1 reports "unlimited" as a huge page-aligned number */
+        if (l.memory_max >= (UINT64_MAX >> 2))
+                l.memory_max = CG_UNLIMITED;
+        if (read_in(s, CG_V1_MEMORY, "memory.oom_control", &oom) >= 0)
+                l.oom_pause = strstr(oom, "oom_kill_disable 1") != NULL;
+        if (read_in(s, CG_V1_PIDS, "pids.max", &pids) >= 0)
+                (void) cg_parse_limit(pids, &l.pids_max);
+        if (read_in(s, CG_V1_CPU, "cpu.cfs_quota_us", &quota) >= 0 &&
+            read_in(s, CG_V1_CPU, "cpu.cfs_period_us", &period) >= 0) {
+                long long q = strtoll(quota, NULL, 10);
+                l.cpu_quota_usec = q < 0 ? CG_UNLIMITED : (uint64_t) q;
+                l.cpu_period_usec = strtoull(period, NULL, 10);
+        }
+        *ret = l;
+        return 0;
+}
+
+static int freezer_set(CgService *s, const char *state) {
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        if (!s->dir_v1[CG_V1_FREEZER])
+                return -ENOENT;
+        p = cg_path_join(s->dir_v1[CG_V1_FREEZER], "freezer.state");
+        if (!p)
+                return -ENOMEM;
+        r = cg_write_file(p, state);
+        if (r < 0 || !streq(state, "FROZEN"))
+                return r;
+        /* Freezing is asynchronous: FREEZING until every task stopped. */
+        for (int i = 0; i < 200; i++) {
+                _cleanup_free_ char *cur = NULL;
+                if (cg_read_file(p, &cur) < 0)
+                        break;
+                if (strncmp(cur, "FROZEN", 6) == 0)
+                        return 0;
+                nanosleep(&(struct timespec){ 0, 1000 * 1000 }, NULL);
+        }
+        return -ETIMEDOUT;
+}
+
+static int v1_kill_all(CgService *s) {
+        _cleanup_free_ char *procs = cg_path_join(s->dir_v1[CG_V1_MEMORY], "cgroup.procs");
+        int r;
+
+        if (!procs)
+                return -ENOMEM;
+        /* Freeze so nothing can fork while we list and kill, SIGKILL every
+         * task, thaw so the signals are delivered; repeat until empty. The
+         * wait is bounded: SIGKILLed tasks exit in milliseconds unless stuck
+         * in uninterruptible sleep. */
+        for (int round = 0; round < 400; round++) {
+                r = v1_populated(s);
+                if (r <= 0)
+                        return r;
+                if (round % 20 == 0) {
+                        bool frozen = freezer_set(s, "FROZEN") >= 0;
+                        (void) cg_service_signal(s, SIGKILL);
+                        if (frozen || s->dir_v1[CG_V1_FREEZER])
+                                (void) freezer_set(s, "THAWED");
+                }
+                nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+        }
+        return -ETIMEDOUT;
+}
+
+static int v1_read(CgService *s, const char *file, char **ret) {
+        for (int i = 0; i < _CG_V1_MAX; i++) {
+                size_t l = strlen(cg_v1_ctrl_names[i]);
+                if (strncmp(file, cg_v1_ctrl_names[i], l) == 0 && file[l] == '.')
+                        return read_in(s, (CgV1Ctrl) i, file, ret);
+        }
+        return read_in(s, CG_V1_MEMORY, file, ret);
+}
+
+static int v1_procs_path(CgService *s, char ***ret_paths) {
+        char **l = calloc(_CG_V1_MAX + 1, sizeof(char *));
+        size_t n = 0;
+
+        if (!l)
+                return -ENOMEM;
+        for (int i = 0; i < _CG_V1_MAX; i++) {
+                if (!s->dir_v1[i])
+                        continue;
+                l[n] = cg_path_join(s->dir_v1[i], "cgroup.procs");
+                if (!l[n]) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        *ret_paths = l;
+        return 0;
+}
+
+const CgOps cg_v1_ops = {
+        .context_init = v1_context_init,
+        .context_done = v1_context_done,
+        .service_create = v1_service_create,
+        .service_remove = v1_service_remove,
+        .set_limits = v1_set_limits,
+        .get_limits = v1_get_limits,
+        .kill_all = v1_kill_all,
+        .populated = v1_populated,
+        .read = v1_read,
+        .procs_path = v1_procs_path,
+};

@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+
+#include "cgroup/cgroup-internal.h"
+
+const char *const cg_v1_ctrl_names[_CG_V1_MAX] = {
+        [CG_V1_MEMORY] = "memory",
+        [CG_V1_PIDS] = "pids",
+        [CG_V1_CPU] = "cpu",
+        [CG_V1_FREEZER] = "freezer",
+};
+
+static const char *const cg_mode_table[_CG_MODE_MAX] = {
+        [CG_MODE_UNIFIED] = "unified",
+        [CG_MODE_HYBRID] = "hybrid",
+        [CG_MODE_LEGACY] = "legacy",
+};
+
+const char *cg_mode_to_string(CgMode m) {
+        return m >= 0 && m < _CG_MODE_MAX ? cg_mode_table[m] : NULL;
+}
+
+char *cg_path_join(const char *a, const char *b) {
+        char *r;
+        size_t la = strlen(a);
+
+        while (la > 1 && a[la - 1] == '/')
+                la--;
+        while (*b == '/')
+                b++;
+        if (asprintf(&r, "%.*s%s%s", (int) la, a, (la == 1 && a[0] == '/') || !*b ? "" : "/", b) < 0)
+                return NULL;
+        return r;
+}
+
+int cg_write_file(const char *path, const char *value) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t n = strlen(value);
+        ssize_t k;
+
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        k = write(fd, value, n);
+        if (k < 0)
+                return -errno;
+        if ((size_t) k != n)
+                return -EIO;
+        return 0;
+}
+
+int cg_read_file(const char *path, char **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 4096, len = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        buf = malloc(size);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k;
+
+                if (len + 1 >= size) {
+                        char *nb;
+                        if (size > 64 * 1024 * 1024)
+                                return -EFBIG;
+                        nb = realloc(buf, size * 2);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        size *= 2;
+                }
+                k = read(fd, buf + len, size - len - 1);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int cg_read_pids(const char *procs_path, pid_t **ret, size_t *ret_n) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0, cap = 0;
+        char *p, *e;
+        int r;
+
+        r = cg_read_file(procs_path, &buf);
+        if (r < 0)
+                return r;
+        for (p = buf; *p; p = e) {
+                long v;
+
+                errno = 0;
+                v = strtol(p, &e, 10);
+                if (e == p)
+                        break;
+                if (errno || v <= 0)
+                        return -EBADMSG;
+                while (*e == '\n')
+                        e++;
+                if (n == cap) {
+                        pid_t *np;
+                        cap = cap ? cap * 2 : 16;
+                        np = realloc(pids, cap * sizeof(pid_t));
+                        if (!np)
+                                return -ENOMEM;
+                        pids = np;
+                }
+                pids[n++] = (pid_t) v;
+        }
+        *ret = TAKE_PTR(pids);
+        *ret_n = n;
+        return 0;
+}
+
+/* rmdir a cgroup; a cgroup whose last task just exited may briefly report
+ * EBUSY while the kernel finishes tearing the task down. */
+int cg_rmdir_wait(const char *dir) {
+        for (int i = 0; i < 200; i++) {
+                if (rmdir(dir) >= 0 || errno == ENOENT)
+                        return 0;
+                if (errno != EBUSY)
+                        return -errno;
+                nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+        }
+        return -EBUSY;
+}
+
+int cg_parse_proc_cgroup(const char *buf, const char *controller, char **ret_path) {
+        const char *line = buf;
+
+        while (line && *line) {
+                const char *nl = strchr(line, '\n');
+                size_t len = nl ? (size_t) (nl - line) : strlen(line);
+                const char *c1 = memchr(line, ':', len);
+                const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t) (c1 + 1 - line)) : NULL;
+
+                if (c1 && c2) {
+                        const char *ctrls = c1 + 1;
+                        size_t clen = (size_t) (c2 - ctrls);
+                        bool match = false;
+
+                        if (!controller)
+                                match = clen == 0 && (size_t) (c1 - line) == 1 && line[0] == '0';
+                        else {
+                                /* comma-separated list, e.g. "cpu,cpuacct" */
+                                const char *p = ctrls;
+                                while (p < c2) {
+                                        const char *comma = memchr(p, ',', (size_t) (c2 - p));
+                                        size_t l = comma ? (size_t) (comma - p) : (size_t) (c2 - p);
+                                        if (l == strlen(controller) && strncmp(p, controller, l) == 0)
+                                                match = true;
+                                        p += l + 1;
+                                }
+                        }
+                        if (match) {
+                                size_t plen = len - (size_t) (c2 + 1 - line);
+                                char *r = strndup(c2 + 1, plen);
+                                if (!r)
+                                        return -ENOMEM;
+                                if (r[0] != '/') {
+                                        free(r);
+                                        return -EBADMSG;
+                                }
+                                *ret_path = r;
+                                return 0;
+                        }
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        return -ENOENT;
+}
+
+int cg_parse_limit(const char *s, uint64_t *ret) {
+        unsigned long long v;
+        char *e;
+
+        while (*s == ' ')
+                s++;
+        if (strncmp(s, "max", 3) == 0 && (s[3] == 0 || s[3] == '\n')) {
+                *ret = CG_UNLIMITED;
+                return 0;
+        }
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &e, 10);
+        if (errno)
+                return -errno;
+        if (*e != 0 && *e != '\n' && *e != ' ')
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int detect_mode(const char *fs, CgMode *ret) {
+        struct statfs st;
+        _cleanup_free_ char *unified = NULL;
+
+        if (statfs(fs, &st) < 0)
+                return -errno;
+        if (st.f_type == CGROUP2_SUPER_MAGIC) {
+                *ret = CG_MODE_UNIFIED;
+                return 0;
+        }
+        if (st.f_type != TMPFS_MAGIC)
+                return -ENOMEDIUM;
+        unified = cg_path_join(fs, "unified");
+        if (!unified)
+                return -ENOMEM;
+        if (statfs(unified, &st) >= 0 && st.f_type == CGROUP2_SUPER_MAGIC)
+                *ret = CG_MODE_HYBRID;
+        else
+                *ret = CG_MODE_LEGACY;
+        return 0;
+}
+
+int cg_context_new(const char *cgroup_root, CgContext **ret, char **ret_error) {
+        CgContext *c;
+        const char *fs = getenv("CGWARDEN_CGROUP_FS") ?: "/sys/fs/cgroup";
+        int r;
+
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        c->fs = strdup(fs);
+        if (!c->fs) {
+                free(c);
+                return -ENOMEM;
+        }
+        r = detect_mode(fs, &c->mode);
+        if (r < 0) {
+                if (ret_error)
+                        cg_set_error(ret_error, "no cgroup file system at %s", fs);
+                cg_context_free(c);
+                return r;
+        }
+        c->ops = c->mode == CG_MODE_UNIFIED ? &cg_v2_ops : &cg_v1_ops;
+        if (cgroup_root && streq(cgroup_root, "auto"))
+                cgroup_root = NULL;
+        r = c->ops->context_init(c, cgroup_root, ret_error);
+        if (r < 0) {
+                cg_context_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+CgContext *cg_context_free(CgContext *c) {
+        if (!c)
+                return NULL;
+        if (c->ops)
+                c->ops->context_done(c);
+        free(c->fs);
+        free(c->own);
+        for (int i = 0; i < _CG_V1_MAX; i++)
+                free(c->own_v1[i]);
+        free(c->services_rel);
+        free(c->subtree_before);
+        free(c);
+        return NULL;
+}
+
+CgMode cg_context_mode(const CgContext *c) {
+        return c->mode;
+}
+
+const char *cg_context_services_path(const CgContext *c) {
+        return c->services_rel;
+}
+
+const char *cg_context_own_path(const CgContext *c) {
+        return c->mode == CG_MODE_UNIFIED ? c->own : c->own_v1[CG_V1_MEMORY];
+}
+
+const char *cg_context_fs_root(const CgContext *c) {
+        return c->fs;
+}
+
+static bool name_ok(const char *n) {
+        if (!n || !*n || n[0] == '.' || strlen(n) > 64)
+                return false;
+        for (const char *p = n; *p; p++)
+                if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
+                      *p == '-' || *p == '_' || *p == '.'))
+                        return false;
+        return true;
+}
+
+int cg_service_new(CgContext *c, const char *name, CgService **ret) {
+        CgService *s;
+        int r;
+
+        if (!name_ok(name))
+                return -EINVAL;
+        s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->ctx = c;
+        s->dir_fd = -EBADF;
+        for (int i = 0; i < _CG_V1_MAX; i++)
+                s->procs_fds[i] = -EBADF;
+        s->name = strdup(name);
+        s->rel = cg_path_join(c->services_rel, name);
+        if (!s->name || !s->rel) {
+                cg_service_free(s);
+                return -ENOMEM;
+        }
+        r = c->ops->service_create(s);
+        if (r < 0) {
+                cg_service_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+CgService *cg_service_free(CgService *s) {
+        if (!s)
+                return NULL;
+        if (s->ctx) {
+                if (cg_service_populated(s) > 0)
+                        (void) cg_service_kill_all(s);
+                s->ctx->ops->service_remove(s);
+        }
+        for (size_t i = 0; i < s->n_procs_fds; i++)
+                safe_close(s->procs_fds[i]);
+        safe_close(s->dir_fd);
+        free(s->name);
+        free(s->rel);
+        free(s->dir_v2);
+        for (int i = 0; i < _CG_V1_MAX; i++)
+                free(s->dir_v1[i]);
+        free(s);
+        return NULL;
+}
+
+int cg_service_set_limits(CgService *s, const CgLimits *l) {
+        return s->ctx->ops->set_limits(s, l);
+}
+
+int cg_service_get_limits(CgService *s, CgLimits *ret) {
+        return s->ctx->ops->get_limits(s, ret);
+}
+
+int cg_service_clone_fd(CgService *s) {
+        return s->dir_fd >= 0 ? s->dir_fd : -EOPNOTSUPP;
+}
+
+int cg_service_procs_fds(CgService *s, const int **ret_fds, size_t *ret_n) {
+        if (s->n_procs_fds == 0) {
+                _cleanup_strv_free_ char **paths = NULL;
+                int r = s->ctx->ops->procs_path(s, &paths);
+                if (r < 0)
+                        return r;
+                for (char **p = paths; *p && s->n_procs_fds < _CG_V1_MAX; p++) {
+                        int fd = open(*p, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+                        if (fd < 0) {
+                                r = -errno;
+                                for (size_t i = 0; i < s->n_procs_fds; i++)
+                                        s->procs_fds[i] = safe_close(s->procs_fds[i]);
+                                s->n_procs_fds = 0;
+                                return r;
+                        }
+                        s->procs_fds[s->n_procs_fds++] = fd;
+                }
+        }
+        *ret_fds = s->procs_fds;
+        *ret_n = s->n_procs_fds;
+        return 0;
+}
+
+void cg_service_close_procs_fds(CgService *s) {
+        for (size_t i = 0; i < s->n_procs_fds; i++)
+                s->procs_fds[i] = safe_close(s->procs_fds[i]);
+        s->n_procs_fds = 0;
+}
+
+int cg_join_fds(const int *fds, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (write(fds[i], "0", 1) != 1)
+                        return -errno;
+        return 0;
+}
+
+int cg_service_signal(CgService *s, int sig) {
+        _cleanup_free_ pid_t *pids = NULL;
+        _cleanup_strv_free_ char **paths = NULL;
+        size_t n = 0;
+        int r;
+
+        r = s->ctx->ops->procs_path(s, &paths);
+        if (r < 0)
+                return r;
+        r = cg_read_pids(paths[0], &pids, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                (void) kill(pids[i], sig);
+        return (int) n;
+}
+
+int cg_service_kill_all(CgService *s) {
+        return s->ctx->ops->kill_all(s);
+}
+
+int cg_service_populated(CgService *s) {
+        return s->ctx->ops->populated(s);
+}
+
+int cg_service_events_path(CgService *s, char **ret_path) {
+        char *p;
+
+        if (s->ctx->mode != CG_MODE_UNIFIED)
+                return -EOPNOTSUPP;
+        p = cg_path_join(s->dir_v2, "cgroup.events");
+        if (!p)
+                return -ENOMEM;
+        *ret_path = p;
+        return 0;
+}
+
+int cg_service_read(CgService *s, const char *file, char **ret) {
+        return s->ctx->ops->read(s, file, ret);
+}
+
+const char *cg_service_path(const CgService *s) {
+        return s->rel;
+}
+
+int cg_service_dir(const CgService *s, const char *controller, char **ret) {
+        const char *d = s->dir_v2;
+
+        if (s->ctx->mode != CG_MODE_UNIFIED) {
+                d = NULL;
+                for (int i = 0; i < _CG_V1_MAX; i++)
+                        if (controller && streq(controller, cg_v1_ctrl_names[i]))
+                                d = s->dir_v1[i];
+        }
+        if (!d)
+                return -ENOENT;
+        *ret = strdup(d);
+        return *ret ? 0 : -ENOMEM;
+}
+
+void cg_set_error(char **ret_error, const char *fmt, ...) {
+        va_list ap;
+
+        if (!ret_error)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(ret_error, fmt, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+}

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control/control.h"
+#include "base/fs-util.h"
+#include "base/json-util.h"
+#include "control/status.h"
+#include "base/log.h"
+#include "manager.h"
+#include "service/service.h"
+#include "watch/watch.h"
+
+typedef struct Client Client;
+
+struct Client {
+        Control *control;
+        int fd;
+        sd_event_source *io, *timer;
+        char *in;
+        size_t in_len;
+        char *out;
+        size_t out_len, out_off;
+        Service *waiting_capture; /* a capture request waits for this service */
+        bool draining; /* replied: reading until the client closes */
+        Client *prev, *next;
+};
+
+struct Control {
+        Manager *manager;
+        int fd;
+        char *path;
+        sd_event_source *io;
+        gid_t gid; /* control_group, or (gid_t) -1 */
+        Client *clients;
+        size_t n_clients;
+};
+
+/* ---- a service's status ---- */
+
+void control_service_status(Service *s, ServiceStatus *st) {
+        Evidence *e = &s->evidence;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        *st = (ServiceStatus){
+                .memory_current = UINT64_MAX,
+                .memory_effective = UINT64_MAX,
+                .pids_current = UINT64_MAX,
+                .eta_s = -1,
+        };
+        snprintf(st->name, sizeof st->name, "%s", s->cfg->name);
+        snprintf(st->state, sizeof st->state, "%s", svc_state_to_string(s->state));
+        st->throttled = e->throttled;
+        st->pid = s->main_pid > 0 ? (int) s->main_pid : 0;
+        st->uptime = s->main_pid > 0 && s->started_at > 0 && now > s->started_at ? now - s->started_at : 0;
+        st->restarts = s->n_restarts;
+        st->memory_high = s->limits.memory_high;
+        st->memory_max = s->limits.memory_max;
+        st->pids_max = s->limits.pids_max;
+        watch_fill_status(s->watch, st);
+        /* a trend and an ETA describe a process that runs and has run a
+         * while: not a dead service, nor one killed every second */
+        if (s->state != SVC_RUNNING || st->uptime < STATUS_TREND_MIN_UPTIME) {
+                st->growth_bps = 0;
+                st->eta_s = -1;
+        }
+        st->oom_kills = e->n_oom_kills;
+        st->last_oom_kill_age =
+                e->last_oom_kill_at > 0 && now > e->last_oom_kill_at ? now - e->last_oom_kill_at : 0;
+        memcpy(st->captures, e->captures, sizeof st->captures);
+        memcpy(st->observations, e->observations, sizeof st->observations);
+        st->throttled_s =
+                (double) (e->throttled_total + (e->throttled ? now - e->throttled_since : 0)) / USEC_PER_SEC;
+        snprintf(st->last_event, sizeof st->last_event, "%s", e->last_event);
+        st->last_event_age = e->last_event_at > 0 && now > e->last_event_at ? now - e->last_event_at : 0;
+        snprintf(st->last_capture, sizeof st->last_capture, "%.255s", e->last_capture);
+        snprintf(st->status_text, sizeof st->status_text, "%s", e->status_text);
+        st->jvm_max_heap = e->jvm_flags.max_heap;
+        st->jvm_max_direct = e->jvm_flags.max_direct;
+        st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);
+        snprintf(st->jvm_finding, sizeof st->jvm_finding, "%s", e->jvm_finding);
+}
+
+static json_object *jstr(const char *v) {
+        return json_string_or_null(v, true);
+}
+
+json_object *control_service_json(Service *s) {
+        json_object *o = json_object_new_object(), *caps = json_object_new_object();
+        ServiceStatus st;
+
+        control_service_status(s, &st);
+        json_object_object_add(o, "name", json_object_new_string(st.name));
+        json_object_object_add(o, "state", json_object_new_string(st.state));
+        json_object_object_add(o, "throttled", json_object_new_boolean(st.throttled));
+        json_object_object_add(o, "pid", st.pid > 0 ? json_object_new_int(st.pid) : json_object_new_null());
+        json_object_object_add(o, "uptime_s", json_object_new_double((double) st.uptime / USEC_PER_SEC));
+        json_object_object_add(o, "restarts", json_object_new_uint64(st.restarts));
+        json_object_object_add(o, "memory_current", json_size_or_null(st.memory_current));
+        json_object_object_add(o, "memory_high", json_size_or_null(st.memory_high));
+        json_object_object_add(o, "memory_max", json_size_or_null(st.memory_max));
+        json_object_object_add(o, "memory_effective_limit", json_size_or_null(st.memory_effective));
+        json_object_object_add(o, "memory_effective_source", jstr(st.memory_effective_source));
+        json_object_object_add(o, "pids_current", json_size_or_null(st.pids_current));
+        json_object_object_add(o, "pids_max", json_size_or_null(st.pids_max));
+        json_object_object_add(o, "growth_bytes_per_s", json_object_new_double(st.growth_bps));
+        json_object_object_add(o, "eta_s",
+                               st.eta_s < 0 ? json_object_new_null() : json_object_new_double(st.eta_s));
+        json_object_object_add(o, "oom_kills", json_object_new_uint64(st.oom_kills));
+        json_object_object_add(o, "jvm_max_heap", json_size_or_null(st.jvm_max_heap));
+        json_object_object_add(o, "jvm_max_direct", json_size_or_null(st.jvm_max_direct));
+        json_object_object_add(o, "jvm_finding", jstr(st.jvm_finding));
+        json_object_object_add(o, "last_oom_kill_s",
+                               st.oom_kills > 0
+                                       ? json_object_new_double((double) st.last_oom_kill_age / USEC_PER_SEC)
+                                       : json_object_new_null());
+        for (size_t i = 0; i <= _EVENT_TYPE_MAX; i++)
+                json_object_object_add(caps,
+                                       i < _EVENT_TYPE_MAX ? event_type_to_string((EventType) i) : "manual",
+                                       json_object_new_uint64(st.captures[i]));
+        json_object_object_add(o, "captures", caps);
+        {
+                json_object *obs = json_object_new_object();
+                for (size_t i = 0; i < _EVENT_TYPE_MAX; i++)
+                        json_object_object_add(obs, event_type_to_string((EventType) i),
+                                               json_object_new_uint64(st.observations[i]));
+                json_object_object_add(o, "observations", obs);
+        }
+        json_object_object_add(o, "throttled_s", json_object_new_double(st.throttled_s));
+        json_object_object_add(o, "last_event", jstr(st.last_event));
+        json_object_object_add(o, "last_event_age_s",
+                               st.last_event[0]
+                                       ? json_object_new_double((double) st.last_event_age / USEC_PER_SEC)
+                                       : json_object_new_null());
+        json_object_object_add(o, "last_capture", jstr(st.last_capture));
+        json_object_object_add(o, "status_text", jstr(st.status_text));
+        return o;
+}
+
+/* ---- clients ---- */
+
+static void client_free(Client *cl) {
+        Control *c;
+
+        if (!cl)
+                return;
+        c = cl->control;
+        if (cl->prev)
+                cl->prev->next = cl->next;
+        else
+                c->clients = cl->next;
+        if (cl->next)
+                cl->next->prev = cl->prev;
+        c->n_clients--;
+        sd_event_source_disable_unref(cl->io);
+        sd_event_source_disable_unref(cl->timer);
+        safe_close(cl->fd);
+        free(cl->in);
+        free(cl->out);
+        free(cl);
+}
+
+static int on_client_io(sd_event_source *src, int fd, uint32_t revents, void *userdata);
+static void client_drain(Client *cl);
+
+/* Queue the reply (one line) and switch the client to writing. */
+static void client_reply(Client *cl, json_object *reply) {
+        const char *t = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+        size_t n = strlen(t);
+
+        free(cl->out);
+        cl->out = malloc(n + 2);
+        if (!cl->out) {
+                client_free(cl);
+                return;
+        }
+        memcpy(cl->out, t, n);
+        cl->out[n] = '\n';
+        cl->out[n + 1] = 0;
+        cl->out_len = n + 1;
+        cl->out_off = 0;
+        (void) sd_event_source_set_io_events(cl->io, EPOLLOUT);
+        (void) sd_event_source_set_enabled(cl->io, SD_EVENT_ON);
+}
+
+static void client_error(Client *cl, const char *fmt, ...) _printf_(2, 3);
+static void client_error(Client *cl, const char *fmt, ...) {
+        _cleanup_(json_object_putp) json_object *r = json_object_new_object();
+        char msg[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        json_object_object_add(r, "ok", json_object_new_boolean(false));
+        json_object_object_add(r, "error", json_object_new_string(msg));
+        client_reply(cl, r);
+}
+
+static Service *find_service(Manager *m, const char *name) {
+        for (size_t i = 0; name && i < m->n_services; i++)
+                if (streq(m->services[i]->cfg->name, name))
+                        return m->services[i];
+        return NULL;
+}
+
+static void handle(Client *cl, json_object *req) {
+        Control *c = cl->control;
+        Manager *m = c->manager;
+        _cleanup_(json_object_putp) json_object *r = json_object_new_object();
+        json_object *jcmd = NULL, *jsvc = NULL;
+        const char *cmd, *name = NULL;
+        Service *s = NULL;
+
+        if (!json_object_is_type(req, json_type_object) ||
+            !json_object_object_get_ex(req, "command", &jcmd) ||
+            !json_object_is_type(jcmd, json_type_string)) {
+                client_error(cl, "a request is a JSON object with a \"command\" string");
+                return;
+        }
+        cmd = json_object_get_string(jcmd);
+        if (json_object_object_get_ex(req, "service", &jsvc)) {
+                if (!json_object_is_type(jsvc, json_type_string)) {
+                        client_error(cl, "\"service\" must be a string");
+                        return;
+                }
+                name = json_object_get_string(jsvc);
+                s = find_service(m, name);
+                if (!s) {
+                        client_error(cl, "no service '%.64s'", name);
+                        return;
+                }
+        }
+        json_object_object_add(r, "ok", json_object_new_boolean(true));
+        if (streq(cmd, "status")) {
+                json_object *arr = json_object_new_array();
+                for (size_t i = 0; i < m->n_services; i++)
+                        if (!s || m->services[i] == s)
+                                json_object_array_add(arr, control_service_json(m->services[i]));
+                json_object_object_add(r, "services", arr);
+                client_reply(cl, r);
+                return;
+        }
+        if (streq(cmd, "reload")) {
+                if (!m->config_path) {
+                        client_error(cl, "no configuration file to reload (exec mode)");
+                        return;
+                }
+                (void) manager_reload(m);
+                client_reply(cl, r);
+                return;
+        }
+        if (!streq(cmd, "capture") && !streq(cmd, "start") && !streq(cmd, "stop") &&
+            !streq(cmd, "restart")) {
+                client_error(cl, "unknown command '%.32s' (status, capture, start, stop, restart, reload)",
+                             cmd);
+                return;
+        }
+        if (!s) {
+                client_error(cl, "'%s' needs a \"service\"", cmd);
+                return;
+        }
+        if (streq(cmd, "capture")) {
+                CaptureTrigger t = { .eta = USEC_INFINITY };
+                int k;
+                watch_fill_trigger(s->watch, &t);
+                snprintf(t.what, sizeof t.what, "cgwarden capture %s", s->cfg->name);
+                if (s->main_pid <= 0) {
+                        client_error(cl, "service '%s' is not running", s->cfg->name);
+                        return;
+                }
+                k = evidence_capture(s, "manual", &t);
+                if (k == -EBUSY) {
+                        client_error(cl, "a capture of '%s' is running already", s->cfg->name);
+                        return;
+                }
+                if (k < 0) {
+                        client_error(cl, "cannot start a capture of '%s': %s", s->cfg->name, strerror(-k));
+                        return;
+                }
+                /* answered by control_capture_done(); no reading meanwhile */
+                cl->waiting_capture = s;
+                (void) sd_event_source_set_enabled(cl->io, SD_EVENT_OFF);
+                (void) sd_event_source_set_time_relative(cl->timer,
+                                                         s->cfg->capture_timeout + 5 * USEC_PER_SEC);
+                return;
+        }
+        log_info("Control: %s '%s'.", cmd, s->cfg->name);
+        (void) service_request(s, streq(cmd, "start")  ? SVC_EV_START
+                                  : streq(cmd, "stop") ? SVC_EV_STOP
+                                                       : SVC_EV_RESTART);
+        /* the service may have been freed by a reload's settle: look again */
+        s = find_service(m, name);
+        json_object_object_add(r, "state",
+                               json_object_new_string(s ? svc_state_to_string(s->state) : "removed"));
+        client_reply(cl, r);
+}
+
+void control_capture_done(Control *c, Service *s, const char *path, bool complete) {
+        if (!c)
+                return;
+        for (Client *cl = c->clients, *next; cl; cl = next) {
+                next = cl->next;
+                if (cl->waiting_capture != s)
+                        continue;
+                cl->waiting_capture = NULL;
+                _cleanup_(json_object_putp) json_object *r = json_object_new_object();
+                json_object_object_add(r, "ok", json_object_new_boolean(path != NULL));
+                if (path) {
+                        json_object_object_add(r, "capture", json_object_new_string(path));
+                        json_object_object_add(r, "complete", json_object_new_boolean(complete));
+                } else
+                        json_object_object_add(r, "error",
+                                               json_object_new_string("the capture failed to start"));
+                client_reply(cl, r);
+        }
+}
+
+static void client_read(Client *cl) {
+        char buf[4096];
+        ssize_t n;
+        char *nl;
+
+        n = read(cl->fd, buf, sizeof buf);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (n <= 0) {
+                /* EOF before a newline: a request without one is fine */
+                if (n == 0 && cl->in_len > 0)
+                        goto parse;
+                client_free(cl);
+                return;
+        }
+        if (cl->in_len + (size_t) n > CONTROL_REQUEST_MAX) {
+                client_error(cl, "request larger than %d bytes", CONTROL_REQUEST_MAX);
+                return;
+        }
+        {
+                char *p = realloc(cl->in, cl->in_len + (size_t) n + 1);
+                if (!p) {
+                        client_free(cl);
+                        return;
+                }
+                cl->in = p;
+        }
+        memcpy(cl->in + cl->in_len, buf, (size_t) n);
+        cl->in_len += (size_t) n;
+        cl->in[cl->in_len] = 0;
+        nl = memchr(cl->in, '\n', cl->in_len);
+        if (!nl)
+                return;
+        *nl = 0;
+        cl->in_len = (size_t) (nl - cl->in);
+parse : {
+        enum json_tokener_error jerr;
+        json_object *req;
+
+        if (memchr(cl->in, 0, cl->in_len)) {
+                client_error(cl, "a NUL byte in the request");
+                return;
+        }
+        req = json_tokener_parse_verbose(cl->in, &jerr);
+        if (!req) {
+                client_error(cl, "malformed JSON: %s", json_tokener_error_desc(jerr));
+                return;
+        }
+        handle(cl, req);
+        json_object_put(req);
+}
+}
+
+static void client_write(Client *cl) {
+        while (cl->out_off < cl->out_len) {
+                ssize_t n = write(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off);
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                return;
+                        client_free(cl);
+                        return;
+                }
+                cl->out_off += (size_t) n;
+        }
+        /* one request, one reply: then read what the client may still be
+         * sending (an oversized request) until it closes, so the reply is
+         * not lost to a reset; the client's deadline bounds it */
+        (void) shutdown(cl->fd, SHUT_WR);
+        cl->draining = true;
+        (void) sd_event_source_set_io_events(cl->io, EPOLLIN);
+}
+
+static void client_drain(Client *cl) {
+        char buf[4096];
+        ssize_t n = read(cl->fd, buf, sizeof buf);
+
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (n <= 0)
+                client_free(cl);
+}
+
+static int on_client_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Client *cl = userdata;
+
+        if (cl->draining)
+                client_drain(cl);
+        else if (cl->out)
+                client_write(cl);
+        else if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+                client_read(cl);
+        return 0;
+}
+
+static int on_client_timeout(sd_event_source *src, uint64_t usec, void *userdata) {
+        Client *cl = userdata;
+
+        log_debug("Control: a client timed out.");
+        client_free(cl);
+        return 0;
+}
+
+/* root, or a member of control_group (primary or supplementary group of
+ * the peer process, from /proc/PID/status) */
+static bool authorised(Control *c, const struct ucred *cr) {
+        char path[64], line[4096];
+        bool ok = false;
+        FILE *f;
+
+        if (cr->uid == 0)
+                return true;
+        if (c->gid == (gid_t) -1)
+                return false;
+        if (cr->gid == c->gid)
+                return true;
+        snprintf(path, sizeof path, "/proc/%d/status", (int) cr->pid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        while (!ok && fgets(line, sizeof line, f)) {
+                char *p, *save = NULL;
+                if (strncmp(line, "Groups:", 7) != 0)
+                        continue;
+                for (p = strtok_r(line + 7, " \t\n", &save); p; p = strtok_r(NULL, " \t\n", &save))
+                        if ((gid_t) strtoul(p, NULL, 10) == c->gid)
+                                ok = true;
+        }
+        fclose(f);
+        return ok;
+}
+
+static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Control *c = userdata;
+        struct ucred cr;
+        socklen_t len = sizeof cr;
+        Client *cl;
+        int cfd, r;
+
+        cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0)
+                return 0;
+        if (c->n_clients >= CONTROL_CLIENTS_MAX) {
+                static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
+                (void) !write(cfd, busy, sizeof busy - 1);
+                close(cfd);
+                return 0;
+        }
+        cl = calloc(1, sizeof *cl);
+        if (!cl) {
+                close(cfd);
+                return 0;
+        }
+        cl->control = c;
+        cl->fd = cfd;
+        cl->next = c->clients;
+        if (c->clients)
+                c->clients->prev = cl;
+        c->clients = cl;
+        c->n_clients++;
+        r = sd_event_add_io(c->manager->event, &cl->io, cfd, EPOLLIN, on_client_io, cl);
+        if (r >= 0)
+                r = sd_event_add_time_relative(c->manager->event, &cl->timer, CLOCK_MONOTONIC,
+                                               CONTROL_CLIENT_TIMEOUT_USEC, USEC_PER_SEC, on_client_timeout,
+                                               cl);
+        if (r < 0) {
+                client_free(cl);
+                return 0;
+        }
+        if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || !authorised(c, &cr)) {
+                log_warning("Control: refused a client (pid %d, uid %u): not root%s%s.", (int) cr.pid,
+                            (unsigned) cr.uid, c->gid != (gid_t) -1 ? " nor in control_group " : "",
+                            c->gid != (gid_t) -1 ? c->manager->config->control_group : "");
+                client_error(cl, "permission denied: the control socket is for root%s%s",
+                             c->gid != (gid_t) -1 ? " and members of group " : "",
+                             c->gid != (gid_t) -1 ? c->manager->config->control_group : "");
+        }
+        return 0;
+}
+
+int control_new(Manager *m, Control **ret) {
+        _cleanup_(control_freep) Control *c = NULL;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const char *dir = m->config->state_dir;
+        int r;
+
+        if (!dir)
+                return 0;
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return log_oom();
+        c->manager = m;
+        c->fd = -EBADF;
+        c->gid = (gid_t) -1;
+        if (m->config->control_group) {
+                struct group *g = getgrnam(m->config->control_group);
+                if (!g)
+                        return log_error_errno(-ENOENT, "control_group '%s': no such group.",
+                                               m->config->control_group);
+                c->gid = g->gr_gid;
+        }
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create state_dir %s: %m", dir);
+        if (asprintf(&c->path, "%s/%s", dir, CONTROL_SOCKET_NAME) < 0)
+                return log_oom();
+        if (strlen(c->path) >= sizeof sa.sun_path)
+                return log_error_errno(-ENAMETOOLONG, "Control socket path too long: %s", c->path);
+        strcpy(sa.sun_path, c->path);
+        c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (c->fd < 0)
+                return log_error_errno(errno, "Control socket: %m");
+        /* a socket left by a cgwarden that died: replace it; a live one: refuse */
+        {
+                int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (probe >= 0 && connect(probe, (struct sockaddr *) &sa, sizeof sa) >= 0) {
+                        close(probe);
+                        return log_error_errno(-EADDRINUSE,
+                                               "Another cgwarden listens on %s: use another state_dir.",
+                                               c->path);
+                }
+                safe_close(probe);
+                (void) unlink(c->path);
+        }
+        if (bind(c->fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return log_error_errno(errno, "Cannot bind the control socket %s: %m", c->path);
+        if (chmod(c->path, c->gid != (gid_t) -1 ? 0660 : 0600) < 0 ||
+            (c->gid != (gid_t) -1 && chown(c->path, 0, c->gid) < 0))
+                return log_error_errno(errno, "Cannot set the control socket's mode: %m");
+        if (listen(c->fd, 64) < 0)
+                return log_error_errno(errno, "Cannot listen on %s: %m", c->path);
+        r = sd_event_add_io(m->event, &c->io, c->fd, EPOLLIN, on_accept, c);
+        if (r < 0)
+                return log_error_errno(r, "Control socket: %m");
+        (void) sd_event_source_set_description(c->io, "control");
+        log_info("Control socket: %s.", c->path);
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+Control *control_free(Control *c) {
+        if (!c)
+                return NULL;
+        while (c->clients)
+                client_free(c->clients);
+        sd_event_source_disable_unref(c->io);
+        if (c->fd >= 0 && c->path)
+                (void) unlink(c->path);
+        safe_close(c->fd);
+        free(c->path);
+        free(c);
+        return NULL;
+}

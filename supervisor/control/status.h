@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A snapshot of every service, for `cgwarden status` (table and JSON) and
+ * the Prometheus metrics. Plain data: filled by status_collect() from the
+ * running supervisor, formatted by pure functions (status.c, metrics.c). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "config/config.h"
+#include "base/macro.h"
+
+#define STATUS_NAME_MAX 64
+#define STATUS_TEXT_MAX 256
+#define STATUS_TREND_MIN_UPTIME (10 * USEC_PER_SEC)
+
+typedef struct ServiceStatus {
+        char name[STATUS_NAME_MAX];
+        char state
+                [16]; /* "stopped" "starting" "running" "stopping" "backoff" "failed" ... (service-state.h) */
+        bool throttled;
+        int pid; /* 0: none */
+        usec_t uptime; /* since the main process started; 0 when not running */
+        uint64_t restarts; /* automatic and policy restarts since cgwarden started */
+        uint64_t memory_current; /* bytes; UINT64_MAX: unknown */
+        uint64_t memory_high; /* configured guard; UINT64_MAX: none */
+        uint64_t memory_max; /* configured limit; UINT64_MAX: none */
+        uint64_t memory_effective; /* the limit that will act (effective limits); UINT64_MAX: none */
+        char memory_effective_source[128];
+        uint64_t pids_current; /* UINT64_MAX: unknown */
+        uint64_t pids_max; /* UINT64_MAX: none */
+        double growth_bps; /* short-window growth, bytes/s; 0: none or unknown */
+        double eta_s; /* seconds to the effective limit at that rate; < 0: none (also when the service
+                       * is not running, or its process is younger than STATUS_TREND_MIN_UPTIME: a
+                       * service killed twice a second has no trend) */
+        uint64_t oom_kills; /* kernel OOM kills seen since cgwarden started */
+        usec_t last_oom_kill_age; /* how long ago the last one was; 0 with none */
+        uint64_t captures[_EVENT_TYPE_MAX + 1]; /* captures taken, by reason (the last slot: manual) */
+        uint64_t observations
+                [_EVENT_TYPE_MAX]; /* observations, by event: each one, also those summarised in the log */
+        double throttled_s; /* total seconds spent throttled */
+        char last_event[32]; /* "pre-oom", ...; "" when none */
+        usec_t last_event_age; /* how long ago; 0 with no event */
+        char last_capture[STATUS_TEXT_MAX]; /* path; "" when none */
+        char status_text[STATUS_TEXT_MAX]; /* the service's last STATUS= (sd_notify) */
+        uint64_t jvm_max_heap; /* the JVM's MaxHeapSize; UINT64_MAX: not a JVM, or unknown */
+        uint64_t jvm_max_direct; /* its MaxDirectMemorySize; UINT64_MAX: unset or unknown */
+        unsigned jvm_limit_problems; /* what the bounds mean under the limit: how many problems */
+        char jvm_finding[400]; /* and in words; "" when none */
+} ServiceStatus;
+
+/* The reason label for captures[i]: event_type_to_string(i), "manual" for
+ * the last slot. */
+const char *status_capture_reason(size_t i);

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "watch/history.h"
+#include "spawn/outlog.h"
+
+typedef struct HistRecord {
+        uint32_t sec; /* seconds since History.base_usec */
+        uint32_t msec : 10; /* 0..999 */
+        uint32_t threads : 22;
+        uint32_t pids;
+        uint32_t memory_current; /* HISTORY_UNIT_BYTES units, rounded up */
+        uint32_t anon;
+        uint32_t rss;
+} HistRecord;
+
+_Static_assert(sizeof(HistRecord) == 24, "HistRecord should stay 24 bytes");
+
+/* A FIFO over a fixed array: items head, head + 1, ... (mod capacity). */
+typedef struct Fifo {
+        uint8_t head;
+        uint8_t n;
+} Fifo;
+
+struct History {
+        usec_t base_usec; /* the second of the first sample; USEC_INFINITY: none yet */
+        Fifo fine_q, coarse_q;
+        HistRecord fine[HISTORY_FINE_MAX];
+        HistRecord coarse[HISTORY_COARSE_MAX];
+};
+
+/* Array index of the i-th item, oldest first. */
+static size_t fifo_index(const Fifo *q, size_t cap, size_t i) {
+        return (q->head + i) % cap;
+}
+
+static void fifo_pop(Fifo *q, size_t cap) {
+        q->head = (uint8_t) ((q->head + 1u) % cap);
+        q->n--;
+}
+
+static void fifo_push(HistRecord *a, Fifo *q, size_t cap, const HistRecord *r) {
+        if (q->n == cap)
+                fifo_pop(q, cap);
+        a[fifo_index(q, cap, q->n)] = *r;
+        q->n++;
+}
+
+static uint32_t to_units(uint64_t bytes) {
+        uint64_t u = bytes / HISTORY_UNIT_BYTES + (bytes % HISTORY_UNIT_BYTES != 0);
+        return (uint32_t) MIN(u, (uint64_t) UINT32_MAX);
+}
+
+static void merge(HistRecord *into, const HistRecord *r) {
+        if (r->memory_current > into->memory_current) {
+                into->sec = r->sec;
+                into->msec = r->msec;
+        }
+        into->memory_current = MAX(into->memory_current, r->memory_current);
+        into->anon = MAX(into->anon, r->anon);
+        into->rss = MAX(into->rss, r->rss);
+        into->threads = MAX(into->threads, r->threads);
+        into->pids = MAX(into->pids, r->pids);
+}
+
+static void coarse_fold(History *h, const HistRecord *r) {
+        if (h->coarse_q.n > 0) {
+                size_t last = fifo_index(&h->coarse_q, HISTORY_COARSE_MAX, h->coarse_q.n - 1u);
+                HistRecord *newest = &h->coarse[last];
+
+                if (newest->sec / HISTORY_COARSE_BUCKET_SEC == r->sec / HISTORY_COARSE_BUCKET_SEC) {
+                        merge(newest, r);
+                        return;
+                }
+        }
+        fifo_push(h->coarse, &h->coarse_q, HISTORY_COARSE_MAX, r);
+}
+
+/* Make the tiers end at second now: seconds <= now - 60 move to the coarse
+ * tier, buckets that end at or before now - 600 are dropped. */
+static void expire(History *h, uint64_t now) {
+        while (h->fine_q.n > 0) {
+                const HistRecord *r = &h->fine[h->fine_q.head];
+
+                if ((uint64_t) r->sec + HISTORY_FINE_SEC > now)
+                        break;
+                coarse_fold(h, r);
+                fifo_pop(&h->fine_q, HISTORY_FINE_MAX);
+        }
+
+        while (h->coarse_q.n > 0) {
+                const HistRecord *r = &h->coarse[h->coarse_q.head];
+                uint64_t bucket_end =
+                        (uint64_t) (r->sec / HISTORY_COARSE_BUCKET_SEC + 1) * HISTORY_COARSE_BUCKET_SEC;
+
+                if (bucket_end + HISTORY_SPAN_SEC > now)
+                        break;
+                fifo_pop(&h->coarse_q, HISTORY_COARSE_MAX);
+        }
+}
+
+int history_new(History **ret) {
+        History *h;
+
+        if (!ret)
+                return -EINVAL;
+
+        h = calloc(1, sizeof(History));
+        if (!h)
+                return -ENOMEM;
+        h->base_usec = USEC_INFINITY;
+
+        *ret = h;
+        return 0;
+}
+
+History *history_free(History *h) {
+        free(h);
+        return NULL;
+}
+
+int history_add(History *h, const HistSample *s) {
+        HistRecord r, *newest;
+        usec_t off;
+
+        if (!h || !s || s->t == USEC_INFINITY)
+                return -EINVAL;
+
+        if (h->base_usec == USEC_INFINITY)
+                h->base_usec = s->t - s->t % USEC_PER_SEC;
+        if (s->t < h->base_usec)
+                return -EINVAL;
+        off = s->t - h->base_usec;
+        if (off / USEC_PER_SEC > UINT32_MAX)
+                return -ERANGE;
+
+        r = (HistRecord){
+                .sec = (uint32_t) (off / USEC_PER_SEC),
+                .msec = (uint32_t) (off % USEC_PER_SEC / USEC_PER_MSEC),
+                .threads = MIN(s->threads, HISTORY_THREADS_MAX),
+                .pids = s->pids,
+                .memory_current = to_units(s->memory_current),
+                .anon = to_units(s->anon),
+                .rss = to_units(s->rss),
+        };
+
+        /* The fine tier is never empty once a sample was added: expire()
+         * runs before the push. */
+        if (h->fine_q.n > 0) {
+                newest = &h->fine[fifo_index(&h->fine_q, HISTORY_FINE_MAX, h->fine_q.n - 1u)];
+                if (r.sec < newest->sec)
+                        return -EINVAL;
+                if (r.sec == newest->sec) {
+                        merge(newest, &r);
+                        return 0;
+                }
+        }
+
+        expire(h, r.sec);
+        fifo_push(h->fine, &h->fine_q, HISTORY_FINE_MAX, &r);
+        return 0;
+}
+
+size_t history_count(const History *h) {
+        return h ? (size_t) h->fine_q.n + h->coarse_q.n : 0;
+}
+
+static HistSample decode(const History *h, const HistRecord *r) {
+        return (HistSample){
+                .t = h->base_usec + r->sec * USEC_PER_SEC + r->msec * USEC_PER_MSEC,
+                .memory_current = (uint64_t) r->memory_current * HISTORY_UNIT_BYTES,
+                .anon = (uint64_t) r->anon * HISTORY_UNIT_BYTES,
+                .rss = (uint64_t) r->rss * HISTORY_UNIT_BYTES,
+                .threads = r->threads,
+                .pids = r->pids,
+        };
+}
+
+/* The i-th record, oldest first: the coarse tier, then the fine tier. */
+static const HistRecord *record_at(const History *h, size_t i) {
+        if (i < h->coarse_q.n)
+                return &h->coarse[fifo_index(&h->coarse_q, HISTORY_COARSE_MAX, i)];
+        return &h->fine[fifo_index(&h->fine_q, HISTORY_FINE_MAX, i - h->coarse_q.n)];
+}
+
+size_t history_get(const History *h, HistSample *out, size_t max) {
+        size_t total = history_count(h), skip, n = 0;
+
+        if (!out || max == 0)
+                return 0;
+
+        skip = total > max ? total - max : 0;
+        for (size_t i = skip; i < total; i++)
+                out[n++] = decode(h, record_at(h, i));
+        return n;
+}
+
+static usec_t to_realtime(usec_t t, usec_t now_realtime, usec_t now_monotonic) {
+        usec_t ago;
+
+        if (t > now_monotonic) {
+                usec_t ahead = t - now_monotonic;
+                return now_realtime > USEC_INFINITY - ahead ? USEC_INFINITY - 1 : now_realtime + ahead;
+        }
+        ago = now_monotonic - t;
+        return now_realtime > ago ? now_realtime - ago : 0;
+}
+
+int history_write_csv(const History *h, FILE *f, usec_t now_realtime_usec, usec_t now_monotonic_usec) {
+        size_t total = history_count(h);
+
+        if (!f)
+                return -EINVAL;
+
+        if (fputs("time_utc,memory_current,anon,rss,threads,pids\n", f) < 0)
+                return negative_errno();
+
+        for (size_t i = 0; i < total; i++) {
+                HistSample s = decode(h, record_at(h, i));
+                char ts[32];
+
+                outlog_format_time(to_realtime(s.t, now_realtime_usec, now_monotonic_usec), ts);
+                if (fprintf(f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu32 ",%" PRIu32 "\n", ts,
+                            s.memory_current, s.anon, s.rss, s.threads, s.pids) < 0)
+                        return negative_errno();
+        }
+
+        if (fflush(f) != 0)
+                return negative_errno();
+        return 0;
+}
+
+size_t history_memory_bytes(const History *h) {
+        return h ? sizeof(History) : 0;
+}
