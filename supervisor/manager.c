@@ -11,12 +11,13 @@
 #include "control/control.h"
 #include "control/metrics-http.h"
 #include "control/metrics.h"
-#include "control/status.h"
+#include "service/status.h"
 #include "base/fs-util.h"
 #include "base/log.h"
 #include "manager.h"
 
-void manager_notify_status(Manager *m) {
+/* STATUS= with a one-line summary to systemd */
+static void send_status(Manager *m) {
         size_t running = 0, failed = 0, other = 0, throttled = 0;
         const Service *last = NULL;
         char tail[96] = "";
@@ -65,13 +66,13 @@ static void manager_shutdown(Manager *m) {
                         (void) cg_service_kill_all(m->services[i]->cg);
                 return;
         }
-        m->shutting_down = true;
+        m->shutting_down = m->service_ctx.shutting_down = true;
         (void) sd_notify(false, "STOPPING=1");
         log_info("Stopping %zu service(s).", m->n_services);
         for (size_t i = 0; i < m->n_services; i++)
                 (void) service_request(m->services[i], SVC_EV_STOP);
-        /* nothing running at all: exit now */
-        manager_service_settled(m, NULL);
+        /* nothing running at all: exit at once */
+        (void) sd_event_source_set_enabled(m->dispatch, SD_EVENT_ONESHOT);
 }
 
 static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
@@ -112,7 +113,7 @@ static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
         if (!ns)
                 return log_oom();
         m->services = ns;
-        r = service_new(m, cfg, &s);
+        r = service_new(&m->service_ctx, cfg, &s);
         if (r < 0)
                 return r;
         m->services[m->n_services++] = s;
@@ -121,44 +122,73 @@ static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
         return 0;
 }
 
-void manager_service_settled(Manager *m, Service *s) {
-        if (s && s->remove_when_settled) {
+/* A settled service: removed or replaced after a reload; in exec mode the
+ * end. Returns true when s was freed. Runs from the dispatch source or
+ * the manager's own code, never from inside a service's callback. */
+static bool service_settled_now(Manager *m, Service *s) {
+        if (s->remove_when_settled) {
                 log_info("Service '%s' removed.", s->cfg->name);
                 remove_service(m, s);
-                s = NULL;
-        } else if (s && s->replacement) {
+                return true;
+        }
+        if (s->replacement) {
                 ServiceConfig *cfg = TAKE_PTR(s->replacement);
                 Service *n = NULL;
                 log_info("Service '%s' changed: starting it with its new configuration.", cfg->name);
                 remove_service(m, s);
-                s = NULL;
                 if (add_service(m, cfg, &n) < 0)
                         service_config_free(cfg);
                 else
                         (void) service_request(n, SVC_EV_START);
+                return true;
         }
-
-        if (m->exec_mode && s && !m->shutting_down) {
+        if (m->exec_mode && !m->shutting_down) {
                 m->exit_status = service_exit_status(s);
                 if (m->exit_status < 0)
                         m->exit_status = 1;
                 (void) sd_event_exit(m->event, 0);
-                return;
+        }
+        return false;
+}
+
+/* The deferred queue (systemd's gc and dbus queues): a service that
+ * changed only enables this source; settled services and STATUS= are
+ * handled here, after the service's own callback has returned. */
+static int on_dispatch(sd_event_source *src, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_services;) {
+                Service *s = m->services[i];
+                if (s->settle_queued) {
+                        s->settle_queued = false;
+                        if (service_settled(s) && service_settled_now(m, s))
+                                continue; /* the array changed at i */
+                }
+                i++;
         }
         if (m->shutting_down) {
                 for (size_t i = 0; i < m->n_services; i++)
                         if (!service_settled(m->services[i]))
-                                return;
+                                return 0;
                 if (m->exec_mode && m->n_services > 0) {
                         m->exit_status = service_exit_status(m->services[0]);
                         if (m->exit_status < 0)
                                 m->exit_status = 0;
                 }
                 (void) sd_event_exit(m->event, 0);
-                return;
+                return 0;
         }
-        if (m->ready_sent)
-                manager_notify_status(m);
+        if (m->status_dirty && m->ready_sent)
+                send_status(m);
+        m->status_dirty = false;
+        return 0;
+}
+
+static void on_service_changed(void *userdata, Service *s) {
+        Manager *m = userdata;
+
+        m->status_dirty = true;
+        (void) sd_event_source_set_enabled(m->dispatch, SD_EVENT_ONESHOT);
 }
 
 int manager_reload(Manager *m) {
@@ -207,10 +237,8 @@ int manager_reload(Manager *m) {
         for (size_t i = 0; i < m->n_services;) {
                 Service *s = m->services[i];
                 if (s->remove_when_settled || s->replacement) {
-                        if (service_settled(s)) {
-                                manager_service_settled(m, s);
+                        if (service_settled(s) && service_settled_now(m, s))
                                 continue; /* array changed at i */
-                        }
                         (void) service_request(s, SVC_EV_STOP);
                 }
                 i++;
@@ -230,7 +258,7 @@ int manager_reload(Manager *m) {
                 (void) service_request(s, SVC_EV_START);
         }
         (void) sd_notify(false, "READY=1");
-        manager_notify_status(m);
+        send_status(m);
         return 0;
 }
 
@@ -266,6 +294,40 @@ static void protect_self(Manager *m) {
 }
 
 static int on_metrics(sd_event_source *src, uint64_t usec, void *userdata);
+
+/* ---- what the front ends ask (control.h, metrics-http.h) ---- */
+
+static Service *service_at(void *userdata, size_t i) {
+        Manager *m = userdata;
+
+        return i < m->n_services ? m->services[i] : NULL;
+}
+
+static int control_reload(void *userdata) {
+        Manager *m = userdata;
+
+        if (!m->config_path)
+                return -ENOENT;
+        return manager_reload(m);
+}
+
+static const ControlOps control_ops = {
+        .service_at = service_at,
+        .reload = control_reload,
+};
+
+static int collect_status(void *userdata, ServiceStatus **ret, size_t *ret_n) {
+        Manager *m = userdata;
+        ServiceStatus *st = calloc(MAX(m->n_services, 1u), sizeof *st);
+
+        if (!st)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_services; i++)
+                service_get_status(m->services[i], &st[i]);
+        *ret = st;
+        *ret_n = m->n_services;
+        return 0;
+}
 
 int manager_new(Config *config, const char *config_path, bool exec_mode, Manager **ret) {
         Manager *m;
@@ -314,6 +376,11 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
         }
         log_info("cgroup mode %s; services below %s.", cg_mode_to_string(cg_context_mode(m->cg)),
                  cg_context_services_path(m->cg));
+        r = sd_event_add_defer(m->event, &m->dispatch, on_dispatch, m);
+        if (r < 0)
+                goto fail_log;
+        (void) sd_event_source_set_enabled(m->dispatch, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(m->dispatch, "manager-dispatch");
 
         if (!exec_mode || getenv("CGWARDEN_EXEC_LOG_DIR")) {
                 const char *dir = exec_mode ? getenv("CGWARDEN_EXEC_LOG_DIR") : config->log_dir;
@@ -330,6 +397,17 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 }
         }
 
+        m->service_ctx = (ServiceContext){
+                .event = m->event,
+                .cg = m->cg,
+                .config = m->config,
+                .log_dir_fd = m->log_dir_fd,
+                .exec_mode = exec_mode,
+                .oom_score_adj_orig = m->oom_score_adj_orig,
+                .nofile_soft_orig = m->nofile_soft_orig,
+                .changed = on_service_changed,
+                .userdata = m,
+        };
         for (size_t i = 0; i < config->n_services; i++) {
                 ServiceConfig *cfg = config->services[i];
                 r = add_service(m, cfg, NULL);
@@ -340,7 +418,8 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 config->services[i] = NULL; /* owned by the service now */
         }
         if (!exec_mode) {
-                r = control_new(m, &m->control);
+                r = control_new(m->event, config->state_dir, config->control_group, &control_ops, m,
+                                &m->control);
                 if (r < 0) {
                         manager_free(m);
                         return r;
@@ -354,7 +433,7 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 (void) sd_event_source_set_description(m->watchdog_timer, "systemd-watchdog");
         }
         if (config->metrics_listen) {
-                r = metrics_http_new(m, config->metrics_listen, &m->metrics_http);
+                r = metrics_http_new(m->event, config->metrics_listen, collect_status, m, &m->metrics_http);
                 if (r < 0) {
                         manager_free(m);
                         return r;
@@ -380,18 +459,17 @@ fail_log:
 /* metrics_file: the Prometheus textfile, every metrics_interval */
 static int on_metrics(sd_event_source *src, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        _cleanup_free_ ServiceStatus *st = calloc(MAX(m->n_services, 1u), sizeof *st);
+        _cleanup_free_ ServiceStatus *st = NULL;
+        size_t n = 0;
         int r;
 
-        if (st) {
+        if (collect_status(m, &st, &n) >= 0) {
                 _cleanup_free_ char *dir = strdup(m->config->metrics_file);
                 if (dir && strrchr(dir, '/') && strrchr(dir, '/') != dir) {
                         *strrchr(dir, '/') = 0;
                         (void) mkdir_p(dir, 0755);
                 }
-                for (size_t i = 0; i < m->n_services; i++)
-                        control_service_status(m->services[i], &st[i]);
-                r = metrics_write_file(m->config->metrics_file, st, m->n_services, now_usec(CLOCK_REALTIME));
+                r = metrics_write_file(m->config->metrics_file, st, n, now_usec(CLOCK_REALTIME));
                 if (r < 0 && !m->metrics_failed)
                         log_warning_errno(r, "Cannot write metrics_file %s: %m", m->config->metrics_file);
                 m->metrics_failed = r < 0;
@@ -411,6 +489,7 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_services; i++)
                 service_free(m->services[i]);
         free(m->services);
+        m->dispatch = sd_event_source_disable_unref(m->dispatch);
         cg_context_free(m->cg);
         safe_close(m->log_dir_fd);
         sd_event_unref(m->event);
@@ -433,7 +512,7 @@ int manager_run(Manager *m) {
                 (void) service_request(m->services[i], SVC_EV_START);
         (void) sd_notify(false, "READY=1");
         m->ready_sent = true;
-        manager_notify_status(m);
+        send_status(m);
         if (m->n_services == 0 && m->exec_mode)
                 return 1;
 

@@ -10,7 +10,7 @@
 #include "config/config.h"
 #include "service/service.h"
 
-struct Manager {
+typedef struct Manager {
         sd_event *event;
         Config *config;
         char *config_path; /* for SIGHUP; NULL in exec mode */
@@ -24,13 +24,16 @@ struct Manager {
         int exit_status;
         char *oom_score_adj_orig; /* restored in children */
         uint64_t nofile_soft_orig;
+        ServiceContext service_ctx; /* what every service gets (service.h) */
+        sd_event_source *dispatch; /* the deferred queue: settled services, STATUS= */
+        bool status_dirty;
         struct Control *control; /* the control socket (control.h); NULL in exec mode */
         sd_event_source *metrics_timer; /* metrics_file */
         struct MetricsHttp *metrics_http; /* metrics_listen */
         sd_event_source *watchdog_timer; /* WATCHDOG=1 towards systemd */
         uint64_t watchdog_usec;
         bool metrics_failed;
-};
+} Manager;
 
 /* Takes ownership of config. Sets up the cgroup subtree, signals and log
  * dir. Returns 0 or -errno (already logged). */
@@ -40,9 +43,5 @@ Manager *manager_free(Manager *m);
  * process exit status. */
 int manager_run(Manager *m);
 
-/* Called by a service when it settles (stopped/failed, nothing pending). */
-void manager_service_settled(Manager *m, Service *s);
-/* Send STATUS= with a one-line summary to systemd (when ready). */
-void manager_notify_status(Manager *m);
 /* Reload the config file (SIGHUP). Errors keep the running config. */
 int manager_reload(Manager *m);

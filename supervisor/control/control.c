@@ -14,11 +14,10 @@
 #include "control/control.h"
 #include "base/fs-util.h"
 #include "base/json-util.h"
-#include "control/status.h"
+#include "service/status.h"
 #include "base/log.h"
-#include "manager.h"
 #include "service/service.h"
-#include "watch/watch.h"
+#include "guard/evidence.h"
 
 typedef struct Client Client;
 
@@ -36,7 +35,10 @@ struct Client {
 };
 
 struct Control {
-        Manager *manager;
+        sd_event *event;
+        const ControlOps *ops;
+        void *userdata;
+        char *control_group;
         int fd;
         char *path;
         sd_event_source *io;
@@ -45,60 +47,15 @@ struct Control {
         size_t n_clients;
 };
 
-/* ---- a service's status ---- */
-
-void control_service_status(Service *s, ServiceStatus *st) {
-        Evidence *e = &s->evidence;
-        usec_t now = now_usec(CLOCK_MONOTONIC);
-
-        *st = (ServiceStatus){
-                .memory_current = UINT64_MAX,
-                .memory_effective = UINT64_MAX,
-                .pids_current = UINT64_MAX,
-                .eta_s = -1,
-        };
-        snprintf(st->name, sizeof st->name, "%s", s->cfg->name);
-        snprintf(st->state, sizeof st->state, "%s", svc_state_to_string(s->state));
-        st->throttled = e->throttled;
-        st->pid = s->main_pid > 0 ? (int) s->main_pid : 0;
-        st->uptime = s->main_pid > 0 && s->started_at > 0 && now > s->started_at ? now - s->started_at : 0;
-        st->restarts = s->n_restarts;
-        st->memory_high = s->limits.memory_high;
-        st->memory_max = s->limits.memory_max;
-        st->pids_max = s->limits.pids_max;
-        watch_fill_status(s->watch, st);
-        /* a trend and an ETA describe a process that runs and has run a
-         * while: not a dead service, nor one killed every second */
-        if (s->state != SVC_RUNNING || st->uptime < STATUS_TREND_MIN_UPTIME) {
-                st->growth_bps = 0;
-                st->eta_s = -1;
-        }
-        st->oom_kills = e->n_oom_kills;
-        st->last_oom_kill_age =
-                e->last_oom_kill_at > 0 && now > e->last_oom_kill_at ? now - e->last_oom_kill_at : 0;
-        memcpy(st->captures, e->captures, sizeof st->captures);
-        memcpy(st->observations, e->observations, sizeof st->observations);
-        st->throttled_s =
-                (double) (e->throttled_total + (e->throttled ? now - e->throttled_since : 0)) / USEC_PER_SEC;
-        snprintf(st->last_event, sizeof st->last_event, "%s", e->last_event);
-        st->last_event_age = e->last_event_at > 0 && now > e->last_event_at ? now - e->last_event_at : 0;
-        snprintf(st->last_capture, sizeof st->last_capture, "%.255s", e->last_capture);
-        snprintf(st->status_text, sizeof st->status_text, "%s", e->status_text);
-        st->jvm_max_heap = e->jvm_flags.max_heap;
-        st->jvm_max_direct = e->jvm_flags.max_direct;
-        st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);
-        snprintf(st->jvm_finding, sizeof st->jvm_finding, "%s", e->jvm_finding);
-}
-
 static json_object *jstr(const char *v) {
         return json_string_or_null(v, true);
 }
 
-json_object *control_service_json(Service *s) {
+json_object *control_service_json(const Service *s) {
         json_object *o = json_object_new_object(), *caps = json_object_new_object();
         ServiceStatus st;
 
-        control_service_status(s, &st);
+        service_get_status(s, &st);
         json_object_object_add(o, "name", json_object_new_string(st.name));
         json_object_object_add(o, "state", json_object_new_string(st.state));
         json_object_object_add(o, "throttled", json_object_new_boolean(st.throttled));
@@ -206,16 +163,39 @@ static void client_error(Client *cl, const char *fmt, ...) {
         client_reply(cl, r);
 }
 
-static Service *find_service(Manager *m, const char *name) {
-        for (size_t i = 0; name && i < m->n_services; i++)
-                if (streq(m->services[i]->cfg->name, name))
-                        return m->services[i];
+static Service *find_service(Control *c, const char *name) {
+        Service *s;
+
+        for (size_t i = 0; name && (s = c->ops->service_at(c->userdata, i)); i++)
+                if (streq(s->cfg->name, name))
+                        return s;
         return NULL;
+}
+
+/* A capture requested by a client finished: answer the clients waiting
+ * for it. path dies with the capture. */
+static void on_capture_done(void *userdata, Service *s, const char *path, bool complete) {
+        Control *c = userdata;
+
+        for (Client *cl = c->clients, *next; cl; cl = next) {
+                next = cl->next;
+                if (cl->waiting_capture != s)
+                        continue;
+                cl->waiting_capture = NULL;
+                _cleanup_(json_object_putp) json_object *r = json_object_new_object();
+                json_object_object_add(r, "ok", json_object_new_boolean(path != NULL));
+                if (path) {
+                        json_object_object_add(r, "capture", json_object_new_string(path));
+                        json_object_object_add(r, "complete", json_object_new_boolean(complete));
+                } else
+                        json_object_object_add(r, "error",
+                                               json_object_new_string("the capture failed to start"));
+                client_reply(cl, r);
+        }
 }
 
 static void handle(Client *cl, json_object *req) {
         Control *c = cl->control;
-        Manager *m = c->manager;
         _cleanup_(json_object_putp) json_object *r = json_object_new_object();
         json_object *jcmd = NULL, *jsvc = NULL;
         const char *cmd, *name = NULL;
@@ -234,7 +214,7 @@ static void handle(Client *cl, json_object *req) {
                         return;
                 }
                 name = json_object_get_string(jsvc);
-                s = find_service(m, name);
+                s = find_service(c, name);
                 if (!s) {
                         client_error(cl, "no service '%.64s'", name);
                         return;
@@ -243,19 +223,19 @@ static void handle(Client *cl, json_object *req) {
         json_object_object_add(r, "ok", json_object_new_boolean(true));
         if (streq(cmd, "status")) {
                 json_object *arr = json_object_new_array();
-                for (size_t i = 0; i < m->n_services; i++)
-                        if (!s || m->services[i] == s)
-                                json_object_array_add(arr, control_service_json(m->services[i]));
+                Service *x;
+                for (size_t i = 0; (x = c->ops->service_at(c->userdata, i)); i++)
+                        if (!s || x == s)
+                                json_object_array_add(arr, control_service_json(x));
                 json_object_object_add(r, "services", arr);
                 client_reply(cl, r);
                 return;
         }
         if (streq(cmd, "reload")) {
-                if (!m->config_path) {
+                if (c->ops->reload(c->userdata) == -ENOENT) {
                         client_error(cl, "no configuration file to reload (exec mode)");
                         return;
                 }
-                (void) manager_reload(m);
                 client_reply(cl, r);
                 return;
         }
@@ -270,15 +250,14 @@ static void handle(Client *cl, json_object *req) {
                 return;
         }
         if (streq(cmd, "capture")) {
-                CaptureTrigger t = { .eta = USEC_INFINITY };
+                char what[128];
                 int k;
-                watch_fill_trigger(s->watch, &t);
-                snprintf(t.what, sizeof t.what, "cgwarden capture %s", s->cfg->name);
+                snprintf(what, sizeof what, "cgwarden capture %s", s->cfg->name);
                 if (s->main_pid <= 0) {
                         client_error(cl, "service '%s' is not running", s->cfg->name);
                         return;
                 }
-                k = evidence_capture(s, "manual", &t);
+                k = evidence_capture(s, "manual", what, on_capture_done, c);
                 if (k == -EBUSY) {
                         client_error(cl, "a capture of '%s' is running already", s->cfg->name);
                         return;
@@ -287,7 +266,7 @@ static void handle(Client *cl, json_object *req) {
                         client_error(cl, "cannot start a capture of '%s': %s", s->cfg->name, strerror(-k));
                         return;
                 }
-                /* answered by control_capture_done(); no reading meanwhile */
+                /* answered by on_capture_done(); no reading meanwhile */
                 cl->waiting_capture = s;
                 (void) sd_event_source_set_enabled(cl->io, SD_EVENT_OFF);
                 (void) sd_event_source_set_time_relative(cl->timer,
@@ -298,31 +277,8 @@ static void handle(Client *cl, json_object *req) {
         (void) service_request(s, streq(cmd, "start")  ? SVC_EV_START
                                   : streq(cmd, "stop") ? SVC_EV_STOP
                                                        : SVC_EV_RESTART);
-        /* the service may have been freed by a reload's settle: look again */
-        s = find_service(m, name);
-        json_object_object_add(r, "state",
-                               json_object_new_string(s ? svc_state_to_string(s->state) : "removed"));
+        json_object_object_add(r, "state", json_object_new_string(svc_state_to_string(s->state)));
         client_reply(cl, r);
-}
-
-void control_capture_done(Control *c, Service *s, const char *path, bool complete) {
-        if (!c)
-                return;
-        for (Client *cl = c->clients, *next; cl; cl = next) {
-                next = cl->next;
-                if (cl->waiting_capture != s)
-                        continue;
-                cl->waiting_capture = NULL;
-                _cleanup_(json_object_putp) json_object *r = json_object_new_object();
-                json_object_object_add(r, "ok", json_object_new_boolean(path != NULL));
-                if (path) {
-                        json_object_object_add(r, "capture", json_object_new_string(path));
-                        json_object_object_add(r, "complete", json_object_new_boolean(complete));
-                } else
-                        json_object_object_add(r, "error",
-                                               json_object_new_string("the capture failed to start"));
-                client_reply(cl, r);
-        }
 }
 
 static void client_read(Client *cl) {
@@ -484,9 +440,9 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
                 c->clients->prev = cl;
         c->clients = cl;
         c->n_clients++;
-        r = sd_event_add_io(c->manager->event, &cl->io, cfd, EPOLLIN, on_client_io, cl);
+        r = sd_event_add_io(c->event, &cl->io, cfd, EPOLLIN, on_client_io, cl);
         if (r >= 0)
-                r = sd_event_add_time_relative(c->manager->event, &cl->timer, CLOCK_MONOTONIC,
+                r = sd_event_add_time_relative(c->event, &cl->timer, CLOCK_MONOTONIC,
                                                CONTROL_CLIENT_TIMEOUT_USEC, USEC_PER_SEC, on_client_timeout,
                                                cl);
         if (r < 0) {
@@ -496,18 +452,18 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
         if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || !authorised(c, &cr)) {
                 log_warning("Control: refused a client (pid %d, uid %u): not root%s%s.", (int) cr.pid,
                             (unsigned) cr.uid, c->gid != (gid_t) -1 ? " nor in control_group " : "",
-                            c->gid != (gid_t) -1 ? c->manager->config->control_group : "");
+                            c->gid != (gid_t) -1 ? c->control_group : "");
                 client_error(cl, "permission denied: the control socket is for root%s%s",
                              c->gid != (gid_t) -1 ? " and members of group " : "",
-                             c->gid != (gid_t) -1 ? c->manager->config->control_group : "");
+                             c->gid != (gid_t) -1 ? c->control_group : "");
         }
         return 0;
 }
 
-int control_new(Manager *m, Control **ret) {
+int control_new(sd_event *event, const char *dir, const char *control_group, const ControlOps *ops,
+                void *userdata, Control **ret) {
         _cleanup_(control_freep) Control *c = NULL;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const char *dir = m->config->state_dir;
         int r;
 
         if (!dir)
@@ -515,15 +471,19 @@ int control_new(Manager *m, Control **ret) {
         c = calloc(1, sizeof *c);
         if (!c)
                 return log_oom();
-        c->manager = m;
+        c->event = event;
+        c->ops = ops;
+        c->userdata = userdata;
         c->fd = -EBADF;
         c->gid = (gid_t) -1;
-        if (m->config->control_group) {
-                struct group *g = getgrnam(m->config->control_group);
+        if (control_group) {
+                struct group *g = getgrnam(control_group);
                 if (!g)
-                        return log_error_errno(-ENOENT, "control_group '%s': no such group.",
-                                               m->config->control_group);
+                        return log_error_errno(-ENOENT, "control_group '%s': no such group.", control_group);
                 c->gid = g->gr_gid;
+                c->control_group = strdup(control_group);
+                if (!c->control_group)
+                        return log_oom();
         }
         r = mkdir_p(dir, 0755);
         if (r < 0)
@@ -555,7 +515,7 @@ int control_new(Manager *m, Control **ret) {
                 return log_error_errno(errno, "Cannot set the control socket's mode: %m");
         if (listen(c->fd, 64) < 0)
                 return log_error_errno(errno, "Cannot listen on %s: %m", c->path);
-        r = sd_event_add_io(m->event, &c->io, c->fd, EPOLLIN, on_accept, c);
+        r = sd_event_add_io(event, &c->io, c->fd, EPOLLIN, on_accept, c);
         if (r < 0)
                 return log_error_errno(r, "Control socket: %m");
         (void) sd_event_source_set_description(c->io, "control");
@@ -574,6 +534,7 @@ Control *control_free(Control *c) {
                 (void) unlink(c->path);
         safe_close(c->fd);
         free(c->path);
+        free(c->control_group);
         free(c);
         return NULL;
 }

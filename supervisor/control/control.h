@@ -28,26 +28,35 @@
 #include "base/json-util.h"
 #include "base/macro.h"
 
-typedef struct Manager Manager;
+#include <systemd/sd-event.h>
+
 typedef struct Service Service;
 typedef struct Control Control;
+
+/* What the control socket asks of its owner. */
+typedef struct ControlOps {
+        /* the i-th service, NULL past the last */
+        Service *(*service_at)(void *userdata, size_t i);
+        /* reload the configuration: 0, -ENOENT when there is no file to
+         * reload (exec mode), or -errno (logged by the owner) */
+        int (*reload)(void *userdata);
+} ControlOps;
 
 #define CONTROL_SOCKET_NAME "control.sock"
 #define CONTROL_REQUEST_MAX (64 * 1024)
 #define CONTROL_CLIENTS_MAX 256
 #define CONTROL_CLIENT_TIMEOUT_USEC (30 * USEC_PER_SEC)
 
-/* Create the socket under state_dir. Returns 0 or -errno (logged). */
-int control_new(Manager *m, Control **ret);
+/* Create the socket under state_dir (NULL: none, *ret stays NULL); members
+ * of control_group (NULL: root only) may use it. Returns 0 or -errno
+ * (logged). */
+int control_new(sd_event *event, const char *state_dir, const char *control_group, const ControlOps *ops,
+                void *userdata, Control **ret);
 Control *control_free(Control *c);
 static inline void control_freep(Control **c) {
         *c = control_free(*c);
 }
 
-/* A capture of s finished (evidence.c): answer the clients waiting for it. */
-void control_capture_done(Control *c, Service *s, const char *path, bool complete);
-
-/* One service's status snapshot (status.h), and as JSON (the fields of `cgwarden status --json`). */
-typedef struct ServiceStatus ServiceStatus;
-void control_service_status(Service *s, ServiceStatus *st);
-json_object *control_service_json(Service *s);
+/* One service's status (service_get_status) as JSON: the fields of
+ * `cgwarden status --json`. */
+json_object *control_service_json(const Service *s);

@@ -8,16 +8,14 @@
 
 #include <microhttpd.h>
 
-#include "control/control.h"
 #include "base/log.h"
-#include "manager.h"
 #include "control/metrics-http.h"
 #include "control/metrics.h"
-#include "service/service.h"
-#include "control/status.h"
+#include "service/status.h"
 
 struct MetricsHttp {
-        Manager *manager;
+        metrics_collect_t collect;
+        void *userdata;
         struct MHD_Daemon *daemon;
         sd_event_source *io, *timer;
 };
@@ -63,27 +61,23 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
                                const char *version, const char *upload_data, size_t *upload_data_size,
                                void **con_cls) {
         MetricsHttp *h = cls;
-        Manager *m = h->manager;
         _cleanup_free_ ServiceStatus *st = NULL;
         char *body = NULL;
-        size_t len = 0;
+        size_t len = 0, n = 0;
         FILE *f;
 
         if (!streq(method, "GET") && !streq(method, "HEAD"))
                 return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", strdup("GET only\n"), 9);
         if (!streq(url, "/metrics") && !streq(url, "/"))
                 return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain", strdup("see /metrics\n"), 13);
-        st = calloc(MAX(m->n_services, 1u), sizeof *st);
         f = open_memstream(&body, &len);
-        if (!st || !f) {
+        if (h->collect(h->userdata, &st, &n) < 0 || !f) {
                 if (f)
                         fclose(f);
                 free(body);
                 return MHD_NO;
         }
-        for (size_t i = 0; i < m->n_services; i++)
-                control_service_status(m->services[i], &st[i]);
-        (void) metrics_format(st, m->n_services, now_usec(CLOCK_REALTIME), f);
+        (void) metrics_format(st, n, now_usec(CLOCK_REALTIME), f);
         if (fclose(f) != 0) {
                 free(body);
                 return MHD_NO;
@@ -91,7 +85,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return respond(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len);
 }
 
-int metrics_http_new(Manager *m, const char *listen, MetricsHttp **ret) {
+int metrics_http_new(sd_event *event, const char *listen, metrics_collect_t collect, void *userdata,
+                     MetricsHttp **ret) {
         struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM },
                         *ai = NULL;
         _cleanup_free_ char *host = NULL;
@@ -118,7 +113,8 @@ int metrics_http_new(Manager *m, const char *listen, MetricsHttp **ret) {
                 freeaddrinfo(ai);
                 return log_oom();
         }
-        h->manager = m;
+        h->collect = collect;
+        h->userdata = userdata;
         h->daemon = MHD_start_daemon(MHD_USE_EPOLL | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL,
                                      NULL, handler, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
@@ -129,9 +125,9 @@ int metrics_http_new(Manager *m, const char *listen, MetricsHttp **ret) {
                 return log_error_errno(-EADDRNOTAVAIL, "metrics_listen '%s': cannot listen there", listen);
         }
         info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-        r = info ? sd_event_add_io(m->event, &h->io, info->epoll_fd, EPOLLIN, on_io, h) : -EINVAL;
+        r = info ? sd_event_add_io(event, &h->io, info->epoll_fd, EPOLLIN, on_io, h) : -EINVAL;
         if (r >= 0)
-                r = sd_event_add_time_relative(m->event, &h->timer, CLOCK_MONOTONIC, USEC_PER_SEC,
+                r = sd_event_add_time_relative(event, &h->timer, CLOCK_MONOTONIC, USEC_PER_SEC,
                                                USEC_PER_MSEC, on_timer, h);
         if (r < 0) {
                 metrics_http_free(h);

@@ -38,7 +38,7 @@
 #include <stdio.h>
 
 #include "base/macro.h"
-#include "control/status.h"
+#include "service/status.h"
 
 /* Write the exposition of n services to out. now_realtime (CLOCK_REALTIME,
  * usec) is the value of cgwarden_metrics_last_write_timestamp_seconds and

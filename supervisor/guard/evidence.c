@@ -13,11 +13,9 @@
 #include "capture/nmt.h"
 #include "policies/engine.h"
 #include "cgroup/cgstat.h"
-#include "control/control.h"
 #include "guard/evidence.h"
 #include "base/fs-util.h"
 #include "base/log.h"
-#include "manager.h"
 #include "service/notify-socket.h"
 #include "base/procfs.h"
 #include "service/service.h"
@@ -148,7 +146,7 @@ static int write_cg(Service *s, const char *controller, const char *file, uint64
                 return -ENOMEM;
         if (v == CG_UNLIMITED)
                 snprintf(val, sizeof val, "%s",
-                         cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED ? "max" : "-1");
+                         cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED ? "max" : "-1");
         else
                 snprintf(val, sizeof val, "%" PRIu64, v);
         return cg_write_file(p, val);
@@ -188,7 +186,7 @@ static void hook_clamp(void *userdata) {
         char b[UNIT_SIZE_MAX];
         int r;
 
-        if (e->capture_event != EVENT_PRE_OOM || cg_context_mode(s->manager->cg) != CG_MODE_UNIFIED)
+        if (e->capture_event != EVENT_PRE_OOM || cg_context_mode(s->ctx->cg) != CG_MODE_UNIFIED)
                 return;
         cur = read_usage(s, true);
         if (cur == 0)
@@ -208,7 +206,7 @@ static void hook_clamp(void *userdata) {
 static void hook_grant(void *userdata) {
         Service *s = userdata;
         Evidence *e = &s->evidence;
-        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        bool v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
         uint64_t reserve = s->cfg->capture_reserve;
         char b[UNIT_SIZE_MAX];
         int r;
@@ -304,7 +302,7 @@ static void restore_v1_limit(Service *s) {
 static void hook_restore(void *userdata) {
         Service *s = userdata;
         Evidence *e = &s->evidence;
-        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        bool v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
         int r;
 
         if (e->clamped || (v2 && e->granted_mem)) {
@@ -468,9 +466,9 @@ static void do_notify(Service *s, EventType type) {
         }
         j->service = s;
         j->pid = pid;
-        r = sd_event_add_child(s->manager->event, &j->child, pid, WEXITED, on_notify_exit, j);
+        r = sd_event_add_child(s->ctx->event, &j->child, pid, WEXITED, on_notify_exit, j);
         if (r >= 0)
-                r = sd_event_add_time_relative(s->manager->event, &j->timer, CLOCK_MONOTONIC,
+                r = sd_event_add_time_relative(s->ctx->event, &j->timer, CLOCK_MONOTONIC,
                                                NOTIFY_TIMEOUT_USEC, USEC_PER_SEC, on_notify_timeout, j);
         if (r < 0) {
                 log_error_errno(r, "Service '%s': cannot watch notify_exec (pid %d): %m", s->cfg->name,
@@ -506,8 +504,7 @@ static void throttle_release(Service *s, const char *why) {
                 log_warning_errno(r, "Service '%s': cannot restore its limits after throttling: %m",
                                   s->cfg->name);
         watch_hold_pause(s->watch, false);
-        if (s->manager->ready_sent)
-                manager_notify_status(s->manager);
+        service_changed(s);
         action_log(s, e->throttle_event, "throttle-release",
                    "Service '%s': throttle released after %.1fs: %s.", s->cfg->name,
                    (double) (now_usec(CLOCK_MONOTONIC) - e->throttled_since) / USEC_PER_SEC, why);
@@ -521,7 +518,7 @@ static int on_throttle_tick(sd_event_source *src, uint64_t usec, void *userdata)
         ThrottleVerdict v;
 
         watch_fill_trigger(s->watch, &t);
-        t.memory_current = read_usage_nocache(s, cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED);
+        t.memory_current = read_usage_nocache(s, cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED);
         v = policy_throttle_check(s->cfg, &e->policy, now_usec(CLOCK_MONOTONIC), t.memory_current,
                                   t.memory_max, &d);
         if (v == THROTTLE_RELEASE)
@@ -546,7 +543,7 @@ static int on_throttle_tick(sd_event_source *src, uint64_t usec, void *userdata)
  * quota and keeps the OOM pause armed (the pause's timer is held). */
 static void do_throttle(Service *s, EventType type) {
         Evidence *e = &s->evidence;
-        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        bool v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
         char b[UNIT_SIZE_MAX], cpu[48] = "";
         uint64_t cur, held = 0;
         int r;
@@ -590,12 +587,11 @@ static void do_throttle(Service *s, EventType type) {
         e->throttle_event = type;
         e->n_throttles++;
         watch_hold_pause(s->watch, true);
-        r = sd_event_add_time_relative(s->manager->event, &e->throttle_timer, CLOCK_MONOTONIC,
+        r = sd_event_add_time_relative(s->ctx->event, &e->throttle_timer, CLOCK_MONOTONIC,
                                        THROTTLE_TICK_USEC, 10 * USEC_PER_MSEC, on_throttle_tick, s);
         if (r < 0)
                 log_error_errno(r, "Service '%s': cannot arm the throttle timer: %m", s->cfg->name);
-        if (s->manager->ready_sent)
-                manager_notify_status(s->manager);
+        service_changed(s);
         action_log(s, type, "throttle",
                    "Service '%s' throttled (%s): %s%s%s; released below throttle_release_at, escalated to "
                    "throttle_then after throttle_max.",
@@ -846,10 +842,13 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
                         (void) outlog_note(s->log, line, now_usec(CLOCK_REALTIME));
                 }
         }
-        if (s->manager->ready_sent)
-                manager_notify_status(s->manager);
-        /* clients waiting for it (cgwarden capture NAME): path dies with c */
-        control_capture_done(s->manager->control, s, path, complete);
+        service_changed(s);
+        /* a requester waiting for it (cgwarden capture NAME): path dies with c */
+        if (e->capture_done) {
+                evidence_capture_done_t done = e->capture_done;
+                e->capture_done = NULL;
+                done(e->capture_done_userdata, s, path, complete);
+        }
         if (path && e->capture_incarnation > 0)
                 e->captured_incarnation = e->capture_incarnation;
         /* finish() touches nothing after calling us */
@@ -896,7 +895,7 @@ static int start_capture(Service *s, EventType type, const char *reason, const C
         Evidence *e = &s->evidence;
         _cleanup_free_ char *memdir = NULL, *pidsdir = NULL;
         char limits[400], nmt_why[200];
-        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        bool v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
         bool post_mortem = type == EVENT_OOM_KILL;
         CaptureSpec spec;
         int r;
@@ -947,8 +946,7 @@ static int start_capture(Service *s, EventType type, const char *reason, const C
         e->capture_incarnation = post_mortem || s->main_pid <= 0 ? 0 : s->n_spawns;
         /* the capture takes over from the OOM pause's timer */
         watch_hold_pause(s->watch, true);
-        r = capture_start(s->manager->event, s->manager->config->capture_dir, &spec, capture_done, s,
-                          &e->capture);
+        r = capture_start(s->ctx->event, s->ctx->config->capture_dir, &spec, capture_done, s, &e->capture);
         if (r < 0) {
                 watch_hold_pause(s->watch, false);
                 return r;
@@ -956,8 +954,20 @@ static int start_capture(Service *s, EventType type, const char *reason, const C
         return 0;
 }
 
-int evidence_capture(Service *s, const char *reason, const CaptureTrigger *t) {
-        return start_capture(s, _EVENT_TYPE_INVALID, reason, t, NULL);
+int evidence_capture(Service *s, const char *reason, const char *what, evidence_capture_done_t done,
+                     void *userdata) {
+        Evidence *e = &s->evidence;
+        CaptureTrigger t = { .eta = USEC_INFINITY };
+        int r;
+
+        watch_fill_trigger(s->watch, &t);
+        snprintf(t.what, sizeof t.what, "%s", what);
+        r = start_capture(s, _EVENT_TYPE_INVALID, reason, &t, NULL);
+        if (r >= 0) {
+                e->capture_done = done;
+                e->capture_done_userdata = userdata;
+        }
+        return r;
 }
 
 /* An action as a structured journal entry: CGWARDEN_ACTION, and the event
@@ -1128,7 +1138,7 @@ static bool notify_authorize(void *userdata, pid_t pid) {
         if (pid == s->main_pid)
                 return true;
         return notify_pid_in_cgroup(pid, cg_service_path(s->cg),
-                                    cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED) > 0;
+                                    cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED) > 0;
 }
 
 static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -1165,7 +1175,7 @@ static void watchdog_arm(Service *s) {
                 return;
         e->watchdog_missed = 0;
         if (!e->watchdog_timer) {
-                if (sd_event_add_time_relative(s->manager->event, &e->watchdog_timer, CLOCK_MONOTONIC,
+                if (sd_event_add_time_relative(s->ctx->event, &e->watchdog_timer, CLOCK_MONOTONIC,
                                                s->cfg->watchdog, 10 * USEC_PER_MSEC, on_watchdog, s) >= 0)
                         (void) sd_event_source_set_description(e->watchdog_timer, "service-watchdog");
                 return;
@@ -1207,13 +1217,12 @@ int evidence_setup_notify(Service *s) {
 
         if (e->notify || (s->cfg->ready != READY_NOTIFY && s->cfg->watchdog == 0))
                 return 0;
-        if (!s->manager->config->state_dir || asprintf(&dir, "%s/notify", s->manager->config->state_dir) < 0)
+        if (!s->ctx->config->state_dir || asprintf(&dir, "%s/notify", s->ctx->config->state_dir) < 0)
                 return log_oom();
         r = mkdir_p(dir, 0755);
         if (r < 0)
                 return log_error_errno(r, "Service '%s': cannot create %s: %m", s->cfg->name, dir);
-        r = notify_socket_new(s->manager->event, dir, s->cfg->name, notify_authorize, on_notify, s,
-                              &e->notify);
+        r = notify_socket_new(s->ctx->event, dir, s->cfg->name, notify_authorize, on_notify, s, &e->notify);
         if (r < 0)
                 return log_error_errno(r, "Service '%s': cannot create its notify socket in %s: %m",
                                        s->cfg->name, dir);
@@ -1273,7 +1282,7 @@ static void nmt_arm(Service *s, usec_t after) {
 
         e->nmt_next_at = now_usec(CLOCK_MONOTONIC) + after;
         if (!e->nmt_timer) {
-                if (sd_event_add_time_relative(s->manager->event, &e->nmt_timer, CLOCK_MONOTONIC, after,
+                if (sd_event_add_time_relative(s->ctx->event, &e->nmt_timer, CLOCK_MONOTONIC, after,
                                                USEC_PER_MSEC, on_nmt_timer, s) < 0) {
                         e->nmt_next_at = 0;
                         return;
@@ -1391,10 +1400,10 @@ static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         (void) unlink(path);
         r = hotspot_attach_start(s->main_pid, argv, e->nmt_fd, BASELINE_TIMEOUT_USEC, 4096, &e->nmt_attach);
         if (r >= 0)
-                r = sd_event_add_io(s->manager->event, &e->nmt_io, hotspot_attach_get_fd(e->nmt_attach),
-                                    EPOLLIN, on_nmt_io, s);
+                r = sd_event_add_io(s->ctx->event, &e->nmt_io, hotspot_attach_get_fd(e->nmt_attach), EPOLLIN,
+                                    on_nmt_io, s);
         if (r >= 0)
-                r = sd_event_add_time(s->manager->event, &e->nmt_deadline, CLOCK_MONOTONIC,
+                r = sd_event_add_time(s->ctx->event, &e->nmt_deadline, CLOCK_MONOTONIC,
                                       hotspot_attach_get_deadline(e->nmt_attach), USEC_PER_MSEC,
                                       on_nmt_timer, s);
         if (r < 0)

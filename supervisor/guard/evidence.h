@@ -34,12 +34,18 @@
 
 typedef struct Service Service;
 typedef struct NotifyJob NotifyJob;
+
+/* A requested capture finished: path NULL when it failed to start; path
+ * is valid during the call only. */
+typedef void (*evidence_capture_done_t)(void *userdata, Service *s, const char *path, bool complete);
 typedef struct NotifySocket NotifySocket;
 
 typedef struct Evidence {
         PolicyState policy; /* cooldowns, throttle state */
         Capture *capture;
         EventType capture_event; /* what the running capture is for */
+        evidence_capture_done_t capture_done; /* its requester's, for a requested capture */
+        void *capture_done_userdata;
         /* the actions left after the running capture */
         ActionList pending;
         uint8_t pending_next;
@@ -169,6 +175,9 @@ bool evidence_waits_for_ready(const Service *s);
  * for none). Pure. */
 char *evidence_jvm_options(const char *jvm_options, bool want_nmt, const char *existing);
 
-/* Start a capture now (reason "manual" etc.). Returns 0, -EBUSY when one
- * is running, or -errno. */
-int evidence_capture(Service *s, const char *reason, const CaptureTrigger *trigger);
+/* Start a capture now (reason "manual" etc.; what: the trigger's words),
+ * with the last sample's numbers; done (may be NULL) is called when it
+ * ends. Returns 0, -EBUSY when one is running, or -errno (done is not
+ * called then). */
+int evidence_capture(Service *s, const char *reason, const char *what, evidence_capture_done_t done,
+                     void *userdata);

@@ -10,8 +10,8 @@
 
 #include "base/log.h"
 #include "base/units.h"
-#include "manager.h"
 #include "service/service.h"
+#include "service/status.h"
 
 extern char **environ;
 
@@ -76,7 +76,7 @@ static int build_env(Service *s, const char *home, const char *shell, char ***re
         const char *v;
         int r;
 
-        if (s->manager->exec_mode) {
+        if (s->ctx->exec_mode) {
                 for (char **e = environ; e && *e; e++) {
                         r = env_set(&env, *e);
                         if (r < 0)
@@ -128,7 +128,7 @@ static int timer_arm(Service *s, SvcTimer kind, usec_t delay) {
         int r;
 
         if (!s->timer) {
-                r = sd_event_add_time_relative(s->manager->event, &s->timer, CLOCK_MONOTONIC, delay,
+                r = sd_event_add_time_relative(s->ctx->event, &s->timer, CLOCK_MONOTONIC, delay,
                                                USEC_PER_MSEC, on_timer, s);
                 if (r < 0)
                         return r;
@@ -231,8 +231,14 @@ static void execute(Service *s, const SvcTransition *t) {
         }
 }
 
-/* Note: settling is the last thing done here, because settling may free
- * the service (removed by a reload); callers must not touch s afterwards. */
+void service_changed(Service *s) {
+        if (s->ctx->changed)
+                s->ctx->changed(s->ctx->userdata, s);
+}
+
+/* Settling only queues the service for its owner, which acts on it (a
+ * reload's removal frees it) from its own deferred event source: nothing
+ * here or in a caller can be freed under its feet. */
 static void service_apply(Service *s, SvcInput *in) {
         SvcTransition t;
         SvcState old = s->state;
@@ -260,13 +266,12 @@ static void service_apply(Service *s, SvcInput *in) {
                      in->restart_wanted && in->start_limit_hit ? " (start limit hit)" : "");
         }
         execute(s, &t);
-        if (old != s->state && s->manager->ready_sent)
-                manager_notify_status(s->manager);
-
         if (s->state == SVC_STOPPING && !main_alive(s))
                 (void) empty_watch_start(s);
         if (service_settled(s))
-                manager_service_settled(s->manager, s);
+                s->settle_queued = true;
+        if (old != s->state || s->settle_queued)
+                service_changed(s);
 }
 
 bool service_settled(const Service *s) {
@@ -288,8 +293,7 @@ int service_request(Service *s, SvcEvent ev) {
          * escalation, a hang) or a control request while cgwarden stops
          * would start the service again after its stop: the shutdown
          * would never end */
-        if (s->manager->shutting_down &&
-            (ev == SVC_EV_START || ev == SVC_EV_RESTART || ev == SVC_EV_RECOVER)) {
+        if (s->ctx->shutting_down && (ev == SVC_EV_START || ev == SVC_EV_RESTART || ev == SVC_EV_RECOVER)) {
                 log_info("Service '%s': %s ignored: cgwarden is stopping.", s->cfg->name,
                          ev == SVC_EV_RECOVER ? "restart" : svc_event_to_string(ev));
                 return -ESHUTDOWN;
@@ -325,8 +329,6 @@ static int on_cgroup_events(sd_event_source *src, const struct inotify_event *ev
 static int on_empty_poll(sd_event_source *src, uint64_t usec, void *userdata) {
         Service *s = userdata;
 
-        /* re-arm first: check_empty() may settle the service, and settling
-         * may free it (a service removed by a reload) */
         (void) sd_event_source_set_time_relative(src, 20 * USEC_PER_MSEC);
         (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
         check_empty(s);
@@ -344,16 +346,16 @@ static int empty_watch_start(Service *s) {
                 return 0;
         r = cg_service_events_path(s->cg, &path);
         if (r >= 0) {
-                r = sd_event_add_inotify(s->manager->event, &s->empty_source, path, IN_MODIFY,
-                                         on_cgroup_events, s);
+                r = sd_event_add_inotify(s->ctx->event, &s->empty_source, path, IN_MODIFY, on_cgroup_events,
+                                         s);
                 if (r >= 0) {
                         (void) sd_event_source_set_description(s->empty_source, "cgroup-events");
                         check_empty(s);
                         return 0;
                 }
         }
-        r = sd_event_add_time_relative(s->manager->event, &s->empty_source, CLOCK_MONOTONIC,
-                                       20 * USEC_PER_MSEC, 5 * USEC_PER_MSEC, on_empty_poll, s);
+        r = sd_event_add_time_relative(s->ctx->event, &s->empty_source, CLOCK_MONOTONIC, 20 * USEC_PER_MSEC,
+                                       5 * USEC_PER_MSEC, on_empty_poll, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch cgroup of '%s': %m", s->cfg->name);
         (void) sd_event_source_set_description(s->empty_source, "cgroup-empty-poll");
@@ -370,7 +372,7 @@ static bool exit_is_clean(const Service *s) {
 }
 
 static bool restart_wanted(const Service *s, bool clean) {
-        if (s->manager->shutting_down)
+        if (s->ctx->shutting_down)
                 return false;
         if (exit_status_set_test(&s->cfg->restart_prevent_exit_status, s->last_signal ? -1 : s->last_code,
                                  s->last_signal))
@@ -453,7 +455,7 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
         in.event = s->spawn_failed ? SVC_EV_SPAWN_FAILED : SVC_EV_EXITED;
         in.clean_exit = clean;
         /* A failed start restarts (with back-off) unless restart=no. */
-        in.restart_wanted = s->spawn_failed ? (s->cfg->restart != RESTART_NO && !s->manager->shutting_down)
+        in.restart_wanted = s->spawn_failed ? (s->cfg->restart != RESTART_NO && !s->ctx->shutting_down)
                                             : restart_wanted(s, clean);
         in.start_limit_hit = start_limit_hit(&s->start_limit, now_usec(CLOCK_MONOTONIC));
         in.cgroup_empty = cg_service_populated(s->cg) == 0;
@@ -552,8 +554,8 @@ static int do_spawn(Service *s) {
                 .n_cgroup_procs_fds = n_procs,
                 .seccomp = s->seccomp,
                 .no_new_privileges = s->cfg->no_new_privileges,
-                .oom_score_adj = s->manager->oom_score_adj_orig,
-                .nofile_soft = s->manager->nofile_soft_orig,
+                .oom_score_adj = s->ctx->oom_score_adj_orig,
+                .nofile_soft = s->ctx->nofile_soft_orig,
         };
         r = spawn_start(&p, &pid, &pidfd, &errpipe, &into);
         cg_service_close_procs_fds(s->cg);
@@ -571,14 +573,13 @@ static int do_spawn(Service *s) {
                   into ? "clone3 into cgroup" : "fork, join cgroup, exec");
 
         if (pidfd >= 0)
-                r = sd_event_add_child_pidfd(s->manager->event, &s->child_source, pidfd, WEXITED, on_child,
-                                             s);
+                r = sd_event_add_child_pidfd(s->ctx->event, &s->child_source, pidfd, WEXITED, on_child, s);
         else
-                r = sd_event_add_child(s->manager->event, &s->child_source, pid, WEXITED, on_child, s);
+                r = sd_event_add_child(s->ctx->event, &s->child_source, pid, WEXITED, on_child, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch pid %d: %m", (int) pid);
         (void) sd_event_source_set_description(s->child_source, "service-child");
-        r = sd_event_add_io(s->manager->event, &s->errpipe_source, errpipe, EPOLLIN, on_errpipe, s);
+        r = sd_event_add_io(s->ctx->event, &s->errpipe_source, errpipe, EPOLLIN, on_errpipe, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch exec of pid %d: %m", (int) pid);
         (void) sd_event_source_set_description(s->errpipe_source, "service-exec");
@@ -597,7 +598,7 @@ fail_reported:
         {
                 SvcInput in = {
                         .event = SVC_EV_SPAWN_FAILED,
-                        .restart_wanted = s->cfg->restart != RESTART_NO && !s->manager->shutting_down,
+                        .restart_wanted = s->cfg->restart != RESTART_NO && !s->ctx->shutting_down,
                         .start_limit_hit = start_limit_hit(&s->start_limit, s->started_at),
                         .cgroup_empty = true,
                 };
@@ -619,7 +620,7 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
                 log_warning("Service '%s' did not report READY=1 within start_timeout (%s): stopping it.",
                             s->cfg->name, unit_format_duration(b, s->cfg->start_timeout));
                 in.event = SVC_EV_START_TIMEOUT;
-                in.restart_wanted = s->cfg->restart != RESTART_NO && !s->manager->shutting_down;
+                in.restart_wanted = s->cfg->restart != RESTART_NO && !s->ctx->shutting_down;
                 in.start_limit_hit = start_limit_hit(&s->start_limit, now_usec(CLOCK_MONOTONIC));
                 break;
         }
@@ -647,7 +648,7 @@ static void read_output(Service *s, int stream, unsigned max_rounds) {
                 ssize_t k = read(fd, buf, sizeof buf);
                 if (k <= 0)
                         break;
-                if (s->manager->exec_mode) {
+                if (s->ctx->exec_mode) {
                         /* exec: relay raw, as if the child wrote to our
                          * stdout/stderr */
                         size_t off = 0;
@@ -678,6 +679,63 @@ static int on_output(sd_event_source *src, int fd, uint32_t revents, void *userd
         return 0;
 }
 
+/* ---- status ---- */
+
+void service_get_status(const Service *s, ServiceStatus *st) {
+        const Evidence *e = &s->evidence;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        *st = (ServiceStatus){
+                .memory_current = UINT64_MAX,
+                .memory_effective = UINT64_MAX,
+                .pids_current = UINT64_MAX,
+                .eta_s = -1,
+        };
+        snprintf(st->name, sizeof st->name, "%s", s->cfg->name);
+        snprintf(st->state, sizeof st->state, "%s", svc_state_to_string(s->state));
+        st->throttled = e->throttled;
+        st->pid = s->main_pid > 0 ? (int) s->main_pid : 0;
+        st->uptime = s->main_pid > 0 && s->started_at > 0 && now > s->started_at ? now - s->started_at : 0;
+        st->restarts = s->n_restarts;
+        st->memory_high = s->limits.memory_high;
+        st->memory_max = s->limits.memory_max;
+        st->pids_max = s->limits.pids_max;
+        {
+                WatchSample ws;
+                watch_get_sample(s->watch, &ws);
+                st->memory_current = ws.memory_current;
+                st->pids_current = ws.pids_current;
+                st->memory_effective = ws.limits.memory.value;
+                snprintf(st->memory_effective_source, sizeof st->memory_effective_source, "%.127s",
+                         ws.limits.memory.source);
+                if (ws.limits.pids.value != UINT64_MAX && st->pids_max == UINT64_MAX)
+                        st->pids_max = ws.limits.pids.value;
+                st->growth_bps = ws.growth_bps;
+                st->eta_s = ws.eta == USEC_INFINITY ? -1 : (double) ws.eta / USEC_PER_SEC;
+        }
+        /* a trend and an ETA describe a process that runs and has run a
+         * while: not a dead service, nor one killed every second */
+        if (s->state != SVC_RUNNING || st->uptime < STATUS_TREND_MIN_UPTIME) {
+                st->growth_bps = 0;
+                st->eta_s = -1;
+        }
+        st->oom_kills = e->n_oom_kills;
+        st->last_oom_kill_age =
+                e->last_oom_kill_at > 0 && now > e->last_oom_kill_at ? now - e->last_oom_kill_at : 0;
+        memcpy(st->captures, e->captures, sizeof st->captures);
+        memcpy(st->observations, e->observations, sizeof st->observations);
+        st->throttled_s =
+                (double) (e->throttled_total + (e->throttled ? now - e->throttled_since : 0)) / USEC_PER_SEC;
+        snprintf(st->last_event, sizeof st->last_event, "%s", e->last_event);
+        st->last_event_age = e->last_event_at > 0 && now > e->last_event_at ? now - e->last_event_at : 0;
+        snprintf(st->last_capture, sizeof st->last_capture, "%.255s", e->last_capture);
+        snprintf(st->status_text, sizeof st->status_text, "%s", e->status_text);
+        st->jvm_max_heap = e->jvm_flags.max_heap;
+        st->jvm_max_direct = e->jvm_flags.max_direct;
+        st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);
+        snprintf(st->jvm_finding, sizeof st->jvm_finding, "%s", e->jvm_finding);
+}
+
 /* ---- life ---- */
 
 static int resolve_limits(Service *s) {
@@ -693,20 +751,20 @@ static int resolve_limits(Service *s) {
                 l.cpu_quota_usec = c->cpu_max.value * l.cpu_period_usec / 10000;
         /* v1's guard: at memory_max the tasks pause instead of dying, so
          * there is time for evidence (released after oom_pause_max) */
-        l.oom_pause = cg_context_mode(s->manager->cg) != CG_MODE_UNIFIED && l.memory_max != CG_UNLIMITED &&
+        l.oom_pause = cg_context_mode(s->ctx->cg) != CG_MODE_UNIFIED && l.memory_max != CG_UNLIMITED &&
                       c->oom_pause_max > 0;
         s->limits = l;
         return 0;
 }
 
-int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
+int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
         Service *s;
         int r;
 
         s = calloc(1, sizeof *s);
         if (!s)
                 return log_oom();
-        s->manager = m;
+        s->ctx = ctx;
         evidence_init(&s->evidence);
         s->cfg = cfg;
         s->pidfd = s->errpipe = -EBADF;
@@ -714,10 +772,10 @@ int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
         s->last_code = -1;
         start_limit_init(&s->start_limit, (uint32_t) cfg->start_limit_burst, cfg->start_limit_interval);
 
-        r = cg_service_new(m->cg, cfg->name, &s->cg);
+        r = cg_service_new(ctx->cg, cfg->name, &s->cg);
         if (r < 0) {
                 log_error_errno(r, "Failed to create cgroup for service '%s' below %s: %s", cfg->name,
-                                cg_context_services_path(m->cg),
+                                cg_context_services_path(ctx->cg),
                                 r == -EBUSY ? "it exists and holds processes (another cgwarden?)"
                                             : strerror(-r));
                 goto fail;
@@ -753,17 +811,17 @@ int service_new(Manager *m, ServiceConfig *cfg, Service **ret) {
                 s->out_r[i] = p[0];
                 s->out_w[i] = p[1];
                 (void) fcntl(p[0], F_SETFL, O_NONBLOCK);
-                r = sd_event_add_io(m->event, &s->out_source[i], p[0], EPOLLIN, on_output, s);
+                r = sd_event_add_io(ctx->event, &s->out_source[i], p[0], EPOLLIN, on_output, s);
                 if (r < 0)
                         goto fail;
                 (void) sd_event_source_set_description(s->out_source[i],
                                                        i ? "service-stderr" : "service-stdout");
         }
-        if (m->log_dir_fd >= 0) {
-                r = outlog_open(m->log_dir_fd, cfg->name, cfg->log_max_size, (unsigned) cfg->log_keep,
+        if (ctx->log_dir_fd >= 0) {
+                r = outlog_open(ctx->log_dir_fd, cfg->name, cfg->log_max_size, (unsigned) cfg->log_keep,
                                 &s->log);
                 if (r < 0) {
-                        log_error_errno(r, "Failed to open log file %s/%s.log: %m", m->config->log_dir,
+                        log_error_errno(r, "Failed to open log file %s/%s.log: %m", ctx->config->log_dir,
                                         cfg->name);
                         goto fail;
                 }

@@ -18,7 +18,27 @@
 #include "spawn/spawn.h"
 #include "watch/watch.h"
 
-typedef struct Manager Manager;
+typedef struct Service Service;
+typedef struct ServiceStatus ServiceStatus;
+
+/* What a service gets from its owner: the loop, the cgroup context, the
+ * run-wide settings, and the owner's deferred queue. A service never
+ * calls its owner by name: it sets its own flags (settle_queued) and calls
+ * changed(), which only queues work on the owner's loop (the owner must
+ * not free or touch services from inside it). The owner keeps the struct
+ * alive as long as its services and updates shutting_down. */
+typedef struct ServiceContext {
+        sd_event *event;
+        CgContext *cg;
+        const Config *config; /* state_dir, capture_dir, log_dir */
+        int log_dir_fd; /* -EBADF: no output log */
+        bool exec_mode; /* one service, output relayed */
+        bool shutting_down;
+        const char *oom_score_adj_orig; /* restored in children */
+        uint64_t nofile_soft_orig;
+        void (*changed)(void *userdata, Service *s); /* state, throttle or capture changed */
+        void *userdata;
+} ServiceContext;
 
 typedef enum SvcTimer {
         SVC_TIMER_NONE,
@@ -27,8 +47,8 @@ typedef enum SvcTimer {
         SVC_TIMER_BACKOFF,
 } SvcTimer;
 
-typedef struct Service {
-        Manager *manager;
+struct Service {
+        const ServiceContext *ctx;
         ServiceConfig *cfg;
         CgService *cg;
 
@@ -70,18 +90,30 @@ typedef struct Service {
         StartLimit start_limit;
         usec_t started_at; /* CLOCK_MONOTONIC */
 
+        /* for the owner's queue: the service settled since the owner last
+         * looked (set here, cleared by the owner) */
+        bool settle_queued;
+
         /* reload */
         bool remove_when_settled;
         ServiceConfig *replacement;
-} Service;
+};
 
 /* Create the service and its cgroup; does not start it. Takes ownership of
  * cfg on success. Returns 0 or -errno (logged). */
-int service_new(Manager *m, ServiceConfig *cfg, Service **ret);
+int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret);
 Service *service_free(Service *s);
 
-/* Feed an operator/manager event (START, STOP, RESTART). */
+/* Feed an operator/manager event (START, STOP, RESTART). Never frees s:
+ * a service that settles is queued for its owner (settle_queued,
+ * ctx->changed). */
 int service_request(Service *s, SvcEvent ev);
+
+/* The service changed in a way its owner shows (STATUS=, status): queue it. */
+void service_changed(Service *s);
+
+/* A snapshot of the service for status lines, JSON and metrics (status.h). */
+void service_get_status(const Service *s, ServiceStatus *st);
 
 /* Settled: stopped or failed, nothing running, no restart pending. */
 bool service_settled(const Service *s);

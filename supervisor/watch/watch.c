@@ -11,10 +11,8 @@
 #include "guard/evidence.h"
 #include "cgroup/cgstat.h"
 #include "base/log.h"
-#include "manager.h"
 #include "base/procfs.h"
 #include "service/service.h"
-#include "control/status.h"
 #include "watch/history.h"
 #include "watch/trend.h"
 #include "base/units.h"
@@ -150,8 +148,8 @@ static uint64_t mem_total(void) {
 int watch_effective_limits(Service *s, EffectiveLimits *ret) {
         EffectiveLimits e = { .memory = { UINT64_MAX, "" }, .pids = { UINT64_MAX, "" } };
         _cleanup_free_ char *mdir = NULL, *pdir = NULL, *mtop = NULL, *ptop = NULL;
-        const char *fs = cg_context_fs_root(s->manager->cg);
-        bool v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        const char *fs = cg_context_fs_root(s->ctx->cg);
+        bool v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
         struct rlimit rl;
         uint64_t v;
         int r;
@@ -779,7 +777,7 @@ static void oom_paused(Watch *w) {
                     "killer is held for up to oom_pause_max (%llums).",
                     s->cfg->name, (unsigned long long) (s->cfg->oom_pause_max / USEC_PER_MSEC));
         if (!w->oom_pause) {
-                r = sd_event_add_time_relative(s->manager->event, &w->oom_pause, CLOCK_MONOTONIC,
+                r = sd_event_add_time_relative(s->ctx->event, &w->oom_pause, CLOCK_MONOTONIC,
                                                s->cfg->oom_pause_max, USEC_PER_MSEC, on_oom_pause_expired,
                                                w);
                 if (r < 0) {
@@ -882,7 +880,7 @@ static void arm_psi(Watch *w) {
                                   s->cfg->name, trig);
                 return;
         }
-        r = sd_event_add_io(s->manager->event, &w->psi, fd, EPOLLPRI, on_psi, w);
+        r = sd_event_add_io(s->ctx->event, &w->psi, fd, EPOLLPRI, on_psi, w);
         if (r < 0) {
                 log_warning_errno(r, "Service '%s': cannot watch PSI: %m", s->cfg->name);
                 return;
@@ -916,7 +914,7 @@ static int v1_register(Watch *w, const char *file, const char *args, sd_event_io
         r = cg_write_file(ctl, line);
         if (r < 0)
                 return r;
-        r = sd_event_add_io(w->service->manager->event, ret, efd, EPOLLIN, cb, w);
+        r = sd_event_add_io(w->service->ctx->event, ret, efd, EPOLLIN, cb, w);
         if (r < 0)
                 return r;
         (void) sd_event_source_set_io_fd_own(*ret, true);
@@ -1071,7 +1069,7 @@ void watch_stopped(Watch *w) {
 }
 
 int watch_new(Service *s, Watch **ret) {
-        sd_event *e = s->manager->event;
+        sd_event *e = s->ctx->event;
         Watch *w;
         int r;
 
@@ -1081,7 +1079,7 @@ int watch_new(Service *s, Watch **ret) {
         w->service = s;
         for (WatchFile f = 0; f < _WF_MAX; f++)
                 w->fd[f] = -1;
-        w->v2 = cg_context_mode(s->manager->cg) == CG_MODE_UNIFIED;
+        w->v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
         w->interval = s->cfg->sample_interval;
 
         r = sd_event_add_time_relative(e, &w->sample, CLOCK_MONOTONIC, w->interval, 5 * USEC_PER_MSEC,
@@ -1186,20 +1184,19 @@ void watch_fill_trigger(const Watch *w, CaptureTrigger *t) {
         t->pids_max = w->eff.pids.value;
 }
 
-void watch_fill_status(const Watch *w, ServiceStatus *st) {
-        usec_t eta;
-
+void watch_get_sample(const Watch *w, WatchSample *ret) {
+        *ret = (WatchSample){
+                .memory_current = UINT64_MAX,
+                .pids_current = UINT64_MAX,
+                .limits = { .memory = { UINT64_MAX, "" }, .pids = { UINT64_MAX, "" } },
+                .eta = USEC_INFINITY,
+        };
         if (!w)
                 return;
-        st->memory_current = w->memory_current;
-        st->pids_current = w->pids_current;
-        st->memory_effective = w->eff.memory.value;
-        snprintf(st->memory_effective_source, sizeof st->memory_effective_source, "%.127s",
-                 w->eff.memory.source);
-        if (w->eff.pids.value != UINT64_MAX && st->pids_max == UINT64_MAX)
-                st->pids_max = w->eff.pids.value;
-        st->growth_bps = w->slope_bps;
-        eta = w->slope_bps > 0 ? trend_eta(w->memory_current, w->eff.memory.value, w->slope_bps)
-                               : USEC_INFINITY;
-        st->eta_s = eta == USEC_INFINITY ? -1 : (double) eta / USEC_PER_SEC;
+        ret->memory_current = w->memory_current;
+        ret->pids_current = w->pids_current;
+        ret->limits = w->eff;
+        ret->growth_bps = w->slope_bps;
+        if (w->slope_bps > 0)
+                ret->eta = trend_eta(w->memory_current, w->eff.memory.value, w->slope_bps);
 }

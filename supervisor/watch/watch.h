@@ -65,9 +65,15 @@ void watch_format_limits(const Watch *w, char *buf, size_t size);
 /* The last sample's numbers into a capture trigger. */
 typedef struct CaptureTrigger CaptureTrigger;
 void watch_fill_trigger(const Watch *w, CaptureTrigger *t);
-/* The sampled numbers, effective limits, growth and ETA into a status. */
-typedef struct ServiceStatus ServiceStatus;
-void watch_fill_status(const Watch *w, ServiceStatus *st);
+/* The last sample: usage, the effective limits, growth and the time to
+ * the memory limit at that rate (USEC_INFINITY: none). */
+typedef struct WatchSample {
+        uint64_t memory_current, pids_current; /* UINT64_MAX: unknown */
+        EffectiveLimits limits;
+        double growth_bps; /* short-window growth, bytes/s; 0: none or unknown */
+        usec_t eta;
+} WatchSample;
+void watch_get_sample(const Watch *w, WatchSample *ret);
 
 /* Stable MESSAGE_ID for an observation type (journald). */
 const char *watch_message_id(EventType e);

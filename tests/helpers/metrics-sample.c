@@ -14,7 +14,7 @@
 
 #include "control/metrics.h"
 #include "service/service-state.h"
-#include "control/status.h"
+#include "service/status.h"
 
 #define MiB ((uint64_t) 1024 * 1024)
 

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "control/metrics.h"
-#include "control/status.h"
+#include "service/status.h"
 
 #define MiB ((uint64_t) 1024 * 1024)
 /* 2023-11-14 22:13:20.25 UTC */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "control/status.h"
+#include "service/status.h"
 
 /* status_capture_reason() first: the one part of status.c the metrics
  * need, written with them. status_collect() and the table and JSON
