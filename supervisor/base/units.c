@@ -510,3 +510,23 @@ char *unit_format_duration_short(char buf[static UNIT_SIZE_MAX], usec_t usec) {
         }
         return buf;
 }
+
+char *unit_format_size_short(char buf[static UNIT_SIZE_MAX], uint64_t bytes) {
+        static const char units[] = "KMGTPE";
+        double d = (double) bytes;
+        int u = -1;
+
+        if (bytes == UINT64_MAX) {
+                snprintf(buf, UNIT_SIZE_MAX, "max");
+                return buf;
+        }
+        while (d >= 1024 && u < 5) {
+                d /= 1024;
+                u++;
+        }
+        if (u < 0)
+                snprintf(buf, UNIT_SIZE_MAX, "%" PRIu64 "B", bytes);
+        else
+                snprintf(buf, UNIT_SIZE_MAX, "%.1f%c", d, units[u]);
+        return buf;
+}

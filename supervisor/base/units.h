@@ -58,3 +58,7 @@ char *unit_format_duration(char buf[static UNIT_SIZE_MAX], usec_t usec);
  * "1min9s", "34s", "8h13min", "2d3h", "1s500ms", "250ms"; "0";
  * "infinity". Returns buf. */
 char *unit_format_duration_short(char buf[static UNIT_SIZE_MAX], usec_t usec);
+/* A size for a log message, one decimal in the largest unit: "217.6M",
+ * "1.5G", "512B"; "max" for UINT64_MAX (the exact value belongs in a
+ * structured field). Returns buf. */
+char *unit_format_size_short(char buf[static UNIT_SIZE_MAX], uint64_t bytes);

@@ -28,17 +28,10 @@
 
 #include "config/config.h"
 #include "watch/history.h"
+#include "watch/observation.h" /* CaptureTrigger: what fired, for the manifest's "trigger" */
 #include "base/macro.h"
 
 typedef struct Capture Capture;
-
-/* What fired, for the manifest's "trigger". */
-typedef struct CaptureTrigger {
-        char what[200];
-        uint64_t memory_current, memory_max; /* UINT64_MAX: unknown / none */
-        uint64_t pids_current, pids_max;
-        usec_t eta; /* USEC_INFINITY: none */
-} CaptureTrigger;
 
 /* Completion of an asynchronous hook step: ok, or an error text. */
 typedef void (*capture_step_done_t)(Capture *c, int error, const char *message);

@@ -109,6 +109,93 @@ const char *cg_service_path(const CgService *s);
 /* Absolute directory in the given controller's hierarchy (v2: the one). */
 int cg_service_dir(const CgService *s, const char *controller, char **ret);
 
+/* ---- what the watchers and the guard ask of a service's cgroup ----
+ * (cgroup-watch.c, effective-limits.c). The answers differ by version;
+ * the callers ask by meaning, never by file name or mode. */
+
+/* What this kernel's cgroups can do for the guard. */
+typedef enum CgFeature {
+        CG_FEATURE_MEMORY_HIGH, /* a soft memory limit that throttles (v2 memory.high) */
+        CG_FEATURE_EVENTS_NOTIFY, /* memory events wake an inotify watch (v2 memory.events) */
+        CG_FEATURE_PSI, /* memory pressure triggers (v2 memory.pressure) */
+        CG_FEATURE_OOM_PAUSE, /* the OOM killer can be held at the limit, with an eventfd (v1) */
+        CG_FEATURE_USAGE_THRESHOLD, /* an eventfd at a usage threshold (v1) */
+        CG_FEATURE_FAILCNT, /* a counter of allocations that hit the limit (v1) */
+        _CG_FEATURE_MAX,
+} CgFeature;
+bool cg_context_has(const CgContext *c, CgFeature f);
+
+/* One value of a service's cgroup, written at once. CG_UNLIMITED removes
+ * the limit. -EOPNOTSUPP where this version has no such knob. */
+typedef enum CgKnob {
+        CG_KNOB_MEMORY_HIGH, /* the soft limit (CG_FEATURE_MEMORY_HIGH) */
+        CG_KNOB_MEMORY_MAX, /* the hard limit */
+        CG_KNOB_PIDS_MAX,
+        CG_KNOB_OOM_PAUSE, /* 1: hold the OOM killer at the limit (CG_FEATURE_OOM_PAUSE), 0: let it act */
+        _CG_KNOB_MAX,
+} CgKnob;
+int cg_service_set(CgService *s, CgKnob k, uint64_t v);
+
+/* The files the watchers sample and watch. */
+typedef enum CgFile {
+        CG_FILE_MEMORY_USAGE, /* bytes charged, one number */
+        CG_FILE_MEMORY_STAT, /* cgstat_memory_stat_parse_buf(), see cg_service_memory_stat_parse() */
+        CG_FILE_MEMORY_FAILCNT, /* CG_FEATURE_FAILCNT: one number */
+        CG_FILE_MEMORY_EVENTS, /* cg_service_memory_events() */
+        CG_FILE_PIDS_CURRENT, /* one number */
+        CG_FILE_PIDS_EVENTS, /* "max N" */
+        _CG_FILE_MAX,
+} CgFile;
+/* Absolute path of the file, malloc'd; -ENOENT where this version has
+ * none (the file itself may still be missing on an old kernel). */
+int cg_service_file_path(const CgService *s, CgFile f, char **ret);
+/* Open it O_RDONLY|O_CLOEXEC for pread(). Returns the fd or -errno. */
+int cg_service_open_file(const CgService *s, CgFile f);
+
+/* The memory event counters: v2 memory.events; v1 memory.oom_control
+ * (high and max stay 0). */
+typedef struct CgMemCounters {
+        uint64_t high, max, oom_kill;
+        bool under_oom; /* v1: the tasks are held at the limit now */
+} CgMemCounters;
+int cg_service_memory_events(CgService *s, CgMemCounters *ret);
+/* memory.stat's text as this version names its keys. */
+typedef struct CgMemStat CgMemStat;
+int cg_service_memory_stat_parse(const CgService *s, const char *buf, size_t n, CgMemStat *ret);
+/* Bytes charged now; without_cache: less the page cache. */
+int cg_service_memory_usage(CgService *s, bool without_cache, uint64_t *ret);
+
+/* Notifications as fds for the caller's event loop (the caller owns the
+ * fd; closing it ends the registration):
+ *   an eventfd that counts each crossing of bytes (CG_FEATURE_USAGE_THRESHOLD),
+ *   an eventfd for the OOM state (CG_FEATURE_OOM_PAUSE),
+ *   a PSI trigger fd, EPOLLPRI when tasks stalled on memory for stall
+ *   within window (CG_FEATURE_PSI). -EOPNOTSUPP where absent. */
+int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd);
+int cg_service_watch_oom(CgService *s, int *ret_fd);
+int cg_service_psi_trigger(CgService *s, bool full, uint64_t stall_usec, uint64_t window_usec, int *ret_fd);
+
+/* Is pid in the service's cgroup (not below it)? 1, 0, or -errno
+ * (-ESRCH: no such process). */
+int cg_service_contains_pid(const CgService *s, pid_t pid);
+/* The same for any cgroup path: controller NULL for v2's, else that v1
+ * hierarchy's. Pure but for reading /proc/PID/cgroup. */
+int cg_pid_in_cgroup(pid_t pid, const char *cgroup_rel_path, const char *controller);
+
+/* The limit that will actually stop the service: the smallest up the
+ * cgroup tree (a slice or container above cgwarden counts), else total
+ * memory; for tasks also RLIMIT_NPROC (uid != 0), threads-max and pid_max.
+ * Reads only. Returns 0 or -errno. */
+typedef struct EffectiveLimit {
+        uint64_t value; /* UINT64_MAX: none found */
+        char source[160];
+} EffectiveLimit;
+typedef struct EffectiveLimits {
+        EffectiveLimit memory;
+        EffectiveLimit pids;
+} EffectiveLimits;
+int cg_service_effective_limits(const CgService *s, uid_t uid, EffectiveLimits *ret);
+
 /* Plain file helpers for cgroupfs and procfs: write a whole value in one
  * write(2); read a whole file (NUL-terminated, malloc'd). 0 or -errno. */
 int cg_write_file(const char *path, const char *value);

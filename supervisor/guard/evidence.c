@@ -135,48 +135,18 @@ static int evidence_jvm_env(Service *s, char ***env) {
 
 /* ---- the guard around a capture ---- */
 
-static int write_cg(Service *s, const char *controller, const char *file, uint64_t v) {
-        _cleanup_free_ char *dir = NULL, *p = NULL;
-        char val[32];
-        int r = cg_service_dir(s->cg, controller, &dir);
-
-        if (r < 0)
-                return r;
-        if (asprintf(&p, "%s/%s", dir, file) < 0)
-                return -ENOMEM;
-        if (v == CG_UNLIMITED)
-                snprintf(val, sizeof val, "%s",
-                         cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED ? "max" : "-1");
-        else
-                snprintf(val, sizeof val, "%" PRIu64, v);
-        return cg_write_file(p, val);
+static bool has_high(const Service *s) {
+        return cg_context_has(s->ctx->cg, CG_FEATURE_MEMORY_HIGH);
 }
 
-static uint64_t read_usage(Service *s, bool v2) {
-        _cleanup_free_ char *buf = NULL;
+/* Bytes charged now (without_cache: less the page cache: what a backlog
+ * grows and a drain gives back; a drained JVM's file pages stay charged
+ * to it, measured in the v2 VM at 30M of a 64M usage); 0 when
+ * unreadable. */
+static uint64_t read_usage(Service *s, bool without_cache) {
         uint64_t v;
 
-        if (cg_service_read(s->cg, v2 ? "memory.current" : "memory.usage_in_bytes", &buf) < 0 ||
-            cg_parse_limit(buf, &v) < 0)
-                return 0;
-        return v;
-}
-
-/* Usage without the page cache (v2 memory.stat file, v1 total_cache):
- * what a backlog grows and a drain gives back. The file pages a service
- * touched (a JVM's modules file, its logs) stay charged to it after a
- * drain, and the kernel drops them under pressure anyway: measured in the
- * v2 VM, a drained JVM's memory.current stayed at 64M of a 97M peak, 30M
- * of it page cache. 0 when unreadable. */
-static uint64_t read_usage_nocache(Service *s, bool v2) {
-        _cleanup_free_ char *buf = NULL;
-        uint64_t cur = read_usage(s, v2);
-        CgMemStat ms;
-
-        if (cur == 0 || cg_service_read(s->cg, "memory.stat", &buf) < 0 ||
-            cgstat_memory_stat_parse_buf(buf, strlen(buf), !v2, &ms) < 0 || ms.file == CGSTAT_UNKNOWN)
-                return cur;
-        return cur > ms.file ? cur - ms.file : 0;
+        return cg_service_memory_usage(s->cg, without_cache, &v) >= 0 ? v : 0;
 }
 
 static void hook_clamp(void *userdata) {
@@ -186,35 +156,37 @@ static void hook_clamp(void *userdata) {
         char b[UNIT_SIZE_MAX];
         int r;
 
-        if (e->capture_event != EVENT_PRE_OOM || cg_context_mode(s->ctx->cg) != CG_MODE_UNIFIED)
+        if (e->capture_event != EVENT_PRE_OOM || !has_high(s))
                 return;
-        cur = read_usage(s, true);
+        cur = read_usage(s, false);
         if (cur == 0)
                 return;
         /* growth nearly stops: above memory.high the kernel throttles the
          * allocating tasks */
-        r = write_cg(s, "memory", "memory.high", cur);
+        r = cg_service_set(s->cg, CG_KNOB_MEMORY_HIGH, cur);
         if (r < 0) {
-                log_warning_errno(r, "Service '%s': cannot clamp memory.high: %m", s->cfg->name);
+                log_warning_errno(r, "Service '%s': cannot clamp memory.high: %m", /* layer-ok: log text */
+                                  s->cfg->name);
                 return;
         }
         e->clamped = true;
         unit_format_size(b, cur);
-        log_info("Service '%s': memory.high clamped at %s while capturing.", s->cfg->name, b);
+        log_info("Service '%s': memory.high clamped at %s while capturing.", /* layer-ok: log text */
+                 s->cfg->name, b);
 }
 
 static void hook_grant(void *userdata) {
         Service *s = userdata;
         Evidence *e = &s->evidence;
-        bool v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
+        bool v2 = has_high(s);
         uint64_t reserve = s->cfg->capture_reserve;
         char b[UNIT_SIZE_MAX];
         int r;
 
         if (e->capture_event == EVENT_PIDS_LIMIT || e->capture_event == EVENT_PIDS_MAX) {
                 if (s->limits.pids_max != CG_UNLIMITED && s->cfg->pids_capture_reserve > 0) {
-                        r = write_cg(s, "pids", "pids.max",
-                                     s->limits.pids_max + s->cfg->pids_capture_reserve);
+                        r = cg_service_set(s->cg, CG_KNOB_PIDS_MAX,
+                                           s->limits.pids_max + s->cfg->pids_capture_reserve);
                         if (r >= 0) {
                                 e->granted_pids = true;
                                 log_info("Service '%s': pids.max raised by %" PRIu64 " while capturing.",
@@ -231,13 +203,14 @@ static void hook_grant(void *userdata) {
          * would only leak into it (bench/capture-before-kill) */
         if (!is_java_launcher(s->exe))
                 return;
-        /* v2: only after the pre-oom clamp; v1: whenever the service is at
-         * (or near) its limit, whatever the capture is for */
+        /* with a soft limit (v2): only after the pre-oom clamp; without
+         * (v1): whenever the service is at (or near) its limit, whatever
+         * the capture is for */
         if (v2 && e->capture_event != EVENT_PRE_OOM)
                 return;
         if (v2) {
                 /* lift the guard so the JVM can answer the attach */
-                uint64_t cur = read_usage(s, true);
+                uint64_t cur = read_usage(s, false);
                 uint64_t high = cur + reserve;
                 if (s->limits.memory_high != CG_UNLIMITED && !e->clamped && s->limits.memory_high >= high)
                         return; /* room enough already */
@@ -248,13 +221,14 @@ static void hook_grant(void *userdata) {
                         high = s->limits.memory_max > cur
                                        ? cur + MIN(reserve, (s->limits.memory_max - cur) / 2)
                                        : cur;
-                r = write_cg(s, "memory", "memory.high", high);
+                r = cg_service_set(s->cg, CG_KNOB_MEMORY_HIGH, high);
                 if (r >= 0) {
                         e->granted_mem = true;
                         unit_format_size(b, high);
-                        log_info("Service '%s': memory.high lifted to %s (capture_reserve) for the JVM "
-                                 "items.",
-                                 s->cfg->name, b);
+                        log_info(
+                                "Service '%s': memory.high lifted to %s (capture_reserve) for the JVM " /* layer-ok */
+                                "items.",
+                                s->cfg->name, b);
                 }
         } else if (s->limits.memory_max != CG_UNLIMITED) {
                 /* the OOM pause holds the tasks at the limit: a little more lets
@@ -262,7 +236,7 @@ static void hook_grant(void *userdata) {
                 uint64_t cur = read_usage(s, false);
                 if (cur + reserve / 2 < s->limits.memory_max && !watch_paused(s->watch))
                         return;
-                r = write_cg(s, "memory", "memory.limit_in_bytes", s->limits.memory_max + reserve);
+                r = cg_service_set(s->cg, CG_KNOB_MEMORY_MAX, s->limits.memory_max + reserve);
                 if (r >= 0) {
                         e->granted_mem = true;
                         unit_format_size(b, reserve);
@@ -282,7 +256,7 @@ static void restore_v1_limit(Service *s) {
         /* with usage above it the kernel reclaims for ~100 ms before it
          * refuses (EBUSY), blocking the loop: do not try then */
         if (s->main_pid <= 0 || read_usage(s, false) < s->limits.memory_max)
-                r = write_cg(s, "memory", "memory.limit_in_bytes", s->limits.memory_max);
+                r = cg_service_set(s->cg, CG_KNOB_MEMORY_MAX, s->limits.memory_max);
 
         if (r >= 0) {
                 if (e->restore_limit_pending)
@@ -302,17 +276,18 @@ static void restore_v1_limit(Service *s) {
 static void hook_restore(void *userdata) {
         Service *s = userdata;
         Evidence *e = &s->evidence;
-        bool v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
+        bool v2 = has_high(s);
         int r;
 
         if (e->clamped || (v2 && e->granted_mem)) {
-                r = write_cg(s, "memory", "memory.high", s->limits.memory_high);
+                r = cg_service_set(s->cg, CG_KNOB_MEMORY_HIGH, s->limits.memory_high);
                 if (r < 0)
-                        log_warning_errno(r, "Service '%s': cannot restore memory.high: %m", s->cfg->name);
+                        log_warning_errno(r, "Service '%s': cannot restore memory.high: %m", /* layer-ok */
+                                          s->cfg->name);
         } else if (e->granted_mem)
                 restore_v1_limit(s);
         if (e->granted_pids) {
-                r = write_cg(s, "pids", "pids.max", s->limits.pids_max);
+                r = cg_service_set(s->cg, CG_KNOB_PIDS_MAX, s->limits.pids_max);
                 if (r < 0)
                         log_warning_errno(r, "Service '%s': cannot restore pids.max: %m", s->cfg->name);
         }
@@ -518,7 +493,7 @@ static int on_throttle_tick(sd_event_source *src, uint64_t usec, void *userdata)
         ThrottleVerdict v;
 
         watch_fill_trigger(s->watch, &t);
-        t.memory_current = read_usage_nocache(s, cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED);
+        t.memory_current = read_usage(s, true);
         v = policy_throttle_check(s->cfg, &e->policy, now_usec(CLOCK_MONOTONIC), t.memory_current,
                                   t.memory_max, &d);
         if (v == THROTTLE_RELEASE)
@@ -543,7 +518,7 @@ static int on_throttle_tick(sd_event_source *src, uint64_t usec, void *userdata)
  * quota and keeps the OOM pause armed (the pause's timer is held). */
 static void do_throttle(Service *s, EventType type) {
         Evidence *e = &s->evidence;
-        bool v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
+        bool v2 = has_high(s);
         char b[UNIT_SIZE_MAX], cpu[48] = "";
         uint64_t cur, held = 0;
         int r;
@@ -566,7 +541,7 @@ static void do_throttle(Service *s, EventType type) {
                 else
                         snprintf(cpu, sizeof cpu, ", CPU quota %u%%", s->cfg->throttle_cpu_bp / 100);
         }
-        cur = read_usage(s, v2);
+        cur = read_usage(s, false);
         if (v2 && cur > 0) {
                 /* growth slows from here and stops half the way to memory.max:
                  * at memory.high the kernel makes every allocation reclaim and
@@ -577,13 +552,14 @@ static void do_throttle(Service *s, EventType type) {
                                         ? 0
                                         : (s->limits.memory_max - cur) / 2;
                 held = cur + room;
-                r = write_cg(s, "memory", "memory.high", held);
+                r = cg_service_set(s->cg, CG_KNOB_MEMORY_HIGH, held);
                 if (r < 0)
-                        log_warning_errno(r, "Service '%s': cannot hold memory.high: %m", s->cfg->name);
+                        log_warning_errno(r, "Service '%s': cannot hold memory.high: %m", /* layer-ok */
+                                          s->cfg->name);
         }
         e->throttled = true;
         e->throttled_since = now_usec(CLOCK_MONOTONIC);
-        policy_throttle_start(&e->policy, e->throttled_since, read_usage_nocache(s, v2));
+        policy_throttle_start(&e->policy, e->throttled_since, read_usage(s, true));
         e->throttle_event = type;
         e->n_throttles++;
         watch_hold_pause(s->watch, true);
@@ -596,8 +572,8 @@ static void do_throttle(Service *s, EventType type) {
                    "Service '%s' throttled (%s): %s%s%s; released below throttle_release_at, escalated to "
                    "throttle_then after throttle_max.",
                    s->cfg->name, event_type_to_string(type),
-                   v2 ? "memory.high held at " : "OOM pause kept armed", v2 ? unit_format_size(b, held) : "",
-                   cpu);
+                   /* layer-ok: log text */ v2 ? "memory.high held at " : "OOM pause kept armed",
+                   v2 ? unit_format_size(b, held) : "", cpu);
 }
 
 static bool list_has(const ActionList *l, ActionType a) {
@@ -895,7 +871,7 @@ static int start_capture(Service *s, EventType type, const char *reason, const C
         Evidence *e = &s->evidence;
         _cleanup_free_ char *memdir = NULL, *pidsdir = NULL;
         char limits[400], nmt_why[200];
-        bool v2 = cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED;
+        bool v2 = has_high(s); /* which cgroup files the capture copies */
         bool post_mortem = type == EVENT_OOM_KILL;
         CaptureSpec spec;
         int r;
@@ -1094,7 +1070,91 @@ bool evidence_would_act(Service *s, EventType type) {
                              &d) > 0;
 }
 
-void evidence_observe(Service *s, EventType type, const CaptureTrigger *t, const char *report, bool quiet) {
+/* An observation as a structured journal entry and a line in the
+ * service's log. Floods (a thread leak at its limit: pids-max every
+ * second; a fork bomb: hundreds): the first is logged, the repeats that
+ * do nothing are counted and said as one line at most once per
+ * action_cooldown. An observation that acts is always logged. Returns
+ * quiet: the observation was counted, not logged. */
+static bool log_observation(Service *s, const Observation *o) {
+        Evidence *e = &s->evidence;
+        const CaptureTrigger *t = &o->trigger;
+        EventType type = o->type;
+        const EffectiveLimits *lim = o->limits;
+        char cur[UNIT_SIZE_MAX], lb[UNIT_SIZE_MAX], etabuf[32];
+        char f_svc[96], f_ev[64], f_mc[48], f_mm[48], f_pc[48], f_pm[48], f_eta[48], f_what[240];
+        char *fields[] = { f_svc, f_ev, f_mc, f_mm, f_pc, f_pm, f_eta, f_what, NULL };
+        usec_t now = now_usec(CLOCK_MONOTONIC), window = MAX(s->cfg->action_cooldown, USEC_PER_SEC);
+        bool quiet = false;
+
+        if (type == EVENT_OOM_KILL && o->kernel_killed) {
+                log_warning("Kernel OOM report for '%s': %s", s->cfg->name, o->kernel_killed);
+                if (s->log) {
+                        char note[700];
+                        snprintf(note, sizeof note, "kernel: %s", o->kernel_killed);
+                        (void) outlog_note(s->log, note, now_usec(CLOCK_REALTIME));
+                }
+        }
+        if (type >= 0 && type < _EVENT_TYPE_MAX) {
+                bool recent = e->obs_logged_at[type] > 0 && now - e->obs_logged_at[type] < window;
+
+                if (recent && !evidence_would_act(s, type)) {
+                        if (e->obs_quiet[type]++ == 0)
+                                e->obs_quiet_since[type] = now;
+                        quiet = true;
+                } else {
+                        if (e->obs_quiet[type] > 0) {
+                                char span[UNIT_SIZE_MAX];
+                                log_info("Service '%s': %u more %s observation(s) in the last %s, no action "
+                                         "(see status and metrics for the counts).",
+                                         s->cfg->name, e->obs_quiet[type], event_type_to_string(type),
+                                         unit_format_duration_short(span, now - e->obs_quiet_since[type]));
+                                e->obs_quiet[type] = 0;
+                        }
+                        e->obs_logged_at[type] = now;
+                }
+        }
+
+        unit_format_size_short(cur, t->memory_current);
+        unit_format_size_short(lb, t->memory_max);
+        if (t->eta == USEC_INFINITY)
+                strcpy(etabuf, "none");
+        else
+                snprintf(etabuf, sizeof etabuf, "%.1fs", (double) t->eta / USEC_PER_SEC);
+        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
+        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", event_type_to_string(type));
+        snprintf(f_mc, sizeof f_mc, "CGWARDEN_MEMORY_CURRENT=%" PRIu64, t->memory_current);
+        snprintf(f_mm, sizeof f_mm, "CGWARDEN_MEMORY_MAX=%" PRIu64, t->memory_max);
+        snprintf(f_pc, sizeof f_pc, "CGWARDEN_PIDS_CURRENT=%" PRIu64, t->pids_current);
+        snprintf(f_pm, sizeof f_pm, "CGWARDEN_PIDS_MAX=%" PRIu64, t->pids_max);
+        snprintf(f_eta, sizeof f_eta, "CGWARDEN_ETA_USEC=%" PRIu64, t->eta == USEC_INFINITY ? 0 : t->eta);
+        snprintf(f_what, sizeof f_what, "CGWARDEN_TRIGGER=%s", t->what);
+        (void) log_struct_fields(quiet ? LOG_DEBUG : LOG_WARNING, watch_message_id(type), fields,
+                                 "Observation %s for '%s': %s; memory %s of %s (%s), pids %" PRIu64
+                                 " of %" PRIu64 " (%s), eta %s.",
+                                 event_type_to_string(type), s->cfg->name, t->what, cur, lb,
+                                 lim ? lim->memory.source : "", t->pids_current, t->pids_max,
+                                 lim ? lim->pids.source : "", etabuf);
+        if (s->log && !quiet) {
+                char line[400];
+                snprintf(line, sizeof line, "observation %s: %s; memory %s of %s, pids %" PRIu64 ", eta %s",
+                         event_type_to_string(type), t->what, cur, lb, t->pids_current, etabuf);
+                (void) outlog_note(s->log, line, now_usec(CLOCK_REALTIME));
+        }
+        return quiet;
+}
+
+static void observed(Service *s, EventType type, const CaptureTrigger *t, const char *report, bool quiet);
+
+void evidence_observe(Service *s, const Observation *o) {
+        bool quiet = log_observation(s, o);
+
+        observed(s, o->type, &o->trigger, o->kernel_report, quiet);
+}
+
+/* What an observation (from the watchers, the watchdog, sd_notify) makes
+ * the guard do. quiet: it was summarised, not logged. */
+static void observed(Service *s, EventType type, const CaptureTrigger *t, const char *report, bool quiet) {
         Evidence *e = &s->evidence;
 
         if (type >= 0 && type < _EVENT_TYPE_MAX)
@@ -1137,8 +1197,7 @@ static bool notify_authorize(void *userdata, pid_t pid) {
 
         if (pid == s->main_pid)
                 return true;
-        return notify_pid_in_cgroup(pid, cg_service_path(s->cg),
-                                    cg_context_mode(s->ctx->cg) == CG_MODE_UNIFIED) > 0;
+        return cg_service_contains_pid(s->cg, pid) > 0;
 }
 
 static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -1164,7 +1223,7 @@ static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
                 snprintf(t.what, sizeof t.what, "still no WATCHDOG=1 after %u x watchdog (%s)",
                          e->watchdog_missed, unit_format_duration(b, s->cfg->watchdog));
         log_warning("Observation hang for '%s': %s.", s->cfg->name, t.what);
-        evidence_observe(s, EVENT_HANG, &t, NULL, false);
+        observed(s, EVENT_HANG, &t, NULL, false);
         return 0;
 }
 
@@ -1199,7 +1258,7 @@ static void on_notify(NotifySocket *ns, const NotifyMessage *m, pid_t pid, void 
                 watch_fill_trigger(s->watch, &t);
                 snprintf(t.what, sizeof t.what, "WATCHDOG=trigger from pid %d", (int) pid);
                 log_warning("Observation hang for '%s': %s.", s->cfg->name, t.what);
-                evidence_observe(s, EVENT_HANG, &t, NULL, false);
+                observed(s, EVENT_HANG, &t, NULL, false);
         } else if (m->watchdog)
                 watchdog_arm(s);
         if (m->ready) {
@@ -1481,7 +1540,7 @@ void evidence_stopping(Service *s) {
         /* near: where pids-limit is observed (pids_capture_at, 90 % by default) */
         if (cur < limit_resolve(&s->cfg->pids_capture_at, s->limits.pids_max, 9000))
                 return;
-        r = write_cg(s, "pids", "pids.max", s->limits.pids_max + s->cfg->pids_capture_reserve);
+        r = cg_service_set(s->cg, CG_KNOB_PIDS_MAX, s->limits.pids_max + s->cfg->pids_capture_reserve);
         if (r < 0) {
                 log_warning_errno(r, "Service '%s': cannot raise pids.max for its stop: %m", s->cfg->name);
                 return;
@@ -1496,7 +1555,7 @@ void evidence_stopped(Service *s) {
         Evidence *e = &s->evidence;
 
         if (e->granted_pids_stop) {
-                int r = write_cg(s, "pids", "pids.max", s->limits.pids_max);
+                int r = cg_service_set(s->cg, CG_KNOB_PIDS_MAX, s->limits.pids_max);
                 if (r < 0)
                         log_warning_errno(r, "Service '%s': cannot restore pids.max: %m", s->cfg->name);
                 e->granted_pids_stop = false;

@@ -95,6 +95,13 @@ typedef struct Evidence {
         usec_t nmt_next_at; /* CLOCK_MONOTONIC of the next attempt (0: none) */
         char nmt_why[160]; /* why there is no baseline yet, for the capture's findings */
 
+        /* log summaries: a repeat of an observation that does nothing is
+         * counted, not logged, until action_cooldown after the last one
+         * logged */
+        usec_t obs_logged_at[_EVENT_TYPE_MAX];
+        unsigned obs_quiet[_EVENT_TYPE_MAX];
+        usec_t obs_quiet_since[_EVENT_TYPE_MAX];
+
         /* the JVM's memory bounds against the limit: from its command line
          * at the start, then from VM.flags (the final values) */
         JvmFlags jvm_flags;
@@ -130,12 +137,10 @@ typedef struct Evidence {
 void evidence_init(Evidence *e);
 void evidence_done(Service *s);
 
-/* An observation from the watchers. trigger carries the numbers; report
- * is the kernel's OOM report for oom-kill (NULL when unread). quiet: the
- * watcher summarised it instead of logging it (a repeat that does
- * nothing): the decision is logged at debug level only. */
-void evidence_observe(Service *s, EventType type, const CaptureTrigger *trigger, const char *report,
-                      bool quiet);
+/* An observation from the watchers (watch.h): logged (a repeat that would
+ * do nothing is counted and summarised instead), then decided and acted
+ * on. */
+void evidence_observe(Service *s, const Observation *o);
 
 /* Would an observation of this type act now (the policy runs an action,
  * and no capture is running)? A dry run of the decision; changes nothing.

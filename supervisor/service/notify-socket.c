@@ -20,7 +20,6 @@
  * drops since the last one, so a flood costs a counter, not a log line. */
 #define NOTIFY_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
 /* /proc/PID/cgroup is a line per v1 hierarchy; this is generous. */
-#define NOTIFY_PROC_CGROUP_MAX (64U * 1024U)
 #define NOTIFY_ERRNO_MAX 4095
 
 /* ---- the parser ---- */
@@ -528,26 +527,5 @@ const NotifySocketStats *notify_socket_stats(const NotifySocket *s) {
 /* ---- who may speak ---- */
 
 int notify_pid_in_cgroup(pid_t pid, const char *cgroup_rel_path, bool v2) {
-        _cleanup_free_ char *buf = NULL, *cg = NULL;
-        char path[sizeof("/proc//cgroup") + 12];
-        size_t n, want;
-        int r;
-
-        if (pid <= 0 || !cgroup_rel_path || cgroup_rel_path[0] != '/')
-                return -EINVAL;
-        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
-        r = procfs_read_full(path, NOTIFY_PROC_CGROUP_MAX, &buf, &n);
-        if (r == -ENOENT)
-                return -ESRCH;
-        if (r < 0)
-                return r;
-        r = cg_parse_proc_cgroup(buf, v2 ? NULL : "memory", &cg);
-        if (r < 0)
-                return r;
-
-        /* "/a/b" and "/a/b/" are the same cgroup */
-        want = strlen(cgroup_rel_path);
-        while (want > 1 && cgroup_rel_path[want - 1] == '/')
-                want--;
-        return strlen(cg) == want && memcmp(cg, cgroup_rel_path, want) == 0;
+        return cg_pid_in_cgroup(pid, cgroup_rel_path, v2 ? NULL : "memory");
 }

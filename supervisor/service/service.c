@@ -478,7 +478,7 @@ static int on_errpipe(sd_event_source *src, int fd, uint32_t revents, void *user
                           cg_service_path(s->cg));
         }
         note(s, "started pid %d: %s", (int) s->main_pid, s->cfg->exec_raw ?: "");
-        watch_started(s->watch);
+        watch_started(s->watch, s->main_pid, s->uid);
         evidence_started(s);
         service_apply(s, &in);
         return 0;
@@ -738,6 +738,14 @@ void service_get_status(const Service *s, ServiceStatus *st) {
 
 /* ---- life ---- */
 
+static void on_observation(void *userdata, const Observation *o) {
+        evidence_observe(userdata, o);
+}
+
+static void on_paused(void *userdata) {
+        evidence_paused(userdata);
+}
+
 static int resolve_limits(Service *s) {
         const ServiceConfig *c = s->cfg;
         CgLimits l = CG_LIMITS_NONE;
@@ -751,7 +759,7 @@ static int resolve_limits(Service *s) {
                 l.cpu_quota_usec = c->cpu_max.value * l.cpu_period_usec / 10000;
         /* v1's guard: at memory_max the tasks pause instead of dying, so
          * there is time for evidence (released after oom_pause_max) */
-        l.oom_pause = cg_context_mode(s->ctx->cg) != CG_MODE_UNIFIED && l.memory_max != CG_UNLIMITED &&
+        l.oom_pause = cg_context_has(s->ctx->cg, CG_FEATURE_OOM_PAUSE) && l.memory_max != CG_UNLIMITED &&
                       c->oom_pause_max > 0;
         s->limits = l;
         return 0;
@@ -795,7 +803,15 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
                         goto fail;
                 }
         }
-        r = watch_new(s, &s->watch);
+        r = watch_new(
+                &(WatchSpec){
+                        .event = ctx->event,
+                        .cg_context = ctx->cg,
+                        .cg = s->cg,
+                        .cfg = cfg,
+                        .limits = &s->limits,
+                },
+                &(WatchCallbacks){ .observe = on_observation, .paused = on_paused }, s, &s->watch);
         if (r < 0)
                 goto fail;
         r = evidence_setup_notify(s);

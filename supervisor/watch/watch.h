@@ -1,69 +1,82 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Guardrails: per-service watchers on the sd-event loop that turn kernel
- * signals into observations (pre-oom, oom-kill, pids-limit, pids-max).
- * Until the capture and policy engines exist, an observation is logged
- * (journald with a MESSAGE_ID per type, or stderr) with its numbers.
+/* The watchers of one cgroup: on the sd-event loop, they turn kernel
+ * signals into observations (pre-oom, oom-kill, pids-limit, pids-max,
+ * leak-trend) and hand each to the observer callback their owner gave
+ * them. They decide nothing and log only their own state (tripwire,
+ * pause, missing kernel features); the observer logs the observation.
  *
- *   v2: memory.events and pids.events through inotify (the kernel notifies
- *       on change), memory.current/pids.current sampled at an adaptive
- *       interval (sample_interval, 100 ms above half the capture threshold)
- *   v1: an eventfd threshold on memory.usage_in_bytes at capture_at and an
- *       eventfd on memory.oom_control, both through cgroup.event_control;
- *       pids.events through inotify; usage and pids sampled as on v2
+ *   sampling: usage and tasks at an adaptive interval (sample_interval,
+ *       100 ms above half the capture threshold), with the history and
+ *       the short and long trends (ETA, leak-trend)
+ *   notifications where the kernel has them (cgroup.h features): memory
+ *       events through inotify, a PSI trigger, a usage-threshold eventfd at
+ *       capture_at, the OOM-state eventfd and the OOM pause (the kernel's
+ *       OOM killer held at the limit for up to oom_pause_max), pids events
+ *       through inotify
+ *   the capture_at tripwire: with a soft memory limit and none configured,
+ *       the soft limit placed at capture_at, so that a fast leak is seen
+ *       before the kill
  *
- * Effective limits: the limit that will actually stop the service is the
- * smallest up the cgroup tree (a slice or container above cgwarden
- * counts), else total memory; for tasks also RLIMIT_NPROC, threads-max and
- * pid_max. Thresholds are taken against these, so the guard works when the
- * service itself has no memory_max. */
+ * Thresholds are taken against the effective limits (cgroup.h): the guard
+ * works when the service itself has no memory_max. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#include "config/config.h"
+#include <systemd/sd-event.h>
+
 #include "base/macro.h"
+#include "cgroup/cgroup.h"
+#include "config/config.h"
+#include "watch/observation.h"
 
-typedef struct Service Service;
 typedef struct Watch Watch;
+typedef struct History History;
 
-typedef struct EffectiveLimit {
-        uint64_t value; /* UINT64_MAX: none found */
-        char source[160];
-} EffectiveLimit;
+/* What the watchers watch; held by reference, owned by the caller, alive
+ * as long as the Watch. */
+typedef struct WatchSpec {
+        sd_event *event;
+        CgContext *cg_context; /* the kernel's features */
+        CgService *cg;
+        const ServiceConfig *cfg; /* name, capture_at, pids_capture_at, sample_interval, capture_lead,
+                                   * leak_*, psi_*, oom_pause_max, memory_high */
+        /* the limits in force (cgroup.h), kept by the owner: the watchers
+         * lower memory_high against an effective limit above the cgroup
+         * when memory_high is set and memory_max is not */
+        CgLimits *limits;
+} WatchSpec;
 
-typedef struct EffectiveLimits {
-        EffectiveLimit memory;
-        EffectiveLimit pids;
-} EffectiveLimits;
+typedef struct WatchCallbacks {
+        /* An observation. The pointers in o are valid during the call. */
+        void (*observe)(void *userdata, const Observation *o);
+        /* The OOM pause caught the tasks at the limit (CG_FEATURE_OOM_PAUSE). */
+        void (*paused)(void *userdata);
+} WatchCallbacks;
 
-/* Compute the effective limits of a service (reads the cgroup tree up to
- * the root, rlimits and sysctls; writes nothing). Returns 0 or -errno. */
-int watch_effective_limits(Service *s, EffectiveLimits *ret);
-
-/* Create the watchers of a service (after its cgroup exists). Returns 0 or
- * -errno (logged). */
-int watch_new(Service *s, Watch **ret);
+/* Create the watchers (after the cgroup exists). Returns 0 or -errno
+ * (logged). */
+int watch_new(const WatchSpec *spec, const WatchCallbacks *cb, void *userdata, Watch **ret);
 Watch *watch_free(Watch *w);
 
-/* The service's main process started or the service stopped: reset the
- * per-run state and (re)arm the watchers. */
-void watch_started(Watch *w);
+/* A main process started (its pid, and the uid whose RLIMIT_NPROC counts),
+ * or it stopped: reset the per-run state and (re)arm the watchers. */
+void watch_started(Watch *w, pid_t main_pid, uid_t uid);
 void watch_stopped(Watch *w);
 
-/* For the evidence sequences (evidence.h): v1 OOM pause state; hold it
- * while a capture runs (the oom_pause_max timer stops) and release it
- * after (a service still paused then goes back to the kernel's decision);
- * the history; the effective limits as one line. */
+/* For the capture sequences: the OOM pause's state; hold it while a
+ * capture runs (the oom_pause_max timer stops) and release it after (tasks
+ * still paused then go back to the kernel's decision); the history; the
+ * effective limits as one line. */
 bool watch_paused(const Watch *w);
 void watch_hold_pause(Watch *w, bool hold);
-typedef struct History History;
 const History *watch_history(const Watch *w);
 void watch_format_limits(const Watch *w, char *buf, size_t size);
 /* The last sample's numbers into a capture trigger. */
-typedef struct CaptureTrigger CaptureTrigger;
 void watch_fill_trigger(const Watch *w, CaptureTrigger *t);
 /* The last sample: usage, the effective limits, growth and the time to
  * the memory limit at that rate (USEC_INFINITY: none). */

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the watchers and the guard ask of a service's cgroup (cgroup.h):
+ * the knobs the guard turns, the files the watchers sample, the kernel's
+ * notifications. The only place besides the backends that knows which
+ * version names what. */
+#include <fcntl.h>
+#include <sys/eventfd.h>
+
+#include "base/procfs.h"
+#include "cgroup/cgroup-internal.h"
+#include "cgroup/cgstat.h"
+
+static bool unified(const CgContext *c) {
+        return c->mode == CG_MODE_UNIFIED;
+}
+
+bool cg_context_has(const CgContext *c, CgFeature f) {
+        switch (f) {
+        case CG_FEATURE_MEMORY_HIGH:
+        case CG_FEATURE_EVENTS_NOTIFY:
+        case CG_FEATURE_PSI:
+                return unified(c);
+        case CG_FEATURE_OOM_PAUSE:
+        case CG_FEATURE_USAGE_THRESHOLD:
+        case CG_FEATURE_FAILCNT:
+                return !unified(c);
+        default:
+                return false;
+        }
+}
+
+/* controller, v2 name, v1 name (NULL: none in that version) */
+static const struct {
+        const char *controller, *v2, *v1;
+} files[_CG_FILE_MAX] = {
+        [CG_FILE_MEMORY_USAGE] = { "memory", "memory.current", "memory.usage_in_bytes" },
+        [CG_FILE_MEMORY_STAT] = { "memory", "memory.stat", "memory.stat" },
+        [CG_FILE_MEMORY_FAILCNT] = { "memory", NULL, "memory.failcnt" },
+        [CG_FILE_MEMORY_EVENTS] = { "memory", "memory.events", "memory.oom_control" },
+        [CG_FILE_PIDS_CURRENT] = { "pids", "pids.current", "pids.current" },
+        [CG_FILE_PIDS_EVENTS] = { "pids", "pids.events", "pids.events" },
+};
+
+static const struct {
+        const char *controller, *v2, *v1;
+} knobs[_CG_KNOB_MAX] = {
+        [CG_KNOB_MEMORY_HIGH] = { "memory", "memory.high", NULL },
+        [CG_KNOB_MEMORY_MAX] = { "memory", "memory.max", "memory.limit_in_bytes" },
+        [CG_KNOB_PIDS_MAX] = { "pids", "pids.max", "pids.max" },
+        [CG_KNOB_OOM_PAUSE] = { "memory", NULL, "memory.oom_control" },
+};
+
+static int path_of(const CgService *s, const char *controller, const char *name, char **ret) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        if (!name)
+                return -ENOENT;
+        r = cg_service_dir(s, controller, &dir);
+        if (r < 0)
+                return r;
+        *ret = cg_path_join(dir, name);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int cg_service_file_path(const CgService *s, CgFile f, char **ret) {
+        if (f < 0 || f >= _CG_FILE_MAX)
+                return -EINVAL;
+        return path_of(s, files[f].controller, unified(s->ctx) ? files[f].v2 : files[f].v1, ret);
+}
+
+int cg_service_open_file(const CgService *s, CgFile f) {
+        _cleanup_free_ char *p = NULL;
+        int r, fd;
+
+        r = cg_service_file_path(s, f, &p);
+        if (r < 0)
+                return r;
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+int cg_service_set(CgService *s, CgKnob k, uint64_t v) {
+        _cleanup_free_ char *p = NULL;
+        char val[32];
+        int r;
+
+        if (k < 0 || k >= _CG_KNOB_MAX)
+                return -EINVAL;
+        r = path_of(s, knobs[k].controller, unified(s->ctx) ? knobs[k].v2 : knobs[k].v1, &p);
+        if (r == -ENOENT && !(unified(s->ctx) ? knobs[k].v2 : knobs[k].v1))
+                return -EOPNOTSUPP;
+        if (r < 0)
+                return r;
+        if (k == CG_KNOB_OOM_PAUSE)
+                snprintf(val, sizeof val, "%s", v ? "1" : "0");
+        else if (v == CG_UNLIMITED)
+                /* v1 memory.limit_in_bytes takes -1; pids.max is "max" in both */
+                snprintf(val, sizeof val, "%s", unified(s->ctx) || k == CG_KNOB_PIDS_MAX ? "max" : "-1");
+        else
+                snprintf(val, sizeof val, "%" PRIu64, v);
+        return cg_write_file(p, val);
+}
+
+int cg_service_memory_events(CgService *s, CgMemCounters *ret) {
+        _cleanup_free_ char *buf = NULL;
+        uint64_t under = 0;
+        int r;
+
+        r = cg_service_read(s, unified(s->ctx) ? "memory.events" : "memory.oom_control", &buf);
+        if (r < 0)
+                return r;
+        *ret = (CgMemCounters){};
+        if (unified(s->ctx)) {
+                CgMemEvents ev;
+                r = cgstat_memory_events_parse_buf(buf, strlen(buf), &ev);
+                if (r < 0)
+                        return r;
+                ret->high = ev.high;
+                ret->max = ev.max;
+                ret->oom_kill = ev.oom_kill;
+        } else {
+                (void) cgstat_kv_get(buf, strlen(buf), "oom_kill", &ret->oom_kill);
+                (void) cgstat_kv_get(buf, strlen(buf), "under_oom", &under);
+                ret->under_oom = under > 0;
+        }
+        return 0;
+}
+
+int cg_service_memory_stat_parse(const CgService *s, const char *buf, size_t n, CgMemStat *ret) {
+        return cgstat_memory_stat_parse_buf(buf, n, !unified(s->ctx), ret);
+}
+
+int cg_service_memory_usage(CgService *s, bool without_cache, uint64_t *ret) {
+        _cleanup_free_ char *buf = NULL, *stat = NULL;
+        uint64_t cur;
+        CgMemStat ms;
+        int r;
+
+        r = cg_service_read(s, unified(s->ctx) ? "memory.current" : "memory.usage_in_bytes", &buf);
+        if (r < 0)
+                return r;
+        r = cg_parse_limit(buf, &cur);
+        if (r < 0)
+                return r;
+        /* the file pages a service touched stay charged to it and the
+         * kernel drops them under pressure anyway (v2 memory.stat file,
+         * v1 total_cache) */
+        if (without_cache && cur > 0 && cg_service_read(s, "memory.stat", &stat) >= 0 &&
+            cg_service_memory_stat_parse(s, stat, strlen(stat), &ms) >= 0 && ms.file != CGSTAT_UNKNOWN)
+                cur = cur > ms.file ? cur - ms.file : 0;
+        *ret = cur;
+        return 0;
+}
+
+/* v1: register an eventfd through cgroup.event_control: "<efd> <fd>
+ * [args]". The kernel drops the registration when the eventfd is closed.
+ * Registering waits for an RCU grace period (~10-15 ms here). */
+static int v1_register(CgService *s, const char *file, const char *args, int *ret_fd) {
+        _cleanup_free_ char *target = NULL, *ctl = NULL;
+        _cleanup_close_ int efd = -EBADF, tfd = -EBADF;
+        char line[128];
+        int r;
+
+        if (unified(s->ctx))
+                return -EOPNOTSUPP;
+        r = path_of(s, "memory", file, &target);
+        if (r < 0)
+                return r;
+        r = path_of(s, "memory", "cgroup.event_control", &ctl);
+        if (r < 0)
+                return r;
+        efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (efd < 0)
+                return -errno;
+        tfd = open(target, O_RDONLY | O_CLOEXEC);
+        if (tfd < 0)
+                return -errno;
+        snprintf(line, sizeof line, "%d %d%s%s", efd, tfd, args ? " " : "", args ?: "");
+        r = cg_write_file(ctl, line);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(efd);
+        return 0;
+}
+
+int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd) {
+        char b[32];
+
+        snprintf(b, sizeof b, "%" PRIu64, bytes);
+        return v1_register(s, "memory.usage_in_bytes", b, ret_fd);
+}
+
+int cg_service_watch_oom(CgService *s, int *ret_fd) {
+        return v1_register(s, "memory.oom_control", NULL, ret_fd);
+}
+
+int cg_service_psi_trigger(CgService *s, bool full, uint64_t stall_usec, uint64_t window_usec, int *ret_fd) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char trig[64];
+        int r;
+
+        if (!unified(s->ctx))
+                return -EOPNOTSUPP;
+        r = path_of(s, "memory", "memory.pressure", &p);
+        if (r < 0)
+                return r;
+        fd = open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        snprintf(trig, sizeof trig, "%s %llu %llu", full ? "full" : "some", (unsigned long long) stall_usec,
+                 (unsigned long long) window_usec);
+        if (write(fd, trig, strlen(trig) + 1) < 0)
+                return -errno;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+#define PROC_CGROUP_MAX (64 * 1024)
+
+int cg_pid_in_cgroup(pid_t pid, const char *cgroup_rel_path, const char *controller) {
+        _cleanup_free_ char *buf = NULL, *cg = NULL;
+        char path[sizeof("/proc//cgroup") + 12];
+        size_t n, want;
+        int r;
+
+        if (pid <= 0 || !cgroup_rel_path || cgroup_rel_path[0] != '/')
+                return -EINVAL;
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        r = procfs_read_full(path, PROC_CGROUP_MAX, &buf, &n);
+        if (r == -ENOENT)
+                return -ESRCH;
+        if (r < 0)
+                return r;
+        r = cg_parse_proc_cgroup(buf, controller, &cg);
+        if (r < 0)
+                return r;
+
+        /* "/a/b" and "/a/b/" are the same cgroup */
+        want = strlen(cgroup_rel_path);
+        while (want > 1 && cgroup_rel_path[want - 1] == '/')
+                want--;
+        return strlen(cg) == want && memcmp(cg, cgroup_rel_path, want) == 0;
+}
+
+int cg_service_contains_pid(const CgService *s, pid_t pid) {
+        return cg_pid_in_cgroup(pid, s->rel, unified(s->ctx) ? NULL : "memory");
+}
