@@ -9,29 +9,8 @@
 #include <unistd.h>
 
 #include "base/procfs.h"
-
-static bool is_blank(char c) {
-        return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c) {
-        return c >= '0' && c <= '9';
-}
-
-/* The next line of buf[*pos..n), without its '\n'. A last line without
- * '\n' counts as a line. Returns false at the end. */
-static bool next_line(const char *buf, size_t n, size_t *pos, const char **ret_line, size_t *ret_len) {
-        const char *nl;
-        size_t start = *pos;
-
-        if (start >= n)
-                return false;
-        nl = memchr(buf + start, '\n', n - start);
-        *ret_line = buf + start;
-        *ret_len = nl ? (size_t) (nl - (buf + start)) : n - start;
-        *pos = start + *ret_len + 1;
-        return true;
-}
+#include "base/fs-util.h"
+#include "base/parse-util.h"
 
 /* Exactly len decimal digits (len >= 1). */
 static int parse_u64(const char *s, size_t len, uint64_t *ret) {
@@ -383,53 +362,7 @@ int procfs_smaps_rollup_parse_buf(const char *buf, size_t n, ProcSmapsRollup *re
 }
 
 int procfs_read_full(const char *path, size_t max_bytes, char **ret_buf, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
-
-        if (max_bytes == 0 || max_bytes > SIZE_MAX / 4)
-                return -EINVAL;
-
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
-
-        for (;;) {
-                ssize_t k;
-
-                if (size == alloc) {
-                        /* up to max_bytes + 1, to tell "too big" from "exactly max_bytes";
-                         * one more for the NUL */
-                        size_t want = MIN(alloc > 0 ? alloc * 2 : 4096, max_bytes + 1);
-                        char *t;
-
-                        t = realloc(buf, want + 1);
-                        if (!t)
-                                return -ENOMEM;
-                        buf = t;
-                        alloc = want;
-                }
-                k = read(fd, buf + size, alloc - size);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-                if (size > max_bytes)
-                        return -EFBIG;
-        }
-
-        if (!buf) {
-                buf = malloc(1);
-                if (!buf)
-                        return -ENOMEM;
-        }
-        buf[size] = '\0';
-        *ret_buf = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
+        return read_full_file_at(AT_FDCWD, path, max_bytes, 0, ret_buf, ret_size);
 }
 
 static int read_pid_file(const char *proc_root, pid_t pid, const char *file, char **ret_buf,

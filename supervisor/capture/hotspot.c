@@ -21,6 +21,7 @@
 #include <linux/openat2.h>
 
 #include "capture/hotspot.h"
+#include "base/fs-util.h"
 #include "base/procfs.h"
 
 #ifndef CLONE_NEWNS
@@ -298,34 +299,6 @@ _printf_(3, 4) static int helper_fail(Shared *sh, int r, const char *fmt, ...) {
         va_end(ap);
         errno = saved;
         return r;
-}
-
-/* Read a small /proc file into buf (NUL-terminated), without malloc: the
- * helper is a fork and keeps to simple system calls. */
-static int read_small_file(const char *path, char *buf, size_t size, size_t *ret_n) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        size_t n = 0;
-
-        if (fd < 0)
-                return negative_errno();
-        for (;;) {
-                ssize_t k;
-
-                if (n + 1 >= size)
-                        return -EFBIG;
-                k = read(fd, buf + n, size - 1 - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        buf[n] = '\0';
-        *ret_n = n;
-        return 0;
 }
 
 /* Scan /proc/PID/maps in pieces of whole lines (it is large for a JVM with
@@ -608,7 +581,8 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
         if (pidfd == -ESRCH)
                 return helper_fail(sh, -ESRCH, "no process %d", (int) pid);
         (void) snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        r = read_small_file(path, buf, sizeof(buf), &n);
+        /* into buf: no malloc in the helper, a fork that keeps to simple system calls */
+        r = read_full_file_at_into(AT_FDCWD, path, 0, buf, sizeof(buf), &n);
         if (r == -ENOENT || r == -ESRCH)
                 return helper_fail(sh, -ESRCH, "no process %d", (int) pid);
         if (r < 0)

@@ -4,36 +4,19 @@
  * in the fixtures of tests/fixtures/capture. */
 
 #include "capture/nmt.h"
+#include "base/parse-util.h"
 
-static bool is_blank(char c) {
-        return c == ' ' || c == '\t' || c == '\r';
-}
-
-static bool is_digit(char c) {
-        return c >= '0' && c <= '9';
-}
-
-/* The next line of buf[*pos..n), without its '\n'; a last line without
- * '\n' counts. Returns false at the end. */
-static bool next_line(const char *buf, size_t n, size_t *pos, const char **ret_line, size_t *ret_len) {
-        const char *nl;
-        size_t start = *pos;
-
-        if (start >= n)
-                return false;
-        nl = memchr(buf + start, '\n', n - start);
-        *ret_line = buf + start;
-        *ret_len = nl ? (size_t) (nl - (buf + start)) : n - start;
-        *pos = start + *ret_len + 1;
-        return true;
+/* A blank, or the '\r' of a CRLF report (its lines are trimmed). */
+static bool is_blank_or_cr(char c) {
+        return is_blank(c) || c == '\r';
 }
 
 static void trim(const char **s, size_t *len) {
-        while (*len > 0 && is_blank((*s)[0])) {
+        while (*len > 0 && is_blank_or_cr((*s)[0])) {
                 (*s)++;
                 (*len)--;
         }
-        while (*len > 0 && is_blank((*s)[*len - 1]))
+        while (*len > 0 && is_blank_or_cr((*s)[*len - 1]))
                 (*len)--;
 }
 
@@ -91,12 +74,12 @@ static int parse_value(const char *s, size_t len, uint64_t *ret_kb, int64_t *ret
         bool negative = false, has_delta = false;
         int r;
 
-        while (i < len && !is_blank(s[i]))
+        while (i < len && !is_blank_or_cr(s[i]))
                 i++;
         r = parse_amount(s, i, &kb);
         if (r < 0)
                 return r;
-        while (i < len && is_blank(s[i]))
+        while (i < len && is_blank_or_cr(s[i]))
                 i++;
         if (i < len) {
                 if (s[i] != '+' && s[i] != '-')
@@ -215,7 +198,7 @@ int nmt_parse(const char *buf, size_t n, NmtReport *ret) {
                 size_t t_len = len;
 
                 /* trailing blanks only: the category's '-' is at the start */
-                while (len > 0 && is_blank(line[len - 1]))
+                while (len > 0 && is_blank_or_cr(line[len - 1]))
                         len--;
                 if (len == 0)
                         continue;

@@ -7,25 +7,8 @@
 #include <sys/stat.h>
 
 #include "capture/procsnap.h"
+#include "base/parse-util.h"
 #include "base/procfs.h"
-
-static bool is_blank(char c) {
-        return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c) {
-        return c >= '0' && c <= '9';
-}
-
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
 
 static bool one_of(char c, const char *set) {
         return c != '\0' && strchr(set, c);
@@ -33,21 +16,6 @@ static bool one_of(char c, const char *set) {
 
 static bool is_control(unsigned char c) {
         return c < 0x20 || c == 0x7f;
-}
-
-/* The next line of buf[*pos..n), without its '\n'; a last line without
- * '\n' counts. Returns false at the end. */
-static bool next_line(const char *buf, size_t n, size_t *pos, const char **ret_line, size_t *ret_len) {
-        const char *nl;
-        size_t start = *pos;
-
-        if (start >= n)
-                return false;
-        nl = memchr(buf + start, '\n', n - start);
-        *ret_line = buf + start;
-        *ret_len = nl ? (size_t) (nl - (buf + start)) : n - start;
-        *pos = start + *ret_len + 1;
-        return true;
 }
 
 /* s[0..len) with control characters as \ooo, NUL-terminated, into out,
@@ -145,10 +113,10 @@ static int parse_hex(const char *s, size_t len, size_t *i, uint64_t *ret) {
         uint64_t v = 0;
         size_t start = *i, k = *i;
 
-        while (k < len && hex_value(s[k]) >= 0) {
+        while (k < len && unhexchar(s[k]) >= 0) {
                 if (k - start >= 16)
                         return -EBADMSG;
-                v = (v << 4) | (uint64_t) hex_value(s[k]);
+                v = (v << 4) | (uint64_t) unhexchar(s[k]);
                 k++;
         }
         if (k == start)
@@ -174,7 +142,7 @@ static int skip_separator(const char *s, size_t len, size_t *i) {
 static bool looks_like_header(const char *line, size_t len) {
         size_t i = 0;
 
-        while (i < len && hex_value(line[i]) >= 0)
+        while (i < len && unhexchar(line[i]) >= 0)
                 i++;
         return i > 0 && i < len && line[i] == '-';
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cgroup/cgroup-internal.h"
+#include "base/fs-util.h"
 
 const char *const cg_v1_ctrl_names[_CG_V1_MAX] = {
         [CG_V1_MEMORY] = "memory",
@@ -56,43 +57,13 @@ int cg_write_file(const char *path, const char *value) {
         return 0;
 }
 
+/* Only a bound against a runaway file: cgroup and /proc files are small.
+ * The limit cg_read_file() has always had: a buffer doubled up to 128 MiB,
+ * less the NUL and the byte that tells a larger file. */
+#define CG_READ_MAX_BYTES ((size_t) 128 * 1024 * 1024 - 2)
+
 int cg_read_file(const char *path, char **ret) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 4096, len = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        buf = malloc(size);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k;
-
-                if (len + 1 >= size) {
-                        char *nb;
-                        if (size > 64 * 1024 * 1024)
-                                return -EFBIG;
-                        nb = realloc(buf, size * 2);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        size *= 2;
-                }
-                k = read(fd, buf + len, size - len - 1);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        return 0;
+        return read_full_file_at(AT_FDCWD, path, CG_READ_MAX_BYTES, 0, ret, NULL);
 }
 
 int cg_read_pids(const char *procs_path, pid_t **ret, size_t *ret_n) {

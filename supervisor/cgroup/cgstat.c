@@ -6,30 +6,8 @@
 #include <string.h>
 
 #include "cgroup/cgstat.h"
+#include "base/parse-util.h"
 #include "base/procfs.h"
-
-static bool is_blank(char c) {
-        return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c) {
-        return c >= '0' && c <= '9';
-}
-
-/* The next line of buf[*pos..n), without its '\n'; a last line without
- * '\n' counts. Returns false at the end. */
-static bool next_line(const char *buf, size_t n, size_t *pos, const char **ret_line, size_t *ret_len) {
-        const char *nl;
-        size_t start = *pos;
-
-        if (start >= n)
-                return false;
-        nl = memchr(buf + start, '\n', n - start);
-        *ret_line = buf + start;
-        *ret_len = nl ? (size_t) (nl - (buf + start)) : n - start;
-        *pos = start + *ret_len + 1;
-        return true;
-}
 
 /* The next blank-separated token of s[*pos..len). */
 static bool next_token(const char *s, size_t len, size_t *pos, const char **ret_tok, size_t *ret_len) {
