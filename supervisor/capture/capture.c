@@ -15,7 +15,7 @@
 
 #include <json-c/json.h>
 
-#include "capture/capture.h"
+#include "capture/capture-internal.h"
 #include "capture/hotspot.h"
 #include "capture/nmt.h"
 #include "capture/procsnap.h"
@@ -24,12 +24,6 @@
 #include "base/log.h"
 #include "base/procfs.h"
 
-static inline void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-#define _cleanup_closedir_ _cleanup_(closedirp)
-
 /* Per-item deadlines, further bounded by what is left of capture_timeout. */
 #define ITEM_PROC_USEC (5 * USEC_PER_SEC)
 #define ITEM_JVM_USEC (15 * USEC_PER_SEC)
@@ -37,88 +31,6 @@ static inline void closedirp(DIR **d) {
 #define MANIFEST_RESERVE_BYTES (16 * 1024)
 /* The cap on one JVM reply written to a file. */
 #define ITEM_JVM_MAX_BYTES (64U * 1024U * 1024U)
-
-typedef enum StepKind {
-        STEP_CLAMP, /* hook, not an item */
-        STEP_GRANT, /* hook, not an item */
-        STEP_PROC, /* forked helper running a function */
-        STEP_INLINE, /* written by the daemon from memory (history, kernel report) */
-        STEP_JVM, /* HotSpot attach */
-} StepKind;
-
-typedef enum ProcFn {
-        PF_COPY, /* copy src to the file */
-        PF_PMAP,
-        PF_TASKS,
-        PF_CGROUP_MEMORY_EVENTS_V1,
-        PF_PIDS,
-} ProcFn;
-
-typedef enum InlineFn {
-        IF_HISTORY,
-        IF_KERNEL_REPORT,
-} InlineFn;
-
-typedef struct Step {
-        StepKind kind;
-        const char *name; /* item name in the manifest */
-        const char *file;
-        ProcFn proc;
-        InlineFn inl;
-        char src[PATH_MAX]; /* PF_COPY */
-        const char *jvm_argv[4];
-        bool jvm_threads; /* the thread dump: SIGQUIT fallback */
-
-        /* outcome */
-        bool run, ok, skipped;
-        usec_t ms_usec;
-        char error[256];
-} Step;
-
-#define STEPS_MAX 24
-
-struct Capture {
-        sd_event *event;
-        CaptureSpec spec; /* strings below are owned copies */
-        char *service, *reason, *cgroup, *memory_dir, *pids_dir, *kernel_report, *limits_text,
-                *nmt_no_baseline, *jvm_limits;
-        capture_done_t done;
-        void *userdata;
-
-        int svc_dir_fd; /* <capture_dir>/<service> */
-        int manifest_fd; /* created at the start, its space reserved */
-        int dir_fd; /* the partial directory */
-        char *dir_path; /* <capture_dir>/<service> */
-        char name[64]; /* final name */
-        char partial[80]; /* .<name>.partial */
-        char *path; /* final path */
-        usec_t started_rt, started_mono, deadline;
-
-        Step steps[STEPS_MAX];
-        size_t n_steps, cur;
-        bool restored, finished, timed_out, aborted, not_jvm, granted;
-        char jvm_skip[200]; /* why the remaining JVM items are skipped */
-
-        /* the running step */
-        usec_t step_start;
-        int out_fd;
-        pid_t child;
-        int child_fd; /* read end: error text, EOF at exit */
-        char child_msg[256];
-        size_t child_msg_len;
-        HotspotAttach *attach;
-        bool sigquit_running;
-        sd_event_source *io, *step_timer, *total_timer, *defer;
-
-        /* findings for the manifest */
-        char nmt_state[200];
-        char nmt_top[160];
-        char nmt_diff_state
-                [200]; /* why there is no nmt-diff ("" when there is one, or NMT is not captured) */
-        char tasks_top[160];
-        char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
-        char pmap_top[PATH_MAX];
-};
 
 static void advance(Capture *c);
 static void step_finished(Capture *c, bool ok, const char *error);
