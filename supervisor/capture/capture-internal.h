@@ -15,6 +15,7 @@
 
 #include "capture/capture.h"
 #include "capture/hotspot.h"
+#include "capture/store.h"
 #include "base/macro.h"
 
 static inline void closedirp(DIR **d) {
@@ -74,8 +75,8 @@ struct Capture {
         int manifest_fd; /* created at the start, its space reserved */
         int dir_fd; /* the partial directory */
         char *dir_path; /* <capture_dir>/<service> */
-        char name[64]; /* final name */
-        char partial[80]; /* .<name>.partial */
+        char name[CAPTURE_NAME_MAX]; /* final name */
+        char partial[CAPTURE_PARTIAL_MAX]; /* .<name>.partial */
         char *path; /* final path */
         usec_t started_rt, started_mono, deadline;
 

@@ -19,6 +19,7 @@
 #include "capture/hotspot.h"
 #include "capture/nmt.h"
 #include "capture/procsnap.h"
+#include "capture/store.h"
 #include "base/fs-util.h"
 #include "base/json-util.h"
 #include "base/log.h"
@@ -34,32 +35,6 @@
 
 static void advance(Capture *c);
 static void step_finished(Capture *c, bool ok, const char *error);
-
-void capture_format_stamp(usec_t realtime, char buf[static 24]) {
-        time_t t = (time_t) (realtime / USEC_PER_SEC);
-        struct tm tm;
-
-        char tmp[128];
-
-        gmtime_r(&t, &tm);
-        snprintf(tmp, sizeof tmp, "%04d%02d%02dT%02d%02d%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (unsigned) ((realtime / USEC_PER_MSEC) % 1000));
-        snprintf(buf, 24, "%.23s", tmp);
-}
-
-void capture_format_rfc3339(usec_t realtime, char buf[static 32]) {
-        time_t t = (time_t) (realtime / USEC_PER_SEC);
-        struct tm tm;
-
-        char tmp[128];
-
-        gmtime_r(&t, &tm);
-        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (unsigned) ((realtime / USEC_PER_MSEC) % 1000));
-        snprintf(buf, 32, "%.31s", tmp);
-}
 
 const char *capture_reason_from_event(EventType e) {
         return event_type_to_string(e);
@@ -529,17 +504,11 @@ static usec_t step_deadline(Capture *c, usec_t cap) {
         return MIN(now + cap, c->deadline);
 }
 
-static int open_item(Capture *c, const char *file) {
-        int fd = openat(c->dir_fd, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-                        0600);
-        return fd < 0 ? -errno : fd;
-}
-
 static int write_inline(Capture *c, Step *s, char *err, size_t errsz) {
         _cleanup_fclose_ FILE *f = NULL;
         int fd, r = 0;
 
-        fd = open_item(c, s->file);
+        fd = capture_store_create_file(c->dir_fd, s->file);
         if (fd < 0) {
                 snprintf(err, errsz, "creating %s: %s", s->file, strerror(-fd));
                 return fd;
@@ -601,7 +570,7 @@ static bool start_step(Capture *c) {
                 step_finished(c, false, c->jvm_skip);
                 return false;
         }
-        c->out_fd = open_item(c, s->file);
+        c->out_fd = capture_store_create_file(c->dir_fd, s->file);
         if (c->out_fd < 0) {
                 snprintf(err, sizeof err, "creating %s: %s", s->file, strerror(-c->out_fd));
                 c->out_fd = -1;
@@ -944,7 +913,7 @@ static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
                 return -ENOMEM;
         /* into the space reserved at the start: a full disk still gets
          * the manifest that says so */
-        fd = c->manifest_fd >= 0 ? c->manifest_fd : open_item(c, "manifest.json");
+        fd = c->manifest_fd >= 0 ? c->manifest_fd : capture_store_create_file(c->dir_fd, "manifest.json");
         c->manifest_fd = -1;
         if (fd < 0)
                 return fd;
@@ -986,11 +955,9 @@ static void finish(Capture *c) {
                 log_error_errno(r, "Capture %s/%s: cannot write manifest.json: %m", c->service, c->name);
                 complete = false;
         }
-        (void) fsync(c->dir_fd);
-        if (renameat(c->svc_dir_fd, c->partial, c->svc_dir_fd, c->name) < 0)
-                log_error_errno(errno, "Capture %s/%s: cannot rename %s: %m", c->service, c->name,
-                                c->partial);
-        (void) fsync(c->svc_dir_fd);
+        r = capture_store_rename(c->svc_dir_fd, c->dir_fd, c->partial, c->name);
+        if (r < 0)
+                log_error_errno(r, "Capture %s/%s: cannot rename %s: %m", c->service, c->name, c->partial);
         r = capture_prune(c->svc_dir_fd, c->spec.keep, c->spec.max_bytes);
         if (r > 0)
                 log_info("Capture retention for '%s': removed %d old capture(s).", c->service, r);
@@ -1049,7 +1016,6 @@ static int on_total_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture_done_t done, void *userdata,
                   Capture **ret) {
         _cleanup_(capture_freep) Capture *c = NULL;
-        char stamp[24];
         int r;
 
         c = calloc(1, sizeof *c);
@@ -1075,9 +1041,7 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
         c->started_mono = now_usec(CLOCK_MONOTONIC);
         c->deadline = c->started_mono + (spec->timeout ? spec->timeout : 20 * USEC_PER_SEC);
 
-        capture_format_stamp(c->started_rt, stamp);
-        snprintf(c->name, sizeof c->name, "%s-%s", stamp, c->reason);
-        snprintf(c->partial, sizeof c->partial, ".%s.partial", c->name);
+        capture_store_names(c->started_rt, c->reason, c->name, c->partial);
         if (asprintf(&c->dir_path, "%s/%s", dir, c->service) < 0 ||
             asprintf(&c->path, "%s/%s", c->dir_path, c->name) < 0)
                 return log_oom();
@@ -1097,7 +1061,7 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
                 return log_error_errno(errno, "Capture for '%s': cannot open %s: %m", c->service,
                                        c->partial);
 
-        c->manifest_fd = open_item(c, "manifest.json");
+        c->manifest_fd = capture_store_create_file(c->dir_fd, "manifest.json");
         for (off_t sz = MANIFEST_RESERVE_BYTES; c->manifest_fd >= 0 && sz >= 2048; sz /= 2)
                 if (posix_fallocate(c->manifest_fd, 0, sz) == 0)
                         break;
@@ -1162,102 +1126,6 @@ Capture *capture_free(Capture *c) {
         free(c->path);
         free(c);
         return NULL;
-}
-
-/* ---- retention ---- */
-
-static uint64_t tree_bytes(int dir_fd) {
-        _cleanup_closedir_ DIR *d = fdopendir(dup(dir_fd));
-        struct dirent *de;
-        uint64_t sum = 0;
-
-        if (!d)
-                return 0;
-        while ((de = readdir(d))) {
-                struct stat st;
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode))
-                        sum += (uint64_t) st.st_blocks * 512;
-        }
-        return sum;
-}
-
-static int remove_capture(int svc_fd, const char *name) {
-        _cleanup_close_ int fd = openat(svc_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(dup(fd));
-        if (!d)
-                return -errno;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        (void) unlinkat(fd, de->d_name, 0);
-        return unlinkat(svc_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
-}
-
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes) {
-        _cleanup_closedir_ DIR *d = fdopendir(dup(dir_fd));
-        char **names = NULL;
-        uint64_t *sizes = NULL, total = 0;
-        size_t n = 0, cap = 0, first = 0;
-        struct dirent *de;
-        int removed = 0;
-
-        if (!d)
-                return -errno;
-        while ((de = readdir(d))) {
-                struct stat st;
-                if (de->d_name[0] == '.')
-                        continue; /* ".", "..", partial captures */
-                if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-                        continue;
-                if (n == cap) {
-                        size_t nc = cap ? cap * 2 : 16;
-                        char **nn = realloc(names, nc * sizeof *nn);
-                        if (!nn)
-                                break;
-                        names = nn;
-                        cap = nc;
-                }
-                names[n] = strdup(de->d_name);
-                if (!names[n])
-                        break;
-                n++;
-        }
-        if (n == 0) {
-                free(names);
-                return 0;
-        }
-        /* "YYYYmmddTHHMMSS.mmmZ-reason": the name sorts by time */
-        qsort(names, n, sizeof *names, cmp_str);
-        sizes = calloc(n, sizeof *sizes);
-        for (size_t i = 0; sizes && i < n; i++) {
-                _cleanup_close_ int fd =
-                        openat(dir_fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                sizes[i] = fd >= 0 ? tree_bytes(fd) : 0;
-                total += sizes[i];
-        }
-        while (n - first > 1 &&
-               ((keep > 0 && n - first > keep) || (max_bytes > 0 && sizes && total > max_bytes))) {
-                if (remove_capture(dir_fd, names[first]) >= 0)
-                        removed++;
-                if (sizes)
-                        total -= sizes[first];
-                first++;
-        }
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
-        free(sizes);
-        return removed;
 }
 
 /* ---- captures interrupted by a cgwarden that was killed ---- */
