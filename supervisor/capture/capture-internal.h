@@ -105,3 +105,29 @@ struct Capture {
         char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
         char pmap_top[PATH_MAX];
 };
+
+/* manifest.c */
+
+/* After step s succeeded: the lines of its file a reader looks for
+ * first (the top NMT growth, the largest thread group, the largest
+ * mapping), into c's findings. Best effort. */
+void capture_findings_read(Capture *c, const Step *s);
+
+/* After the thread dump: the Java threads grouped by their full names,
+ * appended to tasks.txt, and the top group from them. Best effort. */
+void capture_findings_java_groups(Capture *c);
+
+/* Whether every item that applied succeeded, and the capture was
+ * neither timed out nor aborted. */
+bool capture_manifest_complete(const Capture *c);
+
+/* Write manifest.json of c (into the space reserved at the start when
+ * there is one). Returns 0 or -errno. */
+int capture_manifest_write(Capture *c, bool complete, usec_t finished_rt);
+
+/* Write manifest.json of a capture directory (dir_fd) that a cgwarden
+ * killed mid-capture left: complete false, error "interrupted: ...", the
+ * files found listed as items not recorded, recovered_at now. Returns 0
+ * or -errno. */
+int capture_manifest_write_interrupted(int dir_fd, const char *service, const char *reason,
+                                       const char *started_at);
