@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -827,90 +826,18 @@ Capture *capture_free(Capture *c) {
         return NULL;
 }
 
-/* ---- captures interrupted by a cgwarden that was killed ---- */
-
-/* "20261122T102301.084Z" -> "2026-11-22T10:23:01.084Z"; false when the
- * name does not start with a stamp cgwarden writes. */
-static bool stamp_to_rfc3339(const char *name, char out[static 32]) {
-        static const char shape[] = "ddddddddTdddddd.dddZ";
-
-        for (size_t i = 0; i < sizeof shape - 1; i++)
-                if (shape[i] == 'd' ? name[i] < '0' || name[i] > '9' : name[i] != shape[i])
-                        return false;
-        snprintf(out, 32, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.3sZ", name, name + 4, name + 6, name + 9,
-                 name + 11, name + 13, name + 16);
-        return true;
-}
-
-/* Finishes one ".NAME.partial" directory of svc_fd: a manifest saying
- * what is there and that it was interrupted, then the rename. */
-static int recover_one(int svc_fd, const char *service, const char *partial) {
-        _cleanup_close_ int fd = -EBADF;
-        char name[80], started[32];
-        size_t len = strlen(partial);
-        int r;
-
-        /* ".<stamp>-<reason>.partial" */
-        if (len < 1 + 21 + 1 + strlen(".partial") || len - 1 - strlen(".partial") >= sizeof name)
-                return -EINVAL;
-        memcpy(name, partial + 1, len - 1 - strlen(".partial"));
-        name[len - 1 - strlen(".partial")] = '\0';
-        if (!stamp_to_rfc3339(name, started) || name[20] != '-' || !name[21])
-                return -EINVAL;
-        fd = openat(svc_fd, partial, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r = capture_manifest_write_interrupted(fd, service, name + 21, started);
-        if (r < 0)
-                return r;
-        (void) fsync(fd);
-        if (renameat(svc_fd, partial, svc_fd, name) < 0)
-                return -errno;
-        (void) fsync(svc_fd);
+/* Recovery's report: the daemon logs, the store does not. */
+static void log_recovered(const char *service, const char *partial, const char *name, int error,
+                          void *userdata) {
+        if (error < 0) {
+                log_warning_errno(error, "Capture %s/%s: cannot finish this interrupted capture: %m",
+                                  service, partial);
+                return;
+        }
         log_notice("Capture %s/%s: finished a capture interrupted when cgwarden stopped (complete: false).",
                    service, name);
-        return 0;
 }
 
 int capture_recover(const char *dir) {
-        _cleanup_close_ int dir_fd = -EBADF;
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        int n = 0;
-
-        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (dir_fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        d = fdopendir(dup(dir_fd));
-        if (!d)
-                return -errno;
-        while ((de = readdir(d))) {
-                _cleanup_close_ int svc_fd = -EBADF;
-                _cleanup_closedir_ DIR *sd = NULL;
-                struct dirent *pe;
-
-                if (de->d_name[0] == '.')
-                        continue;
-                svc_fd = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (svc_fd < 0)
-                        continue;
-                sd = fdopendir(dup(svc_fd));
-                if (!sd)
-                        continue;
-                while ((pe = readdir(sd))) {
-                        int r;
-                        size_t l = strlen(pe->d_name);
-                        if (pe->d_name[0] != '.' || l < strlen(".partial") ||
-                            !streq(pe->d_name + l - strlen(".partial"), ".partial"))
-                                continue;
-                        r = recover_one(svc_fd, de->d_name, pe->d_name);
-                        if (r >= 0)
-                                n++;
-                        else
-                                log_warning_errno(
-                                        r, "Capture %s/%s: cannot finish this interrupted capture: %m",
-                                        de->d_name, pe->d_name);
-                }
-        }
-        return n;
+        return capture_store_recover(dir, log_recovered, NULL);
 }

@@ -159,3 +159,86 @@ int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes) {
         free(sizes);
         return removed;
 }
+
+/* ---- recovery: captures interrupted by a cgwarden that was killed ---- */
+
+/* "20261122T102301.084Z" -> "2026-11-22T10:23:01.084Z"; false when the
+ * name does not start with a stamp cgwarden writes. */
+static bool stamp_to_rfc3339(const char *name, char out[static 32]) {
+        static const char shape[] = "ddddddddTdddddd.dddZ";
+
+        for (size_t i = 0; i < sizeof shape - 1; i++)
+                if (shape[i] == 'd' ? name[i] < '0' || name[i] > '9' : name[i] != shape[i])
+                        return false;
+        snprintf(out, 32, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.3sZ", name, name + 4, name + 6, name + 9,
+                 name + 11, name + 13, name + 16);
+        return true;
+}
+
+/* Finishes one ".NAME.partial" directory of svc_fd: a manifest saying
+ * what is there and that it was interrupted, then the rename to NAME
+ * (written into name). */
+static int recover_one(int svc_fd, const char *service, const char *partial,
+                       char name[static CAPTURE_PARTIAL_MAX]) {
+        _cleanup_close_ int fd = -EBADF;
+        char started[32];
+        size_t len = strlen(partial);
+        int r;
+
+        /* ".<stamp>-<reason>.partial" */
+        if (len < 1 + 21 + 1 + strlen(".partial") || len - 1 - strlen(".partial") >= CAPTURE_PARTIAL_MAX)
+                return -EINVAL;
+        memcpy(name, partial + 1, len - 1 - strlen(".partial"));
+        name[len - 1 - strlen(".partial")] = '\0';
+        if (!stamp_to_rfc3339(name, started) || name[20] != '-' || !name[21])
+                return -EINVAL;
+        fd = openat(svc_fd, partial, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = capture_manifest_write_interrupted(fd, service, name + 21, started);
+        if (r < 0)
+                return r;
+        return capture_store_rename(svc_fd, fd, partial, name);
+}
+
+int capture_store_recover(const char *dir, capture_recovered_t report, void *userdata) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int n = 0;
+
+        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir_fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        d = fdopendir(dup(dir_fd));
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_close_ int svc_fd = -EBADF;
+                _cleanup_closedir_ DIR *sd = NULL;
+                struct dirent *pe;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                svc_fd = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (svc_fd < 0)
+                        continue;
+                sd = fdopendir(dup(svc_fd));
+                if (!sd)
+                        continue;
+                while ((pe = readdir(sd))) {
+                        char name[CAPTURE_PARTIAL_MAX];
+                        int r;
+                        size_t l = strlen(pe->d_name);
+                        if (pe->d_name[0] != '.' || l < strlen(".partial") ||
+                            !streq(pe->d_name + l - strlen(".partial"), ".partial"))
+                                continue;
+                        r = recover_one(svc_fd, de->d_name, pe->d_name, name);
+                        if (r >= 0)
+                                n++;
+                        if (report)
+                                report(de->d_name, pe->d_name, r >= 0 ? name : NULL, r, userdata);
+                }
+        }
+        return n;
+}

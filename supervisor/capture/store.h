@@ -4,8 +4,9 @@
 /* The capture store: <capture_dir>/<service>/ holds one directory per
  * capture, "<UTC stamp>-<reason>", written as ".<UTC stamp>-<reason>.partial"
  * and renamed when finished (DESIGN.md, "Contract"). Here are the
- * names, the rename and retention: pure directory work on a directory fd,
- * no event loop, no logging (STYLE rule 3): the caller logs. */
+ * names, the rename, retention and the recovery of interrupted captures:
+ * pure directory work on a directory fd or path, no event loop, no
+ * logging (STYLE rule 3): the caller logs. */
 
 #include <stdint.h>
 
@@ -42,3 +43,15 @@ int capture_store_rename(int svc_fd, int dir_fd, const char *partial, const char
  * exceeds max_bytes (0: no limit); the newest is never removed. Partial
  * directories are left alone. Returns the number removed, or -errno. */
 int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes);
+
+/* How the recovery of one interrupted capture went: service and partial
+ * name the directory it was found in, name the one it was renamed to
+ * (NULL when error < 0); error is 0 or -errno. */
+typedef void (*capture_recovered_t)(const char *service, const char *partial, const char *name, int error,
+                                    void *userdata);
+
+/* Every "<dir>/<service>/.NAME.partial" that a cgwarden killed mid-capture
+ * left gets the manifest.json of an interrupted capture (manifest.c) and is
+ * renamed to NAME; report (NULL: none) hears of each, done or failed.
+ * Returns the number finished (0 when dir does not exist), or -errno. */
+int capture_store_recover(const char *dir, capture_recovered_t report, void *userdata);
