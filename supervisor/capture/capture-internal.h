@@ -3,7 +3,12 @@
 
 /* What the files of capture/ that make a capture share: the steps, the
  * Capture object, and the functions one file gives the others. Only
- * capture/ includes this. */
+ * capture/ includes this.
+ *
+ *   capture.c   the public API and the step sequencer on the event loop
+ *   steps.c     the step catalog and the forked helpers that run items
+ *   manifest.c  the findings and manifest.json
+ *   store.c     directory names, the rename, retention, recovery (store.h) */
 
 #include <dirent.h>
 #include <limits.h>
@@ -105,6 +110,26 @@ struct Capture {
         char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
         char pmap_top[PATH_MAX];
 };
+
+/* steps.c */
+
+/* Fill c->steps for c->spec: the hooks and the items that apply, cheap
+ * and certain first, the JVM items last. */
+void capture_steps_build(Capture *c);
+
+/* Run the STEP_PROC step s in a forked helper writing into c->out_fd:
+ * c->child is its pid, c->child_fd the read end of a pipe that carries
+ * its error text and ends when it exits. Returns 0, or -errno. */
+int capture_helper_start(Capture *c, Step *s);
+
+/* Wait for the helper (killed first when kill_it) and close its pipe;
+ * its wait status into *ret_status when that is not NULL. No-op when
+ * none runs. */
+void capture_helper_reap(Capture *c, bool kill_it, int *ret_status);
+
+/* Write the STEP_INLINE step s (the history, the kernel's report) from
+ * memory. Returns 0, or -errno with the error text in err. */
+int capture_step_write_inline(Capture *c, Step *s, char *err, size_t errsz);
 
 /* manifest.c */
 
