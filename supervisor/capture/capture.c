@@ -423,6 +423,11 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
 Capture *capture_free(Capture *c) {
         if (!c)
                 return NULL;
+        /* I/O in a destructor: a capture freed while it runs is finished
+         * here (manifest.json says "aborted", the rename, retention), as
+         * capture.h promises and evidence_done() relies on when a service
+         * goes away mid-capture. Moving it out of the free function needs
+         * a capture_abort() that the callers call first. */
         if (!c->finished && c->dir_fd >= 0) {
                 c->aborted = true;
                 if (c->sigquit_running && c->spec.hooks->sigquit_cancel)
