@@ -1,34 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <dirent.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
-#include "capture/capture.h"
+#include "capture/capture-internal.h"
 #include "capture/hotspot.h"
-#include "capture/nmt.h"
-#include "capture/procsnap.h"
+#include "capture/store.h"
 #include "base/fs-util.h"
-#include "base/json-util.h"
 #include "base/log.h"
-#include "base/procfs.h"
-
-static inline void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Per-item deadlines, further bounded by what is left of capture_timeout. */
 #define ITEM_PROC_USEC (5 * USEC_PER_SEC)
@@ -38,116 +21,8 @@ static inline void closedirp(DIR **d) {
 /* The cap on one JVM reply written to a file. */
 #define ITEM_JVM_MAX_BYTES (64U * 1024U * 1024U)
 
-typedef enum StepKind {
-        STEP_CLAMP, /* hook, not an item */
-        STEP_GRANT, /* hook, not an item */
-        STEP_PROC, /* forked helper running a function */
-        STEP_INLINE, /* written by the daemon from memory (history, kernel report) */
-        STEP_JVM, /* HotSpot attach */
-} StepKind;
-
-typedef enum ProcFn {
-        PF_COPY, /* copy src to the file */
-        PF_PMAP,
-        PF_TASKS,
-        PF_CGROUP_MEMORY_EVENTS_V1,
-        PF_PIDS,
-} ProcFn;
-
-typedef enum InlineFn {
-        IF_HISTORY,
-        IF_KERNEL_REPORT,
-} InlineFn;
-
-typedef struct Step {
-        StepKind kind;
-        const char *name; /* item name in the manifest */
-        const char *file;
-        ProcFn proc;
-        InlineFn inl;
-        char src[PATH_MAX]; /* PF_COPY */
-        const char *jvm_argv[4];
-        bool jvm_threads; /* the thread dump: SIGQUIT fallback */
-
-        /* outcome */
-        bool run, ok, skipped;
-        usec_t ms_usec;
-        char error[256];
-} Step;
-
-#define STEPS_MAX 24
-
-struct Capture {
-        sd_event *event;
-        CaptureSpec spec; /* strings below are owned copies */
-        char *service, *reason, *cgroup, *memory_dir, *pids_dir, *kernel_report, *limits_text,
-                *nmt_no_baseline, *jvm_limits;
-        capture_done_t done;
-        void *userdata;
-
-        int svc_dir_fd; /* <capture_dir>/<service> */
-        int manifest_fd; /* created at the start, its space reserved */
-        int dir_fd; /* the partial directory */
-        char *dir_path; /* <capture_dir>/<service> */
-        char name[64]; /* final name */
-        char partial[80]; /* .<name>.partial */
-        char *path; /* final path */
-        usec_t started_rt, started_mono, deadline;
-
-        Step steps[STEPS_MAX];
-        size_t n_steps, cur;
-        bool restored, finished, timed_out, aborted, not_jvm, granted;
-        char jvm_skip[200]; /* why the remaining JVM items are skipped */
-
-        /* the running step */
-        usec_t step_start;
-        int out_fd;
-        pid_t child;
-        int child_fd; /* read end: error text, EOF at exit */
-        char child_msg[256];
-        size_t child_msg_len;
-        HotspotAttach *attach;
-        bool sigquit_running;
-        sd_event_source *io, *step_timer, *total_timer, *defer;
-
-        /* findings for the manifest */
-        char nmt_state[200];
-        char nmt_top[160];
-        char nmt_diff_state
-                [200]; /* why there is no nmt-diff ("" when there is one, or NMT is not captured) */
-        char tasks_top[160];
-        char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
-        char pmap_top[PATH_MAX];
-};
-
 static void advance(Capture *c);
 static void step_finished(Capture *c, bool ok, const char *error);
-
-void capture_format_stamp(usec_t realtime, char buf[static 24]) {
-        time_t t = (time_t) (realtime / USEC_PER_SEC);
-        struct tm tm;
-
-        char tmp[128];
-
-        gmtime_r(&t, &tm);
-        snprintf(tmp, sizeof tmp, "%04d%02d%02dT%02d%02d%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (unsigned) ((realtime / USEC_PER_MSEC) % 1000));
-        snprintf(buf, 24, "%.23s", tmp);
-}
-
-void capture_format_rfc3339(usec_t realtime, char buf[static 32]) {
-        time_t t = (time_t) (realtime / USEC_PER_SEC);
-        struct tm tm;
-
-        char tmp[128];
-
-        gmtime_r(&t, &tm);
-        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (unsigned) ((realtime / USEC_PER_MSEC) % 1000));
-        snprintf(buf, 32, "%.31s", tmp);
-}
 
 const char *capture_reason_from_event(EventType e) {
         return event_type_to_string(e);
@@ -155,332 +30,6 @@ const char *capture_reason_from_event(EventType e) {
 
 const char *capture_get_path(const Capture *c) {
         return c ? c->path : NULL;
-}
-
-/* ---- the steps ---- */
-
-static Step *add_step(Capture *c, StepKind kind, const char *name, const char *file) {
-        Step *s;
-
-        if (c->n_steps >= STEPS_MAX)
-                return NULL;
-        s = &c->steps[c->n_steps++];
-        *s = (Step){ .kind = kind, .name = name, .file = file };
-        return s;
-}
-
-static void add_copy(Capture *c, const char *name, const char *file, const char *fmt, ...) _printf_(4, 5);
-static void add_copy(Capture *c, const char *name, const char *file, const char *fmt, ...) {
-        Step *s = add_step(c, STEP_PROC, name, file);
-        va_list ap;
-
-        if (!s)
-                return;
-        s->proc = PF_COPY;
-        va_start(ap, fmt);
-        vsnprintf(s->src, sizeof s->src, fmt, ap);
-        va_end(ap);
-}
-
-static void add_jvm(Capture *c, const char *name, const char *file, const char *a0, const char *a1) {
-        Step *s = add_step(c, STEP_JVM, name, file);
-
-        if (!s)
-                return;
-        s->jvm_argv[0] = a0;
-        s->jvm_argv[1] = a1;
-        s->jvm_threads = streq(name, "threads");
-}
-
-static bool want(const Capture *c, CaptureItem i) {
-        return c->spec.items & (1u << i);
-}
-
-static void build_steps(Capture *c) {
-        pid_t pid = c->spec.pid;
-
-        if (c->spec.hooks && c->spec.hooks->clamp)
-                add_step(c, STEP_CLAMP, "clamp", NULL);
-        if (pid > 0) {
-                if (want(c, CAPTURE_STATUS))
-                        add_copy(c, "status", "status.txt", "/proc/%d/status", (int) pid);
-                if (want(c, CAPTURE_SMAPS))
-                        add_copy(c, "smaps_rollup", "smaps_rollup.txt", "/proc/%d/smaps_rollup", (int) pid);
-                if (want(c, CAPTURE_TASKS)) {
-                        Step *s = add_step(c, STEP_PROC, "tasks", "tasks.txt");
-                        if (s)
-                                s->proc = PF_TASKS;
-                }
-                if (want(c, CAPTURE_PMAP)) {
-                        Step *s = add_step(c, STEP_PROC, "pmap", "pmap.txt");
-                        if (s)
-                                s->proc = PF_PMAP;
-                }
-        }
-        if (want(c, CAPTURE_CGROUP) && c->memory_dir) {
-                add_copy(c, "memory.stat", "memory.stat.txt", "%s/memory.stat", c->memory_dir);
-                if (!c->spec.v1)
-                        add_copy(c, "memory.events", "memory.events.txt", "%s/memory.events", c->memory_dir);
-                else {
-                        Step *s = add_step(c, STEP_PROC, "memory.events", "memory.events.txt");
-                        if (s)
-                                s->proc = PF_CGROUP_MEMORY_EVENTS_V1;
-                }
-        }
-        if (want(c, CAPTURE_CGROUP) && c->pids_dir) {
-                Step *s = add_step(c, STEP_PROC, "pids", "pids.txt");
-                if (s)
-                        s->proc = PF_PIDS;
-        }
-        if (c->spec.history) {
-                Step *s = add_step(c, STEP_INLINE, "history", "history.csv");
-                if (s)
-                        s->inl = IF_HISTORY;
-        }
-        if (c->kernel_report) {
-                Step *s = add_step(c, STEP_INLINE, "oom-report", "oom-report.txt");
-                if (s)
-                        s->inl = IF_KERNEL_REPORT;
-        }
-        if (pid > 0) {
-                uint32_t jvm = (1u << CAPTURE_THREADS) | (1u << CAPTURE_NMT) | (1u << CAPTURE_HEAP) |
-                               (1u << CAPTURE_CLASS_HISTOGRAM) | (1u << CAPTURE_HEAP_DUMP);
-                if ((c->spec.items & jvm) && c->spec.hooks && c->spec.hooks->grant)
-                        add_step(c, STEP_GRANT, "grant", NULL);
-                if (want(c, CAPTURE_THREADS))
-                        add_jvm(c, "threads", "threads.txt", "Thread.print", NULL);
-                if (want(c, CAPTURE_NMT)) {
-                        add_jvm(c, "nmt", "nmt.txt", "VM.native_memory", "summary");
-                        if (c->spec.nmt_baseline)
-                                add_jvm(c, "nmt-diff", "nmt-diff.txt", "VM.native_memory", "summary.diff");
-                        else if (c->nmt_no_baseline) {
-                                /* said, not silently left out: a leak that killed
-                                 * before the baseline has no diff */
-                                Step *s = add_step(c, STEP_JVM, "nmt-diff", NULL);
-                                if (s) {
-                                        s->skipped = true;
-                                        snprintf(s->error, sizeof s->error, "%s", c->nmt_no_baseline);
-                                }
-                                snprintf(c->nmt_diff_state, sizeof c->nmt_diff_state, "%s",
-                                         c->nmt_no_baseline);
-                        }
-                }
-                if (want(c, CAPTURE_HEAP))
-                        add_jvm(c, "heap", "heap.txt", "GC.heap_info", NULL);
-                if (want(c, CAPTURE_CLASS_HISTOGRAM))
-                        add_jvm(c, "class_histogram", "class_histogram.txt", "GC.class_histogram", "-all");
-                if (want(c, CAPTURE_HEAP_DUMP)) {
-                        Step *s = add_step(c, STEP_JVM, "heap_dump", NULL);
-                        if (s) {
-                                /* the JVM writes a dump itself, as its user, in its own mount
-                                 * namespace: not into a root-owned 0700 directory */
-                                s->skipped = true;
-                                snprintf(s->error, sizeof s->error,
-                                         "not supported: a heap dump is written by the JVM itself; run "
-                                         "jcmd PID GC.heap_dump -all FILE");
-                        }
-                }
-        }
-}
-
-/* ---- helper processes (the procfs and cgroup items) ---- */
-
-static int copy_fd(int in, int out) {
-        char buf[65536];
-        ssize_t n;
-
-        for (;;) {
-                n = read(in, buf, sizeof buf);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        return 0;
-                for (ssize_t off = 0; off < n;) {
-                        ssize_t k = write(out, buf + off, (size_t) (n - off));
-                        if (k < 0) {
-                                if (errno == EINTR)
-                                        continue;
-                                return -errno;
-                        }
-                        off += k;
-                }
-        }
-}
-
-static int copy_path(const char *src, int out, char *err, size_t errsz) {
-        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        int r;
-
-        if (in < 0) {
-                snprintf(err, errsz, "%s: %s", src, strerror(errno));
-                return -errno;
-        }
-        r = copy_fd(in, out);
-        if (r < 0)
-                snprintf(err, errsz, "copying %s: %s", src, strerror(-r));
-        return r;
-}
-
-static void put_file_line(FILE *f, const char *dir, const char *file, const char *key) {
-        _cleanup_free_ char *p = NULL, *buf = NULL;
-        size_t n;
-
-        if (asprintf(&p, "%s/%s", dir, file) < 0)
-                return;
-        if (procfs_read_full(p, 1 << 20, &buf, &n) < 0) {
-                fprintf(f, "%s (unreadable: %s)\n", key, strerror(errno));
-                return;
-        }
-        while (n > 0 && buf[n - 1] == '\n')
-                buf[--n] = 0;
-        if (strchr(buf, '\n')) {
-                fprintf(f, "%s:\n", key);
-                for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-                        fprintf(f, "  %s\n", line);
-        } else
-                fprintf(f, "%s %s\n", key, buf);
-}
-
-static int run_proc_fn(Capture *c, Step *s, int out, char *err, size_t errsz) {
-        pid_t pid = c->spec.pid;
-        int r;
-
-        switch (s->proc) {
-        case PF_COPY:
-                return copy_path(s->src, out, err, errsz);
-        case PF_PMAP: {
-                ProcPmapTotals t;
-                r = procsnap_write_pmap(NULL, pid, out, &t);
-                if (r < 0)
-                        snprintf(err, errsz, "/proc/%d/smaps: %s", (int) pid, strerror(-r));
-                return r;
-        }
-        case PF_TASKS: {
-                /* every process of the cgroup (a fork bomb is a hundred
-                 * processes of one thread each), else the main one */
-                _cleanup_free_ char *procs = NULL, *path = NULL;
-                _cleanup_free_ pid_t *pids = NULL;
-                size_t n = 0, alloc = 0, total, procs_size = 0;
-                char top[128];
-                const char *dir = c->memory_dir ?: c->pids_dir;
-
-                if (dir && asprintf(&path, "%s/cgroup.procs", dir) >= 0 &&
-                    procfs_read_full(path, 4 << 20, &procs, &procs_size) >= 0)
-                        for (char *p = procs, *e; *p; p = *e ? e + 1 : e) {
-                                long v = strtol(p, &e, 10);
-                                if (e == p)
-                                        break;
-                                if (v <= 0)
-                                        continue;
-                                if (n == alloc) {
-                                        pid_t *np = realloc(pids, (alloc = alloc ? alloc * 2 : 64) *
-                                                                          sizeof(pid_t));
-                                        if (!np)
-                                                return -ENOMEM;
-                                        pids = np;
-                                }
-                                pids[n++] = (pid_t) v;
-                        }
-                if (n == 0) {
-                        pids = mfree(pids);
-                        pids = malloc(sizeof(pid_t));
-                        if (!pids)
-                                return -ENOMEM;
-                        pids[n++] = pid;
-                }
-                r = procsnap_write_cgroup_tasks(NULL, pids, n, out, top, sizeof top, &total);
-                if (r < 0)
-                        snprintf(err, errsz, "the tasks of %zu process(es) (pid %d first): %s", n,
-                                 (int) pids[0], strerror(-r));
-                return r;
-        }
-        case PF_CGROUP_MEMORY_EVENTS_V1:
-        case PF_PIDS: {
-                FILE *f = fdopen(dup(out), "w");
-                if (!f) {
-                        snprintf(err, errsz, "fdopen: %s", strerror(errno));
-                        return -errno;
-                }
-                if (s->proc == PF_PIDS) {
-                        put_file_line(f, c->pids_dir, "pids.current", "current");
-                        put_file_line(f, c->pids_dir, "pids.max", "max");
-                        put_file_line(f, c->pids_dir, "pids.events", "events");
-                } else {
-                        /* v1 has no memory.events: its counters live in these */
-                        put_file_line(f, c->memory_dir, "memory.oom_control", "memory.oom_control");
-                        put_file_line(f, c->memory_dir, "memory.failcnt", "memory.failcnt");
-                        put_file_line(f, c->memory_dir, "memory.usage_in_bytes", "memory.usage_in_bytes");
-                        put_file_line(f, c->memory_dir, "memory.max_usage_in_bytes",
-                                      "memory.max_usage_in_bytes");
-                        put_file_line(f, c->memory_dir, "memory.limit_in_bytes", "memory.limit_in_bytes");
-                }
-                if (fclose(f) != 0) {
-                        snprintf(err, errsz, "writing: %s", strerror(errno));
-                        return -errno;
-                }
-                return 0;
-        }
-        }
-        return -EINVAL;
-}
-
-static int start_proc(Capture *c, Step *s) {
-        int pfd[2];
-        pid_t child;
-
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return -errno;
-        child = fork();
-        if (child < 0) {
-                int r = -errno;
-                close(pfd[0]);
-                close(pfd[1]);
-                return r;
-        }
-        if (child == 0) {
-                char err[256] = "";
-                sigset_t all;
-                int r;
-
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                sigfillset(&all);
-                (void) sigprocmask(SIG_UNBLOCK, &all, NULL);
-                close(pfd[0]);
-                r = run_proc_fn(c, s, c->out_fd, err, sizeof err);
-                if (r >= 0 && fsync(c->out_fd) < 0 && errno != EINVAL) {
-                        r = -errno;
-                        snprintf(err, sizeof err, "fsync: %s", strerror(errno));
-                }
-                if (r < 0) {
-                        if (!err[0])
-                                snprintf(err, sizeof err, "%s", strerror(-r));
-                        (void) !write(pfd[1], err, strlen(err));
-                }
-                _exit(r < 0 ? 1 : 0);
-        }
-        close(pfd[1]);
-        c->child = child;
-        c->child_fd = pfd[0];
-        c->child_msg_len = 0;
-        return 0;
-}
-
-static void reap_child(Capture *c, bool kill_it, int *ret_status) {
-        int st = 0;
-
-        if (c->child <= 0)
-                return;
-        if (kill_it)
-                (void) kill(c->child, SIGKILL);
-        while (waitpid(c->child, &st, 0) < 0 && errno == EINTR)
-                ;
-        c->child = 0;
-        c->child_fd = safe_close(c->child_fd);
-        if (ret_status)
-                *ret_status = st;
 }
 
 /* ---- step plumbing ---- */
@@ -505,7 +54,7 @@ static int on_child_io(sd_event_source *src, int fd, uint32_t revents, void *use
                 return 0;
         c->child_msg[c->child_msg_len] = 0;
         stop_step_sources(c);
-        reap_child(c, false, &st);
+        capture_helper_reap(c, false, &st);
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
                 step_finished(c, true, NULL);
         else
@@ -605,7 +154,7 @@ static int on_step_timeout(sd_event_source *src, uint64_t usec, void *userdata) 
                 return 0;
         }
         stop_step_sources(c);
-        reap_child(c, true, NULL);
+        capture_helper_reap(c, true, NULL);
         snprintf(msg, sizeof msg, "timed out after %llums",
                  (unsigned long long) ((now_usec(CLOCK_MONOTONIC) - c->step_start) / USEC_PER_MSEC));
         step_finished(c, false, msg);
@@ -615,42 +164,6 @@ static int on_step_timeout(sd_event_source *src, uint64_t usec, void *userdata) 
 static usec_t step_deadline(Capture *c, usec_t cap) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
         return MIN(now + cap, c->deadline);
-}
-
-static int open_item(Capture *c, const char *file) {
-        int fd = openat(c->dir_fd, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-                        0600);
-        return fd < 0 ? -errno : fd;
-}
-
-static int write_inline(Capture *c, Step *s, char *err, size_t errsz) {
-        _cleanup_fclose_ FILE *f = NULL;
-        int fd, r = 0;
-
-        fd = open_item(c, s->file);
-        if (fd < 0) {
-                snprintf(err, errsz, "creating %s: %s", s->file, strerror(-fd));
-                return fd;
-        }
-        f = fdopen(fd, "w");
-        if (!f) {
-                r = -errno;
-                close(fd);
-                snprintf(err, errsz, "fdopen: %s", strerror(-r));
-                return r;
-        }
-        if (s->inl == IF_HISTORY)
-                r = history_write_csv(c->spec.history, f, now_usec(CLOCK_REALTIME),
-                                      now_usec(CLOCK_MONOTONIC));
-        else
-                fputs(c->kernel_report, f);
-        if (r >= 0 && fflush(f) != 0)
-                r = -errno;
-        if (r >= 0 && ferror(f))
-                r = -EIO;
-        if (r < 0)
-                snprintf(err, errsz, "writing %s: %s", s->file, strerror(-r));
-        return r;
 }
 
 /* Start c->steps[c->cur]. Returns true when it runs asynchronously, false
@@ -677,7 +190,7 @@ static bool start_step(Capture *c) {
                 step_finished(c, true, NULL);
                 return false;
         case STEP_INLINE:
-                r = write_inline(c, s, err, sizeof err);
+                r = capture_step_write_inline(c, s, err, sizeof err);
                 step_finished(c, r >= 0, err);
                 return false;
         case STEP_PROC:
@@ -689,7 +202,7 @@ static bool start_step(Capture *c) {
                 step_finished(c, false, c->jvm_skip);
                 return false;
         }
-        c->out_fd = open_item(c, s->file);
+        c->out_fd = capture_store_create_file(c->dir_fd, s->file);
         if (c->out_fd < 0) {
                 snprintf(err, sizeof err, "creating %s: %s", s->file, strerror(-c->out_fd));
                 c->out_fd = -1;
@@ -697,7 +210,7 @@ static bool start_step(Capture *c) {
                 return false;
         }
         if (s->kind == STEP_PROC) {
-                r = start_proc(c, s);
+                r = capture_helper_start(c, s);
                 if (r >= 0)
                         r = sd_event_add_io(c->event, &c->io, c->child_fd, EPOLLIN, on_child_io, c);
         } else {
@@ -715,179 +228,13 @@ static bool start_step(Capture *c) {
                                       USEC_PER_MSEC, on_step_timeout, c);
         if (r < 0) {
                 stop_step_sources(c);
-                reap_child(c, true, NULL);
+                capture_helper_reap(c, true, NULL);
                 c->attach = hotspot_attach_free(c->attach);
                 snprintf(err, sizeof err, "starting: %s", strerror(-r));
                 step_finished(c, false, err);
                 return false;
         }
         return true;
-}
-
-/* ---- findings: the lines a reader looks for first ---- */
-
-/* Line `index` (0-based) of buf, trimmed, into out. */
-static bool nth_line(const char *buf, unsigned index, char *out, size_t size) {
-        const char *p = buf, *e;
-
-        for (unsigned i = 0; i < index; i++) {
-                p = strchr(p, '\n');
-                if (!p)
-                        return false;
-                p++;
-        }
-        e = strchrnul(p, '\n');
-        while (p < e && *p == ' ')
-                p++;
-        while (e > p && e[-1] == ' ')
-                e--;
-        if (e == p)
-                return false;
-        snprintf(out, size, "%.*s", (int) (e - p), p);
-        return true;
-}
-
-/* tasks.txt: the processes first ("N processes, M threads in the
- * cgroup", a header, a line each), then "N threads in G groups ...", a
- * column header, and the groups largest first: "  200  nioEventLoopGro*
- * (e.g. ...)". After a thread dump, the Java threads by their full names
- * follow the same way ("N Java threads in G groups ..."): those win. */
-static void tasks_top(const char *buf, char *out, size_t size, char *procs, size_t procs_size) {
-        char line[256], total[32] = "";
-        unsigned long count;
-        int off = 0;
-        unsigned at = UINT_MAX;
-        bool java = false;
-
-        if (nth_line(buf, 0, line, sizeof line) && strstr(line, " in the cgroup"))
-                snprintf(procs, procs_size, "%.*s", (int) MIN(strlen(line), procs_size - 1), line);
-        /* line by line (nth_line() would stop at the blank line) */
-        {
-                unsigned i = 0;
-                for (const char *p = buf; *p; i++) {
-                        const char *e = strchrnul(p, '\n');
-                        size_t l = MIN((size_t) (e - p), sizeof line - 1);
-                        memcpy(line, p, l);
-                        line[l] = 0;
-                        if (strstr(line, " Java threads in ") || strstr(line, " Java thread in ")) {
-                                at = i;
-                                java = true;
-                        } else if (!java && strstr(line, " by name (comm"))
-                                at = i;
-                        p = *e ? e + 1 : e;
-                }
-        }
-        if (at == UINT_MAX || !nth_line(buf, at, line, sizeof line))
-                return;
-        (void) sscanf(line, "%31s", total);
-        if (!nth_line(buf, at + 2, line, sizeof line) || sscanf(line, "%lu %n", &count, &off) < 1)
-                return;
-        {
-                char *eg = strstr(line + off, "  (e.g.");
-                if (eg) {
-                        while (eg > line + off && eg[-1] == ' ')
-                                eg--;
-                        *eg = 0;
-                }
-        }
-        snprintf(out, size, "%s (%lu of %s %sthreads)", line + off, count, total, java ? "Java " : "");
-}
-
-/* pmap.txt: a header, then the mappings largest RSS first; the mapping's
- * name is everything after the fifth column. */
-static void pmap_top(const char *buf, char *out, size_t size) {
-        char line[PATH_MAX + 128], addr[32], mode[16];
-        unsigned long long kb, rss, dirty;
-        int off = 0;
-
-        if (!nth_line(buf, 1, line, sizeof line) ||
-            sscanf(line, "%31s %llu %llu %llu %15s %n", addr, &kb, &rss, &dirty, mode, &off) < 5 || off == 0)
-                return;
-        snprintf(out, size, "%s at %s: %llu kB RSS", line + off, addr, rss);
-}
-
-/* The first max - 1 bytes of a file of the capture, NUL-terminated,
- * into *ret (malloc'd) and their length into *ret_n. Returns 0 or -errno. */
-static int read_capture_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n) {
-        _cleanup_close_ int fd = openat(c->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0;
-
-        if (fd < 0)
-                return -errno;
-        buf = malloc(max);
-        if (!buf)
-                return -ENOMEM;
-        while (n < max - 1) {
-                ssize_t k = read(fd, buf + n, max - 1 - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_n = n;
-        return 0;
-}
-
-static void read_findings(Capture *c, const Step *s) {
-        _cleanup_free_ char *buf = NULL;
-        size_t n;
-
-        if (!s->file || read_capture_file(c, s->file, 1 << 20, &buf, &n) < 0)
-                return;
-        if (streq(s->name, "nmt") || streq(s->name, "nmt-diff")) {
-                NmtReport rep;
-                if (nmt_parse(buf, n, &rep) < 0)
-                        return;
-                if (rep.not_enabled) {
-                        snprintf(c->nmt_state, sizeof c->nmt_state,
-                                 "not enabled: start the JVM with -XX:NativeMemoryTracking=summary "
-                                 "(jvm_options = auto adds it when capture includes nmt)");
-                } else if (streq(s->name, "nmt")) {
-                        snprintf(c->nmt_state, sizeof c->nmt_state, "enabled");
-                } else {
-                        const NmtCategory *top = nmt_top_growth(&rep);
-                        if (top)
-                                snprintf(c->nmt_top, sizeof c->nmt_top, "%s +%lldKB committed", top->name,
-                                         (long long) top->committed_delta_kb);
-                }
-        } else if (streq(s->name, "tasks")) {
-                tasks_top(buf, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
-        } else if (streq(s->name, "pmap")) {
-                pmap_top(buf, c->pmap_top, sizeof c->pmap_top);
-        }
-}
-
-/* After the thread dump: the Java threads grouped by their full names,
- * appended to tasks.txt (the kernel's comm cuts nioEventLoopGroup-2-1 to
- * nioEventLoopGro, pool-1-thread-7 and pool-2-thread-1 look alike), and
- * the top group from them. Best effort: tasks.txt stays as it is on any
- * failure. */
-static void append_java_groups(Capture *c) {
-        _cleanup_free_ char *dump = NULL, *tasks = NULL;
-        _cleanup_close_ int out = -EBADF;
-        char **names = NULL, top[128];
-        size_t n = 0, len = 0;
-        bool have_tasks = false;
-
-        for (size_t i = 0; i < c->n_steps; i++)
-                if (c->steps[i].file && streq(c->steps[i].name, "tasks") && c->steps[i].ok)
-                        have_tasks = true;
-        if (!have_tasks || read_capture_file(c, "threads.txt", 64 << 20, &dump, &len) < 0 ||
-            procsnap_java_thread_names(dump, len, &names, &n) < 0)
-                return;
-        out = openat(c->dir_fd, "tasks.txt", O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-        if (n > 0 && out >= 0 && procsnap_write_java_groups(names, n, out, top, sizeof top) >= 0 &&
-            read_capture_file(c, "tasks.txt", 1 << 20, &tasks, &len) >= 0)
-                tasks_top(tasks, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
 }
 
 static void step_finished(Capture *c, bool ok, const char *error) {
@@ -904,9 +251,9 @@ static void step_finished(Capture *c, bool ok, const char *error) {
         }
         c->out_fd = safe_close(c->out_fd);
         if (ok && s->kind != STEP_CLAMP && s->kind != STEP_GRANT)
-                read_findings(c, s);
+                capture_findings_read(c, s);
         if (s->kind == STEP_JVM && ok && streq(s->name, "threads"))
-                append_java_groups(c);
+                capture_findings_java_groups(c);
         if (s->kind == STEP_JVM && ok && streq(s->name, "nmt") && c->nmt_state[0] &&
             !streq(c->nmt_state, "enabled")) {
                 s->ok = false;
@@ -918,136 +265,6 @@ static void step_finished(Capture *c, bool ok, const char *error) {
         c->cur++;
         if (c->defer)
                 (void) sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
-}
-
-/* ---- the manifest, the rename, retention ---- */
-
-static json_object *jstr(const char *s) {
-        return json_string_or_null(s, false);
-}
-
-static bool all_ok(const Capture *c) {
-        if (c->timed_out || c->aborted)
-                return false;
-        for (size_t i = 0; i < c->n_steps; i++) {
-                const Step *s = &c->steps[i];
-                if (s->kind == STEP_CLAMP || s->kind == STEP_GRANT || s->skipped)
-                        continue;
-                if (!s->ok)
-                        return false;
-        }
-        return true;
-}
-
-static int write_manifest(Capture *c, bool complete, usec_t finished_rt) {
-        _cleanup_(json_object_putp) json_object *m = json_object_new_object();
-        json_object *trig, *items, *findings;
-        char t1[32], t2[32];
-        const char *text;
-        _cleanup_close_ int fd = -EBADF;
-        size_t len;
-
-        if (!m)
-                return -ENOMEM;
-        capture_format_rfc3339(c->started_rt, t1);
-        capture_format_rfc3339(finished_rt, t2);
-        json_object_object_add(m, "service", jstr(c->service));
-        json_object_object_add(m, "reason", jstr(c->reason));
-        json_object_object_add(m, "pid",
-                               c->spec.pid > 0 ? json_object_new_int(c->spec.pid) : json_object_new_null());
-        json_object_object_add(m, "cgroup", jstr(c->cgroup));
-        json_object_object_add(m, "started_at", jstr(t1));
-        json_object_object_add(m, "finished_at", jstr(t2));
-        trig = json_object_new_object();
-        json_object_object_add(trig, "what", jstr(c->spec.trigger.what));
-        json_object_object_add(trig, "memory_current", json_size_or_null(c->spec.trigger.memory_current));
-        json_object_object_add(trig, "memory_max", json_size_or_null(c->spec.trigger.memory_max));
-        json_object_object_add(trig, "pids_current", json_size_or_null(c->spec.trigger.pids_current));
-        json_object_object_add(trig, "pids_max", json_size_or_null(c->spec.trigger.pids_max));
-        if (c->spec.trigger.eta == USEC_INFINITY)
-                json_object_object_add(trig, "eta_s", json_object_new_null());
-        else {
-                char eta[32];
-                snprintf(eta, sizeof eta, "%.1f", (double) c->spec.trigger.eta / USEC_PER_SEC);
-                json_object_object_add(
-                        trig, "eta_s",
-                        json_object_new_double_s((double) c->spec.trigger.eta / USEC_PER_SEC, eta));
-        }
-        json_object_object_add(m, "trigger", trig);
-        if (c->limits_text)
-                json_object_object_add(m, "effective_limits", jstr(c->limits_text));
-        items = json_object_new_array();
-        for (size_t i = 0; i < c->n_steps; i++) {
-                const Step *s = &c->steps[i];
-                json_object *it;
-                if (s->kind == STEP_CLAMP || s->kind == STEP_GRANT)
-                        continue;
-                it = json_object_new_object();
-                json_object_object_add(it, "name", jstr(s->name));
-                json_object_object_add(it, "file",
-                                       s->file && faccessat(c->dir_fd, s->file, F_OK, AT_SYMLINK_NOFOLLOW) >=
-                                                               0
-                                               ? jstr(s->file)
-                                               : json_object_new_null());
-                json_object_object_add(it, "ok", json_object_new_boolean(s->ok));
-                {
-                        char ms[32];
-                        snprintf(ms, sizeof ms, "%.3f", (double) s->ms_usec / USEC_PER_MSEC);
-                        json_object_object_add(
-                                it, "ms", json_object_new_double_s((double) s->ms_usec / USEC_PER_MSEC, ms));
-                }
-                json_object_object_add(it, "error",
-                                       s->ok && !s->error[0] ? json_object_new_null()
-                                                             : jstr(s->error[0] ? s->error : "not run"));
-                if (s->skipped)
-                        json_object_object_add(it, "skipped", json_object_new_boolean(true));
-                json_object_array_add(items, it);
-        }
-        json_object_object_add(m, "items", items);
-        findings = json_object_new_object();
-        if (c->nmt_state[0])
-                json_object_object_add(findings, "nmt", jstr(c->nmt_state));
-        if (c->nmt_top[0])
-                json_object_object_add(findings, "nmt_top_growth", jstr(c->nmt_top));
-        if (c->nmt_diff_state[0])
-                json_object_object_add(findings, "nmt_diff", jstr(c->nmt_diff_state));
-        if (c->jvm_limits)
-                json_object_object_add(findings, "jvm_limits", jstr(c->jvm_limits));
-        if (c->tasks_top[0])
-                json_object_object_add(findings, "tasks_top_group", jstr(c->tasks_top));
-        if (c->tasks_procs[0])
-                json_object_object_add(findings, "tasks_processes", jstr(c->tasks_procs));
-        if (c->pmap_top[0])
-                json_object_object_add(findings, "pmap_top_mapping", jstr(c->pmap_top));
-        json_object_object_add(m, "findings", findings);
-        json_object_object_add(m, "complete", json_object_new_boolean(complete));
-        if (c->timed_out)
-                json_object_object_add(m, "error", jstr("capture_timeout reached"));
-        else if (c->aborted)
-                json_object_object_add(m, "error", jstr("aborted (the supervisor stopped)"));
-
-        text = json_object_to_json_string_length(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
-                                                 &len);
-        if (!text)
-                return -ENOMEM;
-        /* into the space reserved at the start: a full disk still gets
-         * the manifest that says so */
-        fd = c->manifest_fd >= 0 ? c->manifest_fd : open_item(c, "manifest.json");
-        c->manifest_fd = -1;
-        if (fd < 0)
-                return fd;
-        for (size_t off = 0; off < len;) {
-                ssize_t k = pwrite(fd, text + off, len - off, (off_t) off);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                off += (size_t) k;
-        }
-        if (pwrite(fd, "\n", 1, (off_t) len) != 1 || ftruncate(fd, (off_t) len + 1) < 0 || fsync(fd) < 0)
-                return -errno;
-        return 0;
 }
 
 static void finish(Capture *c) {
@@ -1068,17 +285,15 @@ static void finish(Capture *c) {
                 if (!c->steps[i].error[0])
                         snprintf(c->steps[i].error, sizeof c->steps[i].error, "%s",
                                  c->aborted ? "not run: aborted" : "not run: capture_timeout reached");
-        complete = all_ok(c);
-        r = write_manifest(c, complete, now_usec(CLOCK_REALTIME));
+        complete = capture_manifest_complete(c);
+        r = capture_manifest_write(c, complete, now_usec(CLOCK_REALTIME));
         if (r < 0) {
                 log_error_errno(r, "Capture %s/%s: cannot write manifest.json: %m", c->service, c->name);
                 complete = false;
         }
-        (void) fsync(c->dir_fd);
-        if (renameat(c->svc_dir_fd, c->partial, c->svc_dir_fd, c->name) < 0)
-                log_error_errno(errno, "Capture %s/%s: cannot rename %s: %m", c->service, c->name,
-                                c->partial);
-        (void) fsync(c->svc_dir_fd);
+        r = capture_store_rename(c->svc_dir_fd, c->dir_fd, c->partial, c->name);
+        if (r < 0)
+                log_error_errno(r, "Capture %s/%s: cannot rename %s: %m", c->service, c->name, c->partial);
         r = capture_prune(c->svc_dir_fd, c->spec.keep, c->spec.max_bytes);
         if (r > 0)
                 log_info("Capture retention for '%s': removed %d old capture(s).", c->service, r);
@@ -1119,7 +334,7 @@ static int on_total_timeout(sd_event_source *src, uint64_t usec, void *userdata)
                                 c->spec.hooks->sigquit_cancel(c->spec.hooks_userdata);
                 }
                 stop_step_sources(c);
-                reap_child(c, true, NULL);
+                capture_helper_reap(c, true, NULL);
                 c->attach = hotspot_attach_free(c->attach);
                 c->out_fd = safe_close(c->out_fd);
                 if (s->run) {
@@ -1137,7 +352,6 @@ static int on_total_timeout(sd_event_source *src, uint64_t usec, void *userdata)
 int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture_done_t done, void *userdata,
                   Capture **ret) {
         _cleanup_(capture_freep) Capture *c = NULL;
-        char stamp[24];
         int r;
 
         c = calloc(1, sizeof *c);
@@ -1163,9 +377,7 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
         c->started_mono = now_usec(CLOCK_MONOTONIC);
         c->deadline = c->started_mono + (spec->timeout ? spec->timeout : 20 * USEC_PER_SEC);
 
-        capture_format_stamp(c->started_rt, stamp);
-        snprintf(c->name, sizeof c->name, "%s-%s", stamp, c->reason);
-        snprintf(c->partial, sizeof c->partial, ".%s.partial", c->name);
+        capture_store_names(c->started_rt, c->reason, c->name, c->partial);
         if (asprintf(&c->dir_path, "%s/%s", dir, c->service) < 0 ||
             asprintf(&c->path, "%s/%s", c->dir_path, c->name) < 0)
                 return log_oom();
@@ -1185,11 +397,11 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
                 return log_error_errno(errno, "Capture for '%s': cannot open %s: %m", c->service,
                                        c->partial);
 
-        c->manifest_fd = open_item(c, "manifest.json");
+        c->manifest_fd = capture_store_create_file(c->dir_fd, "manifest.json");
         for (off_t sz = MANIFEST_RESERVE_BYTES; c->manifest_fd >= 0 && sz >= 2048; sz /= 2)
                 if (posix_fallocate(c->manifest_fd, 0, sz) == 0)
                         break;
-        build_steps(c);
+        capture_steps_build(c);
         r = sd_event_add_defer(e, &c->defer, on_defer, c);
         if (r >= 0)
                 r = sd_event_add_time(e, &c->total_timer, CLOCK_MONOTONIC, c->deadline, USEC_PER_MSEC,
@@ -1211,13 +423,18 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
 Capture *capture_free(Capture *c) {
         if (!c)
                 return NULL;
+        /* I/O in a destructor: a capture freed while it runs is finished
+         * here (manifest.json says "aborted", the rename, retention), as
+         * capture.h promises and evidence_done() relies on when a service
+         * goes away mid-capture. Moving it out of the free function needs
+         * a capture_abort() that the callers call first. */
         if (!c->finished && c->dir_fd >= 0) {
                 c->aborted = true;
                 if (c->sigquit_running && c->spec.hooks->sigquit_cancel)
                         c->spec.hooks->sigquit_cancel(c->spec.hooks_userdata);
                 c->sigquit_running = false;
                 stop_step_sources(c);
-                reap_child(c, true, NULL);
+                capture_helper_reap(c, true, NULL);
                 c->attach = hotspot_attach_free(c->attach);
                 c->out_fd = safe_close(c->out_fd);
                 c->done = NULL;
@@ -1228,7 +445,7 @@ Capture *capture_free(Capture *c) {
                 c->spec.hooks->restore(c->spec.hooks_userdata);
         }
         stop_step_sources(c);
-        reap_child(c, true, NULL);
+        capture_helper_reap(c, true, NULL);
         hotspot_attach_free(c->attach);
         sd_event_source_disable_unref(c->defer);
         sd_event_source_disable_unref(c->total_timer);
@@ -1252,243 +469,18 @@ Capture *capture_free(Capture *c) {
         return NULL;
 }
 
-/* ---- retention ---- */
-
-static uint64_t tree_bytes(int dir_fd) {
-        _cleanup_closedir_ DIR *d = fdopendir(dup(dir_fd));
-        struct dirent *de;
-        uint64_t sum = 0;
-
-        if (!d)
-                return 0;
-        while ((de = readdir(d))) {
-                struct stat st;
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode))
-                        sum += (uint64_t) st.st_blocks * 512;
+/* Recovery's report: the daemon logs, the store does not. */
+static void log_recovered(const char *service, const char *partial, const char *name, int error,
+                          void *userdata) {
+        if (error < 0) {
+                log_warning_errno(error, "Capture %s/%s: cannot finish this interrupted capture: %m",
+                                  service, partial);
+                return;
         }
-        return sum;
-}
-
-static int remove_capture(int svc_fd, const char *name) {
-        _cleanup_close_ int fd = openat(svc_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(dup(fd));
-        if (!d)
-                return -errno;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        (void) unlinkat(fd, de->d_name, 0);
-        return unlinkat(svc_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
-}
-
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes) {
-        _cleanup_closedir_ DIR *d = fdopendir(dup(dir_fd));
-        char **names = NULL;
-        uint64_t *sizes = NULL, total = 0;
-        size_t n = 0, cap = 0, first = 0;
-        struct dirent *de;
-        int removed = 0;
-
-        if (!d)
-                return -errno;
-        while ((de = readdir(d))) {
-                struct stat st;
-                if (de->d_name[0] == '.')
-                        continue; /* ".", "..", partial captures */
-                if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-                        continue;
-                if (n == cap) {
-                        size_t nc = cap ? cap * 2 : 16;
-                        char **nn = realloc(names, nc * sizeof *nn);
-                        if (!nn)
-                                break;
-                        names = nn;
-                        cap = nc;
-                }
-                names[n] = strdup(de->d_name);
-                if (!names[n])
-                        break;
-                n++;
-        }
-        if (n == 0) {
-                free(names);
-                return 0;
-        }
-        /* "YYYYmmddTHHMMSS.mmmZ-reason": the name sorts by time */
-        qsort(names, n, sizeof *names, cmp_str);
-        sizes = calloc(n, sizeof *sizes);
-        for (size_t i = 0; sizes && i < n; i++) {
-                _cleanup_close_ int fd =
-                        openat(dir_fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                sizes[i] = fd >= 0 ? tree_bytes(fd) : 0;
-                total += sizes[i];
-        }
-        while (n - first > 1 &&
-               ((keep > 0 && n - first > keep) || (max_bytes > 0 && sizes && total > max_bytes))) {
-                if (remove_capture(dir_fd, names[first]) >= 0)
-                        removed++;
-                if (sizes)
-                        total -= sizes[first];
-                first++;
-        }
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
-        free(sizes);
-        return removed;
-}
-
-/* ---- captures interrupted by a cgwarden that was killed ---- */
-
-/* "20261122T102301.084Z" -> "2026-11-22T10:23:01.084Z"; false when the
- * name does not start with a stamp cgwarden writes. */
-static bool stamp_to_rfc3339(const char *name, char out[static 32]) {
-        static const char shape[] = "ddddddddTdddddd.dddZ";
-
-        for (size_t i = 0; i < sizeof shape - 1; i++)
-                if (shape[i] == 'd' ? name[i] < '0' || name[i] > '9' : name[i] != shape[i])
-                        return false;
-        snprintf(out, 32, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.3sZ", name, name + 4, name + 6, name + 9,
-                 name + 11, name + 13, name + 16);
-        return true;
-}
-
-/* Finishes one ".NAME.partial" directory of svc_fd: a manifest saying
- * what is there and that it was interrupted, then the rename. */
-static int recover_one(int svc_fd, const char *service, const char *partial) {
-        _cleanup_(json_object_putp) json_object *m = json_object_new_object();
-        _cleanup_close_ int fd = -EBADF, mfd = -EBADF;
-        _cleanup_closedir_ DIR *d = NULL;
-        json_object *items, *trig;
-        char name[80], started[32], now[32];
-        size_t len = strlen(partial);
-        const char *text;
-        struct dirent *de;
-        size_t tlen;
-
-        /* ".<stamp>-<reason>.partial" */
-        if (len < 1 + 21 + 1 + strlen(".partial") || len - 1 - strlen(".partial") >= sizeof name)
-                return -EINVAL;
-        memcpy(name, partial + 1, len - 1 - strlen(".partial"));
-        name[len - 1 - strlen(".partial")] = '\0';
-        if (!stamp_to_rfc3339(name, started) || name[20] != '-' || !name[21])
-                return -EINVAL;
-        if (!m)
-                return -ENOMEM;
-        fd = openat(svc_fd, partial, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(dup(fd));
-        if (!d)
-                return -errno;
-
-        capture_format_rfc3339(now_usec(CLOCK_REALTIME), now);
-        json_object_object_add(m, "service", jstr(service));
-        json_object_object_add(m, "reason", jstr(name + 21));
-        json_object_object_add(m, "pid", json_object_new_null());
-        json_object_object_add(m, "cgroup", json_object_new_null());
-        json_object_object_add(m, "started_at", jstr(started));
-        json_object_object_add(m, "finished_at", json_object_new_null());
-        trig = json_object_new_object();
-        json_object_object_add(trig, "what", jstr("unknown: the capture was interrupted"));
-        json_object_object_add(m, "trigger", trig);
-        items = json_object_new_array();
-        while ((de = readdir(d))) {
-                struct stat st;
-                json_object *it;
-                char stem[NAME_MAX + 1];
-                const char *dot;
-
-                if (de->d_name[0] == '.' || streq(de->d_name, "manifest.json") ||
-                    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-                        continue;
-                dot = strrchr(de->d_name, '.');
-                snprintf(stem, sizeof stem, "%.*s",
-                         dot && streq(dot, ".txt") ? (int) (dot - de->d_name) : NAME_MAX, de->d_name);
-                it = json_object_new_object();
-                json_object_object_add(it, "name", jstr(stem));
-                json_object_object_add(it, "file", jstr(de->d_name));
-                json_object_object_add(it, "ok", json_object_new_boolean(false));
-                json_object_object_add(it, "ms", json_object_new_null());
-                json_object_object_add(it, "error",
-                                       jstr(st.st_size > 0
-                                                    ? "not recorded: interrupted (the file may be cut short)"
-                                                    : "not recorded: interrupted (empty)"));
-                json_object_array_add(items, it);
-        }
-        json_object_object_add(m, "items", items);
-        json_object_object_add(m, "findings", json_object_new_object());
-        json_object_object_add(m, "complete", json_object_new_boolean(false));
-        json_object_object_add(m, "error", jstr("interrupted: cgwarden stopped during the capture"));
-        json_object_object_add(m, "recovered_at", jstr(now));
-
-        text = json_object_to_json_string_length(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
-                                                 &tlen);
-        if (!text)
-                return -ENOMEM;
-        mfd = openat(fd, "manifest.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (mfd < 0)
-                return -errno;
-        if (write(mfd, text, tlen) != (ssize_t) tlen || write(mfd, "\n", 1) != 1 || fsync(mfd) < 0)
-                return errno > 0 ? -errno : -EIO;
-        (void) fsync(fd);
-        if (renameat(svc_fd, partial, svc_fd, name) < 0)
-                return -errno;
-        (void) fsync(svc_fd);
         log_notice("Capture %s/%s: finished a capture interrupted when cgwarden stopped (complete: false).",
                    service, name);
-        return 0;
 }
 
 int capture_recover(const char *dir) {
-        _cleanup_close_ int dir_fd = -EBADF;
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        int n = 0;
-
-        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (dir_fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        d = fdopendir(dup(dir_fd));
-        if (!d)
-                return -errno;
-        while ((de = readdir(d))) {
-                _cleanup_close_ int svc_fd = -EBADF;
-                _cleanup_closedir_ DIR *sd = NULL;
-                struct dirent *pe;
-
-                if (de->d_name[0] == '.')
-                        continue;
-                svc_fd = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (svc_fd < 0)
-                        continue;
-                sd = fdopendir(dup(svc_fd));
-                if (!sd)
-                        continue;
-                while ((pe = readdir(sd))) {
-                        int r;
-                        size_t l = strlen(pe->d_name);
-                        if (pe->d_name[0] != '.' || l < strlen(".partial") ||
-                            !streq(pe->d_name + l - strlen(".partial"), ".partial"))
-                                continue;
-                        r = recover_one(svc_fd, de->d_name, pe->d_name);
-                        if (r >= 0)
-                                n++;
-                        else
-                                log_warning_errno(
-                                        r, "Capture %s/%s: cannot finish this interrupted capture: %m",
-                                        de->d_name, pe->d_name);
-                }
-        }
-        return n;
+        return capture_store_recover(dir, log_recovered, NULL);
 }

@@ -26,6 +26,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "capture/store.h" /* the names, retention: capture_format_*(), capture_prune() */
 #include "config/config.h"
 #include "watch/history.h"
 #include "watch/observation.h" /* CaptureTrigger: what fired, for the manifest's "trigger" */
@@ -103,18 +104,6 @@ const char *capture_get_path(const Capture *c);
 
 /* The reason strings, and the capture items a reason takes. */
 const char *capture_reason_from_event(EventType e);
-
-/* Format the UTC directory stamp "20261122T071421.123Z". Pure. */
-void capture_format_stamp(usec_t realtime, char buf[static 24]);
-
-/* Format RFC 3339 with milliseconds "2026-11-22T07:14:21.123Z". Pure. */
-void capture_format_rfc3339(usec_t realtime, char buf[static 32]);
-
-/* Retention in a service's capture directory (dir_fd): keep the newest
- * `keep` finished captures (0: all) and remove older ones while the total
- * exceeds max_bytes (0: no limit); the newest is never removed. Partial
- * directories are left alone. Returns the number removed, or -errno. */
-int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes);
 
 /* At startup, before any capture runs: every "<dir>/<service>/.NAME.partial"
  * left by a cgwarden that was killed mid-capture gets a manifest.json

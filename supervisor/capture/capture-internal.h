@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the files of capture/ that make a capture share: the steps, the
+ * Capture object, and the functions one file gives the others. Only
+ * capture/ includes this.
+ *
+ *   capture.c   the public API and the step sequencer on the event loop
+ *   steps.c     the step catalog and the forked helpers that run items
+ *   manifest.c  the findings and manifest.json
+ *   store.c     directory names, the rename, retention, recovery (store.h) */
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <systemd/sd-event.h>
+
+#include "capture/capture.h"
+#include "capture/hotspot.h"
+#include "capture/store.h"
+#include "base/macro.h"
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+typedef enum StepKind {
+        STEP_CLAMP, /* hook, not an item */
+        STEP_GRANT, /* hook, not an item */
+        STEP_PROC, /* forked helper running a function */
+        STEP_INLINE, /* written by the daemon from memory (history, kernel report) */
+        STEP_JVM, /* HotSpot attach */
+} StepKind;
+
+typedef enum ProcFn {
+        PF_COPY, /* copy src to the file */
+        PF_PMAP,
+        PF_TASKS,
+        PF_CGROUP_MEMORY_EVENTS_V1,
+        PF_PIDS,
+} ProcFn;
+
+typedef enum InlineFn {
+        IF_HISTORY,
+        IF_KERNEL_REPORT,
+} InlineFn;
+
+typedef struct Step {
+        StepKind kind;
+        const char *name; /* item name in the manifest */
+        const char *file;
+        ProcFn proc;
+        InlineFn inl;
+        char src[PATH_MAX]; /* PF_COPY */
+        const char *jvm_argv[4];
+        bool jvm_threads; /* the thread dump: SIGQUIT fallback */
+
+        /* outcome */
+        bool run, ok, skipped;
+        usec_t ms_usec;
+        char error[256];
+} Step;
+
+#define STEPS_MAX 24
+
+struct Capture {
+        sd_event *event;
+        CaptureSpec spec; /* strings below are owned copies */
+        char *service, *reason, *cgroup, *memory_dir, *pids_dir, *kernel_report, *limits_text,
+                *nmt_no_baseline, *jvm_limits;
+        capture_done_t done;
+        void *userdata;
+
+        int svc_dir_fd; /* <capture_dir>/<service> */
+        int manifest_fd; /* created at the start, its space reserved */
+        int dir_fd; /* the partial directory */
+        char *dir_path; /* <capture_dir>/<service> */
+        char name[CAPTURE_NAME_MAX]; /* final name */
+        char partial[CAPTURE_PARTIAL_MAX]; /* .<name>.partial */
+        char *path; /* final path */
+        usec_t started_rt, started_mono, deadline;
+
+        Step steps[STEPS_MAX];
+        size_t n_steps, cur;
+        bool restored, finished, timed_out, aborted, not_jvm, granted;
+        char jvm_skip[200]; /* why the remaining JVM items are skipped */
+
+        /* the running step */
+        usec_t step_start;
+        int out_fd;
+        pid_t child;
+        int child_fd; /* read end: error text, EOF at exit */
+        char child_msg[256];
+        size_t child_msg_len;
+        HotspotAttach *attach;
+        bool sigquit_running;
+        sd_event_source *io, *step_timer, *total_timer, *defer;
+
+        /* findings for the manifest */
+        char nmt_state[200];
+        char nmt_top[160];
+        char nmt_diff_state
+                [200]; /* why there is no nmt-diff ("" when there is one, or NMT is not captured) */
+        char tasks_top[160];
+        char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
+        char pmap_top[PATH_MAX];
+};
+
+/* steps.c */
+
+/* Fill c->steps for c->spec: the hooks and the items that apply, cheap
+ * and certain first, the JVM items last. */
+void capture_steps_build(Capture *c);
+
+/* Run the STEP_PROC step s in a forked helper writing into c->out_fd:
+ * c->child is its pid, c->child_fd the read end of a pipe that carries
+ * its error text and ends when it exits. Returns 0, or -errno. */
+int capture_helper_start(Capture *c, Step *s);
+
+/* Wait for the helper (killed first when kill_it) and close its pipe;
+ * its wait status into *ret_status when that is not NULL. No-op when
+ * none runs. */
+void capture_helper_reap(Capture *c, bool kill_it, int *ret_status);
+
+/* Write the STEP_INLINE step s (the history, the kernel's report) from
+ * memory. Returns 0, or -errno with the error text in err. */
+int capture_step_write_inline(Capture *c, Step *s, char *err, size_t errsz);
+
+/* manifest.c */
+
+/* After step s succeeded: the lines of its file a reader looks for
+ * first (the top NMT growth, the largest thread group, the largest
+ * mapping), into c's findings. Best effort. */
+void capture_findings_read(Capture *c, const Step *s);
+
+/* After the thread dump: the Java threads grouped by their full names,
+ * appended to tasks.txt, and the top group from them. Best effort. */
+void capture_findings_java_groups(Capture *c);
+
+/* Whether every item that applied succeeded, and the capture was
+ * neither timed out nor aborted. */
+bool capture_manifest_complete(const Capture *c);
+
+/* Write manifest.json of c (into the space reserved at the start when
+ * there is one). Returns 0 or -errno. */
+int capture_manifest_write(Capture *c, bool complete, usec_t finished_rt);
+
+/* Write manifest.json of a capture directory (dir_fd) that a cgwarden
+ * killed mid-capture left: complete false, error "interrupted: ...", the
+ * files found listed as items not recorded, recovered_at now. Returns 0
+ * or -errno. */
+int capture_manifest_write_interrupted(int dir_fd, const char *service, const char *reason,
+                                       const char *started_at);
