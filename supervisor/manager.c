@@ -31,14 +31,14 @@ static void send_status(Manager *m) {
                         failed++;
                 else
                         other++;
-                if (sv->evidence.throttled)
+                if (sv->guard->throttled)
                         throttled++;
-                if (sv->evidence.last_capture_rt > 0 &&
-                    (!last || sv->evidence.last_capture_rt > last->evidence.last_capture_rt))
+                if (sv->guard->last_capture_rt > 0 &&
+                    (!last || sv->guard->last_capture_rt > last->guard->last_capture_rt))
                         last = sv;
         }
         if (last) {
-                time_t t = (time_t) (last->evidence.last_capture_rt / USEC_PER_SEC);
+                time_t t = (time_t) (last->guard->last_capture_rt / USEC_PER_SEC);
                 struct tm tm;
                 localtime_r(&t, &tm);
                 snprintf(tail, sizeof tail, ", last capture %.40s %02d:%02d", last->cfg->name, tm.tm_hour,

@@ -158,3 +158,9 @@ int jvm_flags_findings(const JvmFlags *f, uint64_t limit, char *buf, size_t size
 #undef ADD
         return k;
 }
+
+bool jvm_is_launcher(const char *exe) {
+        const char *b = exe ? strrchr(exe, '/') : NULL;
+        b = b ? b + 1 : exe;
+        return b && (streq(b, "java") || streq(b, "javaw"));
+}

@@ -6,6 +6,7 @@
  * VM.flags (the final values, ergonomics included), and what they mean
  * under a memory limit. Pure: no I/O. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,3 +38,6 @@ int jvm_flags_parse_argv(char *const *argv, JvmFlags *f);
  * defaults to the max heap) while heap + that default exceed the limit.
  * Returns the number of problems. */
 int jvm_flags_findings(const JvmFlags *f, uint64_t limit, char *buf, size_t size);
+
+/* Is exe (a path or a name) a java launcher ("java", "javaw")? Pure. */
+bool jvm_is_launcher(const char *exe);

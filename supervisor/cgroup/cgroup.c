@@ -46,7 +46,9 @@ int cg_write_file(const char *path, const char *value) {
         size_t n = strlen(value);
         ssize_t k;
 
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_TRUNC: nothing on cgroupfs and procfs (as in `echo v > file`),
+         * a whole value in a fixture tree of plain files */
+        fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
         k = write(fd, value, n);
@@ -234,6 +236,37 @@ int cg_context_new(const char *cgroup_root, CgContext **ret, char **ret_error) {
         }
         *ret = c;
         return 0;
+}
+
+int cg_context_new_fixture(const char *fs_root, CgMode mode, CgContext **ret) {
+        CgContext *c;
+
+        if (mode < 0 || mode >= _CG_MODE_MAX)
+                return -EINVAL;
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        c->mode = mode;
+        c->ops = mode == CG_MODE_UNIFIED ? &cg_v2_ops : &cg_v1_ops;
+        c->fs = strdup(fs_root);
+        c->services_rel = strdup("/services");
+        if (!c->fs || !c->services_rel)
+                goto oom;
+        if (mode == CG_MODE_UNIFIED) {
+                c->own = strdup("/");
+                if (!c->own)
+                        goto oom;
+        } else
+                for (int i = 0; i < _CG_V1_MAX; i++) {
+                        _cleanup_free_ char *d = cg_path_join(fs_root, cg_v1_ctrl_names[i]);
+                        if (d && access(d, F_OK) >= 0 && !(c->own_v1[i] = strdup("/")))
+                                goto oom;
+                }
+        *ret = c;
+        return 0;
+oom:
+        cg_context_free(c);
+        return -ENOMEM;
 }
 
 CgContext *cg_context_free(CgContext *c) {

@@ -54,6 +54,12 @@ int cg_context_new(const char *cgroup_root, CgContext **ret, char **ret_error);
 /* Removes the subtree cgwarden created (services must be destroyed first;
  * leftover empty service cgroups are removed too). Accepts NULL. */
 CgContext *cg_context_free(CgContext *c);
+/* For tests: a context over a plain directory tree laid out as the mode's
+ * cgroup file system (v2: fs_root/services/NAME; v1: fs_root/CONTROLLER/
+ * services/NAME for each controller directory present), with nothing
+ * detected, moved or enabled. The backend code is the real one; the
+ * files are whatever the test put there. Returns 0 or -errno. */
+int cg_context_new_fixture(const char *fs_root, CgMode mode, CgContext **ret);
 CgMode cg_context_mode(const CgContext *c);
 /* Path of OWN/services relative to the hierarchy root (memory hierarchy
  * on v1), for messages and status. */

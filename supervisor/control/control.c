@@ -17,7 +17,6 @@
 #include "service/status.h"
 #include "base/log.h"
 #include "service/service.h"
-#include "guard/evidence.h"
 
 typedef struct Client Client;
 
@@ -257,7 +256,7 @@ static void handle(Client *cl, json_object *req) {
                         client_error(cl, "service '%s' is not running", s->cfg->name);
                         return;
                 }
-                k = evidence_capture(s, "manual", what, on_capture_done, c);
+                k = service_capture(s, what, on_capture_done, c);
                 if (k == -EBUSY) {
                         client_error(cl, "a capture of '%s' is running already", s->cfg->name);
                         return;

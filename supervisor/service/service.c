@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "base/units.h"
+#include "service/notify-socket.h"
 #include "service/service.h"
 #include "service/status.h"
 
@@ -170,7 +171,7 @@ static void execute(Service *s, const SvcTransition *t) {
         if (a & SVC_ACT_DISARM_TIMER)
                 timer_disarm(s);
         if (a & SVC_ACT_SIGNAL_MAIN) {
-                evidence_stopping(s);
+                guard_stopping(s->guard);
                 log_info("Stopping '%s' (pid %d) with SIG%s.", s->cfg->name, (int) s->main_pid,
                          strna(sigabbrev_np(sig)));
                 signal_main(s, sig);
@@ -246,7 +247,7 @@ static void service_apply(Service *s, SvcInput *in) {
 
         /* ready = notify: running at READY=1 (notify socket), bounded by
          * start_timeout */
-        in->ready_on_exec = !evidence_waits_for_ready(s);
+        in->ready_on_exec = !service_waits_for_ready(s);
         in->main_alive = main_alive(s);
         r = svc_transition(s->state, s->after, in, &t);
         if (r < 0) {
@@ -429,8 +430,9 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
         s->child_source = sd_event_source_disable_unref(s->child_source);
         s->pidfd = safe_close(s->pidfd);
         s->main_pid = 0;
-        watch_stopped(s->watch);
-        evidence_stopped(s);
+        guard_stopped(s->guard);
+        if (s->watchdog_timer)
+                (void) sd_event_source_set_enabled(s->watchdog_timer, SD_EVENT_OFF);
 
         clean = !s->spawn_failed && exit_is_clean(s);
         if (s->spawn_failed)
@@ -478,8 +480,10 @@ static int on_errpipe(sd_event_source *src, int fd, uint32_t revents, void *user
                           cg_service_path(s->cg));
         }
         note(s, "started pid %d: %s", (int) s->main_pid, s->cfg->exec_raw ?: "");
-        watch_started(s->watch, s->main_pid, s->uid);
-        evidence_started(s);
+        guard_started(s->guard);
+        s->status_text[0] = 0;
+        if (s->cfg->ready != READY_NOTIFY)
+                service_watchdog_arm(s);
         service_apply(s, &in);
         return 0;
 }
@@ -521,7 +525,9 @@ static int do_spawn(Service *s) {
                 report_spawn_failure(s);
                 goto fail_reported;
         }
-        r = evidence_env(s, &s->envp);
+        r = service_jvm_env(s, &s->envp);
+        if (r >= 0)
+                r = service_notify_env(s, &s->envp);
         if (r < 0)
                 goto fail_early;
         r = cg_service_procs_fds(s->cg, &procs_fds, &n_procs);
@@ -682,7 +688,7 @@ static int on_output(sd_event_source *src, int fd, uint32_t revents, void *userd
 /* ---- status ---- */
 
 void service_get_status(const Service *s, ServiceStatus *st) {
-        const Evidence *e = &s->evidence;
+        const Guard *e = s->guard;
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         *st = (ServiceStatus){
@@ -702,7 +708,7 @@ void service_get_status(const Service *s, ServiceStatus *st) {
         st->pids_max = s->limits.pids_max;
         {
                 WatchSample ws;
-                watch_get_sample(s->watch, &ws);
+                watch_get_sample(e->watch, &ws);
                 st->memory_current = ws.memory_current;
                 st->pids_current = ws.pids_current;
                 st->memory_effective = ws.limits.memory.value;
@@ -729,7 +735,7 @@ void service_get_status(const Service *s, ServiceStatus *st) {
         snprintf(st->last_event, sizeof st->last_event, "%s", e->last_event);
         st->last_event_age = e->last_event_at > 0 && now > e->last_event_at ? now - e->last_event_at : 0;
         snprintf(st->last_capture, sizeof st->last_capture, "%.255s", e->last_capture);
-        snprintf(st->status_text, sizeof st->status_text, "%s", e->status_text);
+        snprintf(st->status_text, sizeof st->status_text, "%s", s->status_text);
         st->jvm_max_heap = e->jvm_flags.max_heap;
         st->jvm_max_direct = e->jvm_flags.max_direct;
         st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);
@@ -738,12 +744,68 @@ void service_get_status(const Service *s, ServiceStatus *st) {
 
 /* ---- life ---- */
 
-static void on_observation(void *userdata, const Observation *o) {
-        evidence_observe(userdata, o);
+/* ---- what the guard asks (guard.h) ---- */
+
+static void guard_describe(void *owner, GuardProcess *ret) {
+        Service *s = owner;
+
+        *ret = (GuardProcess){
+                .pid = s->main_pid,
+                .incarnation = s->n_spawns,
+                .started_at = s->started_at,
+                .exe = s->exe,
+                .envp = s->envp,
+                .uid = s->uid,
+        };
 }
 
-static void on_paused(void *userdata) {
-        evidence_paused(userdata);
+static int guard_restart(void *owner) {
+        return service_request(owner, SVC_EV_RECOVER);
+}
+
+static int guard_stop(void *owner) {
+        return service_request(owner, SVC_EV_STOP);
+}
+
+static int guard_kill(void *owner) {
+        Service *s = owner;
+        return cg_service_kill_all(s->cg);
+}
+
+static bool guard_may_write_cgroup(void *owner) {
+        return true; /* its own cgroup */
+}
+
+static void guard_changed_status(void *owner) {
+        service_changed(owner);
+}
+
+static const GuardOwnerOps guard_ops = {
+        .describe = guard_describe,
+        .restart = guard_restart,
+        .stop = guard_stop,
+        .kill = guard_kill,
+        .may_write = guard_may_write_cgroup,
+        .changed = guard_changed_status,
+};
+
+static void on_capture_done(void *userdata, const char *path, bool complete) {
+        Service *s = userdata;
+        service_capture_done_t done = s->capture_done;
+
+        s->capture_done = NULL;
+        if (done)
+                done(s->capture_done_userdata, s, path, complete);
+}
+
+int service_capture(Service *s, const char *what, service_capture_done_t done, void *userdata) {
+        int r = guard_capture(s->guard, "manual", what, on_capture_done, s);
+
+        if (r >= 0) {
+                s->capture_done = done;
+                s->capture_done_userdata = userdata;
+        }
+        return r;
 }
 
 static int resolve_limits(Service *s) {
@@ -773,7 +835,6 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
         if (!s)
                 return log_oom();
         s->ctx = ctx;
-        evidence_init(&s->evidence);
         s->cfg = cfg;
         s->pidfd = s->errpipe = -EBADF;
         s->out_r[0] = s->out_r[1] = s->out_w[0] = s->out_w[1] = -EBADF;
@@ -803,18 +864,7 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
                         goto fail;
                 }
         }
-        r = watch_new(
-                &(WatchSpec){
-                        .event = ctx->event,
-                        .cg_context = ctx->cg,
-                        .cg = s->cg,
-                        .cfg = cfg,
-                        .limits = &s->limits,
-                },
-                &(WatchCallbacks){ .observe = on_observation, .paused = on_paused }, s, &s->watch);
-        if (r < 0)
-                goto fail;
-        r = evidence_setup_notify(s);
+        r = service_setup_notify(s);
         if (r < 0)
                 goto fail;
 
@@ -856,6 +906,19 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
                                                                : unit_format_size(hb, s->limits.memory_high),
                          pb);
         }
+        r = guard_new(
+                &(GuardSpec){
+                        .event = ctx->event,
+                        .cg_context = ctx->cg,
+                        .cg = s->cg,
+                        .cfg = cfg,
+                        .limits = &s->limits,
+                        .capture_dir = ctx->config ? ctx->config->capture_dir : NULL,
+                        .log = s->log,
+                },
+                &guard_ops, s, &s->guard);
+        if (r < 0)
+                goto fail;
         *ret = s;
         return 0;
 fail:
@@ -867,7 +930,13 @@ fail:
 Service *service_free(Service *s) {
         if (!s)
                 return NULL;
-        evidence_done(s);
+        /* the guard goes first (its capture restores the limits); the
+         * output drained below is not its any more */
+        if (s->log)
+                outlog_set_line_cb(s->log, NULL, NULL);
+        s->guard = guard_free(s->guard);
+        s->watchdog_timer = sd_event_source_disable_unref(s->watchdog_timer);
+        s->notify = notify_socket_free(s->notify);
         if (main_alive(s)) {
                 signal_main(s, SIGKILL);
         }
@@ -889,7 +958,6 @@ Service *service_free(Service *s) {
         }
         safe_close(s->pidfd);
         safe_close(s->errpipe);
-        watch_free(s->watch);
         cg_service_free(s->cg);
         outlog_free(s->log);
         seccomp_program_free(s->seccomp);

@@ -11,15 +11,19 @@
 #include "policies/backoff.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
-#include "guard/evidence.h"
+#include "guard/guard.h"
 #include "spawn/outlog.h"
 #include "base/seccomp-util.h"
 #include "service/service-state.h"
 #include "spawn/spawn.h"
-#include "watch/watch.h"
 
 typedef struct Service Service;
 typedef struct ServiceStatus ServiceStatus;
+typedef struct NotifySocket NotifySocket;
+
+/* A requested capture finished: path NULL when it failed to start; path
+ * is valid during the call only. */
+typedef void (*service_capture_done_t)(void *userdata, Service *s, const char *path, bool complete);
 
 /* What a service gets from its owner: the loop, the cgroup context, the
  * run-wide settings, and the owner's deferred queue. A service never
@@ -66,8 +70,17 @@ struct Service {
         sd_event_source *out_source[2];
         int out_r[2], out_w[2];
         OutLog *log;
-        Watch *watch;
-        Evidence evidence;
+        Guard *guard; /* the watchers, the evidence, the policy (guard.h) */
+
+        /* sd_notify from the service (readiness.c) */
+        NotifySocket *notify;
+        sd_event_source *watchdog_timer;
+        unsigned watchdog_missed; /* watchdog periods without WATCHDOG=1 in a row */
+        char status_text[256]; /* the last STATUS= */
+
+        /* a requested capture (service_capture) */
+        service_capture_done_t capture_done;
+        void *capture_done_userdata;
 
         /* resolved once per configuration */
         char *exe;
@@ -121,3 +134,31 @@ bool service_settled(const Service *s);
 /* Exit status as a shell would report it: code, or 128+signal. -1 if the
  * service never exited. */
 int service_exit_status(const Service *s);
+
+/* Start a capture of the service now (reason "manual"; what: the
+ * trigger's words); done (may be NULL) when it ends. Returns 0, -EBUSY
+ * when one is running, or -errno (done is not called then). */
+int service_capture(Service *s, const char *what, service_capture_done_t done, void *userdata);
+
+/* ---- readiness.c: sd_notify from the service ---- */
+
+/* The service's notify socket, when ready = notify or watchdog is set.
+ * Returns 0 or -errno (logged). */
+int service_setup_notify(Service *s);
+/* ready = notify with a working socket: the service is running at READY=1. */
+bool service_waits_for_ready(const Service *s);
+/* (Re)arm the watchdog: a missed period is a hang observation. */
+void service_watchdog_arm(Service *s);
+/* NOTIFY_SOCKET (and WATCHDOG_USEC) into a starting service's environment.
+ * Returns 0 or -ENOMEM. */
+int service_notify_env(const Service *s, char ***env);
+
+/* ---- jvm-env.c ---- */
+
+/* JDK_JAVA_OPTIONS into a starting service's environment when its
+ * executable is a java launcher and jvm_options is not "none". Returns 0
+ * or -ENOMEM. */
+int service_jvm_env(const Service *s, char ***env);
+/* The JDK_JAVA_OPTIONS value jvm_options gives (malloc'd, NULL for none).
+ * Pure. */
+char *service_jvm_options(const char *jvm_options, bool want_nmt, const char *existing);

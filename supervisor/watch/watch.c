@@ -351,8 +351,9 @@ static void tripwire_set(Watch *w, bool arm) {
 
         if (arm == w->tripwire)
                 return;
-        if (arm && (!w->high_ok || l->memory_high != CG_UNLIMITED || w->capture_bytes == UINT64_MAX ||
-                    w->capture_bytes >= w->eff.memory.value || w->main_pid <= 0))
+        if (arm &&
+            (!w->high_ok || !w->spec.may_write || l->memory_high != CG_UNLIMITED ||
+             w->capture_bytes == UINT64_MAX || w->capture_bytes >= w->eff.memory.value || w->main_pid <= 0))
                 return;
         r = cg_service_set(w->spec.cg, CG_KNOB_MEMORY_HIGH, v);
         if (v == CG_UNLIMITED)
@@ -767,8 +768,8 @@ static void compute_thresholds(Watch *w) {
          * the only limit is above cgwarden (a slice, a container),
          * memory_high is taken against that one, so the throttled window
          * still comes before the kill */
-        if (w->high_ok && limits->memory_max == CG_UNLIMITED && !streq(w->eff.memory.source, "MemTotal") &&
-            c->memory_high.kind != LIMIT_NONE) {
+        if (w->high_ok && w->spec.may_write && limits->memory_max == CG_UNLIMITED &&
+            !streq(w->eff.memory.source, "MemTotal") && c->memory_high.kind != LIMIT_NONE) {
                 uint64_t high = limit_resolve(&c->memory_high, w->eff.memory.value, 9000);
                 if (high < limits->memory_high) {
                         CgLimits l = *limits;
@@ -818,7 +819,7 @@ void watch_started(Watch *w, pid_t main_pid, uid_t uid) {
                  * to the kernel */
                 w->paused = false;
                 (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_OFF);
-                if (w->spec.limits->oom_pause)
+                if (w->spec.limits->oom_pause && w->spec.may_write)
                         (void) set_oom_kill_disable(w, true);
                 arm_oom_event(w);
         }

@@ -49,6 +49,9 @@ typedef struct WatchSpec {
          * lower memory_high against an effective limit above the cgroup
          * when memory_high is set and memory_max is not */
         CgLimits *limits;
+        /* may the watchers write the cgroup (the tripwire, memory_high
+         * against an effective limit, the OOM pause)? */
+        bool may_write;
 } WatchSpec;
 
 typedef struct WatchCallbacks {

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "policies/engine.h"
+#include "service-fixture.h"
 
 #define S USEC_PER_SEC
 #define MINUTE USEC_PER_MINUTE
@@ -24,21 +25,7 @@
 /* A validated service built through the real parser: defaults are the
  * parser's, keys are set as a config file would set them. */
 static ServiceConfig *svc_new(const char *const *kv) {
-        ServiceConfig *s = service_config_new("svc");
-        CfgErrors errs = {};
-
-        assert_non_null(s);
-        assert_int_equal(service_config_set(s, "exec", "/bin/true", NULL), 0);
-        for (; kv && kv[0]; kv += 2) {
-                char *err = NULL;
-
-                if (service_config_set(s, kv[0], kv[1], &err) < 0)
-                        fail_msg("%s = %s: %s", kv[0], kv[1], strna(err));
-        }
-        if (service_config_validate(s, "t.ini", &errs) < 0)
-                fail_msg("%s", errs.lines[0]);
-        cfg_errors_done(&errs);
-        return s;
+        return fx_service("svc", kv);
 }
 
 /* "capture restart | notify:cooldown throttle:throttled" */

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A JVM's memory bounds (its command line, then VM.flags) and its NMT
+ * baseline a few seconds after each start (guard.h). */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/units.h"
+#include "guard/guard-internal.h"
+#include "capture/nmt.h"
+
+static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata);
+
+/* The JVM's bounds against the effective memory limit: warned once per
+ * process when something is wrong, kept for the captures and status. */
+static void jvm_limits_check(Guard *g, const char *from) {
+        CaptureTrigger t = { .memory_max = UINT64_MAX };
+        char before[sizeof g->jvm_finding];
+
+        snprintf(before, sizeof before, "%s", g->jvm_finding);
+        watch_fill_trigger(g->watch, &t);
+        g->jvm_problems =
+                jvm_flags_findings(&g->jvm_flags, t.memory_max, g->jvm_finding, sizeof g->jvm_finding);
+        if (g->jvm_problems > 0 && !streq(before, g->jvm_finding))
+                log_warning("Service '%s' (%s): %s.", g->cfg->name, from, g->jvm_finding);
+}
+
+/* At the start: the options the JVM is given (JAVA_TOOL_OPTIONS, then
+ * JDK_JAVA_OPTIONS, then the command line: the later wins, as in the
+ * launcher). A java started by a script is learnt from VM.flags later. */
+void guard_jvm_limits_from_command_line(Guard *g) {
+        char *const *envp = guard_process(g).envp;
+        const char *vars[] = { "JAVA_TOOL_OPTIONS=", "JDK_JAVA_OPTIONS=" };
+
+        jvm_flags_init(&g->jvm_flags);
+        g->jvm_finding[0] = 0;
+        g->jvm_problems = 0;
+        g->jvm_flags_probed = g->jvm_flags_probing = false;
+        if (!jvm_is_launcher(guard_process(g).exe))
+                return;
+        for (size_t v = 0; v < ELEMENTSOF(vars); v++)
+                for (char *const *p = envp; p && *p; p++)
+                        if (strncmp(*p, vars[v], strlen(vars[v])) == 0)
+                                (void) jvm_flags_parse(*p + strlen(vars[v]), strlen(*p + strlen(vars[v])),
+                                                       &g->jvm_flags);
+        if (g->cfg->jvm_options && !streq(g->cfg->jvm_options, "auto") &&
+            !streq(g->cfg->jvm_options, "none"))
+                (void) jvm_flags_parse(g->cfg->jvm_options, strlen(g->cfg->jvm_options), &g->jvm_flags);
+        (void) jvm_flags_parse_argv(g->cfg->argv, &g->jvm_flags);
+        jvm_limits_check(g, "its command line");
+}
+
+void guard_nmt_cancel(Guard *g) {
+        g->nmt_io = sd_event_source_disable_unref(g->nmt_io);
+        g->nmt_deadline = sd_event_source_disable_unref(g->nmt_deadline);
+        g->nmt_attach = hotspot_attach_free(g->nmt_attach);
+        g->nmt_fd = safe_close(g->nmt_fd);
+}
+
+void guard_nmt_arm(Guard *g, usec_t after) {
+        g->nmt_next_at = now_usec(CLOCK_MONOTONIC) + after;
+        if (!g->nmt_timer) {
+                if (sd_event_add_time_relative(g->event, &g->nmt_timer, CLOCK_MONOTONIC, after,
+                                               USEC_PER_MSEC, on_nmt_timer, g) < 0) {
+                        g->nmt_next_at = 0;
+                        return;
+                }
+                (void) sd_event_source_set_description(g->nmt_timer, "nmt-baseline");
+                return;
+        }
+        (void) sd_event_source_set_time_relative(g->nmt_timer, after);
+        (void) sd_event_source_set_enabled(g->nmt_timer, SD_EVENT_ONESHOT);
+}
+
+static void nmt_finish(Guard *g) {
+        HotspotResult res;
+        char b[UNIT_SIZE_MAX];
+        bool ok = false;
+        int r;
+
+        r = hotspot_attach_finish(g->nmt_attach, &res);
+        if (g->jvm_flags_probing) {
+                /* VM.flags: the final values, ergonomics included */
+                g->jvm_flags_probing = false;
+                g->jvm_flags_probed = true;
+                if (r >= 0 && res.jvm_status == 0) {
+                        char buf[4096];
+                        ssize_t n = pread(g->nmt_fd, buf, sizeof buf - 1, 0);
+                        JvmFlags f = g->jvm_flags;
+                        buf[MAX(n, 0)] = 0;
+                        if (jvm_flags_parse(buf, (size_t) MAX(n, 0), &f) > 0) {
+                                g->jvm_flags = f;
+                                jvm_limits_check(g, "VM.flags");
+                        }
+                }
+                guard_nmt_cancel(g);
+                g->nmt_next_at = 0;
+                /* the baseline next, at once, when NMT is captured */
+                if (guard_pid(g) > 0 && (g->cfg->capture_mask & (1u << CAPTURE_NMT)))
+                        guard_nmt_arm(g, 0);
+                return;
+        }
+        if (r >= 0 && res.jvm_status == 0) {
+                char buf[256] = "";
+                ssize_t n = pread(g->nmt_fd, buf, sizeof buf - 1, 0);
+                NmtReport rep;
+                buf[MAX(n, 0)] = 0;
+                if (nmt_parse(buf, (size_t) MAX(n, 0), &rep) >= 0 && rep.baseline_taken) {
+                        ok = true;
+                        log_info("Service '%s': NMT baseline %s (nmt-diff.txt in later captures).",
+                                 g->cfg->name, g->nmt_baseline ? "retaken" : "taken");
+                        if (g->nmt_baseline)
+                                g->nmt_refreshed = true;
+                        g->nmt_baseline = true;
+                } else {
+                        snprintf(g->nmt_why, sizeof g->nmt_why, "no NMT baseline: the JVM said: %.100s",
+                                 buf[0] ? strtok(buf, "\n") : "nothing");
+                        log_info("Service '%s': %s", g->cfg->name, g->nmt_why);
+                }
+        } else if (r != -ENOEXEC && r != -EPROTONOSUPPORT) {
+                snprintf(g->nmt_why, sizeof g->nmt_why, "no NMT baseline: the attach failed: %.100s",
+                         res.error);
+                log_info("Service '%s': %s", g->cfg->name, g->nmt_why);
+        } else
+                snprintf(g->nmt_why, sizeof g->nmt_why, "no NMT baseline: not a JVM that answers an attach");
+        guard_nmt_cancel(g);
+        g->nmt_next_at = 0;
+        if (guard_pid(g) <= 0)
+                return;
+        if (ok) {
+                /* the steadier one, once startup allocation has settled */
+                if (!g->nmt_refreshed && g->cfg->nmt_baseline_after > BASELINE_EARLY_USEC) {
+                        usec_t up = now_usec(CLOCK_MONOTONIC) - guard_process(g).started_at;
+                        guard_nmt_arm(g,
+                                      g->cfg->nmt_baseline_after > up ? g->cfg->nmt_baseline_after - up : 0);
+                }
+                return;
+        }
+        if (!g->nmt_baseline && ++g->nmt_tries < BASELINE_TRIES_MAX) {
+                guard_nmt_arm(g, BASELINE_RETRY_USEC);
+                snprintf(g->nmt_why + strlen(g->nmt_why), sizeof g->nmt_why - strlen(g->nmt_why),
+                         "; asked again in %s", unit_format_duration(b, BASELINE_RETRY_USEC));
+        }
+}
+
+static int on_nmt_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        nmt_finish(userdata);
+        return 0;
+}
+
+static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        Guard *g = userdata;
+        static const char *const baseline_argv[] = { "VM.native_memory", "baseline", NULL };
+        static const char *const flags_argv[] = { "VM.flags", NULL };
+        const char *const *argv;
+        char path[] = "/tmp/cgwarden-nmt-XXXXXX";
+        int r;
+
+        if (src == g->nmt_deadline) {
+                nmt_finish(g);
+                return 0;
+        }
+        if (guard_pid(g) <= 0 || g->nmt_attach)
+                return 0;
+        g->nmt_next_at = 0;
+        if (g->capture) {
+                /* the capture has the JVM's attention: after it */
+                guard_nmt_arm(g, BASELINE_RETRY_USEC);
+                return 0;
+        }
+        /* first what the JVM's memory bounds are, then the baseline */
+        g->jvm_flags_probing = !g->jvm_flags_probed;
+        argv = g->jvm_flags_probing ? flags_argv : baseline_argv;
+        g->nmt_fd = mkostemp(path, O_CLOEXEC);
+        if (g->nmt_fd < 0)
+                return 0;
+        (void) unlink(path);
+        r = hotspot_attach_start(guard_pid(g), argv, g->nmt_fd, BASELINE_TIMEOUT_USEC, 4096, &g->nmt_attach);
+        if (r >= 0)
+                r = sd_event_add_io(g->event, &g->nmt_io, hotspot_attach_get_fd(g->nmt_attach), EPOLLIN,
+                                    on_nmt_io, g);
+        if (r >= 0)
+                r = sd_event_add_time(g->event, &g->nmt_deadline, CLOCK_MONOTONIC,
+                                      hotspot_attach_get_deadline(g->nmt_attach), USEC_PER_MSEC,
+                                      on_nmt_timer, g);
+        if (r < 0)
+                guard_nmt_cancel(g);
+        return 0;
+}
+
+static bool same_ns(pid_t pid, const char *ns) {
+        char p[64];
+        struct stat a, b;
+
+        snprintf(p, sizeof p, "/proc/%d/ns/%s", (int) pid, ns);
+        if (stat(p, &a) < 0)
+                return false;
+        snprintf(p, sizeof p, "/proc/self/ns/%s", ns);
+        return stat(p, &b) >= 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* A JVM killed by a signal leaves /tmp/.java_pid<pid> behind; remove it
+ * when the JVM shared our mount and pid namespaces (the path is then ours
+ * to see) and the socket is the service user's. */
+void guard_remove_stale_attach_socket(Guard *g) {
+        char p[64];
+        struct stat st;
+
+        if (g->java_pid <= 0)
+                return;
+        snprintf(p, sizeof p, "/tmp/.java_pid%d", (int) g->java_pid);
+        g->java_pid = 0;
+        if (lstat(p, &st) >= 0 && S_ISSOCK(st.st_mode) && st.st_uid == guard_process(g).uid &&
+            unlink(p) >= 0)
+                log_debug("Service '%s': removed the stale attach socket %s.", g->cfg->name, p);
+}
+
+/* A new process: its attach socket to remember, its bounds from the
+ * command line, then VM.flags and (when NMT is captured) the baseline. */
+void guard_java_started(Guard *g) {
+        GuardProcess p = guard_process(g);
+
+        guard_remove_stale_attach_socket(g);
+        if (jvm_is_launcher(p.exe) && same_ns(p.pid, "mnt") && same_ns(p.pid, "pid"))
+                g->java_pid = p.pid;
+        g->nmt_baseline = g->nmt_refreshed = false;
+        g->nmt_tries = 0;
+        g->nmt_next_at = 0;
+        g->nmt_why[0] = 0;
+        guard_nmt_cancel(g);
+        guard_jvm_limits_from_command_line(g);
+        if (!jvm_is_launcher(p.exe) || (g->cfg->jvm_options && streq(g->cfg->jvm_options, "none")))
+                return;
+        guard_nmt_arm(g, (g->cfg->capture_mask & (1u << CAPTURE_NMT))
+                                 ? MIN(BASELINE_EARLY_USEC, g->cfg->nmt_baseline_after)
+                                 : BASELINE_EARLY_USEC);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* log_trigger: regexes on the service's output lines (guard.h). */
+
+#include "base/log.h"
+#include "base/units.h"
+#include "guard/guard-internal.h"
+
+void guard_triggers_free(Guard *g) {
+        for (size_t i = 0; i < g->n_regex; i++)
+                regfree(&g->regex[i]);
+        g->regex = mfree(g->regex);
+        g->n_regex = 0;
+        g->regex_cfg = NULL;
+}
+
+/* Compile the service's log_trigger regexes (once per configuration; the
+ * config parser has checked them already). */
+void guard_triggers_setup(Guard *g) {
+        size_t n = g->cfg->n_log_triggers;
+
+        if (g->regex_cfg == g->cfg)
+                return;
+        guard_triggers_free(g);
+        /* trigger slots are by index: a new configuration starts over */
+        policy_state_init(&g->policy);
+        g->regex_cfg = g->cfg;
+        if (n == 0)
+                return;
+        g->regex = calloc(n, sizeof *g->regex);
+        if (!g->regex) {
+                guard_triggers_free(g);
+                log_oom();
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                int r = regcomp(&g->regex[i], g->cfg->log_triggers[i].regex_src, REG_EXTENDED | REG_NOSUB);
+                if (r != 0) {
+                        log_error("Service '%s': log_trigger /%s/ does not compile; ignored.", g->cfg->name,
+                                  g->cfg->log_triggers[i].regex_src);
+                        /* an always-failing pattern keeps the indexes aligned */
+                        (void) regcomp(&g->regex[i], "^\\b\\B$", REG_EXTENDED | REG_NOSUB);
+                }
+                g->n_regex = i + 1;
+        }
+        g->regex_cfg = g->cfg;
+        if (!g->log)
+                log_warning("Service '%s': log_trigger needs the service's output (log_dir): not active.",
+                            g->cfg->name);
+}
+
+static void trigger_fired(Guard *g, size_t i, const char *line) {
+        const LogTrigger *t = &g->cfg->log_triggers[i];
+        CaptureTrigger trig = {
+                .memory_current = UINT64_MAX,
+                .memory_max = UINT64_MAX,
+                .pids_current = UINT64_MAX,
+                .pids_max = UINT64_MAX,
+                .eta = USEC_INFINITY,
+        };
+        char f_svc[96], f_ev[64], f_re[300], f_line[300];
+        char *fields[] = { f_svc, f_ev, f_re, f_line, NULL };
+
+        /* each trigger at most once per action_cooldown: the engine's; the
+         * log entry only for a trigger that may fire */
+        if (policy_trigger_cooling(g->cfg, &g->policy, i, now_usec(CLOCK_MONOTONIC), guard_incarnation(g)))
+                return;
+        snprintf(trig.what, sizeof trig.what, "log_trigger /%.60s/ matched: %.100s", t->regex_src, line);
+        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", g->cfg->name);
+        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=log-trigger");
+        snprintf(f_re, sizeof f_re, "CGWARDEN_LOG_TRIGGER=%s", t->regex_src);
+        snprintf(f_line, sizeof f_line, "CGWARDEN_LINE=%.250s", line);
+        (void) log_struct_fields(LOG_WARNING, watch_message_id(EVENT_LOG_TRIGGER), fields,
+                                 "Observation log-trigger for '%s': /%s/ matched: %.200s", g->cfg->name,
+                                 t->regex_src, line);
+        watch_fill_trigger(g->watch, &trig);
+        g->trigger = trig;
+        g->event_capture[0] = 0;
+        snprintf(g->last_event, sizeof g->last_event, "log-trigger");
+        g->last_event_at = now_usec(CLOCK_MONOTONIC);
+        g->report = mfree(g->report);
+        if (g->capture) {
+                log_info("Service '%s': a capture is running; log-trigger actions skipped.", g->cfg->name);
+                return;
+        }
+        guard_decide_and_run(g, EVENT_LOG_TRIGGER, (int) i);
+}
+
+/* Every complete line of the service's output (outlog.h): the SIGQUIT
+ * dump tap, then the log triggers. */
+void guard_on_line(void *userdata, int stream, const char *line, size_t n) {
+        Guard *g = userdata;
+        char buf[OUTLOG_LINE_MAX + 1];
+
+        if (g->dump_fd >= 0)
+                guard_dump_line(g, stream, line, n);
+        if (g->n_regex == 0)
+                return;
+        n = MIN(n, sizeof buf - 1);
+        memcpy(buf, line, n);
+        buf[n] = 0;
+        for (size_t i = 0; i < g->n_regex; i++)
+                if (regexec(&g->regex[i], buf, 0, NULL, 0) == 0)
+                        trigger_fired(g, i, buf);
+}
