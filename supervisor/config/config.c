@@ -42,7 +42,9 @@
 
 #include "cgw-config.h"
 #include "config/config.h"
+#include "base/error-util.h"
 #include "base/seccomp-util.h"
+#include "base/string-table.h"
 #include "base/units.h"
 
 #define CONFIG_FILE_SIZE_MAX (4U * 1024U * 1024U)
@@ -90,51 +92,11 @@ static const char *const capture_item_table[_CAPTURE_ITEM_MAX] = {
         [CAPTURE_HEAP_DUMP] = "heap_dump",
 };
 
-static const char *table_to_string(const char *const *table, int n, int i) {
-        if (i < 0 || i >= n)
-                return NULL;
-        return table[i];
-}
-
-static int table_from_string(const char *const *table, int n, const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (int i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return i;
-        return -EINVAL;
-}
-
-const char *restart_mode_to_string(RestartMode m) {
-        return table_to_string(restart_mode_table, _RESTART_MODE_MAX, m);
-}
-RestartMode restart_mode_from_string(const char *s) {
-        return table_from_string(restart_mode_table, _RESTART_MODE_MAX, s);
-}
-const char *ready_mode_to_string(ReadyMode m) {
-        return table_to_string(ready_mode_table, _READY_MODE_MAX, m);
-}
-ReadyMode ready_mode_from_string(const char *s) {
-        return table_from_string(ready_mode_table, _READY_MODE_MAX, s);
-}
-const char *action_type_to_string(ActionType a) {
-        return table_to_string(action_type_table, _ACTION_TYPE_MAX, a);
-}
-ActionType action_type_from_string(const char *s) {
-        return table_from_string(action_type_table, _ACTION_TYPE_MAX, s);
-}
-const char *event_type_to_string(EventType e) {
-        return table_to_string(event_type_table, _EVENT_TYPE_MAX, e);
-}
-EventType event_type_from_string(const char *s) {
-        return table_from_string(event_type_table, _EVENT_TYPE_MAX, s);
-}
-const char *capture_item_to_string(CaptureItem c) {
-        return table_to_string(capture_item_table, _CAPTURE_ITEM_MAX, c);
-}
-CaptureItem capture_item_from_string(const char *s) {
-        return table_from_string(capture_item_table, _CAPTURE_ITEM_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(restart_mode, RestartMode);
+DEFINE_STRING_TABLE_LOOKUP(ready_mode, ReadyMode);
+DEFINE_STRING_TABLE_LOOKUP(action_type, ActionType);
+DEFINE_STRING_TABLE_LOOKUP(event_type, EventType);
+DEFINE_STRING_TABLE_LOOKUP(capture_item, CaptureItem);
 
 /* ---- small helpers ---- */
 
@@ -227,25 +189,6 @@ _printf_(3, 4) static char *format_error(const char *file, unsigned line, const 
         l = format_errorv(file, line, fmt, ap);
         va_end(ap);
         return l;
-}
-
-/* The error for a bad value. Returns -EINVAL, or -ENOMEM when the
- * message itself cannot be built. */
-_printf_(2, 3) static int value_error(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-        char *m;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        if (ret_error)
-                *ret_error = m;
-        else
-                free(m);
-        return -EINVAL;
 }
 
 /* ---- CfgErrors ---- */
@@ -357,13 +300,13 @@ static int range_error(char **ret_error, const char *what, const char *value, co
         char a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX];
 
         if (k->max == UINT64_MAX && k->min == 1)
-                return value_error(ret_error, "invalid %s '%s' for %s: must be greater than 0", what, value,
-                                   k->name);
+                return error_setf(ret_error, -EINVAL, "invalid %s '%s' for %s: must be greater than 0", what,
+                                  value, k->name);
         if (k->max == UINT64_MAX)
-                return value_error(ret_error, "invalid %s '%s' for %s: must be at least %s", what, value,
-                                   k->name, fmt(a, k->min));
-        return value_error(ret_error, "invalid %s '%s' for %s: must be between %s and %s", what, value,
-                           k->name, fmt(a, k->min), fmt(b, k->max));
+                return error_setf(ret_error, -EINVAL, "invalid %s '%s' for %s: must be at least %s", what,
+                                  value, k->name, fmt(a, k->min));
+        return error_setf(ret_error, -EINVAL, "invalid %s '%s' for %s: must be between %s and %s", what,
+                          value, k->name, fmt(a, k->min), fmt(b, k->max));
 }
 
 static char *format_count(char buf[static UNIT_SIZE_MAX], uint64_t n) {
@@ -382,7 +325,8 @@ static int parse_duration_key(void *obj, const KeyDef *k, const char *value, cha
         }
         r = unit_parse_duration_reason(value, &v, reason);
         if (r < 0)
-                return value_error(ret_error, "invalid duration '%s' for %s: %s", value, k->name, reason);
+                return error_setf(ret_error, -EINVAL, "invalid duration '%s' for %s: %s", value, k->name,
+                                  reason);
         if (v < k->min || v > k->max)
                 return range_error(ret_error, "duration", value, k, unit_format_duration);
         *FIELD(obj, k, usec_t) = v;
@@ -396,7 +340,8 @@ static int parse_size_key(void *obj, const KeyDef *k, const char *value, char **
 
         r = unit_parse_size_reason(value, &v, reason);
         if (r < 0)
-                return value_error(ret_error, "invalid size '%s' for %s: %s", value, k->name, reason);
+                return error_setf(ret_error, -EINVAL, "invalid size '%s' for %s: %s", value, k->name,
+                                  reason);
         if (v < k->min || v > k->max)
                 return range_error(ret_error, "size", value, k, unit_format_size);
         *FIELD(obj, k, uint64_t) = v;
@@ -410,7 +355,8 @@ static int parse_count_key(void *obj, const KeyDef *k, const char *value, char *
 
         r = unit_parse_count_reason(value, UINT64_MAX, &v, reason);
         if (r < 0)
-                return value_error(ret_error, "invalid count '%s' for %s: %s", value, k->name, reason);
+                return error_setf(ret_error, -EINVAL, "invalid count '%s' for %s: %s", value, k->name,
+                                  reason);
         if (v < k->min || v > k->max)
                 return range_error(ret_error, "count", value, k, format_count);
         *FIELD(obj, k, uint64_t) = v;
@@ -434,26 +380,26 @@ static int parse_limit_key(void *obj, const KeyDef *k, const char *value, char *
 
                 r = unit_parse_percent_reason(value, k->flags & ALLOW_OVER_100, &bp, reason);
                 if (r < 0)
-                        return value_error(ret_error, "invalid percentage '%s' for %s: %s", value, k->name,
-                                           reason);
+                        return error_setf(ret_error, -EINVAL, "invalid percentage '%s' for %s: %s", value,
+                                          k->name, reason);
                 l = (Limit){ .kind = LIMIT_PERCENT, .value = bp };
         } else if (k->flags & ALLOW_SIZE) {
                 r = unit_parse_size_reason(value, &l.value, reason);
                 if (r < 0)
-                        return value_error(ret_error, "invalid size '%s' for %s: %s", value, k->name,
-                                           reason);
+                        return error_setf(ret_error, -EINVAL, "invalid size '%s' for %s: %s", value, k->name,
+                                          reason);
                 l.kind = LIMIT_ABSOLUTE;
         } else {
                 r = unit_parse_count_reason(value, k->max, &l.value, reason);
                 if (r < 0)
-                        return value_error(ret_error, "invalid count '%s' for %s: %s", value, k->name,
-                                           reason);
+                        return error_setf(ret_error, -EINVAL, "invalid count '%s' for %s: %s", value,
+                                          k->name, reason);
                 l.kind = LIMIT_ABSOLUTE;
         }
 
         if (k->min > 0 && l.value == 0)
-                return value_error(ret_error, "invalid value '%s' for %s: must be greater than 0%s", value,
-                                   k->name, k->flags & ALLOW_NONE ? " (use none for no limit)" : "");
+                return error_setf(ret_error, -EINVAL, "invalid value '%s' for %s: must be greater than 0%s",
+                                  value, k->name, k->flags & ALLOW_NONE ? " (use none for no limit)" : "");
 
         *FIELD(obj, k, Limit) = l;
         return 0;
@@ -463,8 +409,8 @@ static int parse_bool_key(void *obj, const KeyDef *k, const char *value, char **
         bool b;
 
         if (unit_parse_bool(value, &b) < 0)
-                return value_error(ret_error, "invalid boolean '%s' for %s: expected yes or no", value,
-                                   k->name);
+                return error_setf(ret_error, -EINVAL, "invalid boolean '%s' for %s: expected yes or no",
+                                  value, k->name);
         *FIELD(obj, k, bool) = b;
         return 0;
 }
@@ -473,7 +419,7 @@ static int parse_signal_key(void *obj, const KeyDef *k, const char *value, char 
         int sig;
 
         if (unit_parse_signal(value, &sig) < 0)
-                return value_error(ret_error, "invalid signal '%s' for %s", value, k->name);
+                return error_setf(ret_error, -EINVAL, "invalid signal '%s' for %s", value, k->name);
         *FIELD(obj, k, int) = sig;
         return 0;
 }
@@ -482,8 +428,9 @@ static int parse_umask_key(void *obj, const KeyDef *k, const char *value, char *
         unsigned m;
 
         if (unit_parse_mode(value, &m) < 0)
-                return value_error(ret_error, "invalid umask '%s' for %s: expected an octal mode like 0022",
-                                   value, k->name);
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid umask '%s' for %s: expected an octal mode like 0022", value,
+                                  k->name);
         *FIELD(obj, k, int) = (int) m;
         return 0;
 }
@@ -498,12 +445,12 @@ static bool has_control_chars(const char *s) {
 static int parse_path_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         if (!((k->flags & ALLOW_AUTO) && streq(value, "auto"))) {
                 if (value[0] != '/')
-                        return value_error(ret_error, "invalid path '%s' for %s: must be absolute%s", value,
-                                           k->name, k->flags & ALLOW_AUTO ? " or auto" : "");
+                        return error_setf(ret_error, -EINVAL, "invalid path '%s' for %s: must be absolute%s",
+                                          value, k->name, k->flags & ALLOW_AUTO ? " or auto" : "");
                 if (has_control_chars(value))
-                        return value_error(ret_error,
-                                           "invalid path '%s' for %s: contains control characters", value,
-                                           k->name);
+                        return error_setf(ret_error, -EINVAL,
+                                          "invalid path '%s' for %s: contains control characters", value,
+                                          k->name);
         }
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
@@ -520,7 +467,7 @@ static bool name_valid(const char *s, size_t n) {
 
 static int parse_name_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         if (!name_valid(value, strlen(value)))
-                return value_error(ret_error, "invalid name '%s' for %s", value, k->name);
+                return error_setf(ret_error, -EINVAL, "invalid name '%s' for %s", value, k->name);
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
 
@@ -533,7 +480,8 @@ static int parse_names_key(void *obj, const KeyDef *k, const char *value, char *
                 char *t;
 
                 if (!name_valid(w, n))
-                        return value_error(ret_error, "invalid name '%.*s' for %s", (int) n, w, k->name);
+                        return error_setf(ret_error, -EINVAL, "invalid name '%.*s' for %s", (int) n, w,
+                                          k->name);
                 t = strndup(w, n);
                 if (!t || strv_push(&l, t) < 0) {
                         free(t);
@@ -548,7 +496,7 @@ static int parse_names_key(void *obj, const KeyDef *k, const char *value, char *
 
 static int parse_text_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         if (isempty(value))
-                return value_error(ret_error, "invalid value '' for %s: empty value", k->name);
+                return error_setf(ret_error, -EINVAL, "invalid value '' for %s: empty value", k->name);
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
 
@@ -579,8 +527,8 @@ static bool profile_spec_valid(const char *s) {
 
 static int parse_profile_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         if (!profile_spec_valid(value))
-                return value_error(
-                        ret_error,
+                return error_setf(
+                        ret_error, -EINVAL,
                         "invalid value '%s' for %s: expected a profile name (1-64 of A-Z a-z 0-9 _ "
                         "-, e.g. jvm or generic) or an absolute path to a profile file",
                         value, k->name);
@@ -595,8 +543,8 @@ static int parse_argv_key(void *obj, const KeyDef *k, const char *value, char **
         if (!isempty(value)) {
                 r = exec_split(value, &argv, &err);
                 if (r == -EINVAL)
-                        return value_error(ret_error, "invalid command line '%s' for %s: %s", value, k->name,
-                                           strna(err));
+                        return error_setf(ret_error, -EINVAL, "invalid command line '%s' for %s: %s", value,
+                                          k->name, strna(err));
                 if (r < 0)
                         return r;
         }
@@ -613,8 +561,8 @@ static int parse_exec_key(void *obj, const KeyDef *k, const char *value, char **
 
         r = exec_split(value, &argv, &err);
         if (r == -EINVAL)
-                return value_error(ret_error, "invalid command line '%s' for %s: %s", value, k->name,
-                                   strna(err));
+                return error_setf(ret_error, -EINVAL, "invalid command line '%s' for %s: %s", value, k->name,
+                                  strna(err));
         if (r < 0)
                 return r;
         raw = strdup(value);
@@ -654,12 +602,12 @@ static int parse_environment_key(void *obj, const KeyDef *k, const char *value, 
 
         eq = strchr(value, '=');
         if (!eq)
-                return value_error(ret_error, "invalid assignment '%s' for %s: expected KEY=VALUE", value,
-                                   k->name);
+                return error_setf(ret_error, -EINVAL, "invalid assignment '%s' for %s: expected KEY=VALUE",
+                                  value, k->name);
         n = (size_t) (eq - value);
         if (!env_name_valid(value, n))
-                return value_error(ret_error, "invalid variable name '%.*s' for %s", (int) n, value,
-                                   k->name);
+                return error_setf(ret_error, -EINVAL, "invalid variable name '%.*s' for %s", (int) n, value,
+                                  k->name);
 
         t = strdup(value);
         if (!t)
@@ -704,8 +652,8 @@ static int parse_capture_key(void *obj, const KeyDef *k, const char *value, char
                         if (word_eq(w, n, capture_item_table[i]))
                                 break;
                 if (i >= _CAPTURE_ITEM_MAX)
-                        return value_error(
-                                ret_error,
+                        return error_setf(
+                                ret_error, -EINVAL,
                                 "invalid capture item '%.*s' for %s: expected auto, none or a list of "
                                 "nmt threads heap pmap smaps status tasks cgroup class_histogram heap_dump",
                                 (int) n, w, k->name);
@@ -713,10 +661,11 @@ static int parse_capture_key(void *obj, const KeyDef *k, const char *value, char
         }
 
         if (count == 0)
-                return value_error(ret_error, "invalid value '' for %s: empty value (use none)", k->name);
+                return error_setf(ret_error, -EINVAL, "invalid value '' for %s: empty value (use none)",
+                                  k->name);
         if ((is_auto || is_none) && count > 1)
-                return value_error(ret_error, "invalid value '%s' for %s: '%s' must be alone", value,
-                                   k->name, is_auto ? "auto" : "none");
+                return error_setf(ret_error, -EINVAL, "invalid value '%s' for %s: '%s' must be alone", value,
+                                  k->name, is_auto ? "auto" : "none");
 
         s->capture_auto = is_auto;
         s->capture_mask = is_auto ? CAPTURE_AUTO_MASK : mask;
@@ -785,7 +734,8 @@ static int parse_actions_key(void *obj, const KeyDef *k, const char *value, char
         char reason[ACTION_REASON_MAX];
 
         if (action_list_parse(value, !(k->flags & NO_THROTTLE), FIELD(obj, k, ActionList), reason) < 0)
-                return value_error(ret_error, "invalid actions '%s' for %s: %s", value, k->name, reason);
+                return error_setf(ret_error, -EINVAL, "invalid actions '%s' for %s: %s", value, k->name,
+                                  reason);
         return 0;
 }
 
@@ -793,8 +743,9 @@ static int parse_restart_key(void *obj, const KeyDef *k, const char *value, char
         RestartMode m = restart_mode_from_string(value);
 
         if (m < 0)
-                return value_error(ret_error, "invalid value '%s' for %s: expected no, on-failure or always",
-                                   value, k->name);
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid value '%s' for %s: expected no, on-failure or always", value,
+                                  k->name);
         *FIELD(obj, k, RestartMode) = m;
         return 0;
 }
@@ -803,8 +754,8 @@ static int parse_ready_key(void *obj, const KeyDef *k, const char *value, char *
         ReadyMode m = ready_mode_from_string(value);
 
         if (m < 0)
-                return value_error(ret_error, "invalid value '%s' for %s: expected exec or notify", value,
-                                   k->name);
+                return error_setf(ret_error, -EINVAL, "invalid value '%s' for %s: expected exec or notify",
+                                  value, k->name);
         *FIELD(obj, k, ReadyMode) = m;
         return 0;
 }
@@ -826,22 +777,23 @@ static int parse_start_limit_key(void *obj, const KeyDef *k, const char *value, 
 
         slash = strchr(value, '/');
         if (!slash)
-                return value_error(
-                        ret_error,
+                return error_setf(
+                        ret_error, -EINVAL,
                         "invalid value '%s' for %s: expected BURST/INTERVAL (e.g. 5/10min) or none", value,
                         k->name);
         burst_str = strndup(value, (size_t) (slash - value));
         if (!burst_str)
                 return -ENOMEM;
         if (unit_parse_count_reason(burst_str, UINT32_MAX, &burst, reason) < 0)
-                return value_error(ret_error, "invalid count '%s' in %s '%s': %s", burst_str, k->name, value,
-                                   reason);
+                return error_setf(ret_error, -EINVAL, "invalid count '%s' in %s '%s': %s", burst_str,
+                                  k->name, value, reason);
         if (unit_parse_duration_reason(slash + 1, &interval, reason) < 0)
-                return value_error(ret_error, "invalid duration '%s' in %s '%s': %s", slash + 1, k->name,
-                                   value, reason);
+                return error_setf(ret_error, -EINVAL, "invalid duration '%s' in %s '%s': %s", slash + 1,
+                                  k->name, value, reason);
         if (burst > 0 && interval == 0)
-                return value_error(ret_error, "invalid value '%s' for %s: interval must be greater than 0",
-                                   value, k->name);
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid value '%s' for %s: interval must be greater than 0", value,
+                                  k->name);
 
         s->start_limit_burst = burst;
         s->start_limit_interval = burst > 0 ? interval : 0;
@@ -855,8 +807,8 @@ static int parse_syscall_filter_key(void *obj, const KeyDef *k, const char *valu
         if (!isempty(value)) {
                 r = seccomp_filter_validate(value, &err);
                 if (r == -EINVAL)
-                        return value_error(ret_error, "invalid syscall filter '%s' for %s: %s", value,
-                                           k->name, strna(err));
+                        return error_setf(ret_error, -EINVAL, "invalid syscall filter '%s' for %s: %s",
+                                          value, k->name, strna(err));
                 if (r < 0)
                         return r;
         }
@@ -869,8 +821,8 @@ static int parse_filter_action_key(void *obj, const KeyDef *k, const char *value
         else if (streq(value, "errno"))
                 *FIELD(obj, k, bool) = false;
         else
-                return value_error(ret_error, "invalid value '%s' for %s: expected errno or kill", value,
-                                   k->name);
+                return error_setf(ret_error, -EINVAL, "invalid value '%s' for %s: expected errno or kill",
+                                  value, k->name);
         return 0;
 }
 
@@ -911,18 +863,18 @@ static int parse_memory_pressure_key(void *obj, const KeyDef *k, const char *val
                 return -ENOMEM;
 
         if (unit_parse_duration_reason(stall_str, &stall, reason) < 0)
-                return value_error(ret_error, "invalid duration '%s' in %s '%s': %s", stall_str, k->name,
-                                   value, reason);
+                return error_setf(ret_error, -EINVAL, "invalid duration '%s' in %s '%s': %s", stall_str,
+                                  k->name, value, reason);
         if (unit_parse_duration_reason(window_str, &window, reason) < 0)
-                return value_error(ret_error, "invalid duration '%s' in %s '%s': %s", window_str, k->name,
-                                   value, reason);
+                return error_setf(ret_error, -EINVAL, "invalid duration '%s' in %s '%s': %s", window_str,
+                                  k->name, value, reason);
         if (window < PSI_WINDOW_MIN || window > PSI_WINDOW_MAX)
-                return value_error(ret_error,
-                                   "invalid value '%s' for %s: window must be between 500ms and 10s", value,
-                                   k->name);
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid value '%s' for %s: window must be between 500ms and 10s", value,
+                                  k->name);
         if (stall == 0 || stall > window)
-                return value_error(
-                        ret_error,
+                return error_setf(
+                        ret_error, -EINVAL,
                         "invalid value '%s' for %s: stall must be greater than 0 and at most the window",
                         value, k->name);
 
@@ -932,8 +884,8 @@ static int parse_memory_pressure_key(void *obj, const KeyDef *k, const char *val
         return free_and_strdup(&s->memory_pressure, value);
 
 syntax:
-        return value_error(
-                ret_error,
+        return error_setf(
+                ret_error, -EINVAL,
                 "invalid value '%s' for %s: expected 'some STALL/WINDOW', 'full STALL/WINDOW' or none",
                 value, k->name);
 }
@@ -946,13 +898,15 @@ static int parse_slope_key(void *obj, const KeyDef *k, const char *value, char *
         uint64_t v;
 
         if (slash && !streq(slash, "/h"))
-                return value_error(ret_error, "invalid rate '%s' for %s: unknown rate unit '%s' (use /h)",
-                                   value, k->name, slash);
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid rate '%s' for %s: unknown rate unit '%s' (use /h)", value,
+                                  k->name, slash);
         size = slash ? strndup(value, (size_t) (slash - value)) : strdup(value);
         if (!size)
                 return -ENOMEM;
         if (unit_parse_size_reason(size, &v, reason) < 0)
-                return value_error(ret_error, "invalid rate '%s' for %s: %s", value, k->name, reason);
+                return error_setf(ret_error, -EINVAL, "invalid rate '%s' for %s: %s", value, k->name,
+                                  reason);
         *FIELD(obj, k, uint64_t) = v;
         return 0;
 }
@@ -966,11 +920,12 @@ static int parse_cpu_percent_key(void *obj, const KeyDef *k, const char *value, 
                 return 0;
         }
         if (unit_parse_percent_reason(value, true, &bp, reason) < 0)
-                return value_error(ret_error, "invalid percentage '%s' for %s: %s", value, k->name, reason);
+                return error_setf(ret_error, -EINVAL, "invalid percentage '%s' for %s: %s", value, k->name,
+                                  reason);
         if (bp == 0)
-                return value_error(ret_error,
-                                   "invalid percentage '%s' for %s: must be greater than 0%% (use none)",
-                                   value, k->name);
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid percentage '%s' for %s: must be greater than 0%% (use none)",
+                                  value, k->name);
         *FIELD(obj, k, uint32_t) = bp;
         return 0;
 }
@@ -991,15 +946,16 @@ static int parse_exit_status_key(void *obj, const KeyDef *k, const char *value, 
                         return -ENOMEM;
                 if (word[0] >= '0' && word[0] <= '9') {
                         if (unit_parse_count(word, 255, &code) < 0)
-                                return value_error(
-                                        ret_error,
+                                return error_setf(
+                                        ret_error, -EINVAL,
                                         "invalid exit status '%s' for %s: expected 0..255 or a signal "
                                         "name",
                                         word, k->name);
                         set.codes[code / 8] |= (uint8_t) (1u << (code % 8));
                 } else {
                         if (unit_parse_signal(word, &sig) < 0 || sig >= 64)
-                                return value_error(ret_error, "invalid signal '%s' for %s", word, k->name);
+                                return error_setf(ret_error, -EINVAL, "invalid signal '%s' for %s", word,
+                                                  k->name);
                         set.signals |= UINT64_C(1) << sig;
                 }
                 set.set = true;
@@ -1177,8 +1133,8 @@ static int parse_log_trigger_key(void *obj, const KeyDef *k, const char *value, 
                 return 0;
         }
         if (s->n_log_triggers >= LOG_TRIGGERS_MAX)
-                return value_error(ret_error, "too many %s lines (at most %u per service)", k->name,
-                                   LOG_TRIGGERS_MAX);
+                return error_setf(ret_error, -EINVAL, "too many %s lines (at most %u per service)", k->name,
+                                  LOG_TRIGGERS_MAX);
 
         for (const char *q = strstr(value, "=>"); q; q = strstr(q + 1, "=>"))
                 arrow = q;
@@ -1187,20 +1143,20 @@ static int parse_log_trigger_key(void *obj, const KeyDef *k, const char *value, 
         if (!regex)
                 return -ENOMEM;
         if (!*regex)
-                return value_error(ret_error, "invalid value '%s' for %s: empty regular expression", value,
-                                   k->name);
+                return error_setf(ret_error, -EINVAL, "invalid value '%s' for %s: empty regular expression",
+                                  value, k->name);
 
         if (arrow) {
                 char reason[ACTION_REASON_MAX];
 
                 if (action_list_parse(arrow + 2, true, &t.actions, reason) < 0)
-                        return value_error(ret_error, "invalid actions '%s' for %s: %s",
-                                           arrow + 2 + strspn(arrow + 2, " \t"), k->name, reason);
+                        return error_setf(ret_error, -EINVAL, "invalid actions '%s' for %s: %s",
+                                          arrow + 2 + strspn(arrow + 2, " \t"), k->name, reason);
         }
 
         if (regex_check_complexity(regex, &too_complex) < 0)
-                return value_error(ret_error, "invalid regular expression '%.64s%s' for %s: %s", regex,
-                                   strlen(regex) > 64 ? "..." : "", k->name, too_complex);
+                return error_setf(ret_error, -EINVAL, "invalid regular expression '%.64s%s' for %s: %s",
+                                  regex, strlen(regex) > 64 ? "..." : "", k->name, too_complex);
 
         /* Compiled here only to validate; the service compiles its own. */
         r = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
@@ -1208,8 +1164,8 @@ static int parse_log_trigger_key(void *obj, const KeyDef *k, const char *value, 
                 char buf[128];
 
                 (void) regerror(r, &re, buf, sizeof(buf));
-                return value_error(ret_error, "invalid regular expression '%s' for %s: %s", regex, k->name,
-                                   buf);
+                return error_setf(ret_error, -EINVAL, "invalid regular expression '%s' for %s: %s", regex,
+                                  k->name, buf);
         }
         regfree(&re);
 
@@ -1257,9 +1213,9 @@ static int parse_listen_key(void *obj, const KeyDef *k, const char *value, char 
         return free_and_strdup(FIELD(obj, k, char *), value);
 
 fail:
-        return value_error(ret_error,
-                           "invalid address '%s' for %s: expected HOST:PORT (IPv6 as [ADDR]:PORT)", value,
-                           k->name);
+        return error_setf(ret_error, -EINVAL,
+                          "invalid address '%s' for %s: expected HOST:PORT (IPv6 as [ADDR]:PORT)", value,
+                          k->name);
 }
 
 /* ---- key tables ---- */
@@ -1485,11 +1441,10 @@ int service_config_set(ServiceConfig *s, const char *key, const char *value, cha
                 return -EINVAL;
         k = key_find(service_keys, N_SERVICE_KEYS, key);
         if (!k) {
-                int r = value_error(ret_error, "unknown key '%s'", key);
-                return r == -EINVAL ? -ENOENT : r;
+                return error_setf(ret_error, -ENOENT, "unknown key '%s'", key);
         }
         if (!value)
-                return value_error(ret_error, "missing value for %s", key);
+                return error_setf(ret_error, -EINVAL, "missing value for %s", key);
         return k->parse(s, k, value, ret_error);
 }
 
@@ -2441,20 +2396,6 @@ const char *cfg_profile_dir(void) {
         return profile_dir(&from_env);
 }
 
-_printf_(2, 3) static int profile_fail(Profile *prof, const char *fmt, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&prof->failure, fmt, ap);
-        va_end(ap);
-        if (r < 0) {
-                prof->failure = NULL;
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 /* Find, read and parse a profile (spec: a name or an absolute path, as
  * checked by profile_spec_valid()). Returns 0 with *ret, whose failure
  * or errors say whether it can be used, or -ENOMEM. */
@@ -2479,10 +2420,10 @@ static int profile_load(const char *spec, Profile **ret) {
         else {
                 dir = profile_dir(&from_env);
                 if (dir[0] != '/') {
-                        r = profile_fail(prof,
-                                         "cannot look up profile '%s': CGWARDEN_PROFILE_DIR (%s) is not an "
-                                         "absolute path",
-                                         spec, dir);
+                        r = error_setf(&prof->failure, 0,
+                                       "cannot look up profile '%s': CGWARDEN_PROFILE_DIR (%s) is not an "
+                                       "absolute path",
+                                       spec, dir);
                         goto finish;
                 }
                 if (asprintf(&prof->path, "%s/%s.ini", dir, spec) < 0)
@@ -2495,17 +2436,18 @@ static int profile_load(const char *spec, Profile **ret) {
         if (r == -ENOMEM)
                 return r;
         if (r == -ENOENT && dir) {
-                r = profile_fail(prof, "unknown profile '%s': no %s.ini in %s%s", spec, spec, dir,
-                                 from_env ? " (CGWARDEN_PROFILE_DIR)" : "");
+                r = error_setf(&prof->failure, 0, "unknown profile '%s': no %s.ini in %s%s", spec, spec, dir,
+                               from_env ? " (CGWARDEN_PROFILE_DIR)" : "");
                 goto finish;
         }
         if (r < 0) {
                 const char *why = r == -EBADFD ? "not a regular file" : strerror(-r);
 
                 if (dir)
-                        r = profile_fail(prof, "cannot read profile '%s' (%s): %s", spec, prof->path, why);
+                        r = error_setf(&prof->failure, 0, "cannot read profile '%s' (%s): %s", spec,
+                                       prof->path, why);
                 else
-                        r = profile_fail(prof, "cannot read profile %s: %s", spec, why);
+                        r = error_setf(&prof->failure, 0, "cannot read profile %s: %s", spec, why);
                 goto finish;
         }
 
