@@ -3,11 +3,13 @@
 
 /* Shared by the files of config/ only; nothing outside config/ includes
  * this. The layout follows systemd's conf-parser / load-fragment / gperf
- * table: keys.c maps each key to a parser and a field, parse-values.c
- * holds the generic parsers (sizes, durations, limits...), and
- * parse-service.c the ones that know a service (exec, action lists,
- * log_trigger...). */
+ * table: ini.c is the INI engine (CfgParser, FILE:LINE errors), keys.c
+ * maps each key to a parser and a field, parse-values.c holds the
+ * generic parsers (sizes, durations, limits...) and parse-service.c the
+ * ones that know a service (exec, action lists, log_trigger...);
+ * profile.c reads and applies profiles, and config.c is the model. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -76,6 +78,8 @@ extern const KeyDef supervisor_keys[];
 
 /* The key called name in table, or NULL. */
 const KeyDef *key_find(const KeyDef *table, size_t n, const char *name);
+/* The index of a service key known to exist (service_seen[]). */
+size_t service_key_index(const char *name);
 
 /* ---- value parsers (parse-values.c, parse-service.c) ---- */
 
@@ -115,3 +119,94 @@ KEY_PARSER_PROTOTYPE(parse_log_trigger_key);
 
 /* Free n log triggers and the array; returns NULL. */
 LogTrigger *log_triggers_free(LogTrigger *t, size_t n);
+
+/* ---- the INI front end (ini.c) ---- */
+
+typedef enum SectionKind {
+        SECTION_NONE, /* before the first header */
+        SECTION_SUPERVISOR,
+        SECTION_SERVICE,
+        SECTION_PROFILE, /* the [profile] section of a profile file */
+        SECTION_IGNORED, /* bad header, already reported: skip its keys */
+} SectionKind;
+
+typedef struct PendingError {
+        unsigned line;
+        size_t seq; /* keeps errors of one line in the order found */
+        char *text;
+} PendingError;
+
+/* A service key as written: kept so that a profile can be applied under
+ * the service's own keys, whatever their order (parser_apply_profile()). */
+typedef struct Assignment {
+        const KeyDef *key;
+        unsigned line;
+        char *value;
+} Assignment;
+
+typedef struct Profile Profile;
+
+typedef struct CfgParser {
+        const char *path;
+        const char *buf;
+        size_t size, pos;
+        unsigned line;
+
+        Config *config;
+        SectionKind section;
+        char *section_name;
+        ServiceConfig *service;
+        unsigned supervisor_line;
+
+        /* line where each key was first set in the current section */
+        unsigned service_seen[N_SERVICE_KEYS];
+        unsigned supervisor_seen[N_SUPERVISOR_KEYS];
+
+        bool section_had_errors; /* a key of the current section was rejected */
+
+        char *overflow_value; /* value of a line too long for inih */
+
+        CfgLoadFlags flags;
+        bool profile_mode; /* parsing a profile file: one [profile] section */
+        unsigned profile_line; /* its header's line */
+        ServiceConfig *scratch; /* profile mode: values are parsed into it to be checked */
+        /* the keys of the current service section (CFG_LOAD_PROFILES), or of the profile */
+        Assignment *assignments;
+        size_t n_assignments;
+        Profile **profiles; /* loaded so far (CFG_LOAD_PROFILES) */
+        size_t n_profiles;
+
+        PendingError *errors;
+        size_t n_errors;
+        bool oom;
+} CfgParser;
+
+#define MISSING_EXEC_FMT "service '%s': missing exec="
+
+/* "FILE:LINE: message" ("FILE: message" for line 0), malloc'd; NULL when out of memory. */
+char *format_error(const char *file, unsigned line, const char *fmt, ...) _printf_(3, 4);
+/* Append l to e, taking it (also on failure, and when e is NULL). */
+void cfg_errors_push(CfgErrors *e, char *l);
+/* Free n assignments and the array; returns NULL. */
+Assignment *assignments_free(Assignment *a, size_t n);
+
+/* Free what p holds (not p itself, nor its config). */
+void parser_done(CfgParser *p);
+/* Add an error text at line, taking it; NULL marks p out of memory. */
+void parser_push(CfgParser *p, unsigned line, char *text);
+/* Add "FILE:LINE: message" at line. */
+void parser_error(CfgParser *p, unsigned line, const char *fmt, ...) _printf_(3, 4);
+/* Run inih over p's buffer with our reader; errors end up sorted in
+ * p->errors. Returns 0 or -ENOMEM. */
+int parser_run(CfgParser *p);
+/* Read a config or profile file whole (under 4 MiB, else -EFBIG). With regular_only
+ * anything but a regular file is -EBADFD. Returns 0 with *ret_buf
+ * (NUL-terminated, malloc'd) and *ret_size, or -errno (-EISDIR, -EFBIG...). */
+int read_full_file(const char *path, bool regular_only, char **ret_buf, size_t *ret_size);
+
+/* ---- profiles (profile.c) ---- */
+
+Profile *profile_free(Profile *prof);
+/* Apply the current service's profile= to it, at the end of its section.
+ * Returns 0 when the service may be judged, -EINVAL (reported) or -ENOMEM. */
+int parser_apply_profile(CfgParser *p);

@@ -105,6 +105,10 @@ const KeyDef *key_find(const KeyDef *table, size_t n, const char *name) {
         return NULL;
 }
 
+size_t service_key_index(const char *name) {
+        return (size_t) (key_find(service_keys, N_SERVICE_KEYS, name) - service_keys);
+}
+
 bool service_config_key_known(const char *key) {
         return key_find(service_keys, N_SERVICE_KEYS, key);
 }
