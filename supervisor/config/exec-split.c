@@ -19,28 +19,10 @@
  * specifiers (a literal % passes through), ";" command separators and
  * the @ - : + ! prefixes. */
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "config/config.h"
-
-_printf_(2, 3) static int split_error(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-        char *m;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        if (ret_error)
-                *ret_error = m;
-        else
-                free(m);
-        return -EINVAL;
-}
+#include "base/error-util.h"
 
 static int unhex(char c) {
         if (c >= '0' && c <= '9')
@@ -181,7 +163,7 @@ int exec_split(const char *line, char ***ret_argv, char **ret_error) {
         const char *p = line;
 
         if (!line)
-                return split_error(ret_error, "empty command line");
+                return error_setf(ret_error, -EINVAL, "empty command line");
 
         /* One buffer for every word: unescaping only ever shrinks. */
         word = malloc(strlen(line) + 1);
@@ -202,8 +184,8 @@ int exec_split(const char *line, char ***ret_argv, char **ret_error) {
 
                         if (c == '\0') {
                                 if (quote)
-                                        return split_error(ret_error, "unterminated %s quote",
-                                                           quote == '"' ? "double" : "single");
+                                        return error_setf(ret_error, -EINVAL, "unterminated %s quote",
+                                                          quote == '"' ? "double" : "single");
                                 break;
                         }
                         if (!quote && is_separator(c))
@@ -212,11 +194,12 @@ int exec_split(const char *line, char ***ret_argv, char **ret_error) {
                                 int r;
 
                                 if (p[1] == '\0')
-                                        return split_error(ret_error, "trailing backslash");
+                                        return error_setf(ret_error, -EINVAL, "trailing backslash");
                                 r = unescape_one(p + 1, word, &len);
                                 if (r < 0)
-                                        return split_error(ret_error, "invalid escape sequence '\\%.*s'",
-                                                           escape_display_len(p + 1), p + 1);
+                                        return error_setf(ret_error, -EINVAL,
+                                                          "invalid escape sequence '\\%.*s'",
+                                                          escape_display_len(p + 1), p + 1);
                                 p += 1 + r;
                                 continue;
                         }
@@ -245,7 +228,7 @@ int exec_split(const char *line, char ***ret_argv, char **ret_error) {
         }
 
         if (n_argv == 0)
-                return split_error(ret_error, "empty command line");
+                return error_setf(ret_error, -EINVAL, "empty command line");
 
         *ret_argv = TAKE_PTR(argv);
         return 0;
