@@ -4,9 +4,6 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include <linux/magic.h>
-#include <sys/statfs.h>
-
 #include "capture/capture.h"
 #include "capture/hotspot.h"
 #include "cgw-config.h"
@@ -144,16 +141,15 @@ static int cmd_capture(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },          {},
         };
         _cleanup_(config_freep) Config *cfg = NULL;
-        _cleanup_free_ char *out = NULL, *memdir = NULL, *pidsdir = NULL, *procbuf = NULL, *name = NULL,
-                            *cgpath = NULL;
+        _cleanup_(cg_process_cgroup_done) CgProcessCgroup pcg = {};
+        _cleanup_free_ char *out = NULL, *name = NULL;
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
-        char reason[UNIT_REASON_MAX], procpath[64];
+        char reason[UNIT_REASON_MAX];
         usec_t timeout = 20 * USEC_PER_SEC;
         uint32_t items = CAPTURE_AUTO_MASK;
         uint64_t pid = 0;
         CliCapture cc = {};
         Capture *c = NULL;
-        bool v2;
         int o, r;
 
         /* without --pid: a supervised service, through the control socket */
@@ -248,21 +244,7 @@ static int cmd_capture(int argc, char **argv) {
                 return log_oom(), 1;
 
         /* its cgroup, for the cgroup items */
-        {
-                struct statfs st;
-                v2 = statfs("/sys/fs/cgroup", &st) >= 0 && st.f_type == CGROUP2_SUPER_MAGIC;
-        }
-        snprintf(procpath, sizeof procpath, "/proc/%" PRIu64 "/cgroup", pid);
-        if (cg_read_file(procpath, &procbuf) >= 0) {
-                _cleanup_free_ char *pm = NULL, *pp = NULL;
-                if (cg_parse_proc_cgroup(procbuf, v2 ? NULL : "memory", &pm) >= 0 &&
-                    asprintf(&memdir, "/sys/fs/cgroup%s%s", v2 ? "" : "/memory", pm) < 0)
-                        memdir = NULL;
-                cgpath = TAKE_PTR(pm);
-                if (cg_parse_proc_cgroup(procbuf, v2 ? NULL : "pids", &pp) >= 0 &&
-                    asprintf(&pidsdir, "/sys/fs/cgroup%s%s", v2 ? "" : "/pids", pp) < 0)
-                        pidsdir = NULL;
-        }
+        (void) cg_process_cgroup((pid_t) pid, &pcg);
         if (asprintf(&name, "pid-%" PRIu64, pid) < 0)
                 return log_oom(), 1;
 
@@ -273,10 +255,10 @@ static int cmd_capture(int argc, char **argv) {
                 .service = name,
                 .reason = "manual",
                 .pid = (pid_t) pid,
-                .cgroup = cgpath,
-                .memory_dir = memdir,
-                .pids_dir = pidsdir,
-                .v1 = !v2,
+                .cgroup = pcg.path,
+                .memory_dir = pcg.memory_dir,
+                .pids_dir = pcg.pids_dir,
+                .memory_event_files = pcg.memory_event_files,
                 .items = items,
                 .timeout = timeout,
                 .trigger = { .what = "cgwarden capture --pid",

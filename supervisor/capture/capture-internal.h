@@ -41,7 +41,7 @@ typedef enum ProcFn {
         PF_COPY, /* copy src to the file */
         PF_PMAP,
         PF_TASKS,
-        PF_CGROUP_MEMORY_EVENTS_V1,
+        PF_MEMORY_EVENT_FILES,
         PF_PIDS,
 } ProcFn;
 

@@ -61,7 +61,10 @@ typedef struct CaptureSpec {
         /* absolute cgroup directories for the cgroup items (NULL: none);
          * on v1 memory and pids are different hierarchies */
         const char *memory_dir, *pids_dir;
-        bool v1;
+        /* the files of memory_dir that hold the memory event counters
+         * (cg_context_memory_event_files): one is copied as it is, several
+         * are quoted a line each */
+        const char *const *memory_event_files;
         uint32_t items; /* CaptureItem bits */
         usec_t timeout; /* the whole capture */
         uint64_t keep, max_bytes; /* retention per service (0: unlimited) */

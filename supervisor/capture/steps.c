@@ -78,12 +78,13 @@ void capture_steps_build(Capture *c) {
         }
         if (want(c, CAPTURE_CGROUP) && c->memory_dir) {
                 add_copy(c, "memory.stat", "memory.stat.txt", "%s/memory.stat", c->memory_dir);
-                if (!c->spec.v1)
-                        add_copy(c, "memory.events", "memory.events.txt", "%s/memory.events", c->memory_dir);
-                else {
+                const char *const *ev = c->spec.memory_event_files;
+                if (ev && ev[0] && !ev[1])
+                        add_copy(c, "memory.events", "memory.events.txt", "%s/%s", c->memory_dir, ev[0]);
+                else if (ev && ev[0]) {
                         Step *s = add_step(c, STEP_PROC, "memory.events", "memory.events.txt");
                         if (s)
-                                s->proc = PF_CGROUP_MEMORY_EVENTS_V1;
+                                s->proc = PF_MEMORY_EVENT_FILES;
                 }
         }
         if (want(c, CAPTURE_CGROUP) && c->pids_dir) {
@@ -259,7 +260,7 @@ static int run_proc_fn(Capture *c, Step *s, int out, char *err, size_t errsz) {
                                  (int) pids[0], strerror(-r));
                 return r;
         }
-        case PF_CGROUP_MEMORY_EVENTS_V1:
+        case PF_MEMORY_EVENT_FILES:
         case PF_PIDS: {
                 FILE *f = fdopen(dup(out), "w");
                 if (!f) {
@@ -270,15 +271,9 @@ static int run_proc_fn(Capture *c, Step *s, int out, char *err, size_t errsz) {
                         put_file_line(f, c->pids_dir, "pids.current", "current");
                         put_file_line(f, c->pids_dir, "pids.max", "max");
                         put_file_line(f, c->pids_dir, "pids.events", "events");
-                } else {
-                        /* v1 has no memory.events: its counters live in these */
-                        put_file_line(f, c->memory_dir, "memory.oom_control", "memory.oom_control");
-                        put_file_line(f, c->memory_dir, "memory.failcnt", "memory.failcnt");
-                        put_file_line(f, c->memory_dir, "memory.usage_in_bytes", "memory.usage_in_bytes");
-                        put_file_line(f, c->memory_dir, "memory.max_usage_in_bytes",
-                                      "memory.max_usage_in_bytes");
-                        put_file_line(f, c->memory_dir, "memory.limit_in_bytes", "memory.limit_in_bytes");
-                }
+                } else
+                        for (const char *const *ev = c->spec.memory_event_files; ev && *ev; ev++)
+                                put_file_line(f, c->memory_dir, *ev, *ev);
                 if (fclose(f) != 0) {
                         snprintf(err, errsz, "writing: %s", strerror(errno));
                         return -errno;

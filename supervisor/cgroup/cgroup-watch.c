@@ -5,6 +5,8 @@
  * version names what. */
 #include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 #include "base/procfs.h"
 #include "cgroup/cgroup-internal.h"
@@ -246,4 +248,48 @@ int cg_pid_in_cgroup(pid_t pid, const char *cgroup_rel_path, const char *control
 
 int cg_service_contains_pid(const CgService *s, pid_t pid) {
         return cg_pid_in_cgroup(pid, s->rel, unified(s->ctx) ? NULL : "memory");
+}
+
+static const char *const *memory_event_files(bool v2) {
+        static const char *const files_v2[] = { "memory.events", NULL };
+        /* v1 has no memory.events: its counters live in these */
+        static const char *const files_v1[] = {
+                "memory.oom_control",        "memory.failcnt",        "memory.usage_in_bytes",
+                "memory.max_usage_in_bytes", "memory.limit_in_bytes", NULL,
+        };
+        return v2 ? files_v2 : files_v1;
+}
+
+const char *const *cg_context_memory_event_files(const CgContext *c) {
+        return memory_event_files(unified(c));
+}
+
+int cg_process_cgroup(pid_t pid, CgProcessCgroup *ret) {
+        _cleanup_free_ char *buf = NULL, *pm = NULL, *pp = NULL;
+        char procpath[64];
+        struct statfs st;
+        bool v2;
+        int r;
+
+        *ret = (CgProcessCgroup){};
+        v2 = statfs("/sys/fs/cgroup", &st) >= 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+        ret->memory_event_files = memory_event_files(v2);
+        snprintf(procpath, sizeof procpath, "/proc/%d/cgroup", (int) pid);
+        r = cg_read_file(procpath, &buf);
+        if (r < 0)
+                return r;
+        if (cg_parse_proc_cgroup(buf, v2 ? NULL : "memory", &pm) >= 0 &&
+            asprintf(&ret->memory_dir, "/sys/fs/cgroup%s%s", v2 ? "" : "/memory", pm) < 0)
+                ret->memory_dir = NULL;
+        ret->path = TAKE_PTR(pm);
+        if (cg_parse_proc_cgroup(buf, v2 ? NULL : "pids", &pp) >= 0 &&
+            asprintf(&ret->pids_dir, "/sys/fs/cgroup%s%s", v2 ? "" : "/pids", pp) < 0)
+                ret->pids_dir = NULL;
+        return 0;
+}
+
+void cg_process_cgroup_done(CgProcessCgroup *p) {
+        p->path = mfree(p->path);
+        p->memory_dir = mfree(p->memory_dir);
+        p->pids_dir = mfree(p->pids_dir);
 }

@@ -181,6 +181,22 @@ int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd);
 int cg_service_watch_oom(CgService *s, int *ret_fd);
 int cg_service_psi_trigger(CgService *s, bool full, uint64_t stall_usec, uint64_t window_usec, int *ret_fd);
 
+/* The files that hold the memory event counters, NULL-terminated: one
+ * (v2 memory.events) to copy as it is, or several (v1) to quote a line
+ * each. For the capture's memory.events.txt. */
+const char *const *cg_context_memory_event_files(const CgContext *c);
+
+/* Where a process cgwarden did not start lives: its cgroup path (the
+ * memory hierarchy's on v1), the absolute memory and pids directories
+ * (NULL where absent) and the memory event files, as for the capture of a
+ * process by pid. Detects the version itself. Returns 0 or -errno. */
+typedef struct CgProcessCgroup {
+        char *path, *memory_dir, *pids_dir;
+        const char *const *memory_event_files;
+} CgProcessCgroup;
+int cg_process_cgroup(pid_t pid, CgProcessCgroup *ret);
+void cg_process_cgroup_done(CgProcessCgroup *p);
+
 /* Is pid in the service's cgroup (not below it)? 1, 0, or -errno
  * (-ESRCH: no such process). */
 int cg_service_contains_pid(const CgService *s, pid_t pid);

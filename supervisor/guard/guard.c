@@ -131,7 +131,6 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
                         const char *report) {
         _cleanup_free_ char *memdir = NULL, *pidsdir = NULL;
         char limits[400], nmt_why[200];
-        bool v2 = guard_has_high(g); /* which cgroup files the capture copies */
         bool post_mortem = type == EVENT_OOM_KILL;
         CaptureSpec spec;
         int r;
@@ -162,7 +161,7 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
                 .cgroup = cg_service_path(g->cg),
                 .memory_dir = memdir,
                 .pids_dir = pidsdir,
-                .v1 = !v2,
+                .memory_event_files = cg_context_memory_event_files(g->cg_context),
                 .items = g->cfg->capture_mask,
                 .timeout = g->cfg->capture_timeout,
                 .keep = g->cfg->capture_keep,
