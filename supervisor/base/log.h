@@ -25,6 +25,12 @@ int log_internal(int level, int error, const char *file, int line, const char *f
  * "KEY=value" strings). On stderr only the message is printed. */
 int log_struct_fields(int level, const char *message_id, char **fields, const char *fmt, ...) _printf_(4, 5);
 
+/* An event of a service as a structured entry: CGWARDEN_SERVICE=service,
+ * CGWARDEN_EVENT=event, then extra (NULL-terminated "KEY=value" strings;
+ * NULL for none). */
+int log_service_event(int level, const char *message_id, const char *service, const char *event,
+                      char **extra, const char *fmt, ...) _printf_(6, 7);
+
 #define log_full_errno(level, error, ...) \
         log_internal(level, error, __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define log_full(level, ...) (void) log_full_errno(level, 0, __VA_ARGS__)

@@ -425,7 +425,7 @@ Capture *capture_free(Capture *c) {
                 return NULL;
         /* I/O in a destructor: a capture freed while it runs is finished
          * here (manifest.json says "aborted", the rename, retention), as
-         * capture.h promises and evidence_done() relies on when a service
+         * capture.h promises and guard_free() relies on when a service
          * goes away mid-capture. Moving it out of the free function needs
          * a capture_abort() that the callers call first. */
         if (!c->finished && c->dir_fd >= 0) {

@@ -62,14 +62,12 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
                 g->last_capture_rt = now_usec(CLOCK_REALTIME);
                 g->captures[type >= 0 && type < _EVENT_TYPE_MAX ? (size_t) type : _EVENT_TYPE_MAX]++;
                 g->n_captures++;
-                char f_svc[96], f_ev[64], f_dir[PATH_MAX + 32], f_ok[32];
-                char *fields[] = { f_svc, f_ev, f_dir, f_ok, NULL };
-                snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", g->cfg->name);
-                snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s",
-                         type >= 0 ? event_type_to_string(type) : "manual");
+                char f_dir[PATH_MAX + 32], f_ok[32];
                 snprintf(f_dir, sizeof f_dir, "CGWARDEN_CAPTURE_DIR=%s", path);
                 snprintf(f_ok, sizeof f_ok, "CGWARDEN_CAPTURE_COMPLETE=%d", complete);
-                (void) log_struct_fields(LOG_NOTICE, EVIDENCE_CAPTURE_MESSAGE_ID, fields,
+                (void) log_service_event(LOG_NOTICE, EVIDENCE_CAPTURE_MESSAGE_ID, g->cfg->name,
+                                         type >= 0 ? event_type_to_string(type) : "manual",
+                                         (char *[]){ f_dir, f_ok, NULL },
                                          "Capture for '%s' finished (%s): %s", g->cfg->name,
                                          complete ? "complete" : "incomplete, see manifest.json", path);
                 if (g->log) {
@@ -208,17 +206,16 @@ int guard_capture(Guard *g, const char *reason, const char *what, guard_capture_
  * it answers. */
 #define MESSAGE_ID_ACTION "6c5dbf41e8a04b9c2d3e4f5a6b7c8d94"
 void guard_action_log(Guard *g, EventType type, const char *action, const char *fmt, ...) {
-        char msg[512], f_svc[96], f_ev[48], f_act[48];
-        char *fields[] = { f_svc, f_ev, f_act, NULL };
+        char msg[512], f_act[48];
         va_list ap;
 
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", g->cfg->name);
-        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", type >= 0 ? event_type_to_string(type) : "manual");
         snprintf(f_act, sizeof f_act, "CGWARDEN_ACTION=%s", action);
-        (void) log_struct_fields(LOG_NOTICE, MESSAGE_ID_ACTION, fields, "%s", msg);
+        (void) log_service_event(LOG_NOTICE, MESSAGE_ID_ACTION, g->cfg->name,
+                                 type >= 0 ? event_type_to_string(type) : "manual",
+                                 (char *[]){ f_act, NULL }, "%s", msg);
 }
 
 void guard_run_actions(Guard *g, EventType type, const ActionList *l, uint8_t from) {
@@ -334,8 +331,7 @@ static bool log_observation(Guard *g, const Observation *o) {
         EventType type = o->type;
         const EffectiveLimits *lim = o->limits;
         char cur[UNIT_SIZE_MAX], lb[UNIT_SIZE_MAX], etabuf[32];
-        char f_svc[96], f_ev[64], f_mc[48], f_mm[48], f_pc[48], f_pm[48], f_eta[48], f_what[240];
-        char *fields[] = { f_svc, f_ev, f_mc, f_mm, f_pc, f_pm, f_eta, f_what, NULL };
+        char f_mc[48], f_mm[48], f_pc[48], f_pm[48], f_eta[48], f_what[240];
         usec_t now = now_usec(CLOCK_MONOTONIC), window = MAX(g->cfg->action_cooldown, USEC_PER_SEC);
         bool quiet = false;
 
@@ -373,20 +369,19 @@ static bool log_observation(Guard *g, const Observation *o) {
                 strcpy(etabuf, "none");
         else
                 snprintf(etabuf, sizeof etabuf, "%.1fs", (double) t->eta / USEC_PER_SEC);
-        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", g->cfg->name);
-        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", event_type_to_string(type));
         snprintf(f_mc, sizeof f_mc, "CGWARDEN_MEMORY_CURRENT=%" PRIu64, t->memory_current);
         snprintf(f_mm, sizeof f_mm, "CGWARDEN_MEMORY_MAX=%" PRIu64, t->memory_max);
         snprintf(f_pc, sizeof f_pc, "CGWARDEN_PIDS_CURRENT=%" PRIu64, t->pids_current);
         snprintf(f_pm, sizeof f_pm, "CGWARDEN_PIDS_MAX=%" PRIu64, t->pids_max);
         snprintf(f_eta, sizeof f_eta, "CGWARDEN_ETA_USEC=%" PRIu64, t->eta == USEC_INFINITY ? 0 : t->eta);
         snprintf(f_what, sizeof f_what, "CGWARDEN_TRIGGER=%s", t->what);
-        (void) log_struct_fields(quiet ? LOG_DEBUG : LOG_WARNING, watch_message_id(type), fields,
-                                 "Observation %s for '%s': %s; memory %s of %s (%s), pids %" PRIu64
-                                 " of %" PRIu64 " (%s), eta %s.",
-                                 event_type_to_string(type), g->cfg->name, t->what, cur, lb,
-                                 lim ? lim->memory.source : "", t->pids_current, t->pids_max,
-                                 lim ? lim->pids.source : "", etabuf);
+        (void) log_service_event(
+                quiet ? LOG_DEBUG : LOG_WARNING, watch_message_id(type), g->cfg->name,
+                event_type_to_string(type), (char *[]){ f_mc, f_mm, f_pc, f_pm, f_eta, f_what, NULL },
+                "Observation %s for '%s': %s; memory %s of %s (%s), pids %" PRIu64 " of %" PRIu64
+                " (%s), eta %s.",
+                event_type_to_string(type), g->cfg->name, t->what, cur, lb, lim ? lim->memory.source : "",
+                t->pids_current, t->pids_max, lim ? lim->pids.source : "", etabuf);
         if (g->log && !quiet) {
                 char line[400];
                 snprintf(line, sizeof line, "observation %s: %s; memory %s of %s, pids %" PRIu64 ", eta %s",

@@ -57,19 +57,17 @@ static void trigger_fired(Guard *g, size_t i, const char *line) {
                 .pids_max = UINT64_MAX,
                 .eta = USEC_INFINITY,
         };
-        char f_svc[96], f_ev[64], f_re[300], f_line[300];
-        char *fields[] = { f_svc, f_ev, f_re, f_line, NULL };
+        char f_re[300], f_line[300];
 
         /* each trigger at most once per action_cooldown: the engine's; the
          * log entry only for a trigger that may fire */
         if (policy_trigger_cooling(g->cfg, &g->policy, i, now_usec(CLOCK_MONOTONIC), guard_incarnation(g)))
                 return;
         snprintf(trig.what, sizeof trig.what, "log_trigger /%.60s/ matched: %.100s", t->regex_src, line);
-        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", g->cfg->name);
-        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=log-trigger");
         snprintf(f_re, sizeof f_re, "CGWARDEN_LOG_TRIGGER=%s", t->regex_src);
         snprintf(f_line, sizeof f_line, "CGWARDEN_LINE=%.250s", line);
-        (void) log_struct_fields(LOG_WARNING, watch_message_id(EVENT_LOG_TRIGGER), fields,
+        (void) log_service_event(LOG_WARNING, watch_message_id(EVENT_LOG_TRIGGER), g->cfg->name,
+                                 "log-trigger", (char *[]){ f_re, f_line, NULL },
                                  "Observation log-trigger for '%s': /%s/ matched: %.200s", g->cfg->name,
                                  t->regex_src, line);
         watch_fill_trigger(g->watch, &trig);

@@ -86,8 +86,7 @@ static void notify_env(Guard *g, EventType type, char ***env) {
 /* The notify action: always a structured journal entry; and notify_exec,
  * when set, started without waiting for it (killed after 30 s). */
 void guard_notify(Guard *g, EventType type) {
-        char f_svc[96], f_ev[64], f_dir[PATH_MAX + 32], f_what[240];
-        char *fields[] = { f_svc, f_ev, f_dir, f_what, NULL };
+        char f_dir[PATH_MAX + 32], f_what[240];
         _cleanup_strv_free_ char **env = NULL;
         _cleanup_free_ char *exe = NULL;
         NotifyJob *j = NULL;
@@ -95,12 +94,11 @@ void guard_notify(Guard *g, EventType type) {
         pid_t pid;
         int r;
 
-        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", g->cfg->name);
-        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", event_type_to_string(type));
         snprintf(f_dir, sizeof f_dir, "CGWARDEN_CAPTURE_DIR=%s", g->event_capture);
         snprintf(f_what, sizeof f_what, "CGWARDEN_TRIGGER=%s", g->trigger.what);
-        (void) log_struct_fields(LOG_WARNING, watch_message_id(type), fields, "Notify: %s for '%s'%s%s.",
-                                 event_type_to_string(type), g->cfg->name,
+        (void) log_service_event(LOG_WARNING, watch_message_id(type), g->cfg->name,
+                                 event_type_to_string(type), (char *[]){ f_dir, f_what, NULL },
+                                 "Notify: %s for '%s'%s%s.", event_type_to_string(type), g->cfg->name,
                                  g->event_capture[0] ? "; evidence in " : "", g->event_capture);
         if (!g->cfg->notify_exec || !g->cfg->notify_exec[0])
                 return;

@@ -27,17 +27,15 @@ static void event_log(Service *s, int level, const char *id, const char *event, 
                       const char *fmt, ...) _printf_(7, 8);
 static void event_log(Service *s, int level, const char *id, const char *event, pid_t pid, const char *extra,
                       const char *fmt, ...) {
-        char msg[512], f_svc[96], f_ev[48], f_pid[40];
-        char *fields[] = { f_svc, f_ev, f_pid, (char *) extra, NULL };
+        char msg[512], f_pid[40];
         va_list ap;
 
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", s->cfg->name);
-        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", event);
         snprintf(f_pid, sizeof f_pid, "CGWARDEN_PID=%d", (int) pid);
-        (void) log_struct_fields(level, id, fields, "%s", msg);
+        (void) log_service_event(level, id, s->cfg->name, event, (char *[]){ f_pid, (char *) extra, NULL },
+                                 "%s", msg);
 }
 
 static void note(Service *s, const char *fmt, ...) _printf_(2, 3);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "service/status.h"
 
-/* status_capture_reason() first: the one part of status.c the metrics
- * need, written with them. status_collect() and the table and JSON
- * formatters go below it. */
+/* The reason labels of a status's capture counters; the snapshot itself
+ * is built by service_get_status() (service.c), formatted by the control
+ * client and the metrics. */
 
 const char *status_capture_reason(size_t i) {
         if (i < _EVENT_TYPE_MAX)

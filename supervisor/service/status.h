@@ -2,8 +2,8 @@
 #pragma once
 
 /* A snapshot of every service, for `cgwarden status` (table and JSON) and
- * the Prometheus metrics. Plain data: filled by status_collect() from the
- * running supervisor, formatted by pure functions (status.c, metrics.c). */
+ * the Prometheus metrics. Plain data: filled by service_get_status() from the
+ * running supervisor, formatted by the control client and metrics.c. */
 
 #include <stdbool.h>
 #include <stddef.h>
