@@ -32,3 +32,12 @@ void oom_report_feed(OomReportParser *p, const char *rec, size_t n);
  * gets the "Memory cgroup out of memory: Killed process ..." message
  * alone. Valid until the next feed or the free. */
 const char *oom_report_get(const OomReportParser *p, const char **ret_killed_line);
+
+/* The kernel's whole report of the newest OOM kill in cgpath: reads
+ * /dev/kmsg non-blocking from its oldest record (one record per read),
+ * through the parser above, at most OOM_REPORT_MAX bytes. Returns 0 with
+ * *ret (malloc'd) and *ret_killed (the "Killed process N ..." line,
+ * malloc'd), -ENOENT, or -errno (/dev/kmsg needs root, or
+ * dmesg_restrict=0). */
+#define OOM_REPORT_MAX (64 * 1024)
+int oom_report_read_kmsg(const char *cgpath, char **ret, char **ret_killed);

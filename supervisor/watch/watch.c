@@ -107,51 +107,6 @@ static usec_t now_mono(void) {
         return now_usec(CLOCK_MONOTONIC);
 }
 
-/* ---- the kernel's own OOM report ---- */
-
-/* The kernel's whole report of the newest OOM kill in cgpath (oom-report.h):
- * reads /dev/kmsg non-blocking from its oldest record (one record per
- * read). Returns 0 with *ret (malloc'd) and *ret_killed (the "Killed
- * process N ..." line, malloc'd), -ENOENT, or -errno. */
-#define OOM_REPORT_MAX (64 * 1024)
-static int kmsg_oom_report(const char *cgpath, char **ret, char **ret_killed) {
-        _cleanup_close_ int fd = -EBADF;
-        OomReportParser *p = NULL;
-        const char *text, *killed = NULL;
-        char rec[8192];
-        int r;
-
-        fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r = oom_report_parser_new(cgpath, OOM_REPORT_MAX, &p);
-        if (r < 0)
-                return r;
-        for (unsigned i = 0; i < 1000000; i++) {
-                ssize_t k = read(fd, rec, sizeof rec);
-
-                if (k < 0) {
-                        if (errno == EPIPE) /* overwritten while reading: go on */
-                                continue;
-                        break; /* EAGAIN: the end */
-                }
-                oom_report_feed(p, rec, (size_t) k);
-        }
-        text = oom_report_get(p, &killed);
-        r = -ENOENT;
-        if (text) {
-                *ret = strdup(text);
-                *ret_killed = strdup(killed ?: "");
-                r = *ret && *ret_killed ? 0 : -ENOMEM;
-                if (r < 0) {
-                        *ret = mfree(*ret);
-                        *ret_killed = mfree(*ret_killed);
-                }
-        }
-        oom_report_parser_free(p);
-        return r;
-}
-
 /* ---- observations ---- */
 
 static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
@@ -179,7 +134,7 @@ static void observe(Watch *w, EventType type, const char *what, usec_t eta) {
 static void report_kernel_oom(Watch *w) {
         w->kernel_report = mfree(w->kernel_report);
         w->kernel_killed = mfree(w->kernel_killed);
-        (void) kmsg_oom_report(cg_service_path(w->spec.cg), &w->kernel_report, &w->kernel_killed);
+        (void) oom_report_read_kmsg(cg_service_path(w->spec.cg), &w->kernel_report, &w->kernel_killed);
 }
 
 /* Time to the effective limit: from the robust short-window trend once it
