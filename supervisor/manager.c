@@ -374,7 +374,7 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 manager_free(m);
                 return r;
         }
-        log_info("cgroup mode %s; services below %s.", cg_mode_to_string(cg_context_mode(m->cg)),
+        log_info("cgroup mode %s; services below %s.", cg_context_mode_name(m->cg),
                  cg_context_services_path(m->cg));
         r = sd_event_add_defer(m->event, &m->dispatch, on_dispatch, m);
         if (r < 0)

@@ -284,8 +284,8 @@ CgContext *cg_context_free(CgContext *c) {
         return NULL;
 }
 
-CgMode cg_context_mode(const CgContext *c) {
-        return c->mode;
+const char *cg_context_mode_name(const CgContext *c) {
+        return cg_mode_to_string(c->mode);
 }
 
 const char *cg_context_services_path(const CgContext *c) {

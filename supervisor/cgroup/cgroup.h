@@ -60,7 +60,9 @@ CgContext *cg_context_free(CgContext *c);
  * detected, moved or enabled. The backend code is the real one; the
  * files are whatever the test put there. Returns 0 or -errno. */
 int cg_context_new_fixture(const char *fs_root, CgMode mode, CgContext **ret);
-CgMode cg_context_mode(const CgContext *c);
+/* The mode's name ("unified", "hybrid", "legacy"), for messages: callers
+ * ask for features (cg_context_has), not for the mode. */
+const char *cg_context_mode_name(const CgContext *c);
 /* Path of OWN/services relative to the hierarchy root (memory hierarchy
  * on v1), for messages and status. */
 const char *cg_context_services_path(const CgContext *c);
