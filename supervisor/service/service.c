@@ -12,7 +12,6 @@
 #include "base/units.h"
 #include "service/notify-socket.h"
 #include "service/service.h"
-#include "service/status.h"
 
 extern char **environ;
 
