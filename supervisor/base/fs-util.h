@@ -1,8 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "base/macro.h"
+
+/* _cleanup_closedir_: closedir() on scope exit, unless NULL. Here rather
+ * than in macro.h, which stays small and does not pull in <dirent.h>. */
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* mkdir -p: the missing parents with 0755, the last component with mode.
  * Existing directories are left as they are. Returns 0 or -errno. */
