@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "service/service-state.h"
+#include "base/string-table.h"
 
-static const char *const state_names[_SVC_STATE_MAX] = {
+static const char *const svc_state_table[_SVC_STATE_MAX] = {
         [SVC_STOPPED] = "stopped",   [SVC_STARTING] = "starting", [SVC_RUNNING] = "running",
         [SVC_STOPPING] = "stopping", [SVC_BACKOFF] = "backoff",   [SVC_FAILED] = "failed",
 };
@@ -21,16 +22,7 @@ static const char *const event_names[_SVC_EV_MAX] = {
         [SVC_EV_RECOVER] = "recover",
 };
 
-const char *svc_state_to_string(SvcState s) {
-        return s >= 0 && s < _SVC_STATE_MAX ? state_names[s] : NULL;
-}
-
-SvcState svc_state_from_string(const char *s) {
-        for (int i = 0; s && i < _SVC_STATE_MAX; i++)
-                if (streq(s, state_names[i]))
-                        return (SvcState) i;
-        return _SVC_STATE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(svc_state, SvcState);
 
 const char *svc_event_to_string(SvcEvent e) {
         return e >= 0 && e < _SVC_EV_MAX ? event_names[e] : NULL;
