@@ -7,7 +7,7 @@ static const char *const svc_state_table[_SVC_STATE_MAX] = {
         [SVC_STOPPING] = "stopping", [SVC_BACKOFF] = "backoff",   [SVC_FAILED] = "failed",
 };
 
-static const char *const event_names[_SVC_EV_MAX] = {
+static const char *const svc_event_table[_SVC_EV_MAX] = {
         [SVC_EV_START] = "start",
         [SVC_EV_STOP] = "stop",
         [SVC_EV_RESTART] = "restart",
@@ -23,10 +23,7 @@ static const char *const event_names[_SVC_EV_MAX] = {
 };
 
 DEFINE_STRING_TABLE_LOOKUP(svc_state, SvcState);
-
-const char *svc_event_to_string(SvcEvent e) {
-        return e >= 0 && e < _SVC_EV_MAX ? event_names[e] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(svc_event, SvcEvent);
 
 /* Where an unplanned end (exit, failed spawn, start timeout) leads. */
 static SvcAfter after_unplanned(const SvcInput *in) {

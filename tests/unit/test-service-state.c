@@ -31,6 +31,8 @@ static void test_names(void **state) {
         assert_int_equal(svc_state_from_string(NULL), _SVC_STATE_INVALID);
         assert_null(svc_state_to_string(_SVC_STATE_MAX));
         assert_null(svc_state_to_string(_SVC_STATE_INVALID));
+        assert_null(svc_event_to_string(_SVC_EV_MAX));
+        assert_null(svc_event_to_string(_SVC_EV_INVALID));
 }
 
 static void test_start_exec_ready(void **state) {
