@@ -276,6 +276,10 @@ static int poll_timeout_ms(usec_t deadline) {
         return (int) MIN((deadline - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC, (usec_t) INT_MAX);
 }
 
+/* Not error_setf(): this runs in the forked helper, and its message is for
+ * the parent, so it goes into the shared page (sh->error, cut to
+ * HOTSPOT_ERROR_MAX) and not into a malloc'd string of the child's heap,
+ * and the helper does not allocate after fork. */
 _printf_(3, 4) static int helper_fail(Shared *sh, int r, const char *fmt, ...) {
         va_list ap;
         int saved = errno;
