@@ -2,6 +2,7 @@
 #include <stdarg.h>
 
 #include "policies/engine.h"
+#include "base/string-table.h"
 #include "base/units.h"
 
 static const char *const policy_drop_table[_POLICY_DROP_MAX] = {
@@ -17,13 +18,8 @@ static const char *const throttle_verdict_table[_THROTTLE_VERDICT_MAX] = {
         [THROTTLE_ESCALATE] = "escalate",
 };
 
-const char *policy_drop_to_string(PolicyDrop d) {
-        return d >= 0 && d < _POLICY_DROP_MAX ? policy_drop_table[d] : NULL;
-}
-
-const char *throttle_verdict_to_string(ThrottleVerdict v) {
-        return v >= 0 && v < _THROTTLE_VERDICT_MAX ? throttle_verdict_table[v] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(policy_drop, PolicyDrop);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(throttle_verdict, ThrottleVerdict);
 
 void policy_state_init(PolicyState *st) {
         *st = (PolicyState){};

@@ -27,13 +27,26 @@ int mkdir_p(const char *path, mode_t mode) {
 }
 
 static int open_for_read(int dir_fd, const char *path, unsigned flags) {
-        int fd;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
 
-        if (!path || (flags & ~(unsigned) READ_FULL_FILE_NOFOLLOW))
+        if (!path || (flags & ~(unsigned) (READ_FULL_FILE_NOFOLLOW | READ_FULL_FILE_REGULAR)))
                 return -EINVAL;
         fd = openat(dir_fd, path,
-                    O_RDONLY | O_CLOEXEC | O_NOCTTY | (flags & READ_FULL_FILE_NOFOLLOW ? O_NOFOLLOW : 0));
-        return fd < 0 ? negative_errno() : fd;
+                    O_RDONLY | O_CLOEXEC | O_NOCTTY | (flags & READ_FULL_FILE_NOFOLLOW ? O_NOFOLLOW : 0) |
+                            (flags & READ_FULL_FILE_REGULAR ? O_NONBLOCK : 0));
+        if (fd < 0)
+                return negative_errno();
+        if (flags & READ_FULL_FILE_REGULAR) {
+                /* O_NONBLOCK stays set: a regular file's reads ignore it */
+                if (fstat(fd, &st) < 0)
+                        return negative_errno();
+                if (S_ISDIR(st.st_mode))
+                        return -EISDIR;
+                if (!S_ISREG(st.st_mode))
+                        return -EBADFD;
+        }
+        return TAKE_FD(fd);
 }
 
 /* Read fd into buf[*n..size) until EOF or until buf is full. Returns 0 at

@@ -23,13 +23,21 @@ static inline int string_table_lookup_from_string(const char *const *table, size
         return -EINVAL;
 }
 
-/* Defines name_to_string(type) and name_from_string(const char *) over
- * name_table, a static array of _NAME_MAX names. from_string returns
- * -EINVAL for an unknown name, which is the enum's _NAME_INVALID. */
-#define DEFINE_STRING_TABLE_LOOKUP(name, type)                                                            \
-        const char *name##_to_string(type i) {                                                            \
-                return string_table_lookup_to_string(name##_table, ELEMENTSOF(name##_table), i);          \
-        }                                                                                                 \
+/* Defines name_to_string(type) over name_table, a static array of
+ * _NAME_MAX names: NULL for a value out of range. */
+#define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type)                                         \
+        const char *name##_to_string(type i) {                                                   \
+                return string_table_lookup_to_string(name##_table, ELEMENTSOF(name##_table), i); \
+        }
+
+/* Defines name_from_string(const char *) over name_table: -EINVAL for an
+ * unknown name, which is the enum's _NAME_INVALID. */
+#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type)                                                \
         type name##_from_string(const char *s) {                                                          \
                 return (type) string_table_lookup_from_string(name##_table, ELEMENTSOF(name##_table), s); \
         }
+
+/* Both; for an enum whose names are also read, not only written. */
+#define DEFINE_STRING_TABLE_LOOKUP(name, type)           \
+        DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type) \
+        DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type)

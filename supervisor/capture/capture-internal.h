@@ -21,13 +21,8 @@
 #include "capture/capture.h"
 #include "capture/hotspot.h"
 #include "capture/store.h"
+#include "base/fs-util.h"
 #include "base/macro.h"
-
-static inline void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-#define _cleanup_closedir_ _cleanup_(closedirp)
 
 typedef enum StepKind {
         STEP_CLAMP, /* hook, not an item */

@@ -23,6 +23,7 @@
 #include "capture/hotspot.h"
 #include "base/fs-util.h"
 #include "base/procfs.h"
+#include "base/string-table.h"
 
 #ifndef CLONE_NEWNS
 #define CLONE_NEWNS 0x00020000
@@ -34,20 +35,7 @@ static const char *const hotspot_vm_table[_HOTSPOT_VM_MAX] = {
         [HOTSPOT_VM_OPENJ9] = "openj9",
 };
 
-const char *hotspot_vm_to_string(HotspotVm v) {
-        if (v < 0 || v >= _HOTSPOT_VM_MAX)
-                return NULL;
-        return hotspot_vm_table[v];
-}
-
-HotspotVm hotspot_vm_from_string(const char *s) {
-        if (!s)
-                return _HOTSPOT_VM_INVALID;
-        for (int i = 0; i < _HOTSPOT_VM_MAX; i++)
-                if (streq(s, hotspot_vm_table[i]))
-                        return (HotspotVm) i;
-        return _HOTSPOT_VM_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(hotspot_vm, HotspotVm);
 
 /* ---- pure parts ---- */
 
@@ -288,6 +276,10 @@ static int poll_timeout_ms(usec_t deadline) {
         return (int) MIN((deadline - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC, (usec_t) INT_MAX);
 }
 
+/* Not error_setf(): this runs in the forked helper, and its message is for
+ * the parent, so it goes into the shared page (sh->error, cut to
+ * HOTSPOT_ERROR_MAX) and not into a malloc'd string of the child's heap,
+ * and the helper does not allocate after fork. */
 _printf_(3, 4) static int helper_fail(Shared *sh, int r, const char *fmt, ...) {
         va_list ap;
         int saved = errno;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "capture/procsnap.h"
+#include "base/fs-util.h"
 #include "base/parse-util.h"
 #include "base/procfs.h"
 
@@ -653,16 +654,11 @@ static ssize_t read_comm(int dir_fd, const char *tid, char *buf, size_t size) {
         return k;
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 /* Add the comms of process pid's tasks to g; the number added to
  * *ret_n. Returns 0, -ENOENT/-ESRCH when it is gone, or -errno. */
 static int add_process_tasks(const char *proc_root, pid_t pid, Grouper *g, size_t *ret_n,
                              char comm0[static PROCSNAP_TASK_NAME_MAX + 1]) {
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         _cleanup_free_ char *path = NULL;
         size_t before = g->total;
         int r;

@@ -10,6 +10,7 @@
 
 #include "cgroup/cgroup-internal.h"
 #include "base/fs-util.h"
+#include "base/string-table.h"
 
 const char *const cg_v1_ctrl_names[_CG_V1_MAX] = {
         [CG_V1_MEMORY] = "memory",
@@ -24,9 +25,7 @@ static const char *const cg_mode_table[_CG_MODE_MAX] = {
         [CG_MODE_LEGACY] = "legacy",
 };
 
-const char *cg_mode_to_string(CgMode m) {
-        return m >= 0 && m < _CG_MODE_MAX ? cg_mode_table[m] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(cg_mode, CgMode);
 
 char *cg_path_join(const char *a, const char *b) {
         char *r;

@@ -199,10 +199,11 @@ void parser_error(CfgParser *p, unsigned line, const char *fmt, ...) _printf_(3,
 /* Run inih over p's buffer with our reader; errors end up sorted in
  * p->errors. Returns 0 or -ENOMEM. */
 int parser_run(CfgParser *p);
-/* Read a config or profile file whole (under 4 MiB, else -EFBIG). With regular_only
- * anything but a regular file is -EBADFD. Returns 0 with *ret_buf
- * (NUL-terminated, malloc'd) and *ret_size, or -errno (-EISDIR, -EFBIG...). */
-int read_full_file(const char *path, bool regular_only, char **ret_buf, size_t *ret_size);
+/* The size cap of a config or profile file, for read_full_file_at(): the
+ * one config's own reader had, a buffer doubled up to 4 MiB less the NUL
+ * and the byte that tells a larger file (4 MiB - 2 bytes are read, one
+ * more is -EFBIG). */
+#define CFG_FILE_MAX_BYTES ((size_t) 4 * 1024 * 1024 - 2)
 
 /* ---- profiles (profile.c) ---- */
 

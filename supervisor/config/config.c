@@ -5,6 +5,7 @@
  * cross-key checks of a service, and the load entry points that run the
  * INI front end (ini.c) over a file or a buffer. */
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "config/config-internal.h"
 #include "base/error-util.h"
+#include "base/fs-util.h"
 #include "base/string-table.h"
 #include "base/units.h"
 
@@ -532,7 +534,7 @@ int cfg_load_file(const char *path, Config **ret_config, CfgErrors *errs) {
         size_t n;
         int r;
 
-        r = read_full_file(path, false, &buf, &n);
+        r = read_full_file_at(AT_FDCWD, path, CFG_FILE_MAX_BYTES, 0, &buf, &n);
         if (r < 0) {
                 cfg_errors_add(errs, path, 0, "cannot read config file: %s", strerror(-r));
                 return r;

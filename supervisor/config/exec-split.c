@@ -23,16 +23,7 @@
 
 #include "config/config.h"
 #include "base/error-util.h"
-
-static int unhex(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -EINVAL;
-}
+#include "base/parse-util.h"
 
 static size_t utf8_encode(char *out, uint32_t c) {
         if (c < 0x80) {
@@ -98,7 +89,7 @@ static int unescape_one(const char *p, char *out, size_t *out_len) {
                 return 1;
         case 'x':
                 for (int i = 1; i <= 2; i++) {
-                        int h = unhex(p[i]);
+                        int h = unhexchar(p[i]);
                         if (h < 0)
                                 return -EINVAL;
                         v = v << 4 | (uint32_t) h;
@@ -111,7 +102,7 @@ static int unescape_one(const char *p, char *out, size_t *out_len) {
         case 'U':
                 n = *p == 'u' ? 4 : 8;
                 for (int i = 1; i <= n; i++) {
-                        int h = unhex(p[i]);
+                        int h = unhexchar(p[i]);
                         if (h < 0)
                                 return -EINVAL;
                         v = v << 4 | (uint32_t) h;

@@ -29,19 +29,15 @@
  * the first one that ini_parse_stream() would return. */
 
 #include <ctype.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <ini.h>
 
 #include "config/config-internal.h"
 
-#define CONFIG_FILE_SIZE_MAX (4U * 1024U * 1024U)
 #define SERVICE_NAME_MAX 64
 
 /* ---- CfgErrors: "FILE:LINE: message" ---- */
@@ -502,57 +498,6 @@ static char *cfg_reader(char *str, int num, void *stream) {
         str[name_len + 1] = '\n';
         str[name_len + 2] = '\0';
         return str;
-}
-
-/* With regular_only, anything but a regular file is -EBADFD, and opening
- * a FIFO does not block: a profile path is read by the daemon on reload,
- * and the config file may be /dev/stdin for `check` but a profile need not. */
-int read_full_file(const char *path, bool regular_only, char **ret_buf, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular_only ? O_NONBLOCK : 0));
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (regular_only && !S_ISREG(st.st_mode))
-                return -EBADFD;
-
-        for (;;) {
-                ssize_t k;
-
-                if (size + 1 >= alloc) {
-                        size_t n = alloc ? alloc * 2 : 4096;
-                        char *t;
-
-                        if (alloc >= CONFIG_FILE_SIZE_MAX)
-                                return -EFBIG;
-                        t = realloc(buf, n);
-                        if (!t)
-                                return -ENOMEM;
-                        buf = t;
-                        alloc = n;
-                }
-                k = read(fd, buf + size, alloc - size - 1);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-        }
-        buf[size] = '\0';
-
-        *ret_buf = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
 }
 
 /* Run inih over p's buffer with our reader; errors end up sorted in

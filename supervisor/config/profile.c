@@ -6,6 +6,7 @@
  * under the service's own keys: built-in defaults < the profile's keys <
  * the service's keys. */
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cgw-config.h"
 #include "config/config-internal.h"
 #include "base/error-util.h"
+#include "base/fs-util.h"
 
 /* A profile file, read and parsed once per load however many services
  * name it. Usable when failure is NULL and errors is empty. */
@@ -119,7 +121,10 @@ static int profile_load(const char *spec, Profile **ret) {
         if (!prof->path)
                 return -ENOMEM;
 
-        r = read_full_file(prof->path, true, &buf, &n);
+        /* Only a regular file, and a FIFO does not block the open: the
+         * daemon reads profiles on reload (unlike the config file, which
+         * may be /dev/stdin for `check`). */
+        r = read_full_file_at(AT_FDCWD, prof->path, CFG_FILE_MAX_BYTES, READ_FULL_FILE_REGULAR, &buf, &n);
         if (r == -ENOMEM)
                 return r;
         if (r == -ENOENT && dir) {

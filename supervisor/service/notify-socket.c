@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "service/notify-socket.h"
 #include "base/procfs.h"
+#include "base/string-table.h"
 
 /* One debug line per socket at most this often; it carries the count of
  * drops since the last one, so a flood costs a counter, not a log line. */
@@ -233,20 +234,7 @@ static const char *const notify_drop_table[_NOTIFY_DROP_MAX] = {
         [NOTIFY_DROP_MALFORMED] = "malformed",
 };
 
-const char *notify_drop_to_string(NotifyDrop d) {
-        if (d < 0 || d >= _NOTIFY_DROP_MAX)
-                return NULL;
-        return notify_drop_table[d];
-}
-
-NotifyDrop notify_drop_from_string(const char *s) {
-        if (!s)
-                return _NOTIFY_DROP_INVALID;
-        for (int i = 0; i < _NOTIFY_DROP_MAX; i++)
-                if (streq(s, notify_drop_table[i]))
-                        return (NotifyDrop) i;
-        return _NOTIFY_DROP_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(notify_drop, NotifyDrop);
 
 struct NotifySocket {
         sd_event_source *source;

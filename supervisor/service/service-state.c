@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "service/service-state.h"
+#include "base/string-table.h"
 
-static const char *const state_names[_SVC_STATE_MAX] = {
+static const char *const svc_state_table[_SVC_STATE_MAX] = {
         [SVC_STOPPED] = "stopped",   [SVC_STARTING] = "starting", [SVC_RUNNING] = "running",
         [SVC_STOPPING] = "stopping", [SVC_BACKOFF] = "backoff",   [SVC_FAILED] = "failed",
 };
 
-static const char *const event_names[_SVC_EV_MAX] = {
+static const char *const svc_event_table[_SVC_EV_MAX] = {
         [SVC_EV_START] = "start",
         [SVC_EV_STOP] = "stop",
         [SVC_EV_RESTART] = "restart",
@@ -21,20 +22,8 @@ static const char *const event_names[_SVC_EV_MAX] = {
         [SVC_EV_RECOVER] = "recover",
 };
 
-const char *svc_state_to_string(SvcState s) {
-        return s >= 0 && s < _SVC_STATE_MAX ? state_names[s] : NULL;
-}
-
-SvcState svc_state_from_string(const char *s) {
-        for (int i = 0; s && i < _SVC_STATE_MAX; i++)
-                if (streq(s, state_names[i]))
-                        return (SvcState) i;
-        return _SVC_STATE_INVALID;
-}
-
-const char *svc_event_to_string(SvcEvent e) {
-        return e >= 0 && e < _SVC_EV_MAX ? event_names[e] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(svc_state, SvcState);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(svc_event, SvcEvent);
 
 /* Where an unplanned end (exit, failed spawn, start timeout) leads. */
 static SvcAfter after_unplanned(const SvcInput *in) {

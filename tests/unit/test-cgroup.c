@@ -55,10 +55,19 @@ static void test_parse_limit(void **state) {
         assert_int_equal(cg_parse_limit("99999999999999999999999", &v), -ERANGE);
 }
 
+static void test_mode_names(void **state) {
+        assert_string_equal(cg_mode_to_string(CG_MODE_UNIFIED), "unified");
+        assert_string_equal(cg_mode_to_string(CG_MODE_HYBRID), "hybrid");
+        assert_string_equal(cg_mode_to_string(CG_MODE_LEGACY), "legacy");
+        assert_null(cg_mode_to_string(_CG_MODE_MAX));
+        assert_null(cg_mode_to_string(_CG_MODE_INVALID));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_proc_cgroup),
                 cmocka_unit_test(test_parse_limit),
+                cmocka_unit_test(test_mode_names),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* base/fs-util.h: the whole-file readers on files in a temporary directory,
- * a FIFO fed by a child and /proc; mkdir_p(). */
+ * a FIFO fed by a child and /proc; READ_FULL_FILE_REGULAR; mkdir_p(). */
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -24,7 +24,7 @@ static int dir_fd = -EBADF;
 
 /* What the tests create below dir, removed in this order. */
 static const char *const created[] = {
-        "empty", "six", "4096", "4097", "8193", "nul", "link", "fifo", "a/b/c", "a/b", "a",
+        "empty", "six", "4096", "4097", "8193", "nul", "link", "fifo", "lonely-fifo", "a/b/c", "a/b", "a",
 };
 
 static int setup(void **state) {
@@ -193,6 +193,50 @@ static void test_fifo(void **state) {
         assert_string_equal(buf, "abcdef\n");
 }
 
+/* READ_FULL_FILE_REGULAR: a regular file (also through a symlink), never
+ * a directory, FIFO or device; a FIFO without a writer does not block. */
+static void test_regular(void **state) {
+        unsigned fds = count_fds();
+        char *buf = NULL, small[16];
+        size_t n = 0;
+
+        write_file("six", 6);
+        (void) unlinkat(dir_fd, "link", 0);
+        assert_int_equal(symlinkat("six", dir_fd, "link"), 0);
+        assert_int_equal(mkfifoat(dir_fd, "lonely-fifo", 0600), 0);
+
+        assert_int_equal(read_full_file_at(dir_fd, "six", 100, READ_FULL_FILE_REGULAR, &buf, &n), 0);
+        assert_int_equal(n, 6);
+        assert_string_equal(buf, "abcdef");
+        buf = mfree(buf);
+        assert_int_equal(read_full_file_at(dir_fd, "link", 100, READ_FULL_FILE_REGULAR, &buf, &n), 0);
+        buf = mfree(buf);
+        assert_int_equal(read_full_file_at(dir_fd, "link", 100,
+                                           READ_FULL_FILE_REGULAR | READ_FULL_FILE_NOFOLLOW, &buf, &n),
+                         -ELOOP);
+        assert_int_equal(read_full_file_at(dir_fd, ".", 100, READ_FULL_FILE_REGULAR, &buf, &n), -EISDIR);
+        assert_int_equal(read_full_file_at(dir_fd, "lonely-fifo", 100, READ_FULL_FILE_REGULAR, &buf, &n),
+                         -EBADFD);
+        assert_int_equal(read_full_file_at(AT_FDCWD, "/dev/null", 100, READ_FULL_FILE_REGULAR, &buf, &n),
+                         -EBADFD);
+        assert_int_equal(read_full_file_at(dir_fd, "nope", 100, READ_FULL_FILE_REGULAR, &buf, &n), -ENOENT);
+        assert_null(buf);
+        /* the cap holds as without the flag */
+        assert_int_equal(read_full_file_at(dir_fd, "six", 5, READ_FULL_FILE_REGULAR, &buf, &n), -EFBIG);
+
+        assert_int_equal(
+                read_full_file_at_into(dir_fd, "six", READ_FULL_FILE_REGULAR, small, sizeof(small), &n), 0);
+        assert_string_equal(small, "abcdef");
+        assert_int_equal(read_full_file_at_into(dir_fd, "lonely-fifo", READ_FULL_FILE_REGULAR, small,
+                                                sizeof(small), &n),
+                         -EBADFD);
+        assert_int_equal(
+                read_full_file_at_into(dir_fd, ".", READ_FULL_FILE_REGULAR, small, sizeof(small), &n),
+                -EISDIR);
+
+        assert_int_equal(count_fds(), fds);
+}
+
 static void test_read_full_file_at_into(void **state) {
         unsigned fds = count_fds();
         char buf[8];
@@ -263,6 +307,7 @@ int main(void) {
                 cmocka_unit_test(test_read_full_file_at_nul),
                 cmocka_unit_test(test_nofollow),
                 cmocka_unit_test(test_fifo),
+                cmocka_unit_test(test_regular),
                 cmocka_unit_test(test_read_full_file_at_into),
                 cmocka_unit_test(test_proc),
                 cmocka_unit_test(test_mkdir_p),

@@ -28,7 +28,11 @@ static void test_names(void **state) {
         for (int i = 0; i < _SVC_EV_MAX; i++)
                 assert_non_null(svc_event_to_string(i));
         assert_int_equal(svc_state_from_string("bogus"), _SVC_STATE_INVALID);
+        assert_int_equal(svc_state_from_string(NULL), _SVC_STATE_INVALID);
         assert_null(svc_state_to_string(_SVC_STATE_MAX));
+        assert_null(svc_state_to_string(_SVC_STATE_INVALID));
+        assert_null(svc_event_to_string(_SVC_EV_MAX));
+        assert_null(svc_event_to_string(_SVC_EV_INVALID));
 }
 
 static void test_start_exec_ready(void **state) {
