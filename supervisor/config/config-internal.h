@@ -22,7 +22,7 @@ static inline bool isempty(const char *s) {
         return !s || !*s;
 }
 
-static inline bool is_blank(char c) {
+static inline bool is_space(char c) {
         return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n';
 }
 

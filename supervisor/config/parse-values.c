@@ -20,14 +20,14 @@
 const char *next_word(const char **p, size_t *ret_len) {
         const char *s = *p, *w;
 
-        while (is_blank(*s))
+        while (is_space(*s))
                 s++;
         if (!*s) {
                 *p = s;
                 return NULL;
         }
         w = s;
-        while (*s && !is_blank(*s))
+        while (*s && !is_space(*s))
                 s++;
         *p = s;
         *ret_len = (size_t) (s - w);
@@ -61,9 +61,9 @@ int strv_push(char ***l, char *s) {
 }
 
 char *strip_dup(const char *s, size_t n) {
-        while (n > 0 && is_blank(*s))
+        while (n > 0 && is_space(*s))
                 s++, n--;
-        while (n > 0 && is_blank(s[n - 1]))
+        while (n > 0 && is_space(s[n - 1]))
                 n--;
         return strndup(s, n);
 }
