@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* A blank inside a line: space or tab. */
@@ -45,4 +46,39 @@ static inline bool next_line(const char *buf, size_t n, size_t *pos, const char 
         *ret_len = nl ? (size_t) (nl - (buf + start)) : n - start;
         *pos = start + *ret_len + 1;
         return true;
+}
+
+/* The decimal digits at the start of s[0..len): their value into *ret and
+ * how many there are into *ret_n (0: none, *ret is 0). Returns 0, or
+ * -ERANGE when the value does not fit in 64 bits (nothing written then). */
+static inline int scan_u64(const char *s, size_t len, size_t *ret_n, uint64_t *ret) {
+        uint64_t v = 0;
+        size_t i = 0;
+
+        for (; i < len && is_digit(s[i]); i++) {
+                unsigned d = (unsigned) (s[i] - '0');
+
+                if (v > (UINT64_MAX - d) / 10)
+                        return -ERANGE;
+                v = v * 10 + d;
+        }
+        *ret_n = i;
+        *ret = v;
+        return 0;
+}
+
+/* Exactly s[0..len) as decimal digits (len >= 1). Returns 0, -EBADMSG
+ * (empty, or not only digits) or -ERANGE; *ret is written only on
+ * success. */
+static inline int parse_u64_exact(const char *s, size_t len, uint64_t *ret) {
+        uint64_t v;
+        size_t n;
+        int r = scan_u64(s, len, &n, &v);
+
+        if (r < 0)
+                return r;
+        if (n == 0 || n != len)
+                return -EBADMSG;
+        *ret = v;
+        return 0;
 }

@@ -14,22 +14,7 @@
 
 /* Exactly len decimal digits (len >= 1). */
 static int parse_u64(const char *s, size_t len, uint64_t *ret) {
-        uint64_t v = 0;
-
-        if (len == 0)
-                return -EBADMSG;
-        for (size_t i = 0; i < len; i++) {
-                unsigned d;
-
-                if (!is_digit(s[i]))
-                        return -EBADMSG;
-                d = (unsigned) (s[i] - '0');
-                if (v > (UINT64_MAX - d) / 10)
-                        return -ERANGE;
-                v = v * 10 + d;
-        }
-        *ret = v;
-        return 0;
+        return parse_u64_exact(s, len, ret);
 }
 
 static size_t skip_blanks(const char *s, size_t len, size_t i) {

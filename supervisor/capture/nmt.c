@@ -40,17 +40,13 @@ static int parse_amount(const char *s, size_t len, uint64_t *ret_kb) {
                 { "GB", UINT64_C(1024) * 1024 },
                 { "", 0 },
         };
-        uint64_t v = 0;
-        size_t i = 0;
+        uint64_t v;
+        size_t i;
+        int r;
 
-        while (i < len && is_digit(s[i])) {
-                unsigned d = (unsigned) (s[i] - '0');
-
-                if (v > (UINT64_MAX - d) / 10)
-                        return -ERANGE;
-                v = v * 10 + d;
-                i++;
-        }
+        r = scan_u64(s, len, &i, &v);
+        if (r < 0)
+                return r;
         if (i == 0)
                 return -EBADMSG;
         for (size_t u = 0; u < ELEMENTSOF(units); u++) {

@@ -221,21 +221,18 @@ static int parse_header(const char *line, size_t len, Mapping *m) {
 /* "  1004 kB" (blanks before and after allowed) -> 1004. */
 static int parse_kb(const char *s, size_t len, uint64_t *ret) {
         uint64_t v = 0;
-        size_t i = 0, start;
+        size_t i = 0, start, n;
+        int r;
 
         while (i < len && is_blank(s[i]))
                 i++;
         while (len > i && is_blank(s[len - 1]))
                 len--;
         start = i;
-        while (i < len && is_digit(s[i])) {
-                unsigned d = (unsigned) (s[i] - '0');
-
-                if (v > (UINT64_MAX - d) / 10)
-                        return -ERANGE;
-                v = v * 10 + d;
-                i++;
-        }
+        r = scan_u64(s + i, len - i, &n, &v);
+        if (r < 0)
+                return r;
+        i += n;
         if (i == start || len - i != 3 || memcmp(s + i, " kB", 3) != 0)
                 return -EBADMSG;
         *ret = v;

@@ -13,6 +13,7 @@
 
 #include "cgroup/cgroup.h"
 #include "base/log.h"
+#include "base/parse-util.h"
 #include "service/notify-socket.h"
 #include "base/procfs.h"
 #include "base/string-table.h"
@@ -26,22 +27,7 @@
 /* ---- the parser ---- */
 
 static int parse_decimal(const char *s, size_t len, uint64_t *ret) {
-        uint64_t v = 0;
-
-        if (len == 0)
-                return -EBADMSG;
-        for (size_t i = 0; i < len; i++) {
-                unsigned d;
-
-                if (s[i] < '0' || s[i] > '9')
-                        return -EBADMSG;
-                d = (unsigned) (s[i] - '0');
-                if (v > (UINT64_MAX - d) / 10)
-                        return -ERANGE;
-                v = v * 10 + d;
-        }
-        *ret = v;
-        return 0;
+        return parse_u64_exact(s, len, ret);
 }
 
 /* Length of the valid UTF-8 sequence at s[0..len), or 0 if invalid
