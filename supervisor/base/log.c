@@ -90,36 +90,9 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         return -error;
 }
 
-int log_service_event(int level, const char *message_id, const char *service, const char *event,
-                      char **extra, const char *fmt, ...) {
-        char msg[2048], f_svc[96], f_ev[64];
-        char *fields[16] = { f_svc, f_ev };
-        size_t n = 2;
-        va_list ap;
-
-        if (level > max_level)
-                return 0;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", service);
-        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", event);
-        for (char **e = extra; e && *e && n < ELEMENTSOF(fields) - 1; e++)
-                fields[n++] = *e;
-        fields[n] = NULL;
-        return log_struct_fields(level, message_id, fields, "%s", msg);
-}
-
-int log_struct_fields(int level, const char *message_id, char **fields, const char *fmt, ...) {
-        char msg[2048];
-        va_list ap;
-
-        if (level > max_level)
-                return 0;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-
+/* One message with its fields: to the journal, or the message alone to
+ * stderr. */
+static int log_fields_message(int level, const char *message_id, char **fields, const char *msg) {
         if (use_journal) {
                 size_t n = strv_length(fields);
                 struct iovec iov[n + 3];
@@ -140,4 +113,36 @@ int log_struct_fields(int level, const char *message_id, char **fields, const ch
         } else
                 write_stderr(level, msg);
         return 0;
+}
+
+int log_struct_fields(int level, const char *message_id, char **fields, const char *fmt, ...) {
+        char msg[2048];
+        va_list ap;
+
+        if (level > max_level)
+                return 0;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        return log_fields_message(level, message_id, fields, msg);
+}
+
+int log_service_event(int level, const char *message_id, const char *service, const char *event,
+                      char **extra, const char *fmt, ...) {
+        char msg[2048], f_svc[96], f_ev[64];
+        char *fields[16] = { f_svc, f_ev };
+        size_t n = 2;
+        va_list ap;
+
+        if (level > max_level)
+                return 0;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        snprintf(f_svc, sizeof f_svc, "CGWARDEN_SERVICE=%s", service);
+        snprintf(f_ev, sizeof f_ev, "CGWARDEN_EVENT=%s", event);
+        for (char **e = extra; e && *e && n < ELEMENTSOF(fields) - 1; e++)
+                fields[n++] = *e;
+        fields[n] = NULL;
+        return log_fields_message(level, message_id, fields, msg);
 }
