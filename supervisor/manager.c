@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -295,6 +296,43 @@ static void protect_self(Manager *m) {
 
 static int on_metrics(sd_event_source *src, uint64_t usec, void *userdata);
 
+/* One cgwarden per state_dir (its control socket, notify sockets):
+ * <state_dir>/cgwarden.lock, flock()ed before anything is touched and
+ * released by the kernel when we die. The file holds our pid for the
+ * message of the next one; it is never removed (removing it would race
+ * with a starting instance). The service cgroups have locks of their own
+ * (cgroup.h), which also cover exec mode and instances with different
+ * state_dirs. */
+static int lock_state_dir(Manager *m, const char *dir) {
+        _cleanup_free_ char *p = NULL;
+        char pid[32];
+        int r;
+
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create state_dir %s: %m", dir);
+        if (asprintf(&p, "%s/cgwarden.lock", dir) < 0)
+                return log_oom();
+        m->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (m->lock_fd < 0)
+                return log_error_errno(errno, "Cannot open %s: %m", p);
+        if (flock(m->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                ssize_t n = errno == EWOULDBLOCK ? pread(m->lock_fd, pid, sizeof pid - 1, 0) : -1;
+                if (n < 0)
+                        return log_error_errno(errno, "Cannot lock %s: %m", p);
+                pid[n] = 0;
+                pid[strcspn(pid, "\n")] = 0;
+                log_error("Another cgwarden (pid %s) runs with state_dir %s: not starting; nothing was "
+                          "touched.",
+                          pid[0] ? pid : "?", dir);
+                return -EADDRINUSE;
+        }
+        snprintf(pid, sizeof pid, "%d\n", (int) getpid());
+        if (ftruncate(m->lock_fd, 0) < 0 || pwrite(m->lock_fd, pid, strlen(pid), 0) < 0)
+                log_debug_errno(errno, "Cannot write our pid into %s, ignoring: %m", p);
+        return 0;
+}
+
 /* ---- what the front ends ask (control.h, metrics-http.h) ---- */
 
 static Service *service_at(void *userdata, size_t i) {
@@ -340,7 +378,7 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 return log_oom();
         m->config = config;
         m->exec_mode = exec_mode;
-        m->log_dir_fd = -EBADF;
+        m->log_dir_fd = m->lock_fd = -EBADF;
         if (config_path && !(m->config_path = strdup(config_path))) {
                 manager_free(m);
                 return log_oom();
@@ -367,6 +405,13 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 }
         }
         protect_self(m);
+        if (!exec_mode && config->state_dir) {
+                r = lock_state_dir(m, config->state_dir);
+                if (r < 0) {
+                        manager_free(m);
+                        return r;
+                }
+        }
 
         r = cg_context_new(config->cgroup_root, &m->cg, &err);
         if (r < 0) {
@@ -492,6 +537,7 @@ Manager *manager_free(Manager *m) {
         m->dispatch = sd_event_source_disable_unref(m->dispatch);
         cg_context_free(m->cg);
         safe_close(m->log_dir_fd);
+        safe_close(m->lock_fd);
         sd_event_unref(m->event);
         config_free(m->config);
         free(m->config_path);

@@ -18,6 +18,7 @@ typedef struct Manager {
         Service **services;
         size_t n_services;
         int log_dir_fd;
+        int lock_fd; /* <state_dir>/cgwarden.lock, flock()ed: one cgwarden per state_dir */
         bool exec_mode; /* one service, output relayed, exit with its status */
         bool shutting_down;
         bool ready_sent;

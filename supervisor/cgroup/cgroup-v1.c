@@ -173,9 +173,6 @@ static int v1_service_create(CgService *s) {
                         return -ENOMEM;
                 if (access(s->dir_v1[i], F_OK) >= 0) {
                         s->fresh = false;
-                        r = v1_populated(s);
-                        if (i == CG_V1_MEMORY && r > 0)
-                                return -EBUSY;
                         continue;
                 }
                 if (c->libcgroup_ok) {

@@ -194,7 +194,6 @@ static void v2_context_done(CgContext *c) {
 
 static int v2_service_create(CgService *s) {
         CgContext *c = s->ctx;
-        int r;
 
         s->dir_v2 = abs_path(c, s->rel);
         if (!s->dir_v2)
@@ -204,13 +203,6 @@ static int v2_service_create(CgService *s) {
                 s->fresh = false;
                 if (errno != EEXIST)
                         return -errno;
-                /* A leftover of a crashed instance is adopted only when
-                 * empty; a populated one belongs to someone else. */
-                r = c->ops->populated(s);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        return -EBUSY;
         }
         s->dir_fd = open(s->dir_v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (s->dir_fd < 0)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -309,6 +310,35 @@ static bool name_ok(const char *n) {
         return true;
 }
 
+/* One owner per service cgroup: an exclusive flock() on its directory
+ * (memory's on v1), held as long as the CgService lives and dropped by the
+ * kernel when its holder dies. A second cgwarden with the same service (in
+ * the same own cgroup, whatever its state_dir) finds it taken and leaves
+ * the cgroup alone; a leftover of a crashed one is free and adopted when
+ * empty. Returns 0, -EADDRINUSE (another cgwarden owns it), -EBUSY (it
+ * holds processes nobody owns: a crashed cgwarden's services), or -errno. */
+static int own(CgService *s) {
+        const char *dir = s->ctx->mode == CG_MODE_UNIFIED ? s->dir_v2 : s->dir_v1[CG_V1_MEMORY];
+        int r;
+
+        if (!dir)
+                return -ENOENT;
+        s->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->lock_fd < 0)
+                return -errno;
+        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EADDRINUSE : -errno;
+        if (!s->fresh) {
+                r = cg_service_populated(s);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return -EBUSY;
+        }
+        s->owned = true;
+        return 0;
+}
+
 int cg_service_new(CgContext *c, const char *name, CgService **ret) {
         CgService *s;
         int r;
@@ -319,7 +349,7 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
         if (!s)
                 return -ENOMEM;
         s->ctx = c;
-        s->dir_fd = -EBADF;
+        s->dir_fd = s->lock_fd = -EBADF;
         for (int i = 0; i < _CG_V1_MAX; i++)
                 s->procs_fds[i] = -EBADF;
         s->name = strdup(name);
@@ -329,7 +359,13 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
                 return -ENOMEM;
         }
         r = c->ops->service_create(s);
+        if (r >= 0)
+                r = own(s);
         if (r < 0) {
+                /* not ours: an error path never kills in or removes a
+                 * cgroup that another instance owns or that holds
+                 * processes we did not start */
+                s->owned = false;
                 cg_service_free(s);
                 return r;
         }
@@ -340,11 +376,12 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
 CgService *cg_service_free(CgService *s) {
         if (!s)
                 return NULL;
-        if (s->ctx) {
+        if (s->ctx && s->owned) {
                 if (cg_service_populated(s) > 0)
                         (void) cg_service_kill_all(s);
                 s->ctx->ops->service_remove(s);
         }
+        safe_close(s->lock_fd); /* the lock goes last: the cgroup is gone or handed on */
         for (size_t i = 0; i < s->n_procs_fds; i++)
                 safe_close(s->procs_fds[i]);
         safe_close(s->dir_fd);

@@ -785,8 +785,12 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
         if (r < 0) {
                 log_error_errno(r, "Failed to create cgroup for service '%s' below %s: %s", cfg->name,
                                 cg_context_services_path(ctx->cg),
-                                r == -EBUSY ? "it exists and holds processes (another cgwarden?)"
-                                            : strerror(-r));
+                                r == -EADDRINUSE
+                                        ? "another cgwarden runs this service (its cgroup is locked); "
+                                          "nothing of it was touched"
+                                : r == -EBUSY ? "it holds processes no cgwarden owns (left by a "
+                                                "cgwarden that died?); nothing of it was touched"
+                                              : strerror(-r));
                 goto fail;
         }
         resolve_limits(s);
