@@ -19,13 +19,17 @@
 static void help(FILE *f, const char *cmd) {
         fprintf(f, "Usage: cgwarden status [NAME] [--json]\n"
                    "       cgwarden capture NAME\n"
-                   "       cgwarden start|stop|restart NAME\n"
+                   "       cgwarden start|restart NAME\n"
+                   "       cgwarden stop NAME [--wait[=SECONDS]]\n"
                    "       cgwarden reload\n\n"
                    "Talk to the running supervisor through its control socket, found in the\n"
                    "state_dir of -c FILE, or --state-dir DIR, else the default state_dir.\n\n"
                    "  -c, --config=FILE      the supervisor's configuration\n"
                    "      --state-dir=DIR    where its control socket is\n"
                    "      --json             status: the JSON reply, for scripts\n"
+                   "      --wait[=SECONDS]   stop: return when the service has stopped (or\n"
+                   "                         failed), at most SECONDS (default 90); exit 1\n"
+                   "                         if it has not by then\n"
                    "  -h, --help             this text\n\n"
                    "Exit status: 0 success, 1 no supervisor, an error reply or an incomplete\n"
                    "capture, 2 usage error.\n");
@@ -85,9 +89,14 @@ static int request(const char *dir, json_object *req, json_object **ret) {
                 return r;
         }
         t = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-        if (write(fd, t, strlen(t)) < 0 || write(fd, "\n", 1) < 0) {
-                fprintf(stderr, "cgwarden: writing the request: %s\n", strerror(errno));
-                return -errno;
+        /* no SIGPIPE: a supervisor that closed on us is an error message */
+        if (send(fd, t, strlen(t), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
+                int r = -errno;
+                fprintf(stderr, "cgwarden: writing the request to %s: %s%s\n", sa.sun_path, strerror(-r),
+                        r == -EPIPE || r == -ECONNRESET ? " (the supervisor closed the connection: too many "
+                                                          "clients?)"
+                                                        : "");
+                return r;
         }
         for (;;) {
                 ssize_t n;
@@ -203,12 +212,48 @@ static void print_table(json_object *services) {
         }
 }
 
+/* stop --wait: ask for the service's state until it is stopped or
+ * failed, or the time is up. Returns the exit status. */
+static int wait_stopped(const char *dir, const char *name, usec_t wait) {
+        usec_t until = now_usec(CLOCK_MONOTONIC) + wait;
+        const char *state = "unknown";
+
+        for (;;) {
+                _cleanup_(json_object_putp) json_object *req = json_object_new_object(), *reply = NULL;
+                json_object *services = NULL, *s;
+
+                json_object_object_add(req, "command", json_object_new_string("status"));
+                json_object_object_add(req, "service", json_object_new_string(name));
+                if (request(dir, req, &reply) < 0)
+                        return 1;
+                if (json_object_object_get_ex(reply, "services", &services) &&
+                    json_object_is_type(services, json_type_array) &&
+                    json_object_array_length(services) == 1 && (s = json_object_array_get_idx(services, 0)))
+                        state = get_s(s, "state") ?: "unknown";
+                else {
+                        /* removed by a reload meanwhile: stopped for good */
+                        printf("%s: removed\n", name);
+                        return 0;
+                }
+                if (streq(state, "stopped") || streq(state, "failed")) {
+                        printf("%s: %s\n", name, state);
+                        return 0;
+                }
+                if (now_usec(CLOCK_MONOTONIC) >= until) {
+                        fprintf(stderr, "cgwarden stop: '%s' is still %s after the wait\n", name, state);
+                        return 1;
+                }
+                (void) usleep(50 * 1000);
+        }
+}
+
 int control_client_main(int argc, char **argv) {
-        enum { ARG_STATE_DIR = 0x100, ARG_JSON };
+        enum { ARG_STATE_DIR = 0x100, ARG_JSON, ARG_WAIT };
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "json", no_argument, NULL, ARG_JSON },
+                { "wait", optional_argument, NULL, ARG_WAIT },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -216,11 +261,12 @@ int control_client_main(int argc, char **argv) {
         _cleanup_free_ char *dir = NULL;
         const char *cmd = argv[0], *config = NULL, *state_dir = NULL, *name = NULL, *err;
         bool json = false;
+        usec_t wait = 0;
         json_object *v;
         int o, r;
 
         optind = 1;
-        while ((o = getopt_long(argc, argv, "+c:h", opts, NULL)) >= 0)
+        while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) >= 0)
                 switch (o) {
                 case 'c':
                         config = optarg;
@@ -231,6 +277,13 @@ int control_client_main(int argc, char **argv) {
                 case ARG_JSON:
                         json = true;
                         break;
+                case ARG_WAIT:
+                        wait = 90 * USEC_PER_SEC;
+                        if (optarg && (unit_parse_duration(optarg, &wait) < 0 || wait == 0)) {
+                                fprintf(stderr, "cgwarden %s: --wait=%s: not a duration\n", cmd, optarg);
+                                return 2;
+                        }
+                        break;
                 case 'h':
                         help(stdout, cmd);
                         return 0;
@@ -240,8 +293,8 @@ int control_client_main(int argc, char **argv) {
                 }
         if (optind < argc)
                 name = argv[optind++];
-        if (optind < argc || (json && !streq(cmd, "status")) || (streq(cmd, "reload") && name) ||
-            (!streq(cmd, "status") && !streq(cmd, "reload") && !name)) {
+        if (optind < argc || (json && !streq(cmd, "status")) || (wait > 0 && !streq(cmd, "stop")) ||
+            (streq(cmd, "reload") && name) || (!streq(cmd, "status") && !streq(cmd, "reload") && !name)) {
                 help(stderr, cmd);
                 return 2;
         }
@@ -281,6 +334,8 @@ int control_client_main(int argc, char **argv) {
                         fprintf(stderr, "cgwarden capture: incomplete, see manifest.json\n");
                 return complete ? 0 : 1;
         }
+        if (wait > 0)
+                return wait_stopped(dir, name, wait);
         if (get_s(reply, "state"))
                 printf("%s: %s\n", name, get_s(reply, "state"));
         return 0;

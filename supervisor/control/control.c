@@ -28,6 +28,7 @@ struct Client {
         size_t in_len;
         char *out;
         size_t out_len, out_off;
+        uid_t uid; /* the peer's (SO_PEERCRED) */
         Service *waiting_capture; /* a capture request waits for this service */
         bool draining; /* replied: reading until the client closes */
         Client *prev, *next;
@@ -128,6 +129,14 @@ static void client_free(Client *cl) {
 static int on_client_io(sd_event_source *src, int fd, uint32_t revents, void *userdata);
 static void client_drain(Client *cl);
 
+static size_t clients_of(const Control *c, uid_t uid) {
+        size_t n = 0;
+
+        for (const Client *cl = c->clients; cl; cl = cl->next)
+                n += cl->uid == uid;
+        return n;
+}
+
 /* Queue the reply (one line) and switch the client to writing. */
 static void client_reply(Client *cl, json_object *reply) {
         const char *t = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
@@ -146,6 +155,9 @@ static void client_reply(Client *cl, json_object *reply) {
         cl->out_off = 0;
         (void) sd_event_source_set_io_events(cl->io, EPOLLOUT);
         (void) sd_event_source_set_enabled(cl->io, SD_EVENT_ON);
+        /* the request is in: now the time to read the reply */
+        (void) sd_event_source_set_time_relative(cl->timer, CONTROL_CLIENT_TIMEOUT_USEC);
+        (void) sd_event_source_set_enabled(cl->timer, SD_EVENT_ONESHOT);
 }
 
 static void client_error(Client *cl, const char *fmt, ...) _printf_(2, 3);
@@ -335,7 +347,8 @@ parse : {
 
 static void client_write(Client *cl) {
         while (cl->out_off < cl->out_len) {
-                ssize_t n = write(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off);
+                /* a client that went away is no reason to die of SIGPIPE */
+                ssize_t n = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off, MSG_NOSIGNAL);
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EINTR)
                                 return;
@@ -421,9 +434,11 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
         cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0)
                 return 0;
-        if (c->n_clients >= CONTROL_CLIENTS_MAX) {
+        if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+                cr = (struct ucred){ .pid = 0, .uid = (uid_t) -1, .gid = (gid_t) -1 };
+        if (c->n_clients >= CONTROL_CLIENTS_MAX || clients_of(c, cr.uid) >= CONTROL_CLIENTS_PER_UID) {
                 static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
-                (void) !write(cfd, busy, sizeof busy - 1);
+                (void) send(cfd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
                 close(cfd);
                 return 0;
         }
@@ -434,6 +449,7 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
         }
         cl->control = c;
         cl->fd = cfd;
+        cl->uid = cr.uid;
         cl->next = c->clients;
         if (c->clients)
                 c->clients->prev = cl;
@@ -442,13 +458,13 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
         r = sd_event_add_io(c->event, &cl->io, cfd, EPOLLIN, on_client_io, cl);
         if (r >= 0)
                 r = sd_event_add_time_relative(c->event, &cl->timer, CLOCK_MONOTONIC,
-                                               CONTROL_CLIENT_TIMEOUT_USEC, USEC_PER_SEC, on_client_timeout,
-                                               cl);
+                                               CONTROL_REQUEST_TIMEOUT_USEC, 10 * USEC_PER_MSEC,
+                                               on_client_timeout, cl);
         if (r < 0) {
                 client_free(cl);
                 return 0;
         }
-        if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || !authorised(c, &cr)) {
+        if (cr.uid == (uid_t) -1 || !authorised(c, &cr)) {
                 log_warning("Control: refused a client (pid %d, uid %u): not root%s%s.", (int) cr.pid,
                             (unsigned) cr.uid, c->gid != (gid_t) -1 ? " nor in control_group " : "",
                             c->gid != (gid_t) -1 ? c->control_group : "");

@@ -45,7 +45,13 @@ typedef struct ControlOps {
 #define CONTROL_SOCKET_NAME "control.sock"
 #define CONTROL_REQUEST_MAX (64 * 1024)
 #define CONTROL_CLIENTS_MAX 256
-#define CONTROL_CLIENT_TIMEOUT_USEC (30 * USEC_PER_SEC)
+/* A uid may hold at most this many connections: idle connections of one
+ * user cannot lock out root. */
+#define CONTROL_CLIENTS_PER_UID 32
+/* A client has this long to deliver its request after connecting, and
+ * then this long to read the reply (a capture's wait is capture_timeout). */
+#define CONTROL_REQUEST_TIMEOUT_USEC (1 * USEC_PER_SEC)
+#define CONTROL_CLIENT_TIMEOUT_USEC (5 * USEC_PER_SEC)
 
 /* Create the socket under state_dir (NULL: none, *ret stays NULL); members
  * of control_group (NULL: root only) may use it. Returns 0 or -errno
