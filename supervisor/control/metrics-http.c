@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -13,7 +15,22 @@
 #include "control/metrics.h"
 #include "service/status.h"
 
+/* Connections: 64 in all, 8 per client address, 5 s to send a request.
+ * The listening socket is ours, not libmicrohttpd's: with its own, once it
+ * reached its connection limit it took the socket out of its epoll set
+ * and never put it back, so the backlog (CLOSE-WAIT) grew and /metrics
+ * never answered again (seen with 80 idle connections held past the
+ * timeout). We accept as long as there are connections to accept and hand
+ * each to MHD_add_connection(), which applies the limits by closing what
+ * is over them. */
+#define METRICS_CONNECTIONS_MAX 64
+#define METRICS_CONNECTIONS_PER_IP 8
+#define METRICS_CONNECTION_TIMEOUT_S 5
+#define METRICS_ACCEPT_PER_WAKEUP 64
+
 struct MetricsHttp {
+        int listen_fd;
+        sd_event_source *listen_io;
         metrics_collect_t collect;
         void *userdata;
         struct MHD_Daemon *daemon;
@@ -33,6 +50,24 @@ static void rearm(MetricsHttp *h) {
 static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         MetricsHttp *h = userdata;
 
+        (void) MHD_run(h->daemon);
+        rearm(h);
+        return 0;
+}
+
+static int on_listen(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        MetricsHttp *h = userdata;
+
+        for (unsigned i = 0; i < METRICS_ACCEPT_PER_WAKEUP; i++) {
+                struct sockaddr_storage sa;
+                socklen_t len = sizeof sa;
+                int cfd = accept4(fd, (struct sockaddr *) &sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+                if (cfd < 0)
+                        break; /* EAGAIN: all taken; else try at the next wakeup */
+                /* over a limit, MHD closes it at once */
+                (void) MHD_add_connection(h->daemon, cfd, (const struct sockaddr *) &sa, len);
+        }
         (void) MHD_run(h->daemon);
         rearm(h);
         return 0;
@@ -85,7 +120,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return respond(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len);
 }
 
-int metrics_http_new(sd_event *event, const char *listen, metrics_collect_t collect, void *userdata,
+int metrics_http_new(sd_event *event, const char *address, metrics_collect_t collect, void *userdata,
                      MetricsHttp **ret) {
         struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM },
                         *ai = NULL;
@@ -95,10 +130,10 @@ int metrics_http_new(sd_event *event, const char *listen, metrics_collect_t coll
         MetricsHttp *h;
         int r;
 
-        port = strrchr(listen, ':');
-        if (!port || port == listen)
-                return log_error_errno(-EINVAL, "metrics_listen '%s': expected HOST:PORT", listen);
-        host = strndup(listen, (size_t) (port - listen));
+        port = strrchr(address, ':');
+        if (!port || port == address)
+                return log_error_errno(-EINVAL, "metrics_listen '%s': expected HOST:PORT", address);
+        host = strndup(address, (size_t) (port - address));
         if (!host)
                 return log_oom();
         if (host[0] == '[' && host[strlen(host) - 1] == ']') {
@@ -107,25 +142,39 @@ int metrics_http_new(sd_event *event, const char *listen, metrics_collect_t coll
         }
         r = getaddrinfo(host, port + 1, &hints, &ai);
         if (r != 0)
-                return log_error_errno(-EINVAL, "metrics_listen '%s': %s", listen, gai_strerror(r));
+                return log_error_errno(-EINVAL, "metrics_listen '%s': %s", address, gai_strerror(r));
         h = calloc(1, sizeof *h);
         if (!h) {
                 freeaddrinfo(ai);
                 return log_oom();
         }
+        h->listen_fd = -EBADF;
         h->collect = collect;
         h->userdata = userdata;
-        h->daemon = MHD_start_daemon(MHD_USE_EPOLL | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL,
-                                     NULL, handler, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) 64,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 10, MHD_OPTION_END);
+        h->listen_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (h->listen_fd < 0 ||
+            setsockopt(h->listen_fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) < 0 ||
+            bind(h->listen_fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(h->listen_fd, 64) < 0) {
+                r = -errno;
+                freeaddrinfo(ai);
+                metrics_http_free(h);
+                return log_error_errno(r, "metrics_listen '%s': cannot listen there: %m", address);
+        }
         freeaddrinfo(ai);
+        h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, handler, h,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) METRICS_CONNECTIONS_MAX,
+                                     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                     (unsigned) METRICS_CONNECTIONS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+                                     (unsigned) METRICS_CONNECTION_TIMEOUT_S, MHD_OPTION_END);
         if (!h->daemon) {
-                free(h);
-                return log_error_errno(-EADDRNOTAVAIL, "metrics_listen '%s': cannot listen there", listen);
+                metrics_http_free(h);
+                return log_error_errno(-EINVAL, "metrics_listen '%s': cannot start the HTTP server",
+                                       address);
         }
         info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
         r = info ? sd_event_add_io(event, &h->io, info->epoll_fd, EPOLLIN, on_io, h) : -EINVAL;
+        if (r >= 0)
+                r = sd_event_add_io(event, &h->listen_io, h->listen_fd, EPOLLIN, on_listen, h);
         if (r >= 0)
                 r = sd_event_add_time_relative(event, &h->timer, CLOCK_MONOTONIC, USEC_PER_SEC,
                                                USEC_PER_MSEC, on_timer, h);
@@ -135,7 +184,7 @@ int metrics_http_new(sd_event *event, const char *listen, metrics_collect_t coll
         }
         (void) sd_event_source_set_description(h->io, "metrics-http");
         rearm(h);
-        log_info("Metrics served on http://%s/metrics.", listen);
+        log_info("Metrics served on http://%s/metrics.", address);
         *ret = h;
         return 0;
 }
@@ -145,8 +194,10 @@ MetricsHttp *metrics_http_free(MetricsHttp *h) {
                 return NULL;
         sd_event_source_disable_unref(h->io);
         sd_event_source_disable_unref(h->timer);
+        sd_event_source_disable_unref(h->listen_io);
         if (h->daemon)
                 MHD_stop_daemon(h->daemon);
+        safe_close(h->listen_fd);
         free(h);
         return NULL;
 }
