@@ -90,6 +90,22 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         return -error;
 }
 
+bool log_ratelimit(LogRateLimit *rl, usec_t interval, unsigned burst, unsigned *ret_suppressed) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        *ret_suppressed = 0;
+        if (rl->begin == 0 || now - rl->begin >= interval) {
+                *ret_suppressed = rl->suppressed;
+                *rl = (LogRateLimit){ .begin = now };
+        }
+        if (rl->n < burst) {
+                rl->n++;
+                return true;
+        }
+        rl->suppressed++;
+        return false;
+}
+
 /* One message with its fields: to the journal, or the message alone to
  * stderr. */
 static int log_fields_message(int level, const char *message_id, char **fields, const char *msg) {

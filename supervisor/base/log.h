@@ -21,6 +21,17 @@ bool log_to_journal(void);
 int log_internal(int level, int error, const char *file, int line, const char *func, const char *fmt, ...)
         _printf_(6, 7);
 
+/* A log rate limit, as journald's: at most burst messages per interval;
+ * the rest are counted. log_ratelimit() returns true when this message may
+ * be logged; when a new interval begins after messages were suppressed,
+ * *ret_suppressed gets their count (else 0), for one "N messages
+ * suppressed" line. */
+typedef struct LogRateLimit {
+        usec_t begin; /* CLOCK_MONOTONIC */
+        unsigned n, suppressed;
+} LogRateLimit;
+bool log_ratelimit(LogRateLimit *rl, usec_t interval, unsigned burst, unsigned *ret_suppressed);
+
 /* Structured entry with extra journal fields (NULL-terminated list of
  * "KEY=value" strings). On stderr only the message is printed. */
 int log_struct_fields(int level, const char *message_id, char **fields, const char *fmt, ...) _printf_(4, 5);

@@ -554,10 +554,10 @@ void guard_stopped(Guard *g) {
                 guard_restore_hard_limit(g);
 }
 
-void guard_report(Guard *g, EventType type, const char *what) {
+void guard_report(Guard *g, EventType type, const char *what, bool quiet) {
         CaptureTrigger t = { .eta = USEC_INFINITY };
 
         watch_fill_trigger(g->watch, &t);
         snprintf(t.what, sizeof t.what, "%s", what);
-        guard_observed(g, type, &t, NULL, false);
+        guard_observed(g, type, &t, NULL, quiet);
 }

@@ -202,8 +202,9 @@ void guard_stopped(Guard *g);
 
 /* An observation the owner made itself (a hang from its watchdog): the
  * last sample's numbers, what in words; decided and acted on. The owner
- * has logged it. */
-void guard_report(Guard *g, EventType type, const char *what);
+ * has logged it; quiet: it did not (a flood), and a decision that does
+ * nothing is logged at debug level only. */
+void guard_report(Guard *g, EventType type, const char *what, bool quiet);
 
 /* Would an observation of this type act now (the policy runs an action,
  * and no capture is running)? A dry run of the decision; changes nothing. */

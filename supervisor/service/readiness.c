@@ -38,7 +38,7 @@ static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
                 snprintf(what, sizeof what, "still no WATCHDOG=1 after %u x watchdog (%s)",
                          s->watchdog_missed, unit_format_duration(b, s->cfg->watchdog));
         log_warning("Observation hang for '%s': %s.", s->cfg->name, what);
-        guard_report(s->guard, EVENT_HANG, what);
+        guard_report(s->guard, EVENT_HANG, what, false);
         return 0;
 }
 
@@ -56,23 +56,41 @@ void service_watchdog_arm(Service *s) {
         (void) sd_event_source_set_enabled(s->watchdog_timer, SD_EVENT_ONESHOT);
 }
 
+/* What a service says through sd_notify is logged at most
+ * NOTIFY_LOG_BURST times per NOTIFY_LOG_INTERVAL (a service sending
+ * READY=1 in a loop made 190 000 lines in 30 s); the rest at debug level,
+ * and their count in one line when the next interval begins. */
+#define NOTIFY_LOG_INTERVAL (10 * USEC_PER_SEC)
+#define NOTIFY_LOG_BURST 20
+
 static void on_notify(NotifySocket *ns, const NotifyMessage *m, pid_t pid, void *userdata) {
         Service *s = userdata;
+        unsigned suppressed;
+        bool loud = log_ratelimit(&s->notify_log, NOTIFY_LOG_INTERVAL, NOTIFY_LOG_BURST, &suppressed);
+
+        if (suppressed > 0)
+                log_info("Service '%s': %u sd_notify message(s) not logged in the last %llus (sent in a "
+                         "loop?).",
+                         s->cfg->name, suppressed,
+                         (unsigned long long) (NOTIFY_LOG_INTERVAL / USEC_PER_SEC));
         if (m->have & NOTIFY_HAVE_STATUS) {
                 snprintf(s->status_text, sizeof s->status_text, "%.255s", m->status);
                 log_debug("Service '%s': STATUS=%s", s->cfg->name, m->status);
         }
         if (m->stopping)
-                log_info("Service '%s' is stopping (STOPPING=1).", s->cfg->name);
+                log_full(loud ? LOG_INFO : LOG_DEBUG, "Service '%s' is stopping (STOPPING=1).",
+                         s->cfg->name);
         if (m->watchdog_trigger) {
                 char what[64];
                 snprintf(what, sizeof what, "WATCHDOG=trigger from pid %d", (int) pid);
-                log_warning("Observation hang for '%s': %s.", s->cfg->name, what);
-                guard_report(s->guard, EVENT_HANG, what);
+                log_full(loud ? LOG_WARNING : LOG_DEBUG, "Observation hang for '%s': %s.", s->cfg->name,
+                         what);
+                guard_report(s->guard, EVENT_HANG, what, !loud);
         } else if (m->watchdog)
                 service_watchdog_arm(s);
         if (m->ready) {
-                log_info("Service '%s' is ready (READY=1 from pid %d).", s->cfg->name, (int) pid);
+                log_full(loud ? LOG_INFO : LOG_DEBUG, "Service '%s' is ready (READY=1 from pid %d).",
+                         s->cfg->name, (int) pid);
                 /* the watchdog runs from readiness */
                 service_watchdog_arm(s);
                 (void) service_request(s, SVC_EV_READY); /* may settle the service: last */

@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "policies/backoff.h"
+#include "base/log.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "guard/guard.h"
@@ -77,6 +78,7 @@ struct Service {
         sd_event_source *watchdog_timer;
         unsigned watchdog_missed; /* watchdog periods without WATCHDOG=1 in a row */
         char status_text[256]; /* the last STATUS= */
+        LogRateLimit notify_log; /* what it says is logged at a bounded rate */
 
         /* a requested capture (service_capture) */
         service_capture_done_t capture_done;

@@ -209,7 +209,7 @@ static void test_report(void **state) {
         T t = {};
 
         t_start(&t, KV("on_hang", "restart", "sample_interval", "1s"), true);
-        guard_report(t.g, EVENT_HANG, "no WATCHDOG=1 for watchdog (1s)");
+        guard_report(t.g, EVENT_HANG, "no WATCHDOG=1 for watchdog (1s)", false);
         assert_int_equal(t.o.restarts, 1);
         assert_string_equal(t.g->last_event, "hang");
         assert_string_equal(t.g->trigger.what, "no WATCHDOG=1 for watchdog (1s)");
