@@ -42,6 +42,7 @@ struct CgService {
         int dir_fd; /* v2 O_DIRECTORY for clone3 */
         int lock_fd; /* the service cgroup's directory (memory's on v1), flock()ed while we own it */
         bool owned; /* locked by us: ours to kill in and remove */
+        unsigned orphans_killed; /* processes a crashed cgwarden left in it, killed at adoption */
         bool fresh; /* just created: the kernel defaults (no limits) are in place */
         int procs_fds[_CG_V1_MAX];
         size_t n_procs_fds;

@@ -314,9 +314,11 @@ static bool name_ok(const char *n) {
  * (memory's on v1), held as long as the CgService lives and dropped by the
  * kernel when its holder dies. A second cgwarden with the same service (in
  * the same own cgroup, whatever its state_dir) finds it taken and leaves
- * the cgroup alone; a leftover of a crashed one is free and adopted when
- * empty. Returns 0, -EADDRINUSE (another cgwarden owns it), -EBUSY (it
- * holds processes nobody owns: a crashed cgwarden's services), or -errno. */
+ * the cgroup alone. A leftover that nobody holds is a crashed cgwarden's:
+ * it is adopted, and what still runs in it (its services, orphaned by the
+ * crash) is killed first, as systemd does with a unit's cgroup when the
+ * main process dies: the new owner starts exactly one copy of each
+ * service. Returns 0 or -EADDRINUSE (another cgwarden owns it), -errno. */
 static int own(CgService *s) {
         const char *dir = s->ctx->mode == CG_MODE_UNIFIED ? s->dir_v2 : s->dir_v1[CG_V1_MEMORY];
         int r;
@@ -328,14 +330,19 @@ static int own(CgService *s) {
                 return -errno;
         if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
                 return errno == EWOULDBLOCK ? -EADDRINUSE : -errno;
+        s->owned = true;
         if (!s->fresh) {
                 r = cg_service_populated(s);
                 if (r < 0)
                         return r;
-                if (r > 0)
-                        return -EBUSY;
+                if (r > 0) {
+                        r = cg_service_signal(s, 0);
+                        s->orphans_killed = r > 0 ? (unsigned) r : 1;
+                        r = cg_service_kill_all(s);
+                        if (r < 0)
+                                return r;
+                }
         }
-        s->owned = true;
         return 0;
 }
 
@@ -362,9 +369,8 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
         if (r >= 0)
                 r = own(s);
         if (r < 0) {
-                /* not ours: an error path never kills in or removes a
-                 * cgroup that another instance owns or that holds
-                 * processes we did not start */
+                /* not ours, or not usable: an error path never kills in
+                 * or removes a cgroup (another instance may own it) */
                 s->owned = false;
                 cg_service_free(s);
                 return r;
@@ -481,6 +487,10 @@ int cg_service_events_path(CgService *s, char **ret_path) {
 
 int cg_service_read(CgService *s, const char *file, char **ret) {
         return s->ctx->ops->read(s, file, ret);
+}
+
+unsigned cg_service_orphans_killed(const CgService *s) {
+        return s->orphans_killed;
 }
 
 const char *cg_service_path(const CgService *s) {

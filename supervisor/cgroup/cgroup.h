@@ -71,9 +71,12 @@ const char *cg_context_own_path(const CgContext *c);
 /* Absolute sysfs directory of the memory (v1) / unified (v2) hierarchy. */
 const char *cg_context_fs_root(const CgContext *c);
 
-/* Create (or adopt an empty leftover) cgroup for a service. -EBUSY when it
- * exists and holds processes (another instance?). */
+/* Create a service's cgroup, or adopt the leftover of a cgwarden that
+ * died (killing what still runs in it: cg_service_orphans_killed() says
+ * how many). -EADDRINUSE when another cgwarden owns it (it is left as it
+ * is). */
 int cg_service_new(CgContext *c, const char *name, CgService **ret);
+unsigned cg_service_orphans_killed(const CgService *s);
 /* Kill everything left, then remove the cgroup(s). Accepts NULL. */
 CgService *cg_service_free(CgService *s);
 

@@ -788,11 +788,13 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
                                 r == -EADDRINUSE
                                         ? "another cgwarden runs this service (its cgroup is locked); "
                                           "nothing of it was touched"
-                                : r == -EBUSY ? "it holds processes no cgwarden owns (left by a "
-                                                "cgwarden that died?); nothing of it was touched"
-                                              : strerror(-r));
+                                        : strerror(-r));
                 goto fail;
         }
+        if (cg_service_orphans_killed(s->cg) > 0)
+                log_warning("Service '%s': killed %u process(es) that a cgwarden that died had left in its "
+                            "cgroup %s; it starts anew.",
+                            cfg->name, cg_service_orphans_killed(s->cg), cg_service_path(s->cg));
         resolve_limits(s);
         r = cg_service_set_limits(s->cg, &s->limits);
         if (r < 0) {
