@@ -3,6 +3,8 @@
  * 2 usage or configuration error. */
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture/capture.h"
 #include "capture/hotspot.h"
@@ -25,7 +27,7 @@ static void help_main(FILE *f) {
                 "  cgwarden run [-c FILE]              supervise every service in FILE (foreground)\n"
                 "  cgwarden exec [--KEY=VALUE ...] -- CMD [ARG ...]\n"
                 "                                      supervise one command, no config file\n"
-                "  cgwarden check FILE                 validate; exit 0 if valid, 2 if not\n"
+                "  cgwarden check [--syntax-only] FILE validate; exit 0 if valid, 2 if not\n"
                 "  cgwarden status [NAME] [--json]     ask the running supervisor\n"
                 "  cgwarden capture NAME               capture evidence now\n"
                 "  cgwarden capture --pid PID [--out DIR]\n"
@@ -82,8 +84,13 @@ static void help_exec(FILE *f) {
 }
 
 static void help_check(FILE *f) {
-        fprintf(f, "Usage: cgwarden check FILE\n\n"
-                   "Validate FILE. Prints every error as FILE:LINE: message and exits 2, or exits 0.\n");
+        fprintf(f, "Usage: cgwarden check [--syntax-only] FILE\n\n"
+                   "Validate FILE. Prints every error as FILE:LINE: message and exits 2, or exits 0.\n"
+                   "Besides the syntax and values it checks what would fail only when a service\n"
+                   "starts on this host: its user and groups exist, its executable is found in\n"
+                   "the PATH it gets and is executable by its user, its working_dir exists; and it\n"
+                   "warns when capture_dir is writable by others. --syntax-only skips these (a\n"
+                   "config checked on another machine than the one it is for).\n");
 }
 
 static void help_attach(FILE *f) {
@@ -382,16 +389,39 @@ static int print_errors(CfgErrors *errs) {
         return 2;
 }
 
+/* Evidence in a directory others may write can be tampered with. */
+static void check_capture_dir(const char *file, const char *dir) {
+        struct stat st;
+
+        if (!dir || stat(dir, &st) < 0)
+                return;
+        if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+                fprintf(stderr,
+                        "%s: warning: capture_dir %s is writable by everyone: its evidence could be "
+                        "tampered with\n",
+                        file, dir);
+        else if (st.st_uid != geteuid())
+                fprintf(stderr,
+                        "%s: warning: capture_dir %s belongs to uid %u, not to the uid cgwarden runs as "
+                        "(%u): its evidence could be tampered with\n",
+                        file, dir, (unsigned) st.st_uid, (unsigned) geteuid());
+}
+
 static int cmd_check(int argc, char **argv) {
         _cleanup_(config_freep) Config *c = NULL;
         CfgErrors errs = {};
+        bool syntax_only = false;
         int r;
 
         if (want_help(argc, argv)) {
                 help_check(stdout);
                 return 0;
         }
-        if (argc != 2) {
+        if (argc == 3 && streq(argv[1], "--syntax-only")) {
+                syntax_only = true;
+                argv++, argc--;
+        }
+        if (argc != 2 || argv[1][0] == '-') {
                 help_check(stderr);
                 return 2;
         }
@@ -404,6 +434,17 @@ static int cmd_check(int argc, char **argv) {
                 return 2;
         }
         cfg_errors_done(&errs);
+        /* what would fail only at runtime */
+        for (size_t i = 0; i < c->n_services && !syntax_only; i++)
+                (void) service_config_check_runtime(c->services[i], argv[1], &errs);
+        if (errs.n > 0) {
+                print_errors(&errs);
+                cfg_errors_done(&errs);
+                return 2;
+        }
+        (void) config_apply_defaults(c);
+        if (!syntax_only)
+                check_capture_dir(argv[1], c->capture_dir);
         printf("%s: OK, %zu service(s)\n", argv[1], c->n_services);
         return 0;
 }

@@ -38,6 +38,8 @@
 
 #include "config/config-internal.h"
 
+#define CFG_LINE_MAX (64U * 1024U)
+
 #define SERVICE_NAME_MAX 64
 
 /* ---- CfgErrors: "FILE:LINE: message" ---- */
@@ -422,6 +424,12 @@ static char *cfg_reader(char *str, int num, void *stream) {
         }
         if (memchr(start, '\0', len)) {
                 parser_error(p, p->line, "line contains a NUL byte");
+                return reader_blank(str);
+        }
+        /* no key needs more (a long java command line is a few KiB); a
+         * longer line is a mistake, not a value to keep */
+        if (len > CFG_LINE_MAX) {
+                parser_error(p, p->line, "line longer than %u KiB", CFG_LINE_MAX / 1024);
                 return reader_blank(str);
         }
         while (len > 0 && isspace((unsigned char) *start))

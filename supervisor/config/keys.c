@@ -77,7 +77,10 @@ const KeyDef service_keys[] = {
         { "log_trigger", parse_log_trigger_key, SVC(log_triggers), ANY, KEY_REPEATABLE },
         { "ready", parse_ready_key, SVC(ready), ANY, 0 },
         { "start_timeout", parse_duration_key, SVC(start_timeout), POSITIVE, 0 },
-        { "watchdog", parse_duration_key, SVC(watchdog), ANY, ALLOW_NONE },
+        /* a service cannot keep a shorter one (the event loop's and the
+         * scheduler's jitter alone are milliseconds) */
+        { "watchdog", parse_duration_key, SVC(watchdog), 100 * USEC_PER_MSEC, 24 * USEC_PER_HOUR,
+          ALLOW_NONE },
         { "profile", parse_profile_key, SVC(profile), ANY, NOT_IN_PROFILE },
 };
 

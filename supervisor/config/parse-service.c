@@ -306,7 +306,12 @@ int parse_start_limit_key(void *obj, const KeyDef *k, const char *value, char **
         if (unit_parse_duration_reason(slash + 1, &interval, reason) < 0)
                 return error_setf(ret_error, -EINVAL, "invalid duration '%s' in %s '%s': %s", slash + 1,
                                   k->name, value, reason);
-        if (burst > 0 && interval == 0)
+        if (burst == 0)
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid value '%s' for %s: a burst of 0 would never start the service; "
+                                  "none disables the limit",
+                                  value, k->name);
+        if (interval == 0)
                 return error_setf(ret_error, -EINVAL,
                                   "invalid value '%s' for %s: interval must be greater than 0", value,
                                   k->name);

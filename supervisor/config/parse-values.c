@@ -102,7 +102,8 @@ int parse_duration_key(void *obj, const KeyDef *k, const char *value, char **ret
         if (r < 0)
                 return error_setf(ret_error, -EINVAL, "invalid duration '%s' for %s: %s", value, k->name,
                                   reason);
-        if (v < k->min || v > k->max)
+        /* with ALLOW_NONE, 0 is "none" too (systemd's WatchdogSec=0) */
+        if ((v < k->min && !(v == 0 && (k->flags & ALLOW_NONE))) || v > k->max)
                 return range_error(ret_error, "duration", value, k, unit_format_duration);
         *FIELD(obj, k, usec_t) = v;
         return 0;

@@ -142,6 +142,14 @@ int service_exit_status(const Service *s);
  * when one is running, or -errno (done is not called then). */
 int service_capture(Service *s, const char *what, service_capture_done_t done, void *userdata);
 
+/* ---- check.c ---- */
+
+/* What would fail only when the service starts: its user and groups,
+ * its executable found in the PATH it gets and executable by that user,
+ * its working_dir. Appends "FILE:LINE: service 'NAME': ..." (LINE: its
+ * section's) to errs. Returns 0 or -EINVAL. */
+int service_config_check_runtime(const ServiceConfig *c, const char *file, CfgErrors *errs);
+
 /* ---- readiness.c: sd_notify from the service ---- */
 
 /* The service's notify socket, when ready = notify or watchdog is set.
