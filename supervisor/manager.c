@@ -59,12 +59,29 @@ static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static int on_exit_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        size_t left = 0;
+
+        for (size_t i = 0; i < m->n_services; i++)
+                left += !service_settled(m->services[i]);
+        log_warning("%zu service(s) still not stopped 2s after the second stop request: exiting anyway.",
+                    left);
+        (void) sd_event_exit(m->event, 0);
+        return 0;
+}
+
 static void manager_shutdown(Manager *m) {
         if (m->shutting_down) {
-                /* second request: do not wait for stop_timeout */
+                /* second request: do not wait for stop_timeout, nor for a
+                 * service whose cgroup vanished under us */
                 log_warning("Second stop request: killing every service now.");
                 for (size_t i = 0; i < m->n_services; i++)
                         (void) cg_service_kill_all(m->services[i]->cg);
+                if (!m->exit_timer &&
+                    sd_event_add_time_relative(m->event, &m->exit_timer, CLOCK_MONOTONIC, 2 * USEC_PER_SEC,
+                                               USEC_PER_MSEC, on_exit_timer, m) < 0)
+                        (void) sd_event_exit(m->event, 0);
                 return;
         }
         m->shutting_down = m->service_ctx.shutting_down = true;
@@ -535,6 +552,7 @@ Manager *manager_free(Manager *m) {
                 service_free(m->services[i]);
         free(m->services);
         m->dispatch = sd_event_source_disable_unref(m->dispatch);
+        m->exit_timer = sd_event_source_disable_unref(m->exit_timer);
         cg_context_free(m->cg);
         safe_close(m->log_dir_fd);
         safe_close(m->lock_fd);

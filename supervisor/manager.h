@@ -27,6 +27,7 @@ typedef struct Manager {
         uint64_t nofile_soft_orig;
         ServiceContext service_ctx; /* what every service gets (service.h) */
         sd_event_source *dispatch; /* the deferred queue: settled services, STATUS= */
+        sd_event_source *exit_timer; /* the second stop request's bound */
         bool status_dirty;
         struct Control *control; /* the control socket (control.h); NULL in exec mode */
         sd_event_source *metrics_timer; /* metrics_file */

@@ -124,13 +124,18 @@ static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
 static void v1_context_done(CgContext *c) {
         for (int i = 0; i < _CG_V1_MAX; i++) {
                 _cleanup_free_ char *rel = NULL, *mnt = NULL, *dir = NULL;
-                if (!c->created_services[i])
+                if (!c->own_v1[i])
                         continue;
                 rel = services_rel(c, (CgV1Ctrl) i);
                 mnt = ctrl_root(c, (CgV1Ctrl) i);
                 dir = rel && mnt ? cg_path_join(mnt, rel) : NULL;
-                if (dir)
+                /* ours: wait for the kernel to let go of it; a leftover
+                 * we adopted: removed when empty (another cgwarden's
+                 * services in it keep it, at once) */
+                if (dir && c->created_services[i])
                         (void) cg_rmdir_wait(dir);
+                else if (dir)
+                        (void) rmdir(dir);
         }
 }
 

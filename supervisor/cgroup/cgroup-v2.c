@@ -166,10 +166,14 @@ static void v2_context_done(CgContext *c) {
         base_abs = abs_path(c, c->own);
         if (!base_abs)
                 return;
-        if (c->services_rel && c->created_services[0]) {
+        if (c->services_rel) {
                 svc = abs_path(c, c->services_rel);
-                if (svc)
+                /* ours: wait for the kernel to let go of it; an adopted
+                 * leftover: removed when empty, at once */
+                if (svc && c->created_services[0])
                         (void) cg_rmdir_wait(svc);
+                else if (svc)
+                        (void) rmdir(svc);
         }
         if (c->moved_self) {
                 _cleanup_free_ char *sc = cg_path_join(base_abs, "cgroup.subtree_control");
