@@ -64,7 +64,7 @@ static void notify_env(Guard *g, EventType type, char ***env) {
                 snprintf(v, sizeof v, key "=" __VA_ARGS__); \
                 (void) env_set(env, v);                     \
         } while (0)
-        SETF("PATH", "%s", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        SETF("PATH", "%s", SPAWN_DEFAULT_PATH);
         SETF("CGWARDEN_SERVICE", "%s", g->cfg->name);
         SETF("CGWARDEN_EVENT", "%s", event_type_to_string(type));
         SETF("CGWARDEN_PID", "%d", (int) MAX(guard_pid(g), 0));
@@ -110,8 +110,7 @@ void guard_notify(Guard *g, EventType type) {
                             g->cfg->name, ELEMENTSOF(g->notify_jobs));
                 return;
         }
-        r = spawn_find_executable(g->cfg->notify_exec[0],
-                                  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", &exe);
+        r = spawn_find_executable(g->cfg->notify_exec[0], SPAWN_DEFAULT_PATH, &exe);
         if (r < 0) {
                 log_error_errno(r, "Service '%s': notify_exec %s: %m", g->cfg->name, g->cfg->notify_exec[0]);
                 return;

@@ -10,8 +10,6 @@
 #include "service/service.h"
 #include "spawn/spawn.h"
 
-#define SERVICE_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 static bool may_execute(const struct stat *st, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups) {
         if (uid == 0)
                 return st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH);
@@ -28,7 +26,7 @@ static bool may_execute(const struct stat *st, uid_t uid, gid_t gid, const gid_t
 int service_config_check_runtime(const ServiceConfig *c, const char *file, CfgErrors *errs) {
         _cleanup_free_ char *home = NULL, *shell = NULL, *exe = NULL;
         _cleanup_free_ gid_t *groups = NULL;
-        const char *path = SERVICE_DEFAULT_PATH;
+        const char *path = SPAWN_DEFAULT_PATH;
         size_t n_groups = 0, before = errs->n;
         uid_t uid = 0;
         gid_t gid = 0;

@@ -81,7 +81,7 @@ static int build_env(Service *s, const char *home, const char *shell, char ***re
                                 return r;
                 }
         } else {
-                r = env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                r = env_set(&env, "PATH=" SPAWN_DEFAULT_PATH);
                 if (r < 0)
                         return r;
                 if ((v = getenv("LANG")))

@@ -58,7 +58,7 @@ int spawn_find_executable(const char *name, const char *path_env, char **ret) {
                 *ret = r;
                 return 0;
         }
-        p = path_env ?: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        p = path_env ?: SPAWN_DEFAULT_PATH;
         while (*p) {
                 size_t l = strcspn(p, ":");
                 _cleanup_free_ char *cand = NULL;

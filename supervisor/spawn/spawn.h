@@ -58,9 +58,12 @@ typedef struct SpawnParams {
 int spawn_start(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, int *ret_errpipe,
                 bool *ret_into_cgroup);
 
+/* The PATH a service gets when its environment names none (systemd's). */
+#define SPAWN_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* Find an executable: a name with '/' is taken as is; else searched in
- * path_env (a PATH string; NULL = default). Returns 0 and a malloc'd path,
- * -ENOENT or -EACCES. */
+ * path_env (a PATH string; NULL = SPAWN_DEFAULT_PATH). Returns 0 and a
+ * malloc'd path, -ENOENT or -EACCES. */
 int spawn_find_executable(const char *name, const char *path_env, char **ret);
 
 /* Resolve user and group names (or numeric ids) to ids and the user's
