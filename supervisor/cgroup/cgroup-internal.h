@@ -31,6 +31,7 @@ struct CgContext {
         bool moved_self; /* v2: we moved into OWN/supervisor */
         char *subtree_before; /* v2: OWN's subtree_control before us */
         bool libcgroup_ok;
+        bool observe_only; /* cg_context_new_observer(): nothing created, moved or enabled */
 };
 
 struct CgService {
@@ -44,6 +45,7 @@ struct CgService {
         bool owned; /* locked by us: ours to kill in and remove */
         unsigned orphans_killed; /* processes a crashed cgwarden left in it, killed at adoption */
         bool fresh; /* just created: the kernel defaults (no limits) are in place */
+        bool opened; /* cg_service_open(): rel is the same path in every hierarchy, never ours */
         int procs_fds[_CG_V1_MAX];
         size_t n_procs_fds;
 };
@@ -52,6 +54,7 @@ struct CgOps {
         int (*context_init)(CgContext *c, const char *root, char **ret_error);
         void (*context_done)(CgContext *c);
         int (*service_create)(CgService *s);
+        int (*service_open)(CgService *s); /* an existing cgroup at s->rel */
         void (*service_remove)(CgService *s);
         int (*set_limits)(CgService *s, const CgLimits *l);
         int (*get_limits)(CgService *s, CgLimits *ret);

@@ -96,10 +96,12 @@ static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
                         c->own_v1[i] = n;
                 }
         }
+        c->libcgroup_ok = cgroup_init() == 0;
+        if (c->observe_only)
+                return 0;
         c->services_rel = services_rel(c, CG_V1_MEMORY);
         if (!c->services_rel)
                 return -ENOMEM;
-        c->libcgroup_ok = cgroup_init() == 0;
 
         for (int i = 0; i < _CG_V1_MAX; i++) {
                 _cleanup_free_ char *rel = services_rel(c, (CgV1Ctrl) i), *mnt = NULL, *dir = NULL;
@@ -122,6 +124,8 @@ static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
 }
 
 static void v1_context_done(CgContext *c) {
+        if (c->observe_only)
+                return;
         for (int i = 0; i < _CG_V1_MAX; i++) {
                 _cleanup_free_ char *rel = NULL, *mnt = NULL, *dir = NULL;
                 if (!c->own_v1[i])
@@ -142,6 +146,8 @@ static void v1_context_done(CgContext *c) {
 /* Relative path of the service in controller i (libcgroup names are
  * relative to each controller's mount point). */
 static char *svc_rel(const CgService *s, CgV1Ctrl i) {
+        if (s->opened)
+                return strdup(s->rel);
         _cleanup_free_ char *base = services_rel(s->ctx, i);
         return base ? cg_path_join(base, s->name) : NULL;
 }
@@ -194,6 +200,31 @@ static int v1_service_create(CgService *s) {
                         r = mkdir(s->dir_v1[i], 0755) < 0 ? -errno : 0;
                 if (r < 0)
                         return r;
+        }
+        return 0;
+}
+
+/* An existing cgroup: the same path in each hierarchy that has it; the
+ * memory hierarchy's must exist. */
+static int v1_service_open(CgService *s) {
+        CgContext *c = s->ctx;
+
+        for (int i = 0; i < _CG_V1_MAX; i++) {
+                _cleanup_free_ char *mnt = NULL, *dir = NULL;
+                struct stat st;
+
+                if (!c->own_v1[i])
+                        continue;
+                mnt = ctrl_root(c, (CgV1Ctrl) i);
+                dir = mnt ? cg_path_join(mnt, s->rel) : NULL;
+                if (!dir)
+                        return -ENOMEM;
+                if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                        if (i == CG_V1_MEMORY)
+                                return -ENOENT;
+                        continue;
+                }
+                s->dir_v1[i] = TAKE_PTR(dir);
         }
         return 0;
 }
@@ -424,6 +455,7 @@ const CgOps cg_v1_ops = {
         .context_init = v1_context_init,
         .context_done = v1_context_done,
         .service_create = v1_service_create,
+        .service_open = v1_service_open,
         .service_remove = v1_service_remove,
         .set_limits = v1_set_limits,
         .get_limits = v1_get_limits,

@@ -107,6 +107,8 @@ static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
                         return -EOPNOTSUPP;
                 }
         }
+        if (c->observe_only)
+                return 0;
         base = c->own;
         base_abs = abs_path(c, base);
         if (!base_abs)
@@ -161,7 +163,7 @@ static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
 static void v2_context_done(CgContext *c) {
         _cleanup_free_ char *base_abs = NULL, *svc = NULL, *sup = NULL;
 
-        if (!c->own)
+        if (!c->own || c->observe_only)
                 return;
         base_abs = abs_path(c, c->own);
         if (!base_abs)
@@ -212,6 +214,14 @@ static int v2_service_create(CgService *s) {
         if (s->dir_fd < 0)
                 return -errno;
         return 0;
+}
+
+static int v2_service_open(CgService *s) {
+        s->dir_v2 = abs_path(s->ctx, s->rel);
+        if (!s->dir_v2)
+                return -ENOMEM;
+        s->dir_fd = open(s->dir_v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return s->dir_fd < 0 ? -errno : 0;
 }
 
 static void v2_service_remove(CgService *s) {
@@ -374,6 +384,7 @@ const CgOps cg_v2_ops = {
         .context_init = v2_context_init,
         .context_done = v2_context_done,
         .service_create = v2_service_create,
+        .service_open = v2_service_open,
         .service_remove = v2_service_remove,
         .set_limits = v2_set_limits,
         .get_limits = v2_get_limits,

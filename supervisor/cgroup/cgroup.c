@@ -206,7 +206,7 @@ static int detect_mode(const char *fs, CgMode *ret) {
         return 0;
 }
 
-int cg_context_new(const char *cgroup_root, CgContext **ret, char **ret_error) {
+static int context_new(const char *cgroup_root, bool observe_only, CgContext **ret, char **ret_error) {
         CgContext *c;
         const char *fs = getenv("CGWARDEN_CGROUP_FS") ?: "/sys/fs/cgroup";
         int r;
@@ -227,6 +227,7 @@ int cg_context_new(const char *cgroup_root, CgContext **ret, char **ret_error) {
                 return r;
         }
         c->ops = c->mode == CG_MODE_UNIFIED ? &cg_v2_ops : &cg_v1_ops;
+        c->observe_only = observe_only;
         if (cgroup_root && streq(cgroup_root, "auto"))
                 cgroup_root = NULL;
         r = c->ops->context_init(c, cgroup_root, ret_error);
@@ -236,6 +237,18 @@ int cg_context_new(const char *cgroup_root, CgContext **ret, char **ret_error) {
         }
         *ret = c;
         return 0;
+}
+
+int cg_context_new(const char *cgroup_root, CgContext **ret, char **ret_error) {
+        return context_new(cgroup_root, false, ret, ret_error);
+}
+
+int cg_context_new_observer(CgContext **ret, char **ret_error) {
+        return context_new(NULL, true, ret, ret_error);
+}
+
+bool cg_context_observe_only(const CgContext *c) {
+        return c->observe_only;
 }
 
 int cg_context_new_fixture(const char *fs_root, CgMode mode, CgContext **ret) {
@@ -352,6 +365,8 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
 
         if (!name_ok(name))
                 return -EINVAL;
+        if (c->observe_only)
+                return -EROFS;
         s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
@@ -372,6 +387,39 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
                 /* not ours, or not usable: an error path never kills in
                  * or removes a cgroup (another instance may own it) */
                 s->owned = false;
+                cg_service_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+int cg_service_open(CgContext *c, const char *name, const char *path, CgService **ret) {
+        _cleanup_free_ char *norm = NULL;
+        CgService *s;
+        int r;
+
+        if (!name || !*name || !path || path[0] != '/' || strstr(path, "/.."))
+                return -EINVAL;
+        norm = cg_path_join("/", path);
+        if (!norm)
+                return -ENOMEM;
+        s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->ctx = c;
+        s->dir_fd = s->lock_fd = -EBADF;
+        for (int i = 0; i < _CG_V1_MAX; i++)
+                s->procs_fds[i] = -EBADF;
+        s->opened = true;
+        s->name = strdup(name);
+        s->rel = TAKE_PTR(norm);
+        if (!s->name) {
+                cg_service_free(s);
+                return -ENOMEM;
+        }
+        r = c->ops->service_open(s);
+        if (r < 0) {
                 cg_service_free(s);
                 return r;
         }

@@ -54,6 +54,12 @@ int cg_context_new(const char *cgroup_root, CgContext **ret, char **ret_error);
 /* Removes the subtree cgwarden created (services must be destroyed first;
  * leftover empty service cgroups are removed too). Accepts NULL. */
 CgContext *cg_context_free(CgContext *c);
+/* A context that only looks: the mode and the own cgroup are found, and
+ * nothing is created, moved or enabled (watch mode without services, a
+ * container's entrypoint, a read-only cgroupfs). cg_service_new() on it
+ * fails with -EROFS; cg_service_open() works. */
+int cg_context_new_observer(CgContext **ret, char **ret_error);
+bool cg_context_observe_only(const CgContext *c);
 /* For tests: a context over a plain directory tree laid out as the mode's
  * cgroup file system (v2: fs_root/services/NAME; v1: fs_root/CONTROLLER/
  * services/NAME for each controller directory present), with nothing
@@ -77,6 +83,12 @@ const char *cg_context_fs_root(const CgContext *c);
  * is). */
 int cg_service_new(CgContext *c, const char *name, CgService **ret);
 unsigned cg_service_orphans_killed(const CgService *s);
+/* A cgroup cgwarden did not create, by its path from the hierarchy's root
+ * ("/system.slice/foo.service"; on v1 the same path in every hierarchy
+ * that has it, the memory hierarchy's must exist). It is never ours:
+ * cg_service_free() closes it and neither kills in it nor removes it.
+ * name is for messages. -ENOENT when there is no such cgroup. */
+int cg_service_open(CgContext *c, const char *name, const char *path, CgService **ret);
 /* Kill everything left, then remove the cgroup(s). Accepts NULL. */
 CgService *cg_service_free(CgService *s);
 
