@@ -65,13 +65,15 @@ enum {
         ALLOW_AUTO = 1u << 6, /* path: "auto" accepted */
         NO_THROTTLE = 1u << 7, /* action list: throttle not allowed */
         NOT_IN_PROFILE = 1u << 8, /* what runs, as whom, where: only in the service's own section */
+        LAUNCH_ONLY = 1u << 9, /* about launching: an error in [watch:NAME], skipped from its profile */
+        WATCH_ONLY = 1u << 10, /* [watch:NAME] only */
 };
 
 #define FIELD(obj, k, type) ((type *) ((char *) (obj) + (k)->offset))
 
 /* The tables' sizes are constants so that the parser can keep a line
  * number per key; keys.c checks them against the tables. */
-#define N_SERVICE_KEYS 59
+#define N_SERVICE_KEYS 64
 #define N_SUPERVISOR_KEYS 8
 extern const KeyDef service_keys[];
 extern const KeyDef supervisor_keys[];
@@ -116,6 +118,12 @@ KEY_PARSER_PROTOTYPE(parse_filter_action_key);
 KEY_PARSER_PROTOTYPE(parse_memory_pressure_key);
 KEY_PARSER_PROTOTYPE(parse_exit_status_key);
 KEY_PARSER_PROTOTYPE(parse_log_trigger_key);
+
+/* a watch's own (parse-watch.c) */
+KEY_PARSER_PROTOTYPE(parse_cgroup_path_key);
+KEY_PARSER_PROTOTYPE(parse_match_key);
+KEY_PARSER_PROTOTYPE(parse_unit_key);
+KEY_PARSER_PROTOTYPE(parse_regex_key);
 
 /* Free n log triggers and the array; returns NULL. */
 LogTrigger *log_triggers_free(LogTrigger *t, size_t n);

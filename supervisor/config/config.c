@@ -217,8 +217,37 @@ ServiceConfig *service_config_free(ServiceConfig *s) {
         strv_free(s->notify_exec);
         log_triggers_free(s->log_triggers, s->n_log_triggers);
         free(s->profile);
+        free(s->watch_cgroup);
+        free(s->watch_unit);
+        free(s->watch_match);
+        free(s->jvm_match);
         free(s);
         return NULL;
+}
+
+ServiceConfig *watch_config_new(const char *name) {
+        ServiceConfig *s = service_config_new(name);
+
+        if (!s)
+                return NULL;
+        s->kind = SERVICE_KIND_WATCH;
+        s->on_event[EVENT_OOM_KILL] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
+        s->on_event[EVENT_HANG] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
+        s->throttle_then = action_list_make(0, NULL);
+        s->restart = RESTART_NO;
+        return s;
+}
+
+const char *watch_config_target(const ServiceConfig *w, char *buf, size_t size) {
+        if (w->watch_cgroup)
+                (void) snprintf(buf, size, "cgroup %s", w->watch_cgroup);
+        else if (w->watch_unit)
+                (void) snprintf(buf, size, "unit %s", w->watch_unit);
+        else if (w->watch_match)
+                (void) snprintf(buf, size, "match %s", w->watch_match);
+        else
+                (void) snprintf(buf, size, "nothing");
+        return buf;
 }
 
 int service_config_set(ServiceConfig *s, const char *key, const char *value, char **ret_error) {
@@ -227,18 +256,69 @@ int service_config_set(ServiceConfig *s, const char *key, const char *value, cha
         if (!s || !key)
                 return -EINVAL;
         k = key_find(service_keys, N_SERVICE_KEYS, key);
-        if (!k) {
+        if (!k || (s->kind == SERVICE_KIND_SERVICE && (k->flags & WATCH_ONLY)))
                 return error_setf(ret_error, -ENOENT, "unknown key '%s'", key);
-        }
+        if (s->kind == SERVICE_KIND_WATCH && (k->flags & LAUNCH_ONLY))
+                return error_setf(ret_error, -EINVAL, "key '%s' is about launching a service", key);
         if (!value)
                 return error_setf(ret_error, -EINVAL, "missing value for %s", key);
         return k->parse(s, k, value, ret_error);
+}
+
+/* A watch: one target, and only the actions cgwarden can run on a cgroup
+ * it did not start. */
+static int watch_config_validate(ServiceConfig *s, const char *file, CfgErrors *errs) {
+        const char *name = strna(s->name);
+        int n = !!s->watch_cgroup + !!s->watch_unit + !!s->watch_match, r = 0;
+
+        if (n != 1) {
+                cfg_errors_add(errs, file, s->line, "watch '%s': %s", name,
+                               n == 0 ? "needs one of cgroup=, unit= or match="
+                                      : "cgroup=, unit= and match= exclude each other: use one");
+                r = -EINVAL;
+        }
+        for (int e = 0; e <= _EVENT_TYPE_MAX; e++) {
+                const ActionList *l = e < _EVENT_TYPE_MAX ? &s->on_event[e] : &s->throttle_then;
+                char key[32];
+
+                if (e < _EVENT_TYPE_MAX)
+                        (void) snprintf(key, sizeof key, "on_%s", event_type_to_string((EventType) e));
+                else
+                        (void) snprintf(key, sizeof key, "throttle_then");
+                for (char *k = key; *k; k++)
+                        if (*k == '-')
+                                *k = '_';
+                for (unsigned i = 0; i < l->n; i++) {
+                        ActionType a = (ActionType) l->a[i];
+
+                        if ((a == ACTION_RESTART || a == ACTION_STOP) && !s->watch_unit) {
+                                cfg_errors_add(errs, file, s->line,
+                                               "watch '%s': %s = %s: cgwarden can %s only a systemd unit "
+                                               "(unit=); a cgroup or container is %sed by whoever "
+                                               "started it (kill and capture work)",
+                                               name, key, action_type_to_string(a), action_type_to_string(a),
+                                               a == ACTION_RESTART ? "restart" : "stopp");
+                                r = -EINVAL;
+                        }
+                        if (a == ACTION_THROTTLE && !s->may_write) {
+                                cfg_errors_add(errs, file, s->line,
+                                               "watch '%s': %s = throttle changes the cgroup's soft memory "
+                                               "limit and CPU quota: set may_write = yes to allow it",
+                                               name, key);
+                                r = -EINVAL;
+                        }
+                }
+        }
+        return r;
 }
 
 int service_config_validate(ServiceConfig *s, const char *file, CfgErrors *errs) {
         const char *name = strna(s->name);
         char a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX];
         int r = 0;
+
+        if (s->kind == SERVICE_KIND_WATCH)
+                return watch_config_validate(s, file, errs);
 
         if (!s->argv || !s->argv[0]) {
                 cfg_errors_add(errs, file, s->line, MISSING_EXEC_FMT, name);
@@ -316,7 +396,7 @@ static bool exit_status_equal(const ExitStatusSet *a, const ExitStatusSet *b) {
 /* A field added to ServiceConfig must be compared below; this trips when
  * the struct changes so that it is not forgotten (update the size too). */
 #if __SIZEOF_POINTER__ == 8 && defined(__x86_64__)
-_Static_assert(sizeof(ServiceConfig) == 688, "ServiceConfig changed: update service_config_equal()");
+_Static_assert(sizeof(ServiceConfig) == 728, "ServiceConfig changed: update service_config_equal()");
 #endif
 
 bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
@@ -370,7 +450,9 @@ bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
                 if (!streq(a->log_triggers[i].regex_src, b->log_triggers[i].regex_src) ||
                     !action_list_equal(&a->log_triggers[i].actions, &b->log_triggers[i].actions))
                         return false;
-        return SAME(ready) && SAME(start_timeout) && SAME(watchdog) && SAME_STR(profile);
+        return SAME(ready) && SAME(start_timeout) && SAME(watchdog) && SAME_STR(profile) && SAME(kind) &&
+               SAME_STR(watch_cgroup) && SAME_STR(watch_unit) && SAME_STR(watch_match) &&
+               SAME_STR(jvm_match) && SAME(may_write);
 
 #undef SAME
 #undef SAME_STR
@@ -403,6 +485,9 @@ Config *config_free(Config *c) {
         for (size_t i = 0; i < c->n_services; i++)
                 service_config_free(c->services[i]);
         free(c->services);
+        for (size_t i = 0; i < c->n_watches; i++)
+                service_config_free(c->watches[i]);
+        free(c->watches);
         free(c);
         return NULL;
 }

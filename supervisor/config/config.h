@@ -128,9 +128,17 @@ typedef struct ExitStatusSet {
 } ExitStatusSet;
 bool exit_status_set_test(const ExitStatusSet *s, int code, int sig);
 
+/* What a section guards: a service cgwarden launches ([service:NAME]) or
+ * a cgroup it did not start ([watch:NAME]). */
+typedef enum ServiceKind {
+        SERVICE_KIND_SERVICE,
+        SERVICE_KIND_WATCH,
+} ServiceKind;
+
 typedef struct ServiceConfig {
         char *name;
         unsigned line; /* line of the [service:NAME] header, 0 for exec */
+        ServiceKind kind;
 
         char **argv; /* exec, split */
         char *exec_raw; /* exec as written, for reload comparison */
@@ -199,6 +207,13 @@ typedef struct ServiceConfig {
         usec_t start_timeout; /* default 90s */
         usec_t watchdog; /* 0 = off */
         char *profile; /* a name (NAME.ini in cfg_profile_dir()) or an absolute path */
+
+        /* [watch:NAME] only: exactly one of cgroup, unit, match */
+        char *watch_cgroup; /* cgroup = /system.slice/foo.service */
+        char *watch_unit; /* unit = foo.service */
+        char *watch_match; /* match = /machine.slice/libpod-*.scope (path-glob.h) */
+        char *jvm_match; /* an extended regex on the command line picking the JVM; NULL: the largest java */
+        bool may_write; /* may_write = yes: throttle may write the cgroup's limits */
 } ServiceConfig;
 
 typedef struct Config {
@@ -213,6 +228,8 @@ typedef struct Config {
         char *metrics_listen;
         ServiceConfig **services;
         size_t n_services;
+        ServiceConfig **watches; /* [watch:NAME] sections (kind SERVICE_KIND_WATCH) */
+        size_t n_watches;
 } Config;
 
 /* Accumulated errors, each "FILE:LINE: message". */
@@ -253,6 +270,11 @@ const char *cfg_profile_dir(void);
 
 /* A service with every default filled in. */
 ServiceConfig *service_config_new(const char *name);
+/* A [watch:NAME] with its defaults: those of a service, but no restart
+ * after an oom-kill or a hang (whoever started it restarts it). */
+ServiceConfig *watch_config_new(const char *name);
+/* A watch's target in words: "cgroup /x", "unit foo.service", "match /x/y-*". */
+const char *watch_config_target(const ServiceConfig *w, char *buf, size_t size);
 ServiceConfig *service_config_free(ServiceConfig *s);
 /* Set one key (underscore form) on a service. Returns 0, or -EINVAL /
  * -ENOENT (unknown key) with a message in *ret_error (malloc'd). Used by
@@ -271,9 +293,9 @@ int service_config_apply_profile(ServiceConfig *s, const char *profile, const ch
 int service_config_validate(ServiceConfig *s, const char *file, CfgErrors *errs);
 /* True when two services would run identically (for SIGHUP reload). */
 bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b);
-/* Is KEY a service key (for --help and exec option parsing)? */
+/* Is KEY a service key, not a watch-only one (for --help and exec option parsing)? */
 bool service_config_key_known(const char *key);
-/* All service key names, NULL-terminated, for --help. */
+/* All service key names (not the watch-only ones), NULL-terminated, for --help. */
 const char *const *service_config_keys(void);
 
 Config *config_new(void);

@@ -182,11 +182,19 @@ static bool service_name_valid(const char *s, size_t n) {
         return true;
 }
 
+/* Services and watches share one name space (status, control, captures). */
 static ServiceConfig *config_find_service(Config *c, const char *name, size_t n) {
         for (size_t i = 0; i < c->n_services; i++)
                 if (word_eq(name, n, c->services[i]->name))
                         return c->services[i];
+        for (size_t i = 0; i < c->n_watches; i++)
+                if (word_eq(name, n, c->watches[i]->name))
+                        return c->watches[i];
         return NULL;
+}
+
+static const char *kind_section(ServiceKind k) {
+        return k == SERVICE_KIND_WATCH ? "watch" : "service";
 }
 
 /* Cross-key checks when a service section ends, after its profile is
@@ -207,7 +215,8 @@ static void parser_end_section(CfgParser *p) {
                 judge = false;
 
         if (!judge) {
-                if (p->service_seen[service_key_index("exec")] == 0)
+                if (p->service->kind == SERVICE_KIND_SERVICE &&
+                    p->service_seen[service_key_index("exec")] == 0)
                         cfg_errors_add(&tmp, p->path, p->service->line, MISSING_EXEC_FMT, p->service->name);
         } else
                 (void) service_config_validate(p->service, p->path, &tmp);
@@ -218,7 +227,9 @@ static void parser_end_section(CfgParser *p) {
 }
 
 static void parser_section(CfgParser *p, const char *name, size_t n) {
-        ServiceConfig *s, **t;
+        ServiceConfig *s, **t, ***list;
+        size_t *n_list, prefix;
+        ServiceKind kind;
 
         parser_end_section(p);
         p->section_had_errors = false;
@@ -262,40 +273,45 @@ static void parser_section(CfgParser *p, const char *name, size_t n) {
                 return;
         }
 
-        if (strncmp(p->section_name, "service:", 8) != 0) {
+        if (strncmp(p->section_name, "service:", 8) == 0)
+                kind = SERVICE_KIND_SERVICE;
+        else if (strncmp(p->section_name, "watch:", 6) == 0)
+                kind = SERVICE_KIND_WATCH;
+        else {
                 parser_error(p, p->line, "unknown section [%s]", p->section_name);
                 return;
         }
 
-        name += 8;
-        n -= 8;
+        prefix = strlen(kind_section(kind)) + 1;
+        name += prefix;
+        n -= prefix;
         if (!service_name_valid(name, n)) {
-                parser_error(
-                        p, p->line,
-                        "invalid service name '%.*s': use 1-64 of A-Z a-z 0-9 _ . -, not starting with '.'",
-                        (int) n, name);
+                parser_error(p, p->line,
+                             "invalid %s name '%.*s': use 1-64 of A-Z a-z 0-9 _ . -, not starting with '.'",
+                             kind_section(kind), (int) n, name);
                 return;
         }
         s = config_find_service(p->config, name, n);
         if (s) {
-                parser_error(p, p->line, "duplicate section [service:%s], first at line %u", s->name,
-                             s->line);
+                parser_error(p, p->line, "duplicate section [%s:%s], first at line %u%s", kind_section(kind),
+                             s->name, s->line,
+                             s->kind != kind ? " (services and watches share their names)" : "");
                 return;
         }
 
-        s = service_config_new(NULL);
+        s = kind == SERVICE_KIND_WATCH ? watch_config_new(NULL) : service_config_new(NULL);
         if (s)
                 s->name = strndup(name, n);
-        t = s && s->name
-                    ? reallocarray(p->config->services, p->config->n_services + 1, sizeof(ServiceConfig *))
-                    : NULL;
+        list = kind == SERVICE_KIND_WATCH ? &p->config->watches : &p->config->services;
+        n_list = kind == SERVICE_KIND_WATCH ? &p->config->n_watches : &p->config->n_services;
+        t = s && s->name ? reallocarray(*list, *n_list + 1, sizeof(ServiceConfig *)) : NULL;
         if (!t) {
                 service_config_free(s);
                 p->oom = true;
                 return;
         }
-        p->config->services = t;
-        p->config->services[p->config->n_services++] = s;
+        *list = t;
+        t[(*n_list)++] = s;
         s->line = p->line;
         p->service = s;
         p->section = SECTION_SERVICE;
@@ -331,6 +347,21 @@ static void parser_set(CfgParser *p, const KeyDef *table, size_t n, unsigned *se
         if (p->section == SECTION_PROFILE && (k->flags & NOT_IN_PROFILE)) {
                 parser_error(p, p->line, "key '%s' cannot be set in a profile, only in a service section",
                              name);
+                p->section_had_errors = true;
+                return;
+        }
+        if (p->section == SECTION_SERVICE && p->service->kind == SERVICE_KIND_WATCH &&
+            (k->flags & LAUNCH_ONLY)) {
+                parser_error(p, p->line,
+                             "key '%s' is about launching a service: [%s] guards a cgroup cgwarden did not "
+                             "start",
+                             name, p->section_name);
+                p->section_had_errors = true;
+                return;
+        }
+        if ((k->flags & WATCH_ONLY) && p->section != SECTION_PROFILE &&
+            !(p->section == SECTION_SERVICE && p->service->kind == SERVICE_KIND_WATCH)) {
+                parser_error(p, p->line, "key '%s' belongs in a [watch:NAME] section", name);
                 p->section_had_errors = true;
                 return;
         }

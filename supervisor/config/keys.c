@@ -16,18 +16,20 @@
 
 /* Order matches ServiceConfig, and is the order of --help. */
 const KeyDef service_keys[] = {
-        { "exec", parse_exec_key, SVC(argv), ANY, NOT_IN_PROFILE },
-        { "working_dir", parse_path_key, SVC(working_dir), ANY, NOT_IN_PROFILE },
-        { "user", parse_name_key, SVC(user), ANY, NOT_IN_PROFILE },
-        { "group", parse_name_key, SVC(group), ANY, NOT_IN_PROFILE },
-        { "supplementary_groups", parse_names_key, SVC(supplementary_groups), ANY, NOT_IN_PROFILE },
-        { "environment", parse_environment_key, SVC(environment), ANY, KEY_REPEATABLE },
-        { "umask", parse_umask_key, SVC(umask), ANY, 0 },
-        { "memory_max", parse_limit_key, SVC(memory_max), POSITIVE, ALLOW_NONE | ALLOW_SIZE },
+        { "exec", parse_exec_key, SVC(argv), ANY, NOT_IN_PROFILE | LAUNCH_ONLY },
+        { "working_dir", parse_path_key, SVC(working_dir), ANY, NOT_IN_PROFILE | LAUNCH_ONLY },
+        { "user", parse_name_key, SVC(user), ANY, NOT_IN_PROFILE | LAUNCH_ONLY },
+        { "group", parse_name_key, SVC(group), ANY, NOT_IN_PROFILE | LAUNCH_ONLY },
+        { "supplementary_groups", parse_names_key, SVC(supplementary_groups), ANY,
+          NOT_IN_PROFILE | LAUNCH_ONLY },
+        { "environment", parse_environment_key, SVC(environment), ANY, KEY_REPEATABLE | LAUNCH_ONLY },
+        { "umask", parse_umask_key, SVC(umask), ANY, LAUNCH_ONLY },
+        { "memory_max", parse_limit_key, SVC(memory_max), POSITIVE, ALLOW_NONE | ALLOW_SIZE | LAUNCH_ONLY },
         { "memory_high", parse_limit_key, SVC(memory_high), POSITIVE,
-          ALLOW_NONE | ALLOW_SIZE | ALLOW_PERCENT },
-        { "pids_max", parse_limit_key, SVC(pids_max), 1, INT32_MAX, ALLOW_NONE | ALLOW_COUNT },
-        { "cpu_max", parse_limit_key, SVC(cpu_max), POSITIVE, ALLOW_NONE | ALLOW_PERCENT | ALLOW_OVER_100 },
+          ALLOW_NONE | ALLOW_SIZE | ALLOW_PERCENT | LAUNCH_ONLY },
+        { "pids_max", parse_limit_key, SVC(pids_max), 1, INT32_MAX, ALLOW_NONE | ALLOW_COUNT | LAUNCH_ONLY },
+        { "cpu_max", parse_limit_key, SVC(cpu_max), POSITIVE,
+          ALLOW_NONE | ALLOW_PERCENT | ALLOW_OVER_100 | LAUNCH_ONLY },
         { "capture_at", parse_limit_key, SVC(capture_at), ANY, ALLOW_SIZE | ALLOW_PERCENT },
         { "capture_lead", parse_duration_key, SVC(capture_lead), ANY, 0 },
         { "pids_capture_at", parse_limit_key, SVC(pids_capture_at), 0, INT32_MAX,
@@ -39,7 +41,7 @@ const KeyDef service_keys[] = {
         { "capture_reserve", parse_size_key, SVC(capture_reserve), ANY, 0 },
         { "pids_capture_reserve", parse_count_key, SVC(pids_capture_reserve), 0, INT32_MAX, 0 },
         { "nmt_baseline_after", parse_duration_key, SVC(nmt_baseline_after), ANY, 0 },
-        { "jvm_options", parse_text_key, SVC(jvm_options), ANY, 0 },
+        { "jvm_options", parse_text_key, SVC(jvm_options), ANY, LAUNCH_ONLY },
         { "on_pre_oom", parse_actions_key, SVC(on_event[EVENT_PRE_OOM]), ANY, 0 },
         { "on_oom_kill", parse_actions_key, SVC(on_event[EVENT_OOM_KILL]), ANY, 0 },
         { "on_pids_limit", parse_actions_key, SVC(on_event[EVENT_PIDS_LIMIT]), ANY, 0 },
@@ -47,18 +49,18 @@ const KeyDef service_keys[] = {
         { "on_leak_trend", parse_actions_key, SVC(on_event[EVENT_LEAK_TREND]), ANY, 0 },
         { "on_log_trigger", parse_actions_key, SVC(on_event[EVENT_LOG_TRIGGER]), ANY, 0 },
         { "on_hang", parse_actions_key, SVC(on_event[EVENT_HANG]), ANY, 0 },
-        { "restart", parse_restart_key, SVC(restart), ANY, 0 },
-        { "restart_delay", parse_duration_key, SVC(restart_delay), ANY, 0 },
-        { "restart_delay_max", parse_duration_key, SVC(restart_delay_max), ANY, 0 },
-        { "restart_reset_after", parse_duration_key, SVC(restart_reset_after), ANY, 0 },
-        { "start_limit", parse_start_limit_key, SVC(start_limit_burst), ANY, 0 },
-        { "stop_signal", parse_signal_key, SVC(stop_signal), ANY, 0 },
-        { "stop_timeout", parse_duration_key, SVC(stop_timeout), POSITIVE, 0 },
-        { "log_max_size", parse_size_key, SVC(log_max_size), POSITIVE, 0 },
-        { "log_keep", parse_count_key, SVC(log_keep), 0, 1000, 0 },
-        { "syscall_filter", parse_syscall_filter_key, SVC(syscall_filter), ANY, 0 },
-        { "syscall_filter_action", parse_filter_action_key, SVC(syscall_filter_kill), ANY, 0 },
-        { "no_new_privileges", parse_bool_key, SVC(no_new_privileges), ANY, 0 },
+        { "restart", parse_restart_key, SVC(restart), ANY, LAUNCH_ONLY },
+        { "restart_delay", parse_duration_key, SVC(restart_delay), ANY, LAUNCH_ONLY },
+        { "restart_delay_max", parse_duration_key, SVC(restart_delay_max), ANY, LAUNCH_ONLY },
+        { "restart_reset_after", parse_duration_key, SVC(restart_reset_after), ANY, LAUNCH_ONLY },
+        { "start_limit", parse_start_limit_key, SVC(start_limit_burst), ANY, LAUNCH_ONLY },
+        { "stop_signal", parse_signal_key, SVC(stop_signal), ANY, LAUNCH_ONLY },
+        { "stop_timeout", parse_duration_key, SVC(stop_timeout), POSITIVE, LAUNCH_ONLY },
+        { "log_max_size", parse_size_key, SVC(log_max_size), POSITIVE, LAUNCH_ONLY },
+        { "log_keep", parse_count_key, SVC(log_keep), 0, 1000, LAUNCH_ONLY },
+        { "syscall_filter", parse_syscall_filter_key, SVC(syscall_filter), ANY, LAUNCH_ONLY },
+        { "syscall_filter_action", parse_filter_action_key, SVC(syscall_filter_kill), ANY, LAUNCH_ONLY },
+        { "no_new_privileges", parse_bool_key, SVC(no_new_privileges), ANY, LAUNCH_ONLY },
         { "memory_pressure", parse_memory_pressure_key, SVC(memory_pressure), ANY, 0 },
         { "sample_interval", parse_duration_key, SVC(sample_interval), 100 * USEC_PER_MSEC, USEC_PER_HOUR,
           0 },
@@ -72,16 +74,22 @@ const KeyDef service_keys[] = {
         { "throttle_then", parse_actions_key, SVC(throttle_then), ANY, NO_THROTTLE },
         { "throttle_max", parse_duration_key, SVC(throttle_max), POSITIVE, 0 },
         { "notify_exec", parse_argv_key, SVC(notify_exec), ANY, 0 },
-        { "success_exit_status", parse_exit_status_key, SVC(success_exit_status), ANY, 0 },
-        { "restart_prevent_exit_status", parse_exit_status_key, SVC(restart_prevent_exit_status), ANY, 0 },
-        { "log_trigger", parse_log_trigger_key, SVC(log_triggers), ANY, KEY_REPEATABLE },
-        { "ready", parse_ready_key, SVC(ready), ANY, 0 },
-        { "start_timeout", parse_duration_key, SVC(start_timeout), POSITIVE, 0 },
+        { "success_exit_status", parse_exit_status_key, SVC(success_exit_status), ANY, LAUNCH_ONLY },
+        { "restart_prevent_exit_status", parse_exit_status_key, SVC(restart_prevent_exit_status), ANY,
+          LAUNCH_ONLY },
+        { "log_trigger", parse_log_trigger_key, SVC(log_triggers), ANY, KEY_REPEATABLE | LAUNCH_ONLY },
+        { "ready", parse_ready_key, SVC(ready), ANY, LAUNCH_ONLY },
+        { "start_timeout", parse_duration_key, SVC(start_timeout), POSITIVE, LAUNCH_ONLY },
         /* a service cannot keep a shorter one (the event loop's and the
          * scheduler's jitter alone are milliseconds) */
         { "watchdog", parse_duration_key, SVC(watchdog), 100 * USEC_PER_MSEC, 24 * USEC_PER_HOUR,
-          ALLOW_NONE },
+          ALLOW_NONE | LAUNCH_ONLY },
         { "profile", parse_profile_key, SVC(profile), ANY, NOT_IN_PROFILE },
+        { "cgroup", parse_cgroup_path_key, SVC(watch_cgroup), ANY, WATCH_ONLY | NOT_IN_PROFILE },
+        { "unit", parse_unit_key, SVC(watch_unit), ANY, WATCH_ONLY | NOT_IN_PROFILE },
+        { "match", parse_match_key, SVC(watch_match), ANY, WATCH_ONLY | NOT_IN_PROFILE },
+        { "jvm_match", parse_regex_key, SVC(jvm_match), ANY, WATCH_ONLY },
+        { "may_write", parse_bool_key, SVC(may_write), ANY, WATCH_ONLY | NOT_IN_PROFILE },
 };
 
 const KeyDef supervisor_keys[] = {
@@ -113,16 +121,19 @@ size_t service_key_index(const char *name) {
 }
 
 bool service_config_key_known(const char *key) {
-        return key_find(service_keys, N_SERVICE_KEYS, key);
+        const KeyDef *k = key_find(service_keys, N_SERVICE_KEYS, key);
+        return k && !(k->flags & WATCH_ONLY);
 }
 
 const char *const *service_config_keys(void) {
         /* Filled from the table so the two cannot disagree; the same
          * values are written on every call. */
         static const char *names[N_SERVICE_KEYS + 1];
+        size_t n = 0;
 
         for (size_t i = 0; i < N_SERVICE_KEYS; i++)
-                names[i] = service_keys[i].name;
-        names[N_SERVICE_KEYS] = NULL;
+                if (!(service_keys[i].flags & WATCH_ONLY))
+                        names[n++] = service_keys[i].name;
+        names[n] = NULL;
         return names;
 }

@@ -49,6 +49,11 @@ static void profile_freep(Profile **prof) {
 static int assignments_apply(ServiceConfig *s, const Assignment *a, size_t n, const Assignment **ret_failed,
                              char **ret_error) {
         for (size_t i = 0; i < n; i++) {
+                /* a profile serves services and watches: each takes the
+                 * keys that apply to it */
+                if ((s->kind == SERVICE_KIND_WATCH && (a[i].key->flags & LAUNCH_ONLY)) ||
+                    (s->kind == SERVICE_KIND_SERVICE && (a[i].key->flags & WATCH_ONLY)))
+                        continue;
                 int r = a[i].key->parse(s, a[i].key, a[i].value, ret_error);
 
                 if (r < 0) {
@@ -229,7 +234,7 @@ int parser_apply_profile(CfgParser *p) {
         if (p->section_had_errors)
                 return -EINVAL;
 
-        merged = service_config_new(s->name);
+        merged = s->kind == SERVICE_KIND_WATCH ? watch_config_new(s->name) : service_config_new(s->name);
         if (!merged) {
                 p->oom = true;
                 return -ENOMEM;
@@ -259,6 +264,9 @@ int parser_apply_profile(CfgParser *p) {
         for (size_t i = 0; i < p->config->n_services; i++)
                 if (p->config->services[i] == s)
                         p->config->services[i] = merged;
+        for (size_t i = 0; i < p->config->n_watches; i++)
+                if (p->config->watches[i] == s)
+                        p->config->watches[i] = merged;
         service_config_free(s);
         p->service = merged;
         return 0;

@@ -1304,8 +1304,69 @@ static void test_errors_add(void **state) {
  * (full.ini says profile = jvm). */
 #define TEST(f) cmocka_unit_test_setup(f, reset_profile_dir)
 
+static void test_watch(void **state) {
+        _cleanup_(config_freep) Config *c = load_ok("[service:a]\nexec=/bin/true\n"
+                                                    "[watch:ctr]\nmatch = /system.slice/docker-*.scope\n"
+                                                    "capture_at = 80%\njvm_match = -jar app\\.jar\n"
+                                                    "[watch:unit]\nunit = leaky.service\n"
+                                                    "on_pre_oom = capture restart\n"
+                                                    "[watch:thr]\ncgroup = /x/y\nmay_write = yes\n"
+                                                    "on_pre_oom = throttle\n");
+        ServiceConfig *w;
+
+        assert_int_equal(c->n_services, 1);
+        assert_int_equal(c->n_watches, 3);
+        w = c->watches[0];
+        assert_int_equal(w->kind, SERVICE_KIND_WATCH);
+        assert_string_equal(w->name, "ctr");
+        assert_string_equal(w->watch_match, "/system.slice/docker-*.scope");
+        assert_string_equal(w->jvm_match, "-jar app\\.jar");
+        assert_true(w->capture_at.kind == LIMIT_PERCENT && w->capture_at.value == 8000);
+        /* no restart by default: whoever started it restarts it */
+        assert_true(action_list_is(&w->on_event[EVENT_OOM_KILL], 1, ACTION_CAPTURE));
+        assert_null(w->argv);
+        assert_string_equal(c->watches[1]->watch_unit, "leaky.service");
+        assert_true(c->watches[2]->may_write);
+        assert_int_equal(c->services[0]->kind, SERVICE_KIND_SERVICE);
+}
+
+static void test_watch_errors(void **state) {
+        expect_errors("[watch:w]\ncgroup=/a\nexec=/bin/true\nmemory_max=1G\n",
+                      ERRORS("t.ini:3: key 'exec' is about launching a service: [watch:w] guards a cgroup "
+                             "cgwarden did not start",
+                             "t.ini:4: key 'memory_max' is about launching a service: [watch:w] guards a "
+                             "cgroup cgwarden did not start"));
+        expect_errors("[service:a]\nexec=/bin/true\nmatch=/a/*\n",
+                      ERRORS("t.ini:3: key 'match' belongs in a [watch:NAME] section"));
+        expect_errors("[watch:w]\ncapture_at=80%\n",
+                      ERRORS("t.ini:1: watch 'w': needs one of cgroup=, unit= or match="));
+        expect_errors("[watch:w]\ncgroup=/a\nmatch=/b/*\n",
+                      ERRORS("t.ini:1: watch 'w': cgroup=, unit= and match= exclude each other: use one"));
+        expect_errors("[watch:w]\nmatch=/b/*\non_oom_kill=capture restart\n",
+                      ERRORS("t.ini:1: watch 'w': on_oom_kill = restart: cgwarden can restart only a "
+                             "systemd unit (unit=); a cgroup or container is restarted by whoever started "
+                             "it (kill and capture work)"));
+        expect_errors("[watch:w]\ncgroup=/a\non_pre_oom=throttle\n",
+                      ERRORS("t.ini:1: watch 'w': on_pre_oom = throttle changes the cgroup's soft memory "
+                             "limit and CPU quota: set may_write = yes to allow it"));
+        expect_errors("[watch:w]\ncgroup=/a/*\n",
+                      ERRORS("t.ini:2: invalid cgroup path '/a/*' for cgroup: it has glob characters (use "
+                             "match=)"));
+        expect_errors("[watch:w]\nmatch=/a//b\n",
+                      ERRORS("t.ini:2: invalid pattern '/a//b' for match: has an empty component ('//' or "
+                             "a trailing '/')"));
+        expect_errors("[watch:w]\nunit=foo.timer\n",
+                      ERRORS("t.ini:2: invalid unit 'foo.timer' for unit: a systemd unit name ending in "
+                             ".service or .scope"));
+        expect_errors("[service:a]\nexec=/bin/true\n[watch:a]\ncgroup=/a\n",
+                      ERRORS("t.ini:3: duplicate section [watch:a], first at line 1 (services and watches "
+                             "share their names)"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                TEST(test_watch),
+                TEST(test_watch_errors),
                 TEST(test_full),
                 TEST(test_defaults),
                 TEST(test_default_paths),
