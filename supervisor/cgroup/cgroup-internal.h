@@ -22,6 +22,7 @@ struct CgContext {
         CgMode mode;
         const CgOps *ops;
         char *fs; /* "/sys/fs/cgroup" (or $CGWARDEN_CGROUP_FS) */
+        char *tree_root; /* cg_context_tree_root() */
         /* v2: own path; v1: own path per controller (NULL if the
          * controller is not mounted) */
         char *own; /* v2 */

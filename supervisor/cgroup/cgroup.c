@@ -228,6 +228,11 @@ static int context_new(const char *cgroup_root, bool observe_only, CgContext **r
         }
         c->ops = c->mode == CG_MODE_UNIFIED ? &cg_v2_ops : &cg_v1_ops;
         c->observe_only = observe_only;
+        c->tree_root = c->mode == CG_MODE_UNIFIED ? strdup(fs) : cg_path_join(fs, "memory");
+        if (!c->tree_root) {
+                cg_context_free(c);
+                return -ENOMEM;
+        }
         if (cgroup_root && streq(cgroup_root, "auto"))
                 cgroup_root = NULL;
         r = c->ops->context_init(c, cgroup_root, ret_error);
@@ -263,7 +268,8 @@ int cg_context_new_fixture(const char *fs_root, CgMode mode, CgContext **ret) {
         c->ops = mode == CG_MODE_UNIFIED ? &cg_v2_ops : &cg_v1_ops;
         c->fs = strdup(fs_root);
         c->services_rel = strdup("/services");
-        if (!c->fs || !c->services_rel)
+        c->tree_root = mode == CG_MODE_UNIFIED ? strdup(fs_root) : cg_path_join(fs_root, "memory");
+        if (!c->fs || !c->services_rel || !c->tree_root)
                 goto oom;
         if (mode == CG_MODE_UNIFIED) {
                 c->own = strdup("/");
@@ -293,6 +299,7 @@ CgContext *cg_context_free(CgContext *c) {
                 free(c->own_v1[i]);
         free(c->services_rel);
         free(c->subtree_before);
+        free(c->tree_root);
         free(c);
         return NULL;
 }
@@ -311,6 +318,10 @@ const char *cg_context_own_path(const CgContext *c) {
 
 const char *cg_context_fs_root(const CgContext *c) {
         return c->fs;
+}
+
+const char *cg_context_tree_root(const CgContext *c) {
+        return c->tree_root;
 }
 
 static bool name_ok(const char *n) {

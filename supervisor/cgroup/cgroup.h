@@ -74,8 +74,13 @@ const char *cg_context_mode_name(const CgContext *c);
 const char *cg_context_services_path(const CgContext *c);
 /* Own cgroup path relative to the hierarchy root (memory on v1). */
 const char *cg_context_own_path(const CgContext *c);
-/* Absolute sysfs directory of the memory (v1) / unified (v2) hierarchy. */
+/* The cgroup file system's mount point ("/sys/fs/cgroup", or
+ * $CGWARDEN_CGROUP_FS), where each v1 hierarchy has its directory. */
 const char *cg_context_fs_root(const CgContext *c);
+/* The absolute directory of the hierarchy whose tree names the cgroups
+ * (cg_service_path(), cg_service_open()): v2's, or v1's memory hierarchy.
+ * Valid as long as the context. */
+const char *cg_context_tree_root(const CgContext *c);
 
 /* Create a service's cgroup, or adopt the leftover of a cgwarden that
  * died (killing what still runs in it: cg_service_orphans_killed() says
