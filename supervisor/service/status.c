@@ -15,25 +15,25 @@ const char *status_capture_reason(size_t i) {
 }
 
 /* What status lines, JSON and metrics show of a service (service.h). */
-void service_get_status(const Service *s, ServiceStatus *st) {
-        const Guard *e = s->guard;
-        usec_t now = now_usec(CLOCK_MONOTONIC);
-
+void status_init(ServiceStatus *st, const char *name) {
         *st = (ServiceStatus){
                 .memory_current = UINT64_MAX,
+                .memory_high = UINT64_MAX,
+                .memory_max = UINT64_MAX,
                 .memory_effective = UINT64_MAX,
                 .pids_current = UINT64_MAX,
+                .pids_max = UINT64_MAX,
                 .eta_s = -1,
+                .jvm_max_heap = UINT64_MAX,
+                .jvm_max_direct = UINT64_MAX,
         };
-        snprintf(st->name, sizeof st->name, "%s", s->cfg->name);
-        snprintf(st->state, sizeof st->state, "%s", svc_state_to_string(s->state));
+        snprintf(st->name, sizeof st->name, "%s", name);
+}
+
+void status_fill_guard(const Guard *e, bool running, ServiceStatus *st) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
         st->throttled = e->throttled;
-        st->pid = s->main_pid > 0 ? (int) s->main_pid : 0;
-        st->uptime = s->main_pid > 0 && s->started_at > 0 && now > s->started_at ? now - s->started_at : 0;
-        st->restarts = s->n_restarts;
-        st->memory_high = s->limits.memory_high;
-        st->memory_max = s->limits.memory_max;
-        st->pids_max = s->limits.pids_max;
         {
                 WatchSample ws;
                 watch_get_sample(e->watch, &ws);
@@ -49,7 +49,7 @@ void service_get_status(const Service *s, ServiceStatus *st) {
         }
         /* a trend and an ETA describe a process that runs and has run a
          * while: not a dead service, nor one killed every second */
-        if (s->state != SVC_RUNNING || st->uptime < STATUS_TREND_MIN_UPTIME) {
+        if (!running || st->uptime < STATUS_TREND_MIN_UPTIME) {
                 st->growth_bps = 0;
                 st->eta_s = -1;
         }
@@ -63,9 +63,25 @@ void service_get_status(const Service *s, ServiceStatus *st) {
         snprintf(st->last_event, sizeof st->last_event, "%s", e->last_event);
         st->last_event_age = e->last_event_at > 0 && now > e->last_event_at ? now - e->last_event_at : 0;
         snprintf(st->last_capture, sizeof st->last_capture, "%.255s", e->last_capture);
-        snprintf(st->status_text, sizeof st->status_text, "%s", s->status_text);
         st->jvm_max_heap = e->jvm_flags.max_heap;
         st->jvm_max_direct = e->jvm_flags.max_direct;
         st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);
         snprintf(st->jvm_finding, sizeof st->jvm_finding, "%s", e->jvm_finding);
+}
+
+void service_get_status(const Service *s, ServiceStatus *st) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        status_init(st, s->cfg->name);
+        snprintf(st->kind, sizeof st->kind, "service");
+        snprintf(st->cgroup, sizeof st->cgroup, "%.255s", s->cg ? cg_service_path(s->cg) : "");
+        snprintf(st->state, sizeof st->state, "%s", svc_state_to_string(s->state));
+        st->pid = s->main_pid > 0 ? (int) s->main_pid : 0;
+        st->uptime = s->main_pid > 0 && s->started_at > 0 && now > s->started_at ? now - s->started_at : 0;
+        st->restarts = s->n_restarts;
+        st->memory_high = s->limits.memory_high;
+        st->memory_max = s->limits.memory_max;
+        st->pids_max = s->limits.pids_max;
+        status_fill_guard(s->guard, s->state == SVC_RUNNING, st);
+        snprintf(st->status_text, sizeof st->status_text, "%s", s->status_text);
 }

@@ -20,6 +20,8 @@
 
 typedef struct ServiceStatus {
         char name[STATUS_NAME_MAX];
+        char kind[16]; /* "service" (launched), "unit", "container", "cgroup" (watched), "self" */
+        char cgroup[STATUS_TEXT_MAX]; /* its cgroup's path */
         char state
                 [16]; /* "stopped" "starting" "running" "stopping" "backoff" "failed" ... (service-state.h) */
         bool throttled;
@@ -52,6 +54,15 @@ typedef struct ServiceStatus {
         unsigned jvm_limit_problems; /* what the bounds mean under the limit: how many problems */
         char jvm_finding[400]; /* and in words; "" when none */
 } ServiceStatus;
+
+typedef struct Guard Guard;
+
+/* Start a snapshot: every field unknown or none, the name set. */
+void status_init(ServiceStatus *st, const char *name);
+/* The guard's part: samples, trend (only when running, and for a process
+ * up STATUS_TREND_MIN_UPTIME: st->uptime set first), OOM kills, captures,
+ * observations, throttle, last event and capture, the JVM's bounds. */
+void status_fill_guard(const Guard *g, bool running, ServiceStatus *st);
 
 /* The reason label for captures[i]: event_type_to_string(i), "manual" for
  * the last slot. */
