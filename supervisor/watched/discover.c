@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/macro.h"
+#include "base/path-glob.h"
+#include "watched/discover.h"
+
+#define SETTLE (50 * USEC_PER_MSEC)
+#define RESCAN_DELAY (1 * USEC_PER_SEC)
+/* a bound on the directories watched (each an inotify watch) */
+#define DIRS_MAX 200000
+
+typedef struct Dir {
+        int wd;
+        char *path; /* from the hierarchy's root: "/", "/system.slice" */
+} Dir;
+
+typedef struct Match {
+        char *path;
+        Watched *w; /* NULL: not guarded (yet, or an inner match) */
+        usec_t found_at; /* CLOCK_MONOTONIC */
+        bool seen; /* in the walk after an overflow */
+} Match;
+
+struct WatchRule {
+        const WatchedContext *ctx;
+        ServiceConfig *cfg;
+        const char *pattern; /* cfg's cgroup= or match= */
+        bool deep; /* the pattern has "**": matches may be below matches */
+        char *root; /* the hierarchy's directory */
+        int ifd;
+        sd_event_source *io, *settle_timer, *rescan_timer;
+        Dir *dirs; /* sorted by wd */
+        size_t n_dirs;
+        Match *m; /* sorted by path_cmp(): a cgroup's descendants follow it */
+        size_t n_m;
+        Watched **dying; /* gone, their captures still running */
+        size_t n_dying;
+        bool walking_all; /* the walk after an overflow: look into every directory again */
+        bool warned_full;
+};
+
+/* Order paths so that '/' sorts before any other byte: a path's
+ * descendants then come right after it. */
+static int path_cmp(const char *a, const char *b) {
+        for (;; a++, b++) {
+                unsigned ca = *a == '/' ? 1u : (unsigned char) *a, cb = *b == '/' ? 1u : (unsigned char) *b;
+                if (ca != cb)
+                        return ca < cb ? -1 : 1;
+                if (!ca)
+                        return 0;
+        }
+}
+
+static bool is_below(const char *path, const char *dir) {
+        size_t n = strlen(dir);
+        if (streq(dir, "/"))
+                return path[0] == '/' && path[1] != 0;
+        return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+static char *child_path(const char *dir, const char *name) {
+        char *p;
+        if (asprintf(&p, "%s/%s", streq(dir, "/") ? "" : dir, name) < 0)
+                return NULL;
+        return p;
+}
+
+/* ---- matches ---- */
+
+/* Index of path, or of where it would go (*found false). */
+static size_t match_find(const WatchRule *r, const char *path, bool *found) {
+        size_t lo = 0, hi = r->n_m;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = path_cmp(r->m[mid].path, path);
+                if (c == 0) {
+                        *found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+        return lo;
+}
+
+static void match_add(WatchRule *r, const char *path) {
+        bool found;
+        size_t i = match_find(r, path, &found);
+        Match *t;
+        char *p;
+
+        if (found) {
+                r->m[i].seen = true;
+                return;
+        }
+        p = strdup(path);
+        t = p ? reallocarray(r->m, r->n_m + 1, sizeof *t) : NULL;
+        if (!t) {
+                free(p);
+                log_oom();
+                return;
+        }
+        r->m = t;
+        memmove(r->m + i + 1, r->m + i, (r->n_m - i) * sizeof *t);
+        r->m[i] = (Match){ .path = p, .found_at = now_usec(CLOCK_MONOTONIC), .seen = true };
+        r->n_m++;
+}
+
+/* Stop guarding: at once, or when its capture ends (gone: the cgroup was
+ * removed). */
+static void release(WatchRule *r, Watched *w, bool gone) {
+        Watched **t;
+
+        if (!w)
+                return;
+        if (!watched_capturing(w)) {
+                watched_free(w);
+                return;
+        }
+        watched_set_gone(w);
+        t = reallocarray(r->dying, r->n_dying + 1, sizeof *t);
+        if (!t) {
+                watched_free(w); /* the capture ends with what it has */
+                return;
+        }
+        r->dying = t;
+        r->dying[r->n_dying++] = w;
+}
+
+static void match_remove_at(WatchRule *r, size_t i) {
+        release(r, r->m[i].w, true);
+        free(r->m[i].path);
+        memmove(r->m + i, r->m + i + 1, (r->n_m - i - 1) * sizeof *r->m);
+        r->n_m--;
+}
+
+/* path and everything below it is gone. */
+static void match_remove_tree(WatchRule *r, const char *path) {
+        bool found;
+        size_t i = match_find(r, path, &found);
+
+        if (found)
+                match_remove_at(r, i);
+        while (i < r->n_m && is_below(r->m[i].path, path))
+                match_remove_at(r, i);
+}
+
+static bool name_taken(const WatchRule *r, const char *name) {
+        for (size_t i = 0; i < r->n_m; i++)
+                if (r->m[i].w && streq(watched_name(r->m[i].w), name))
+                        return true;
+        for (size_t i = 0; i < r->n_dying; i++)
+                if (streq(watched_name(r->dying[i]), name))
+                        return true;
+        return false;
+}
+
+static void guard_match(WatchRule *r, Match *m) {
+        char name[80], base[80];
+        WatchedKind kind;
+        int k;
+
+        kind = watched_name_from_path(r->cfg->name, m->path, base, sizeof base);
+        if (r->cfg->watch_cgroup)
+                snprintf(base, sizeof base, "%s", r->cfg->name);
+        snprintf(name, sizeof name, "%s", base);
+        for (unsigned n = 2; name_taken(r, name) && n < 1000; n++)
+                snprintf(name, sizeof name, "%.58s-%u", base, n);
+        k = watched_new(r->ctx, r->cfg, name, m->path, kind, &m->w);
+        if (k < 0) {
+                m->w = NULL;
+                if (k != -ENOENT)
+                        log_warning_errno(k, "Watch '%s': cannot guard %s: %m", r->cfg->name, m->path);
+        }
+}
+
+/* Guard the deepest matches that have settled, drop the inner ones. */
+static void reconcile(WatchRule *r) {
+        usec_t now = now_usec(CLOCK_MONOTONIC), next = USEC_INFINITY;
+        bool changed = false;
+
+        for (size_t i = 0; i < r->n_m; i++) {
+                Match *m = &r->m[i];
+                bool inner = i + 1 < r->n_m && is_below(r->m[i + 1].path, m->path);
+
+                if (inner) {
+                        if (m->w) {
+                                log_info("Watch '%s': %s has matching cgroups below it: guarding those.",
+                                         r->cfg->name, m->path);
+                                release(r, m->w, false);
+                                m->w = NULL;
+                                changed = true;
+                        }
+                        continue;
+                }
+                if (m->w)
+                        continue;
+                if (now < m->found_at + SETTLE) {
+                        next = MIN(next, m->found_at + SETTLE);
+                        continue;
+                }
+                /* tried once: a cgroup that could not be opened waits for
+                 * the next event */
+                m->found_at = USEC_INFINITY - SETTLE;
+                guard_match(r, m);
+                changed = changed || m->w;
+        }
+        if (next != USEC_INFINITY && r->settle_timer) {
+                (void) sd_event_source_set_time(r->settle_timer, next);
+                (void) sd_event_source_set_enabled(r->settle_timer, SD_EVENT_ONESHOT);
+        }
+        if (changed && r->ctx->changed)
+                r->ctx->changed(r->ctx->userdata);
+}
+
+/* ---- directories ---- */
+
+static size_t dir_find(const WatchRule *r, int wd, bool *found) {
+        size_t lo = 0, hi = r->n_dirs;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (r->dirs[mid].wd == wd) {
+                        *found = true;
+                        return mid;
+                }
+                if (r->dirs[mid].wd < wd)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+        return lo;
+}
+
+static void dir_forget(WatchRule *r, int wd) {
+        bool found;
+        size_t i = dir_find(r, wd, &found);
+
+        if (!found)
+                return;
+        free(r->dirs[i].path);
+        memmove(r->dirs + i, r->dirs + i + 1, (r->n_dirs - i - 1) * sizeof *r->dirs);
+        r->n_dirs--;
+}
+
+static void visit(WatchRule *r, const char *path);
+
+/* Watch a directory and look at what is in it already. */
+static void add_dir(WatchRule *r, const char *path) {
+        _cleanup_free_ char *abs = NULL;
+        DIR *d;
+        struct dirent *de;
+        bool found;
+        size_t i;
+        int wd;
+
+        if (r->n_dirs >= DIRS_MAX) {
+                if (!r->warned_full)
+                        log_warning("Watch '%s': %d directories watched: not looking below %s.",
+                                    r->cfg->name, DIRS_MAX, path);
+                r->warned_full = true;
+                return;
+        }
+        if (asprintf(&abs, "%s%s", r->root, streq(path, "/") ? "" : path) < 0)
+                return (void) log_oom();
+        wd = inotify_add_watch(r->ifd, abs,
+                               IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR |
+                                       IN_EXCL_UNLINK);
+        if (wd < 0) {
+                if (errno != ENOENT && errno != ENOTDIR)
+                        log_warning_errno(errno, "Watch '%s': cannot watch %s: %m", r->cfg->name, abs);
+                return;
+        }
+        i = dir_find(r, wd, &found);
+        if (found) {
+                if (!r->walking_all)
+                        return; /* watched and walked already */
+        } else {
+                Dir *t = reallocarray(r->dirs, r->n_dirs + 1, sizeof *t);
+                char *p = strdup(path);
+                if (!t || !p) {
+                        free(p);
+                        if (t)
+                                r->dirs = t;
+                        (void) inotify_rm_watch(r->ifd, wd);
+                        return (void) log_oom();
+                }
+                r->dirs = t;
+                memmove(r->dirs + i + 1, r->dirs + i, (r->n_dirs - i) * sizeof *t);
+                r->dirs[i] = (Dir){ .wd = wd, .path = p };
+                r->n_dirs++;
+        }
+        /* after the watch: a directory created meanwhile is seen twice at
+         * worst (visit is idempotent), never missed */
+        d = opendir(abs);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *child = NULL;
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                child = child_path(path, de->d_name);
+                if (child)
+                        visit(r, child);
+        }
+        closedir(d);
+}
+
+static void visit(WatchRule *r, const char *path) {
+        PathGlobResult m = path_glob_match(r->pattern, path);
+
+        if (m == PATH_GLOB_NO)
+                return;
+        if (m == PATH_GLOB_MATCH)
+                match_add(r, path);
+        if (m == PATH_GLOB_BELOW || r->deep)
+                add_dir(r, path);
+}
+
+/* Walk the whole tree again (after the event queue overflowed): new
+ * cgroups are added, those not found any more dropped. */
+static void walk_all(WatchRule *r) {
+        for (size_t i = 0; i < r->n_m; i++)
+                r->m[i].seen = false;
+        r->walking_all = true;
+        visit(r, "/");
+        r->walking_all = false;
+        for (size_t i = 0; i < r->n_m;)
+                if (!r->m[i].seen)
+                        match_remove_at(r, i);
+                else
+                        i++;
+}
+
+static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata) {
+        WatchRule *r = userdata;
+
+        log_info("Watch '%s': walking the cgroup tree again after an inotify queue overflow.", r->cfg->name);
+        walk_all(r);
+        reconcile(r);
+        return 0;
+}
+
+static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
+        reconcile(userdata);
+        return 0;
+}
+
+static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        WatchRule *r = userdata;
+        union {
+                struct inotify_event ev;
+                char buf[16384];
+        } u;
+        bool any = false;
+
+        for (unsigned rounds = 0; rounds < 64; rounds++) {
+                ssize_t n = read(fd, u.buf, sizeof u.buf);
+                if (n <= 0)
+                        break;
+                for (char *p = u.buf; p < u.buf + n;) {
+                        struct inotify_event *ev = (struct inotify_event *) p;
+                        bool found;
+                        size_t i;
+
+                        p += sizeof *ev + ev->len;
+                        if (ev->mask & IN_Q_OVERFLOW) {
+                                (void) sd_event_source_set_time_relative(r->rescan_timer, RESCAN_DELAY);
+                                (void) sd_event_source_set_enabled(r->rescan_timer, SD_EVENT_ONESHOT);
+                                continue;
+                        }
+                        if (ev->mask & IN_IGNORED) {
+                                dir_forget(r, ev->wd);
+                                continue;
+                        }
+                        if (!(ev->mask & IN_ISDIR) || ev->len == 0)
+                                continue;
+                        i = dir_find(r, ev->wd, &found);
+                        if (!found)
+                                continue;
+                        {
+                                _cleanup_free_ char *child = child_path(r->dirs[i].path, ev->name);
+                                if (!child)
+                                        continue;
+                                if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+                                        visit(r, child);
+                                else
+                                        match_remove_tree(r, child);
+                                any = true;
+                        }
+                }
+        }
+        if (any)
+                reconcile(r);
+        return 0;
+}
+
+/* ---- life ---- */
+
+int watch_rule_new(const WatchedContext *ctx, ServiceConfig *section, WatchRule **ret) {
+        WatchRule *r;
+        int k;
+
+        r = calloc(1, sizeof *r);
+        if (!r) {
+                service_config_free(section);
+                return log_oom();
+        }
+        r->ctx = ctx;
+        r->cfg = section;
+        r->ifd = -EBADF;
+        r->pattern = section->watch_cgroup ?: section->watch_match;
+        if (!r->pattern) {
+                k = log_error_errno(EOPNOTSUPP, "Watch '%s': %s is not supported in this version.",
+                                    section->name,
+                                    section->watch_unit ? "unit=" : "a watch without a target");
+                goto fail;
+        }
+        r->deep = section->watch_match && strstr(section->watch_match, "**");
+        r->root = strdup(cg_context_tree_root(ctx->cg));
+        if (!r->root) {
+                k = log_oom();
+                goto fail;
+        }
+        r->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (r->ifd < 0) {
+                k = log_error_errno(errno, "Watch '%s': inotify: %m", section->name);
+                goto fail;
+        }
+        k = sd_event_add_io(ctx->event, &r->io, r->ifd, EPOLLIN, on_inotify, r);
+        if (k >= 0)
+                k = sd_event_add_time(ctx->event, &r->settle_timer, CLOCK_MONOTONIC, 0, 10 * USEC_PER_MSEC,
+                                      on_settle, r);
+        if (k >= 0)
+                k = sd_event_add_time(ctx->event, &r->rescan_timer, CLOCK_MONOTONIC, 0, 100 * USEC_PER_MSEC,
+                                      on_rescan, r);
+        if (k < 0) {
+                log_error_errno(k, "Watch '%s': cannot add event sources: %m", section->name);
+                goto fail;
+        }
+        (void) sd_event_source_set_enabled(r->settle_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(r->rescan_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(r->io, "watch-discovery");
+
+        visit(r, "/");
+        {
+                char t[PATH_MAX];
+                log_info("Watch '%s': %s: %zu cgroup(s) found, %zu director%s watched.", section->name,
+                         watch_config_target(section, t, sizeof t), r->n_m, r->n_dirs,
+                         r->n_dirs == 1 ? "y" : "ies");
+        }
+        /* what exists already has settled */
+        for (size_t i = 0; i < r->n_m; i++)
+                r->m[i].found_at = 0;
+        reconcile(r);
+        *ret = r;
+        return 0;
+fail:
+        watch_rule_free(r);
+        return k;
+}
+
+WatchRule *watch_rule_free(WatchRule *r) {
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < r->n_m; i++) {
+                watched_free(r->m[i].w);
+                free(r->m[i].path);
+        }
+        free(r->m);
+        for (size_t i = 0; i < r->n_dying; i++)
+                watched_free(r->dying[i]);
+        free(r->dying);
+        for (size_t i = 0; i < r->n_dirs; i++)
+                free(r->dirs[i].path);
+        free(r->dirs);
+        sd_event_source_disable_unref(r->io);
+        sd_event_source_disable_unref(r->settle_timer);
+        sd_event_source_disable_unref(r->rescan_timer);
+        safe_close(r->ifd);
+        free(r->root);
+        service_config_free(r->cfg);
+        free(r);
+        return NULL;
+}
+
+const ServiceConfig *watch_rule_section(const WatchRule *r) {
+        return r->cfg;
+}
+
+size_t watch_rule_count(const WatchRule *r) {
+        size_t n = r->n_dying;
+        for (size_t i = 0; i < r->n_m; i++)
+                n += r->m[i].w != NULL;
+        return n;
+}
+
+Watched *watch_rule_at(const WatchRule *r, size_t i) {
+        for (size_t j = 0; j < r->n_m; j++)
+                if (r->m[j].w && i-- == 0)
+                        return r->m[j].w;
+        return i < r->n_dying ? r->dying[i] : NULL;
+}
+
+void watch_rule_reap(WatchRule *r) {
+        for (size_t i = 0; i < r->n_dying;)
+                if (!watched_capturing(r->dying[i])) {
+                        watched_free(r->dying[i]);
+                        memmove(r->dying + i, r->dying + i + 1, (r->n_dying - i - 1) * sizeof *r->dying);
+                        r->n_dying--;
+                } else
+                        i++;
+}

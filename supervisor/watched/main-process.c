@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/fs-util.h"
+#include "base/macro.h"
+#include "base/procfs.h"
+#include "watched/main-process.h"
+
+#define SCAN_MAX 4096
+#define CMDLINE_MAX 8192
+
+int main_process_pick(const MainCandidate *c, size_t n, bool with_regex) {
+        int best = -1;
+        bool any_java = false;
+
+        for (size_t i = 0; i < n; i++)
+                any_java = any_java || c[i].java;
+        for (size_t i = 0; i < n; i++) {
+                if (with_regex ? !c[i].matched : (any_java && !c[i].java))
+                        continue;
+                if (best < 0 || c[i].rss > c[best].rss)
+                        best = (int) i;
+        }
+        return best;
+}
+
+uint64_t main_process_start_ticks(pid_t pid) {
+        char path[64], buf[1024];
+        _cleanup_close_ int fd = -EBADF;
+        const char *p;
+        ssize_t k;
+
+        (void) snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        k = read(fd, buf, sizeof buf - 1);
+        if (k <= 0)
+                return 0;
+        buf[k] = 0;
+        /* after the comm, which may hold anything but ends at the last ')' */
+        p = strrchr(buf, ')');
+        if (!p)
+                return 0;
+        p++;
+        /* fields 3..22: state is 3, starttime is 22 */
+        for (int field = 2; field < 22 && p; field++) {
+                p = strchr(p + 1, ' ');
+        }
+        return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+static bool cmdline_matches(pid_t pid, const regex_t *re) {
+        char path[64];
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+
+        (void) snprintf(path, sizeof path, "/proc/%d/cmdline", (int) pid);
+        if (procfs_read_full(path, CMDLINE_MAX, &buf, &n) < 0 || n == 0)
+                return false;
+        /* the arguments joined by spaces, as ps shows them */
+        for (size_t i = 0; i + 1 < n; i++)
+                if (buf[i] == 0)
+                        buf[i] = ' ';
+        buf[n - 1] = 0;
+        return regexec(re, buf, 0, NULL, 0) == 0;
+}
+
+int main_process_find(CgService *cg, const regex_t *jvm_re, MainProcess *ret) {
+        _cleanup_free_ char *procs = NULL;
+        _cleanup_free_ MainCandidate *c = NULL;
+        size_t n = 0;
+        pid_t self = getpid();
+        int best, r;
+
+        *ret = (MainProcess){};
+        r = cg_service_read(cg, "cgroup.procs", &procs);
+        if (r < 0)
+                return r;
+        c = calloc(SCAN_MAX, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        for (const char *p = procs; *p && n < SCAN_MAX;) {
+                char *e;
+                long v = strtol(p, &e, 10);
+                ProcStatus st;
+
+                if (e == p)
+                        break;
+                p = e;
+                while (*p == '\n')
+                        p++;
+                if (v <= 0 || (pid_t) v == self)
+                        continue;
+                if (procfs_read_status(NULL, (pid_t) v, &st) < 0)
+                        continue; /* gone meanwhile, or a kernel thread */
+                c[n] = (MainCandidate){
+                        .pid = (pid_t) v,
+                        .rss = st.vm_rss,
+                        .java = streq(st.name, "java"),
+                        .matched = jvm_re && cmdline_matches((pid_t) v, jvm_re),
+                };
+                n++;
+        }
+        best = main_process_pick(c, n, jvm_re != NULL);
+        if (best < 0)
+                return 0;
+        {
+                ProcStatus st;
+                char path[64];
+                ssize_t k;
+
+                ret->pid = c[best].pid;
+                ret->java = c[best].java;
+                ret->start_ticks = main_process_start_ticks(ret->pid);
+                if (procfs_read_status(NULL, ret->pid, &st) >= 0) {
+                        ret->uid = st.euid;
+                        (void) snprintf(ret->comm, sizeof ret->comm, "%s", st.name);
+                }
+                (void) snprintf(path, sizeof path, "/proc/%d/exe", (int) ret->pid);
+                k = readlink(path, ret->exe, sizeof ret->exe - 1);
+                ret->exe[k > 0 ? k : 0] = 0;
+                if (ret->start_ticks == 0)
+                        *ret = (MainProcess){}; /* gone meanwhile */
+        }
+        return 0;
+}
