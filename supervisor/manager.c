@@ -45,8 +45,16 @@ static void send_status(Manager *m) {
                 snprintf(tail, sizeof tail, ", last capture %.40s %02d:%02d", last->cfg->name, tm.tm_hour,
                          tm.tm_min);
         }
-        (void) sd_notifyf(false, "STATUS=%zu running, %zu throttled, %zu failed, %zu other%s", running,
-                          throttled, failed, other, tail);
+        {
+                size_t watched = 0;
+                char w[32] = "";
+                for (size_t i = 0; i < m->n_rules; i++)
+                        watched += watch_rule_count(m->rules[i]);
+                if (m->n_rules > 0)
+                        snprintf(w, sizeof w, ", %zu watched", watched);
+                (void) sd_notifyf(false, "STATUS=%zu running, %zu throttled, %zu failed, %zu other%s%s",
+                                  running, throttled, failed, other, w, tail);
+        }
 }
 
 /* WATCHDOG=1 towards systemd at half its WATCHDOG_USEC */
@@ -127,6 +135,14 @@ static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
         Service *s;
         int r;
 
+        if (cg_context_observe_only(m->cg))
+                return log_error_errno(
+                        EROFS,
+                        "Service '%s' not started: this cgwarden started with [watch:] sections "
+                        "only and creates nothing in the cgroup tree; restart it to launch "
+                        "services.",
+                        cfg->name);
+
         ns = realloc(m->services, (m->n_services + 1) * sizeof(Service *));
         if (!ns)
                 return log_oom();
@@ -175,6 +191,9 @@ static bool service_settled_now(Manager *m, Service *s) {
 static int on_dispatch(sd_event_source *src, void *userdata) {
         Manager *m = userdata;
 
+        for (size_t i = 0; i < m->n_rules; i++)
+                watch_rule_reap(m->rules[i]);
+
         for (size_t i = 0; i < m->n_services;) {
                 Service *s = m->services[i];
                 if (s->settle_queued) {
@@ -207,6 +226,56 @@ static void on_service_changed(void *userdata, Service *s) {
 
         m->status_dirty = true;
         (void) sd_event_source_set_enabled(m->dispatch, SD_EVENT_ONESHOT);
+}
+
+static void on_watched_changed(void *userdata) {
+        on_service_changed(userdata, NULL);
+}
+
+static int add_rule(Manager *m, ServiceConfig *cfg) {
+        WatchRule **t, *r;
+        int k;
+
+        t = reallocarray(m->rules, m->n_rules + 1, sizeof *t);
+        if (!t) {
+                service_config_free(cfg);
+                return log_oom();
+        }
+        m->rules = t;
+        k = watch_rule_new(&m->watched_ctx, cfg, &r);
+        if (k < 0)
+                return k;
+        m->rules[m->n_rules++] = r;
+        return 0;
+}
+
+/* The [watch:NAME] sections of nc: unchanged ones keep running (and their
+ * counters), changed or removed ones go, new ones start. Takes them from nc. */
+static void reload_rules(Manager *m, Config *nc) {
+        for (size_t i = 0; i < m->n_rules;) {
+                const ServiceConfig *old = watch_rule_section(m->rules[i]);
+                bool keep = false;
+                for (size_t j = 0; j < nc->n_watches; j++)
+                        if (nc->watches[j] && streq(nc->watches[j]->name, old->name)) {
+                                keep = service_config_equal(nc->watches[j], old);
+                                if (keep)
+                                        nc->watches[j] = service_config_free(nc->watches[j]);
+                                break;
+                        }
+                if (keep) {
+                        i++;
+                        continue;
+                }
+                log_info("Watch '%s' %s.", old->name, "changed or removed: it ends");
+                watch_rule_free(m->rules[i]);
+                memmove(m->rules + i, m->rules + i + 1, (m->n_rules - i - 1) * sizeof *m->rules);
+                m->n_rules--;
+        }
+        for (size_t j = 0; j < nc->n_watches; j++)
+                if (nc->watches[j]) {
+                        log_info("Watch '%s' added.", nc->watches[j]->name);
+                        (void) add_rule(m, TAKE_PTR(nc->watches[j]));
+                }
 }
 
 int manager_reload(Manager *m) {
@@ -261,6 +330,7 @@ int manager_reload(Manager *m) {
                 }
                 i++;
         }
+        reload_rules(m, nc);
         /* added services */
         for (size_t j = 0; j < nc->n_services; j++) {
                 ServiceConfig *cfg = nc->services[j];
@@ -366,21 +436,42 @@ static int control_reload(void *userdata) {
         return manager_reload(m);
 }
 
+static Watched *watched_at(void *userdata, size_t i) {
+        Manager *m = userdata;
+
+        for (size_t j = 0; j < m->n_rules; j++) {
+                size_t n = watch_rule_count(m->rules[j]);
+                if (i < n)
+                        return watch_rule_at(m->rules[j], i);
+                i -= n;
+        }
+        return NULL;
+}
+
 static const ControlOps control_ops = {
         .service_at = service_at,
+        .watched_at = watched_at,
         .reload = control_reload,
 };
 
 static int collect_status(void *userdata, ServiceStatus **ret, size_t *ret_n) {
         Manager *m = userdata;
-        ServiceStatus *st = calloc(MAX(m->n_services, 1u), sizeof *st);
+        size_t n = m->n_services;
+        ServiceStatus *st;
+        Watched *w;
 
+        for (size_t i = 0; i < m->n_rules; i++)
+                n += watch_rule_count(m->rules[i]);
+        st = calloc(MAX(n, 1u), sizeof *st);
         if (!st)
                 return -ENOMEM;
         for (size_t i = 0; i < m->n_services; i++)
                 service_get_status(m->services[i], &st[i]);
+        n = m->n_services;
+        for (size_t i = 0; (w = watched_at(m, i)); i++)
+                watched_get_status(w, &st[n++]);
         *ret = st;
-        *ret_n = m->n_services;
+        *ret_n = n;
         return 0;
 }
 
@@ -430,14 +521,23 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 }
         }
 
-        r = cg_context_new(config->cgroup_root, &m->cg, &err);
+        /* only [watch:] sections: look, create nothing (a read-only
+         * cgroupfs in a DaemonSet, a host where cgwarden launches nothing) */
+        if (config->n_services == 0 && config->n_watches > 0 && !exec_mode)
+                r = cg_context_new_observer(&m->cg, &err);
+        else
+                r = cg_context_new(config->cgroup_root, &m->cg, &err);
         if (r < 0) {
                 log_error_errno(r, "Cannot set up cgroups: %s", err ?: strerror(-r));
                 manager_free(m);
                 return r;
         }
-        log_info("cgroup mode %s; services below %s.", cg_context_mode_name(m->cg),
-                 cg_context_services_path(m->cg));
+        if (cg_context_observe_only(m->cg))
+                log_info("cgroup mode %s; watching only (nothing created in the cgroup tree).",
+                         cg_context_mode_name(m->cg));
+        else
+                log_info("cgroup mode %s; services below %s.", cg_context_mode_name(m->cg),
+                         cg_context_services_path(m->cg));
         r = sd_event_add_defer(m->event, &m->dispatch, on_dispatch, m);
         if (r < 0)
                 goto fail_log;
@@ -468,6 +568,13 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 .oom_score_adj_orig = m->oom_score_adj_orig,
                 .nofile_soft_orig = m->nofile_soft_orig,
                 .changed = on_service_changed,
+                .userdata = m,
+        };
+        m->watched_ctx = (WatchedContext){
+                .event = m->event,
+                .cg = m->cg,
+                .config = m->config,
+                .changed = on_watched_changed,
                 .userdata = m,
         };
         for (size_t i = 0; i < config->n_services; i++) {
@@ -551,6 +658,9 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_services; i++)
                 service_free(m->services[i]);
         free(m->services);
+        for (size_t i = 0; i < m->n_rules; i++)
+                watch_rule_free(m->rules[i]);
+        free(m->rules);
         m->dispatch = sd_event_source_disable_unref(m->dispatch);
         m->exit_timer = sd_event_source_disable_unref(m->exit_timer);
         cg_context_free(m->cg);
@@ -574,6 +684,10 @@ int manager_run(Manager *m) {
                                   m->config->capture_dir);
         for (size_t i = 0; i < m->n_services; i++)
                 (void) service_request(m->services[i], SVC_EV_START);
+        /* after capture_recover(): a watched cgroup may be captured at once */
+        for (size_t i = 0; i < m->config->n_watches; i++)
+                if (m->config->watches[i])
+                        (void) add_rule(m, TAKE_PTR(m->config->watches[i]));
         (void) sd_notify(false, "READY=1");
         m->ready_sent = true;
         send_status(m);

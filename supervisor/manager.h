@@ -9,6 +9,7 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "service/service.h"
+#include "watched/discover.h"
 
 typedef struct Manager {
         sd_event *event;
@@ -26,6 +27,9 @@ typedef struct Manager {
         char *oom_score_adj_orig; /* restored in children */
         uint64_t nofile_soft_orig;
         ServiceContext service_ctx; /* what every service gets (service.h) */
+        WatchRule **rules; /* one per [watch:NAME] section (discover.h) */
+        size_t n_rules;
+        WatchedContext watched_ctx; /* what every watched cgroup gets (watched.h) */
         sd_event_source *dispatch; /* the deferred queue: settled services, STATUS= */
         sd_event_source *exit_timer; /* the second stop request's bound */
         bool status_dirty;

@@ -17,6 +17,7 @@
 #include "service/status.h"
 #include "base/log.h"
 #include "service/service.h"
+#include "watched/watched.h"
 
 typedef struct Client Client;
 
@@ -29,7 +30,7 @@ struct Client {
         char *out;
         size_t out_len, out_off;
         uid_t uid; /* the peer's (SO_PEERCRED) */
-        Service *waiting_capture; /* a capture request waits for this service */
+        const void *waiting_capture; /* a capture request waits for this service or watched cgroup */
         bool draining; /* replied: reading until the client closes */
         Client *prev, *next;
 };
@@ -52,11 +53,19 @@ static json_object *jstr(const char *v) {
 }
 
 json_object *control_service_json(const Service *s) {
-        json_object *o = json_object_new_object(), *caps = json_object_new_object();
         ServiceStatus st;
 
         service_get_status(s, &st);
+        return control_status_json(&st);
+}
+
+json_object *control_status_json(const ServiceStatus *sp) {
+        json_object *o = json_object_new_object(), *caps = json_object_new_object();
+        const ServiceStatus st = *sp;
+
         json_object_object_add(o, "name", json_object_new_string(st.name));
+        json_object_object_add(o, "kind", json_object_new_string(st.kind));
+        json_object_object_add(o, "cgroup", jstr(st.cgroup));
         json_object_object_add(o, "state", json_object_new_string(st.state));
         json_object_object_add(o, "throttled", json_object_new_boolean(st.throttled));
         json_object_object_add(o, "pid", st.pid > 0 ? json_object_new_int(st.pid) : json_object_new_null());
@@ -183,11 +192,18 @@ static Service *find_service(Control *c, const char *name) {
         return NULL;
 }
 
-/* A capture requested by a client finished: answer the clients waiting
- * for it. path dies with the capture. */
-static void on_capture_done(void *userdata, Service *s, const char *path, bool complete) {
-        Control *c = userdata;
+static Watched *find_watched(Control *c, const char *name) {
+        Watched *w;
 
+        for (size_t i = 0; name && c->ops->watched_at && (w = c->ops->watched_at(c->userdata, i)); i++)
+                if (streq(watched_name(w), name))
+                        return w;
+        return NULL;
+}
+
+/* A capture requested by a client finished: answer the clients waiting
+ * for it (a service or a watched cgroup). path dies with the capture. */
+static void capture_done(Control *c, const void *s, const char *path, bool complete) {
         for (Client *cl = c->clients, *next; cl; cl = next) {
                 next = cl->next;
                 if (cl->waiting_capture != s)
@@ -205,12 +221,56 @@ static void on_capture_done(void *userdata, Service *s, const char *path, bool c
         }
 }
 
+static void on_capture_done(void *userdata, Service *s, const char *path, bool complete) {
+        capture_done(userdata, s, path, complete);
+}
+
+static void on_watched_capture_done(void *userdata, Watched *w, const char *path, bool complete) {
+        capture_done(userdata, w, path, complete);
+}
+
+/* The answer to a capture request comes when it ends: no reading meanwhile. */
+static void client_wait_capture(Client *cl, const void *target, usec_t timeout) {
+        cl->waiting_capture = target;
+        (void) sd_event_source_set_enabled(cl->io, SD_EVENT_OFF);
+        (void) sd_event_source_set_time_relative(cl->timer, timeout + 5 * USEC_PER_SEC);
+}
+
+/* A watched cgroup: status and capture; cgwarden does not start or stop it. */
+static void handle_watched(Client *cl, const char *cmd, Watched *w) {
+        const char *name = watched_name(w);
+        char what[128];
+        int k;
+
+        if (!streq(cmd, "capture")) {
+                client_error(cl, "'%s' is a watched %s (%s): cgwarden does not %s it", name,
+                             watched_kind_to_string(watched_kind(w)), watched_path(w), cmd);
+                return;
+        }
+        snprintf(what, sizeof what, "cgwarden capture %s", name);
+        k = watched_capture(w, what, on_watched_capture_done, cl->control);
+        if (k == -ESRCH) {
+                client_error(cl, "watched cgroup '%s' has no process", name);
+                return;
+        }
+        if (k == -EBUSY) {
+                client_error(cl, "a capture of '%s' is running already", name);
+                return;
+        }
+        if (k < 0) {
+                client_error(cl, "cannot start a capture of '%s': %s", name, strerror(-k));
+                return;
+        }
+        client_wait_capture(cl, w, watched_section(w)->capture_timeout);
+}
+
 static void handle(Client *cl, json_object *req) {
         Control *c = cl->control;
         _cleanup_(json_object_putp) json_object *r = json_object_new_object();
         json_object *jcmd = NULL, *jsvc = NULL;
         const char *cmd, *name = NULL;
         Service *s = NULL;
+        Watched *w = NULL;
 
         if (!json_object_is_type(req, json_type_object) ||
             !json_object_object_get_ex(req, "command", &jcmd) ||
@@ -226,7 +286,8 @@ static void handle(Client *cl, json_object *req) {
                 }
                 name = json_object_get_string(jsvc);
                 s = find_service(c, name);
-                if (!s) {
+                w = s ? NULL : find_watched(c, name);
+                if (!s && !w) {
                         client_error(cl, "no service '%.64s'", name);
                         return;
                 }
@@ -235,9 +296,16 @@ static void handle(Client *cl, json_object *req) {
         if (streq(cmd, "status")) {
                 json_object *arr = json_object_new_array();
                 Service *x;
-                for (size_t i = 0; (x = c->ops->service_at(c->userdata, i)); i++)
+                Watched *y;
+                for (size_t i = 0; !w && (x = c->ops->service_at(c->userdata, i)); i++)
                         if (!s || x == s)
                                 json_object_array_add(arr, control_service_json(x));
+                for (size_t i = 0; !s && c->ops->watched_at && (y = c->ops->watched_at(c->userdata, i)); i++)
+                        if (!w || y == w) {
+                                ServiceStatus st;
+                                watched_get_status(y, &st);
+                                json_object_array_add(arr, control_status_json(&st));
+                        }
                 json_object_object_add(r, "services", arr);
                 client_reply(cl, r);
                 return;
@@ -254,6 +322,10 @@ static void handle(Client *cl, json_object *req) {
             !streq(cmd, "restart")) {
                 client_error(cl, "unknown command '%.32s' (status, capture, start, stop, restart, reload)",
                              cmd);
+                return;
+        }
+        if (w) {
+                handle_watched(cl, cmd, w);
                 return;
         }
         if (!s) {
@@ -277,11 +349,7 @@ static void handle(Client *cl, json_object *req) {
                         client_error(cl, "cannot start a capture of '%s': %s", s->cfg->name, strerror(-k));
                         return;
                 }
-                /* answered by on_capture_done(); no reading meanwhile */
-                cl->waiting_capture = s;
-                (void) sd_event_source_set_enabled(cl->io, SD_EVENT_OFF);
-                (void) sd_event_source_set_time_relative(cl->timer,
-                                                         s->cfg->capture_timeout + 5 * USEC_PER_SEC);
+                client_wait_capture(cl, s, s->cfg->capture_timeout);
                 return;
         }
         log_info("Control: %s '%s'.", cmd, s->cfg->name);

@@ -31,12 +31,17 @@
 #include <systemd/sd-event.h>
 
 typedef struct Service Service;
+typedef struct Watched Watched;
+typedef struct ServiceStatus ServiceStatus;
 typedef struct Control Control;
 
 /* What the control socket asks of its owner. */
 typedef struct ControlOps {
         /* the i-th service, NULL past the last */
         Service *(*service_at)(void *userdata, size_t i);
+        /* the i-th watched cgroup ([watch:NAME]), NULL past the last; the
+         * op may be NULL */
+        Watched *(*watched_at)(void *userdata, size_t i);
         /* reload the configuration: 0, -ENOENT when there is no file to
          * reload (exec mode), or -errno (logged by the owner) */
         int (*reload)(void *userdata);
@@ -66,3 +71,5 @@ static inline void control_freep(Control **c) {
 /* One service's status (service_get_status) as JSON: the fields of
  * `cgwarden status --json`. */
 json_object *control_service_json(const Service *s);
+/* The same from a snapshot (a service's or a watched cgroup's). */
+json_object *control_status_json(const ServiceStatus *st);
