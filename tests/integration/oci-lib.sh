@@ -9,8 +9,10 @@
 #                                   alternatives, the JDKs' /etc files)
 #   oci_bundle DIR CGPATH LIMIT -- ARGV...
 #                                   DIR/config.json (and DIR/rootfs if
-#                                   missing): ARGV as the process (root, cwd /,
-#                                   only PATH, no tty), pid+mount+ipc+uts
+#                                   missing: a copy of one oci_rootfs made
+#                                   once per test): ARGV as the process
+#                                   (root, cwd /, only PATH, no tty; give
+#                                   full paths), pid+mount+ipc+uts
 #                                   namespaces (the host's network), /proc,
 #                                   /dev, /dev/pts, /dev/shm, /sys (ro), /tmp
 #                                   (tmpfs), the host's /usr read-only, and
@@ -21,8 +23,10 @@
 #   oci_run ID DIR                  start the bundle DIR as container ID, in
 #                                   the background (crun run -d); the
 #                                   process's stdout+stderr go to DIR/out.log,
-#                                   crun's own errors to DIR/crun.log.
-#                                   Returns crun's status; sets OCI_START_MS
+#                                   crun's own errors to DIR/crun.log (and
+#                                   out.log). Returns crun's status (0 once
+#                                   the process runs); sets OCI_START_MS, the
+#                                   milliseconds crun took
 #   oci_pid ID                      the container init's host pid
 #   oci_status ID                   crun's state: created, running, stopped
 #   oci_cgdir ID [CTRL]             the host path of the container's cgroup
@@ -40,19 +44,27 @@
 #                                   lib.sh's cleanup
 #
 # The container's cgroup is created by crun, below the test's own cgroup
-# only. crun's cgroupfs manager puts a container at the same path
-# (linux.cgroupsPath) below /sys/fs/cgroup in every v1 hierarchy, and on a
-# hybrid host in the v2 one too; but the test cgroups are at different
-# places in each hierarchy (memory: /process_api/<hash>/cgwtest-PID, pids,
+# only. On v1 and hybrid hosts crun's cgroupfs manager (crun 1.8.1,
+# enter_cgroup_v1) makes the same path, linux.cgroupsPath, with mkdir -p
+# below /sys/fs/cgroup/H for every hierarchy H in its /proc/self/cgroup
+# (here memory, pids, cpu, freezer, blkio, devices, cpuset, cpuacct,
+# name=systemd and the hybrid v2 "unified"). The test cgroups are at
+# different places in each (memory: /process_api/<hash>/cgwtest-PID; pids,
 # cpu, freezer: /cgwtest-PID), so no path is below the test's cgroup in all
-# of them. So every crun command runs in a private mount namespace whose
+# of them: /process_api/<hash>/cgwtest-PID/x would make /process_api/...
+# at the root of the nine others, /cgwtest-PID/x would land at the root of
+# the memory hierarchy, above our own memory cgroup. So every crun command runs in a private mount namespace whose
 # /sys/fs/cgroup shows the test's cgroups as the roots: on v1 a tmpfs with
 # only memory, pids, cpu and freezer, each the test cgroup of that
 # hierarchy (crun skips the hierarchies that are not there: blkio, devices,
 # cpuset, cpuacct, name=systemd, unified); on v2 $TESTCG itself. crun then
 # makes CGPATH inside the test's cgroup, applies the limits there, and
 # removes it on delete. With no devices hierarchy, the config has no
-# linux.resources.devices (crun's default /dev nodes only).
+# linux.resources.devices (crun's default /dev nodes only). On v2 crun
+# enables cpu, memory and pids in $TESTCG's cgroup.subtree_control, so
+# $TESTCG must hold no process then (cgwarden sits in $TESTCG/supervisor).
+# The container's init is reparented to PID 1 (crun run -d): its exit
+# status is lost, but the cgroup and its counters stay until oci_cleanup.
 #
 # crun's state (--root) is $T/crun, private to the test.
 
@@ -63,7 +75,6 @@ command -v python3 > /dev/null || skip_test "needs python3 (writes config.json)"
 OCI_STATE=$T/crun
 OCI_REG=$T/oci.d # one file per container started: ID, holding its bundle dir
 OCI_VIEW=$T/oci-cgview # the mount point of the private /sys/fs/cgroup (v1)
-# shellcheck disable=SC2034 # set by oci_run, read by the tests
 OCI_START_MS=
 mkdir -p "$OCI_STATE" "$OCI_REG" "$OCI_VIEW"
 
@@ -113,12 +124,19 @@ oci_rootfs() { # DIR
         printf '%s\n' '127.0.0.1 localhost' '::1 localhost ip6-localhost ip6-loopback' > "$r/etc/hosts"
         # /usr/bin/java & co. resolve through /etc/alternatives
         [ -d /etc/alternatives ] && cp -a /etc/alternatives "$r/etc/"
-        # Debian's JDKs keep jvm.cfg, java.security ... in /etc (links)
-        find /usr/lib/jvm -type l -lname '/etc/*' -printf '%l\n' 2>/dev/null | sort -u |
-                while read -r f; do
-                        [ -e "$f" ] && cp -L --parents "$f" "$r" 2> /dev/null
-                done
-        return 0
+        # Debian's JDKs keep jvm.cfg, java.security ... in /etc (links);
+        # one cp for all (a process costs ~0.1 s in the VM)
+        local etc=()
+        while read -r f; do
+                [ -e "$f" ] && etc+=("$f")
+        done < <(find /usr/lib/jvm -type l -lname '/etc/*' -printf '%l\n' 2>/dev/null | sort -u)
+        [ ${#etc[@]} = 0 ] || cp -L --parents "${etc[@]}" "$r"
+}
+
+# a copy of one rootfs made once per test ($T/oci-rootfs)
+oci__rootfs_copy() { # DIR
+        [ -d "$T/oci-rootfs" ] || oci_rootfs "$T/oci-rootfs" || return 1
+        cp -a "$T/oci-rootfs" "$1"
 }
 
 oci_bundle() { # DIR CGPATH LIMIT -- ARGV...
@@ -128,7 +146,7 @@ oci_bundle() { # DIR CGPATH LIMIT -- ARGV...
         case $cgpath in /*) ;; *) echo "oci_bundle: CGPATH must start with /" >&2; return 1 ;; esac
         mkdir -p "$dir" || return 1
         dir=$(cd "$dir" && pwd)
-        [ -d "$dir/rootfs" ] || oci_rootfs "$dir/rootfs" || return 1
+        [ -d "$dir/rootfs" ] || oci__rootfs_copy "$dir/rootfs" || return 1
         rm -f "$dir/config.json"
         (cd "$dir" && "$OCI_CRUN" spec) || return 1
         python3 - "$dir" "$cgpath" "$limit" "${CLASSES:-} ${OCI_BINDS:-}" "$@" <<'EOF' || return 1
@@ -177,6 +195,7 @@ oci_run() { # ID DIR
         oci_crun --log "$dir/crun.log" run -d --pid-file "$dir/init.pid" --bundle "$dir" "$id" \
                 < /dev/null > "$dir/out.log" 2>&1
         rc=$?
+        # shellcheck disable=SC2034 # read by the tests
         OCI_START_MS=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
         if [ "$rc" != 0 ]; then
                 echo "# oci_run $id: crun exit $rc: $(tail -n3 "$dir/crun.log" 2>/dev/null | tr '\n' ' ')" >&2
