@@ -126,6 +126,8 @@ static void release(WatchRule *r, Watched *w, bool gone) {
 
         if (!w)
                 return;
+        if (gone)
+                watched_set_gone(w);
         if (!watched_capturing(w)) {
                 watched_free(w);
                 return;

@@ -29,10 +29,20 @@ int main_process_pick(const MainCandidate *c, size_t n, bool with_regex) {
         return best;
 }
 
+uint64_t main_process_parse_start_ticks(const char *stat) {
+        /* after the comm, which may hold anything but ends at the last ')' */
+        const char *p = strrchr(stat, ')');
+
+        /* p is at the ')' that ends field 2; each step goes to the space
+         * before the next field, up to field 22 (starttime) */
+        for (int field = 3; field <= 22 && p; field++)
+                p = strchr(p + 1, ' ');
+        return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
 uint64_t main_process_start_ticks(pid_t pid) {
         char path[64], buf[1024];
         _cleanup_close_ int fd = -EBADF;
-        const char *p;
         ssize_t k;
 
         (void) snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
@@ -43,16 +53,7 @@ uint64_t main_process_start_ticks(pid_t pid) {
         if (k <= 0)
                 return 0;
         buf[k] = 0;
-        /* after the comm, which may hold anything but ends at the last ')' */
-        p = strrchr(buf, ')');
-        if (!p)
-                return 0;
-        p++;
-        /* fields 3..22: state is 3, starttime is 22 */
-        for (int field = 2; field < 22 && p; field++) {
-                p = strchr(p + 1, ' ');
-        }
-        return p ? strtoull(p + 1, NULL, 10) : 0;
+        return main_process_parse_start_ticks(buf);
 }
 
 static bool cmdline_matches(pid_t pid, const regex_t *re) {

@@ -40,5 +40,7 @@ typedef struct MainProcess {
  * cannot be read (-ENOENT: it is gone). */
 int main_process_find(CgService *cg, const regex_t *jvm_re, MainProcess *ret);
 
-/* /proc/PID/stat's starttime, 0 when the process is gone. */
+/* /proc/PID/stat's starttime (field 22), 0 when the process is gone. */
 uint64_t main_process_start_ticks(pid_t pid);
+/* The same from the file's text; 0 when it has no such field. */
+uint64_t main_process_parse_start_ticks(const char *stat);
