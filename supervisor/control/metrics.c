@@ -235,6 +235,17 @@ static void emit_captures(FILE *out, const char *name, const ServiceStatus *s) {
         }
 }
 
+/* name{service="NAME",kind="KIND",cgroup="PATH"} 1 */
+static void emit_info(FILE *out, const char *name, const ServiceStatus *s) {
+        fprintf(out, "%s{service=\"", name);
+        put_label_value(out, s->name, sizeof(s->name));
+        fputs("\",kind=\"", out);
+        put_label_value(out, s->kind, sizeof(s->kind));
+        fputs("\",cgroup=\"", out);
+        put_label_value(out, s->cgroup, sizeof(s->cgroup));
+        fputs("\"} 1\n", out);
+}
+
 static void emit_observations(FILE *out, const char *name, const ServiceStatus *s) {
         char buf[VALUE_MAX];
 
@@ -285,6 +296,10 @@ static const Family families[] = {
           "Automatic and policy restarts of the service since cgwarden started.", get_restarts, NULL },
         { "cgwarden_service_oom_kills_total", "counter",
           "Kernel OOM kills in the service's cgroup seen since cgwarden started.", get_oom_kills, NULL },
+        { "cgwarden_service_info", "gauge",
+          "1 for each guarded cgroup: a launched service (kind service) or a watched one (kind unit, "
+          "container, cgroup), with its cgroup's path.",
+          NULL, emit_info },
         { "cgwarden_service_captures_total", "counter",
           "Evidence captures taken for the service since cgwarden started, by reason.", NULL,
           emit_captures },

@@ -12,6 +12,7 @@
  *   cgwarden_services                                   gauge
  *   cgwarden_metrics_last_write_timestamp_seconds       gauge
  *   cgwarden_service_up                                 gauge   {service}
+ *   cgwarden_service_info                               gauge   {service, kind, cgroup}
  *   cgwarden_service_state                              gauge   {service, state}
  *   cgwarden_service_start_time_seconds                 gauge   {service}
  *   cgwarden_service_throttled                          gauge   {service}

@@ -21,6 +21,8 @@
 static ServiceStatus svc_web(void) {
         ServiceStatus s = {
                 .name = "web",
+                .kind = "service",
+                .cgroup = "/system.slice/cgwarden.service/services/web",
                 .state = "running",
                 .throttled = true,
                 .pid = 4242,
@@ -52,6 +54,8 @@ static ServiceStatus svc_web(void) {
 static ServiceStatus svc_unknowns(void) {
         return (ServiceStatus){
                 .name = "worker",
+                .kind = "container",
+                .cgroup = "/machine.slice/libpod-\"x\".scope",
                 .state = "backoff",
                 .restarts = 7,
                 .memory_current = UINT64_MAX,
@@ -169,6 +173,14 @@ static const char golden[] =
         "# TYPE cgwarden_service_oom_kills_total counter\n"
         "cgwarden_service_oom_kills_total{service=\"web\"} 1\n"
         "cgwarden_service_oom_kills_total{service=\"worker\"} 0\n"
+        "# HELP cgwarden_service_info 1 for each guarded cgroup: a launched service (kind service) or a "
+        "watched one (kind unit, container, cgroup), with its cgroup's path.\n"
+        "# TYPE cgwarden_service_info gauge\n"
+        "cgwarden_service_info{service=\"web\",kind=\"service\",cgroup=\"/system.slice/cgwarden.service/"
+        "services/web\"} 1\n"
+        "cgwarden_service_info{service=\"worker\",kind=\"container\",cgroup=\"/machine.slice/"
+        "libpod-\\\"x\\\".scope\"} "
+        "1\n"
         "# HELP cgwarden_service_captures_total Evidence captures taken for the service since cgwarden "
         "started, by reason.\n"
         "# TYPE cgwarden_service_captures_total counter\n"
