@@ -1308,14 +1308,13 @@ static void test_watch(void **state) {
         _cleanup_(config_freep) Config *c = load_ok("[service:a]\nexec=/bin/true\n"
                                                     "[watch:ctr]\nmatch = /system.slice/docker-*.scope\n"
                                                     "capture_at = 80%\njvm_match = -jar app\\.jar\n"
-                                                    "[watch:unit]\nunit = leaky.service\n"
-                                                    "on_pre_oom = capture restart\n"
+
                                                     "[watch:thr]\ncgroup = /x/y\nmay_write = yes\n"
                                                     "on_pre_oom = throttle\n");
         ServiceConfig *w;
 
         assert_int_equal(c->n_services, 1);
-        assert_int_equal(c->n_watches, 3);
+        assert_int_equal(c->n_watches, 2);
         w = c->watches[0];
         assert_int_equal(w->kind, SERVICE_KIND_WATCH);
         assert_string_equal(w->name, "ctr");
@@ -1325,8 +1324,7 @@ static void test_watch(void **state) {
         /* no restart by default: whoever started it restarts it */
         assert_true(action_list_is(&w->on_event[EVENT_OOM_KILL], 1, ACTION_CAPTURE));
         assert_null(w->argv);
-        assert_string_equal(c->watches[1]->watch_unit, "leaky.service");
-        assert_true(c->watches[2]->may_write);
+        assert_true(c->watches[1]->may_write);
         assert_int_equal(c->services[0]->kind, SERVICE_KIND_SERVICE);
 }
 
@@ -1355,6 +1353,9 @@ static void test_watch_errors(void **state) {
         expect_errors("[watch:w]\nmatch=/a//b\n",
                       ERRORS("t.ini:2: invalid pattern '/a//b' for match: has an empty component ('//' or "
                              "a trailing '/')"));
+        expect_errors("[watch:w]\nunit=foo.service\non_pre_oom=capture restart\n",
+                      ERRORS("t.ini:1: watch 'w': unit= (systemd over D-Bus) is not built yet: use cgroup = "
+                             "/system.slice/foo.service"));
         expect_errors("[watch:w]\nunit=foo.timer\n",
                       ERRORS("t.ini:2: invalid unit 'foo.timer' for unit: a systemd unit name ending in "
                              ".service or .scope"));
