@@ -390,6 +390,30 @@ static int print_errors(CfgErrors *errs) {
 }
 
 /* Evidence in a directory others may write can be tampered with. */
+/* A watch's cgroup that does not exist yet is guarded when it appears:
+ * worth a warning (a typo looks the same). */
+static void check_watches(const char *file, const Config *c) {
+        _cleanup_(cg_context_freep) CgContext *ctx = NULL;
+
+        if (c->n_watches == 0 || cg_context_new_observer(&ctx, NULL) < 0)
+                return;
+        for (size_t i = 0; i < c->n_watches; i++) {
+                const ServiceConfig *w = c->watches[i];
+                _cleanup_free_ char *dir = NULL;
+
+                if (!w->watch_cgroup)
+                        continue;
+                if (asprintf(&dir, "%s%s", cg_context_tree_root(ctx), w->watch_cgroup) < 0)
+                        return;
+                if (access(dir, F_OK) < 0)
+                        fprintf(stderr,
+                                "%s:%u: warning: watch '%s': cgroup %s does not exist now; it is guarded "
+                                "when "
+                                "it appears\n",
+                                file, w->line, w->name, w->watch_cgroup);
+        }
+}
+
 static void check_capture_dir(const char *file, const char *dir) {
         struct stat st;
 
@@ -445,7 +469,12 @@ static int cmd_check(int argc, char **argv) {
         (void) config_apply_defaults(c);
         if (!syntax_only)
                 check_capture_dir(argv[1], c->capture_dir);
-        printf("%s: OK, %zu service(s)\n", argv[1], c->n_services);
+        if (!syntax_only)
+                check_watches(argv[1], c);
+        if (c->n_watches > 0)
+                printf("%s: OK, %zu service(s), %zu watch(es)\n", argv[1], c->n_services, c->n_watches);
+        else
+                printf("%s: OK, %zu service(s)\n", argv[1], c->n_services);
         return 0;
 }
 

@@ -54,6 +54,9 @@ int cg_context_new(const char *cgroup_root, CgContext **ret, char **ret_error);
 /* Removes the subtree cgwarden created (services must be destroyed first;
  * leftover empty service cgroups are removed too). Accepts NULL. */
 CgContext *cg_context_free(CgContext *c);
+static inline void cg_context_freep(CgContext **c) {
+        *c = cg_context_free(*c);
+}
 /* A context that only looks: the mode and the own cgroup are found, and
  * nothing is created, moved or enabled (watch mode without services, a
  * container's entrypoint, a read-only cgroupfs). cg_service_new() on it
