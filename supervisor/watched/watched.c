@@ -196,13 +196,19 @@ static void rescan(Watched *w) {
                 scan_schedule(w);
                 return;
         }
-        if (m.pid == w->main.pid && m.start_ticks == w->main.start_ticks) {
+        /* the same process running the same program (a shell that execs
+         * java keeps its pid and start time, and changes its comm) */
+        if (m.pid == w->main.pid && m.start_ticks == w->main.start_ticks && streq(m.comm, w->main.comm)) {
                 scan_schedule(w);
                 return;
         }
         if (w->main.pid > 0) {
-                log_info("Watch '%s': process %d (%s) is gone from %s.", w->name, (int) w->main.pid,
-                         w->main.comm, w->path);
+                if (m.pid == w->main.pid && m.start_ticks == w->main.start_ticks)
+                        log_info("Watch '%s': process %d (%s) now runs %s.", w->name, (int) m.pid, w->main.comm,
+                                 m.comm);
+                else
+                        log_info("Watch '%s': process %d (%s) is gone from %s.", w->name, (int) w->main.pid,
+                                 w->main.comm, w->path);
                 main_forget(w);
                 w->main = (MainProcess){};
                 guard_stopped(w->guard);

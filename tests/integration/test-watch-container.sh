@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 600
 # Watch mode on a real OCI container: Debian's crun runs a JVM (a minimal
 # rootfs of host files, the JDK bind-mounted read-only, its own pid and
 # mount namespaces and /tmp) under a memory limit, in a cgroup named as

@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 600
 # Watch mode: cgroups cgwarden did not start ([watch:NAME]), with real JVMs
 # under a real memory limit. cgwarden runs with [watch:] sections only: it
 # creates, moves and enables nothing in the cgroup tree.

@@ -56,7 +56,9 @@ watched_run() { # NAME PIDFILE CMD...
 }
 
 # cgwarden in TESTCG/cgw on v2 (so that TESTCG holds no process)
+# and the watched cgroups get the memory and pids controllers
 if [ "$LANE" = v2 ]; then
+        echo "+memory +pids" > "$TESTCG/cgroup.subtree_control" || skip_test "cannot enable memory+pids in $TESTCG"
         mkdir "$TESTCG/cgw"
         TESTCG_PROCS=$TESTCG/cgw/cgroup.procs
 fi
