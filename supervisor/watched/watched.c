@@ -13,9 +13,13 @@
 #include "watched/watched.h"
 
 /* Until a JVM is found (or jvm_match's process), the cgroup is looked at
- * again after SCAN_FIRST, doubling up to SCAN_MAX. */
+ * again after SCAN_FIRST, doubling up to SCAN_MAX; where the kernel does
+ * not tell when the cgroup's population changes (v1), up to
+ * SCAN_MAX_UNNOTIFIED, so that a process started in a cgroup that was
+ * empty for long is seen within that. */
 #define SCAN_FIRST (100 * USEC_PER_MSEC)
 #define SCAN_MAX (30 * USEC_PER_SEC)
+#define SCAN_MAX_UNNOTIFIED (2 * USEC_PER_SEC)
 
 struct Watched {
         const WatchedContext *ctx;
@@ -172,7 +176,7 @@ static void scan_schedule(Watched *w) {
                 (void) sd_event_source_set_time_accuracy(w->scan_timer, w->scan_delay / 10);
                 (void) sd_event_source_set_enabled(w->scan_timer, SD_EVENT_ONESHOT);
         }
-        w->scan_delay = MIN(w->scan_delay * 2, SCAN_MAX);
+        w->scan_delay = MIN(w->scan_delay * 2, w->events_source ? SCAN_MAX : SCAN_MAX_UNNOTIFIED);
 }
 
 static void main_forget(Watched *w) {

@@ -11,6 +11,8 @@
 #   match=   cgroups appearing below the test cgroup are found and dropped
 #            when they go; one that goes while its capture runs: the
 #            capture ends with a partial manifest, cgwarden goes on.
+#   kill     on_pre_oom = capture kill: cgwarden kills the watched cgroup's
+#            processes after the capture, before the kernel would.
 #   check    launching keys and refused actions are errors with FILE:LINE.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
@@ -33,8 +35,10 @@ check "check: a launching key is an error at its line" grep -q "^$T/bad.ini:3: k
 
 # ---- cgroup= and match= ----
 watched_cg_make app $((256 << 20)) || not_ok "make the app cgroup"
+watched_cg_make killme $((128 << 20)) || not_ok "make the killme cgroup"
 {
         cfg_header
+        printf '\n[watch:k]\ncgroup = %s/killme\ncapture_at = 50%%\ncapture_lead = 0\non_pre_oom = capture kill\n' "$TESTREL"
         printf '\n[watch:app]\ncgroup = %s/app\ncapture_at = 70%%\nnmt_baseline_after = 2s\ncapture_timeout = 15s\n' "$TESTREL"
         printf '\n[watch:ctr]\nmatch = %s/ctr-*\ncapture_timeout = 8s\n' "$TESTREL"
 } > "$T/c.ini"
@@ -90,6 +94,18 @@ d=$(capture_dir_of app oom-kill)
 [ -n "$d" ] && check "app: the post-mortem holds the kernel's OOM report" grep -q "Killed process $(cat "$T/leak.pid")" "$d/oom-report.txt"
 check "app: cgwarden did not write the watched cgroup's limit" \
         test "$(cat "$TESTCG/app/memory.$([ "$LANE" = v2 ] && echo max || echo limit_in_bytes)")" = $((256 << 20))
+
+# ---- kill: after the capture, before the kernel ----
+watched_run killme "$T/killme.pid" "$HELPERS/leaker" 20
+wait_until 60 cgw_log_has "Watch 'k': killing every process of cgroup $TESTREL/killme" ||
+        not_ok "k: cgwarden kills the leaker's cgroup" "$(grep "'k'" "$T/cgw.err" | tail -8; cat "$T/killme.out")"
+check "k: the leaker is dead" wait_until 10 is_dead "$(cat "$T/killme.pid")"
+d=$(capture_dir_of k pre-oom)
+check "k: a pre-oom capture first" test -n "$d"
+check "k: the capture finished before the kill" \
+        test "$(log_line_of "Capture for 'k' finished")" -lt "$(log_line_of "Watch 'k': killing")"
+check "k: no OOM kill by the kernel" sh -c "! grep -q \"Observation oom-kill for 'k'\" '$T/cgw.err'"
+check "k: the cgroup is empty" sh -c "[ -z \"\$(cat '$TESTCG/killme/cgroup.procs')\" ]"
 
 # ---- match=: cgroups appear and go ----
 watched_cg_make ctr-a || not_ok "make ctr-a"
