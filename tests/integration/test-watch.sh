@@ -13,6 +13,7 @@
 #            capture ends with a partial manifest, cgwarden goes on.
 #   kill     on_pre_oom = capture kill: cgwarden kills the watched cgroup's
 #            processes after the capture, before the kernel would.
+#   reload   a watch added, one removed, the unchanged ones kept.
 #   check    launching keys and refused actions are errors with FILE:LINE.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
@@ -140,6 +141,16 @@ wait_until 20 sh -c "! kill -0 $(cat "$T/capb.pid") 2>/dev/null" || not_ok "ctr-
 check "ctr-b: dropped once its capture ended" wait_until 10 absent ctr.ctr-b
 check "cgwarden goes on: status answers" sh -c "\"$CGW\" status -c \"$T/c.ini\" > /dev/null"
 check "cgwarden goes on: still running" kill -0 "$CGW_PID"
+
+# ---- reload: a watch added, one removed, the others kept ----
+sed -i '/^\[watch:k\]/,/^on_pre_oom = capture kill/d' "$T/c.ini"
+printf '\n[watch:late]\ncgroup = %s/app\n' "$TESTREL" >> "$T/c.ini"
+"$CGW" reload -c "$T/c.ini" > /dev/null 2>&1
+wait_until 20 cgw_log_has "Watch 'late' added." || not_ok "reload: the new watch is added" "$(tail -5 "$T/cgw.err")"
+check "reload: the removed watch ends" cgw_log_has "Watch 'k' changed or removed: it ends"
+check "reload: the unchanged watch is kept" sh -c "! grep -q \"Watch 'app' changed or removed\" '$T/cgw.err'"
+check_eq "reload: status lists late" cgroup "$(st late 's[0]["kind"]')"
+check "reload: k is gone from status" absent k
 
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
