@@ -426,13 +426,24 @@ int parse_exit_status_key(void *obj, const KeyDef *k, const char *value, char **
                 if (!word)
                         return -ENOMEM;
                 if (word[0] >= '0' && word[0] <= '9') {
-                        if (unit_parse_count(word, 255, &code) < 0)
+                        /* a code or a range of codes, "0-255": what an
+                         * imported wrapper.conf's on_exit needs (jsw/) */
+                        char *dash = strchr(word, '-');
+                        uint64_t last;
+
+                        if (dash)
+                                *dash = '\0';
+                        if (unit_parse_count(word, 255, &code) < 0 ||
+                            (dash && (unit_parse_count(dash + 1, 255, &last) < 0 || last < code)))
                                 return error_setf(
                                         ret_error, -EINVAL,
-                                        "invalid exit status '%s' for %s: expected 0..255 or a signal "
-                                        "name",
-                                        word, k->name);
-                        set.codes[code / 8] |= (uint8_t) (1u << (code % 8));
+                                        "invalid exit status '%.*s' for %s: expected 0..255, a range "
+                                        "like 1-255, or a signal name",
+                                        (int) n, w, k->name);
+                        if (!dash)
+                                last = code;
+                        for (; code <= last; code++)
+                                set.codes[code / 8] |= (uint8_t) (1u << (code % 8));
                 } else {
                         if (unit_parse_signal(word, &sig) < 0 || sig >= 64)
                                 return error_setf(ret_error, -EINVAL, "invalid signal '%s' for %s", word,

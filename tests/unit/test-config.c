@@ -762,6 +762,35 @@ static void test_service_config_set(void **state) {
         assert_null(s->notify_exec);
 }
 
+/* Ranges of exit codes: an imported wrapper.conf's on_exit needs them. */
+static void test_exit_ranges(void **state) {
+        _cleanup_(service_config_freep) ServiceConfig *s = service_config_new("x");
+        char *err = NULL;
+
+        assert_int_equal(
+                service_config_set(s, "restart_prevent_exit_status", "0 2-142 144-255 SIGKILL", NULL), 0);
+        assert_true(exit_status_set_test(&s->restart_prevent_exit_status, 0, 0));
+        assert_false(exit_status_set_test(&s->restart_prevent_exit_status, 1, 0));
+        assert_true(exit_status_set_test(&s->restart_prevent_exit_status, 2, 0));
+        assert_true(exit_status_set_test(&s->restart_prevent_exit_status, 142, 0));
+        assert_false(exit_status_set_test(&s->restart_prevent_exit_status, 143, 0));
+        assert_true(exit_status_set_test(&s->restart_prevent_exit_status, 255, 0));
+        assert_true(exit_status_set_test(&s->restart_prevent_exit_status, 0, SIGKILL));
+        assert_false(exit_status_set_test(&s->restart_prevent_exit_status, 0, SIGSEGV));
+        assert_int_equal(service_config_set(s, "success_exit_status", "0-255", NULL), 0);
+        for (int c = 0; c < 256; c++)
+                assert_true(exit_status_set_test(&s->success_exit_status, c, 0));
+        assert_int_equal(service_config_set(s, "success_exit_status", "7-7", NULL), 0);
+        assert_true(exit_status_set_test(&s->success_exit_status, 7, 0));
+        assert_false(exit_status_set_test(&s->success_exit_status, 6, 0));
+
+        for (const char *const *bad = STRV("5-3", "1-", "1-256", "256", "1--2", "1-x"); *bad; bad++) {
+                assert_int_equal(service_config_set(s, "success_exit_status", *bad, &err), -EINVAL);
+                assert_non_null(strstr(err, "expected 0..255, a range like 1-255, or a signal name"));
+                err = mfree_test(err);
+        }
+}
+
 static void test_supervisor_keys(void **state) {
         _cleanup_(config_freep) Config *c = NULL;
 
@@ -1382,6 +1411,7 @@ int main(void) {
                 TEST(test_continuation_disabled),
                 TEST(test_inline_comments),
                 TEST(test_service_config_set),
+                TEST(test_exit_ranges),
                 TEST(test_supervisor_keys),
                 TEST(test_equal),
                 TEST(test_limit_resolve),
