@@ -324,3 +324,10 @@ static inline void service_config_freep(ServiceConfig **s) {
  * Returns 0, -ENOMEM, or -EINVAL with *ret_error (malloc'd) describing the
  * problem (unterminated quote, trailing backslash, bad escape, empty). */
 int exec_split(const char *line, char ***ret_argv, char **ret_error);
+/* The inverse: argv as one exec line that exec_split() splits back into
+ * the same words. A word of plain characters stays as it is; any other is
+ * double-quoted with \\ and \" escaped, and control characters and ';'
+ * (which would start an INI comment after a blank) as \xHH. A word
+ * starting with '#' is quoted too. Returns 0 and *ret (malloc'd),
+ * -EINVAL for an empty argv, -ENOMEM. */
+int exec_join(char *const *argv, char **ret);

@@ -224,3 +224,49 @@ int exec_split(const char *line, char ***ret_argv, char **ret_error) {
         *ret_argv = TAKE_PTR(argv);
         return 0;
 }
+
+/* Printable ASCII that needs no quotes: neither a separator, a quote, a
+ * backslash, nor ';' (an INI inline comment after a blank). */
+static bool is_plain(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               strchr("_@%+=:,./-*?!~^[]{}()<>|&$#", c);
+}
+
+int exec_join(char *const *argv, char **ret) {
+        size_t n = 1;
+        char *buf, *p;
+
+        if (!argv || !argv[0])
+                return -EINVAL;
+        for (char *const *a = argv; *a; a++)
+                n += 4 * strlen(*a) + 3; /* a byte becomes at most \xHH */
+        buf = p = malloc(n);
+        if (!buf)
+                return -ENOMEM;
+        for (char *const *a = argv; *a; a++) {
+                bool plain = **a != '\0' && **a != '#';
+
+                for (const char *c = *a; *c && plain; c++)
+                        plain = is_plain(*c);
+                if (a != argv)
+                        *p++ = ' ';
+                if (plain) {
+                        p = stpcpy(p, *a);
+                        continue;
+                }
+                *p++ = '"';
+                for (const unsigned char *c = (const unsigned char *) *a; *c; c++) {
+                        if (*c == '\\' || *c == '"') {
+                                *p++ = '\\';
+                                *p++ = (char) *c;
+                        } else if (*c < ' ' || *c == 0x7f || *c == ';')
+                                p += sprintf(p, "\\x%02x", *c);
+                        else
+                                *p++ = (char) *c;
+                }
+                *p++ = '"';
+        }
+        *p = '\0';
+        *ret = buf;
+        return 0;
+}

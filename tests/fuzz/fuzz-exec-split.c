@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* exec_split(). Beyond "no crash": a successful split is never empty,
- * and quoting its words back ("..." with \\ and \" escaped) splits to the
- * same argv. A failure always comes with a message. */
+ * and quoting its words back ("..." with \\ and \" escaped, and
+ * exec_join()) splits to the same argv. A failure always comes with a
+ * message. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,6 +72,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         quoted = quote_argv(argv);
         if (!quoted)
                 return 0;
+        r = exec_split(quoted, &again, NULL);
+        CHECK(r == 0);
+        CHECK(strv_length(again) == strv_length(argv));
+        for (size_t i = 0; argv[i]; i++)
+                CHECK(streq(argv[i], again[i]));
+
+        /* exec_join() is the inverse, and its line has no INI comment */
+        again = strv_free(again);
+        quoted = mfree(quoted);
+        r = exec_join(argv, &quoted);
+        if (r == -ENOMEM)
+                return 0;
+        CHECK(r == 0);
+        CHECK(!strchr(quoted, ';') && !strchr(quoted, '\n'));
         r = exec_split(quoted, &again, NULL);
         CHECK(r == 0);
         CHECK(strv_length(again) == strv_length(argv));

@@ -108,8 +108,40 @@ static void test_split_null_error(void **state) {
         assert_int_equal(exec_split(NULL, &argv, NULL), -EINVAL);
 }
 
+static void test_join(void **state) {
+        const struct {
+                const char *const *argv;
+                const char *line;
+        } cases[] = {
+                { ARGV("java", "-Xmx1g", "-classpath", "../lib/a.jar:../lib/*", "com.example.Main"),
+                  "java -Xmx1g -classpath ../lib/a.jar:../lib/* com.example.Main" },
+                { ARGV("/bin/echo", "a b", "", "say \"hi\"", "back\\slash"),
+                  "/bin/echo \"a b\" \"\" \"say \\\"hi\\\"\" \"back\\\\slash\"" },
+                /* ';' would start an INI comment after a blank; control characters */
+                { ARGV("/bin/echo", "a ;b", "tab\there", "#x", "it's"),
+                  "/bin/echo \"a \\x3bb\" \"tab\\x09here\" \"#x\" \"it's\"" },
+                { ARGV("/bin/echo", "$HOME", "100%", "-Dapp.name=My App"),
+                  "/bin/echo $HOME 100% \"-Dapp.name=My App\"" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *line = NULL;
+                _cleanup_strv_free_ char **back = NULL;
+
+                assert_int_equal(exec_join((char *const *) cases[i].argv, &line), 0);
+                assert_string_equal(line, cases[i].line);
+                assert_int_equal(exec_split(line, &back, NULL), 0);
+                for (size_t k = 0; cases[i].argv[k]; k++)
+                        assert_string_equal(back[k], cases[i].argv[k]);
+                assert_int_equal(strv_length(back), strv_length((char *const *) cases[i].argv));
+        }
+        assert_int_equal(exec_join(NULL, NULL), -EINVAL);
+        assert_int_equal(exec_join((char *[]){ NULL }, NULL), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_join),
                 cmocka_unit_test(test_split_ok),
                 cmocka_unit_test(test_split_bad),
                 cmocka_unit_test(test_split_null_error),
