@@ -28,6 +28,12 @@ static const char *const restart_mode_table[_RESTART_MODE_MAX] = {
         [RESTART_ALWAYS] = "always",
 };
 
+static const char *const jvm_options_env_table[_JVM_OPTIONS_ENV_MAX] = {
+        [JVM_OPTIONS_ENV_AUTO] = "auto",
+        [JVM_OPTIONS_ENV_JDK] = "JDK_JAVA_OPTIONS",
+        [JVM_OPTIONS_ENV_TOOL] = "JAVA_TOOL_OPTIONS",
+};
+
 static const char *const ready_mode_table[_READY_MODE_MAX] = {
         [READY_EXEC] = "exec",
         [READY_NOTIFY] = "notify",
@@ -64,6 +70,7 @@ static const char *const capture_item_table[_CAPTURE_ITEM_MAX] = {
 
 DEFINE_STRING_TABLE_LOOKUP(restart_mode, RestartMode);
 DEFINE_STRING_TABLE_LOOKUP(ready_mode, ReadyMode);
+DEFINE_STRING_TABLE_LOOKUP(jvm_options_env, JvmOptionsEnv);
 DEFINE_STRING_TABLE_LOOKUP(action_type, ActionType);
 DEFINE_STRING_TABLE_LOOKUP(event_type, EventType);
 DEFINE_STRING_TABLE_LOOKUP(capture_item, CaptureItem);
@@ -429,7 +436,7 @@ bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
         if (!(SAME_LIMIT(capture_at) && SAME(capture_lead) && SAME_LIMIT(pids_capture_at) &&
               SAME(capture_mask) && SAME(capture_auto) && SAME(capture_keep) && SAME(capture_max_bytes) &&
               SAME(capture_timeout) && SAME(capture_reserve) && SAME(pids_capture_reserve) &&
-              SAME(nmt_baseline_after) && SAME_STR(jvm_options)))
+              SAME(nmt_baseline_after) && SAME_STR(jvm_options) && SAME(jvm_options_env)))
                 return false;
         for (int e = 0; e < _EVENT_TYPE_MAX; e++)
                 if (!action_list_equal(&a->on_event[e], &b->on_event[e]))

@@ -23,6 +23,19 @@ typedef enum RestartMode {
 const char *restart_mode_to_string(RestartMode m);
 RestartMode restart_mode_from_string(const char *s);
 
+/* Which environment variable carries jvm_options to a java launcher:
+ * JDK_JAVA_OPTIONS is read by the launcher of JDK 9 and later only;
+ * JAVA_TOOL_OPTIONS by every HotSpot VM (JDK 5 on), JDK 8 included. */
+typedef enum JvmOptionsEnv {
+        JVM_OPTIONS_ENV_AUTO, /* JDK_JAVA_OPTIONS for a JDK known to be 9+, else JAVA_TOOL_OPTIONS */
+        JVM_OPTIONS_ENV_JDK, /* "JDK_JAVA_OPTIONS" */
+        JVM_OPTIONS_ENV_TOOL, /* "JAVA_TOOL_OPTIONS" */
+        _JVM_OPTIONS_ENV_MAX,
+        _JVM_OPTIONS_ENV_INVALID = -EINVAL,
+} JvmOptionsEnv;
+const char *jvm_options_env_to_string(JvmOptionsEnv e);
+JvmOptionsEnv jvm_options_env_from_string(const char *s);
+
 typedef enum ReadyMode {
         READY_EXEC,
         READY_NOTIFY,
@@ -166,6 +179,7 @@ typedef struct ServiceConfig {
         uint64_t pids_capture_reserve; /* default 16 */
         usec_t nmt_baseline_after; /* default 5min */
         char *jvm_options; /* "auto" (default), "none", or extra options */
+        JvmOptionsEnv jvm_options_env; /* default auto */
 
         ActionList on_event[_EVENT_TYPE_MAX];
 

@@ -42,6 +42,7 @@ const KeyDef service_keys[] = {
         { "pids_capture_reserve", parse_count_key, SVC(pids_capture_reserve), 0, INT32_MAX, 0 },
         { "nmt_baseline_after", parse_duration_key, SVC(nmt_baseline_after), ANY, 0 },
         { "jvm_options", parse_text_key, SVC(jvm_options), ANY, LAUNCH_ONLY },
+        { "jvm_options_env", parse_jvm_options_env_key, SVC(jvm_options_env), ANY, LAUNCH_ONLY },
         { "on_pre_oom", parse_actions_key, SVC(on_event[EVENT_PRE_OOM]), ANY, 0 },
         { "on_oom_kill", parse_actions_key, SVC(on_event[EVENT_OOM_KILL]), ANY, 0 },
         { "on_pids_limit", parse_actions_key, SVC(on_event[EVENT_PIDS_LIMIT]), ANY, 0 },

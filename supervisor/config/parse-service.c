@@ -276,6 +276,18 @@ int parse_ready_key(void *obj, const KeyDef *k, const char *value, char **ret_er
         return 0;
 }
 
+int parse_jvm_options_env_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
+        JvmOptionsEnv e = jvm_options_env_from_string(value);
+
+        if (e < 0)
+                return error_setf(
+                        ret_error, -EINVAL,
+                        "invalid value '%s' for %s: expected auto, JDK_JAVA_OPTIONS or JAVA_TOOL_OPTIONS",
+                        value, k->name);
+        *FIELD(obj, k, JvmOptionsEnv) = e;
+        return 0;
+}
+
 /* "5/10min"; "none" or "0" disable. */
 int parse_start_limit_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         ServiceConfig *s = obj;

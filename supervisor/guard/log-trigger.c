@@ -83,15 +83,36 @@ static void trigger_fired(Guard *g, size_t i, const char *line) {
         guard_decide_and_run(g, EVENT_LOG_TRIGGER, (int) i);
 }
 
+/* The line a JVM prints on stderr at its start when it takes options
+ * from the environment: "Picked up JAVA_TOOL_OPTIONS: ..." (JDK 8 and
+ * later), "NOTE: Picked up JDK_JAVA_OPTIONS: ..." (9 and later), "Picked
+ * up _JAVA_OPTIONS: ...". It repeats jvm_options, which may well name
+ * what a trigger looks for (-XX:+HeapDumpOnOutOfMemoryError), and it is
+ * not the service's own output. */
+static bool is_jvm_options_echo(int stream, const char *line, size_t n) {
+        static const char *const prefixes[] = {
+                "Picked up JAVA_TOOL_OPTIONS: ",
+                "NOTE: Picked up JDK_JAVA_OPTIONS: ",
+                "Picked up _JAVA_OPTIONS: ",
+        };
+
+        if (stream != 2)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+                if (n >= strlen(prefixes[i]) && memcmp(line, prefixes[i], strlen(prefixes[i])) == 0)
+                        return true;
+        return false;
+}
+
 /* Every complete line of the service's output (outlog.h): the SIGQUIT
- * dump tap, then the log triggers. */
+ * dump tap, then the log triggers (not on a JVM's echo of its options). */
 void guard_on_line(void *userdata, int stream, const char *line, size_t n) {
         Guard *g = userdata;
         char buf[OUTLOG_LINE_MAX + 1];
 
         if (g->dump_fd >= 0)
                 guard_dump_line(g, stream, line, n);
-        if (g->n_regex == 0)
+        if (g->n_regex == 0 || is_jvm_options_echo(stream, line, n))
                 return;
         n = MIN(n, sizeof buf - 1);
         memcpy(buf, line, n);

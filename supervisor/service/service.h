@@ -165,10 +165,16 @@ int service_notify_env(const Service *s, char ***env);
 
 /* ---- jvm-env.c ---- */
 
-/* JDK_JAVA_OPTIONS into a starting service's environment when its
- * executable is a java launcher and jvm_options is not "none". Returns 0
- * or -ENOMEM. */
+/* jvm_options into a starting service's environment when its executable
+ * is a java launcher and jvm_options is not "none": as JDK_JAVA_OPTIONS
+ * or JAVA_TOOL_OPTIONS, per jvm_options_env and the launcher's Java
+ * version (service_jvm_options_var()). Logs the choice of
+ * JAVA_TOOL_OPTIONS. Returns 0 or -ENOMEM. */
 int service_jvm_env(const Service *s, char ***env);
+/* The variable: JDK_JAVA_OPTIONS when asked for, or with auto for a JDK
+ * whose version (jvm_launcher_version(): 9 or more, or < 0 when unknown)
+ * reads it; else JAVA_TOOL_OPTIONS, which every HotSpot VM reads. Pure. */
+const char *service_jvm_options_var(JvmOptionsEnv how, int version);
 /* The JDK_JAVA_OPTIONS value jvm_options gives (malloc'd, NULL for none).
  * Pure. */
 char *service_jvm_options(const char *jvm_options, bool want_nmt, const char *existing);

@@ -791,6 +791,25 @@ static void test_exit_ranges(void **state) {
         }
 }
 
+static void test_jvm_options_env(void **state) {
+        _cleanup_(service_config_freep) ServiceConfig *s = service_config_new("x");
+        char *err = NULL;
+
+        assert_int_equal(s->jvm_options_env, JVM_OPTIONS_ENV_AUTO);
+        assert_int_equal(service_config_set(s, "jvm_options_env", "JAVA_TOOL_OPTIONS", NULL), 0);
+        assert_int_equal(s->jvm_options_env, JVM_OPTIONS_ENV_TOOL);
+        assert_int_equal(service_config_set(s, "jvm_options_env", "JDK_JAVA_OPTIONS", NULL), 0);
+        assert_int_equal(s->jvm_options_env, JVM_OPTIONS_ENV_JDK);
+        assert_int_equal(service_config_set(s, "jvm_options_env", "java_tool_options", &err), -EINVAL);
+        assert_string_equal(err, "invalid value 'java_tool_options' for jvm_options_env: expected auto, "
+                                 "JDK_JAVA_OPTIONS or JAVA_TOOL_OPTIONS");
+        err = mfree_test(err);
+        expect_errors(
+                "[watch:w]\ncgroup = /x\njvm_options_env = auto\n",
+                ERRORS("t.ini:3: key 'jvm_options_env' is about launching a service: [watch:w] guards a "
+                       "cgroup cgwarden did not start"));
+}
+
 static void test_supervisor_keys(void **state) {
         _cleanup_(config_freep) Config *c = NULL;
 
@@ -826,6 +845,8 @@ static void test_equal(void **state) {
                 { "log_trigger     = java\\.lang\\.OutOfMemoryError", "log_trigger     = java" },
                 { "memory_pressure = full 100ms/2s", "memory_pressure = full 100ms/3s" },
                 { "restart_prevent_exit_status = 78 SIGABRT", "restart_prevent_exit_status = 78" },
+                { "jvm_options     = -XX:NativeMemoryTracking=detail",
+                  "jvm_options     = -XX:NativeMemoryTracking=detail\njvm_options_env = JAVA_TOOL_OPTIONS" },
                 { "throttle_then   = restart notify", "throttle_then   = notify restart" },
                 { "profile         = jvm", "profile         = generic" },
         };
@@ -893,6 +914,8 @@ static void test_tables(void **state) {
                 assert_int_equal(capture_item_from_string(capture_item_to_string(i)), i);
         for (int i = 0; i < _READY_MODE_MAX; i++)
                 assert_int_equal(ready_mode_from_string(ready_mode_to_string(i)), i);
+        for (int i = 0; i < _JVM_OPTIONS_ENV_MAX; i++)
+                assert_int_equal(jvm_options_env_from_string(jvm_options_env_to_string(i)), i);
         assert_int_equal(restart_mode_from_string("bogus"), _RESTART_MODE_INVALID);
         assert_int_equal(action_type_from_string(NULL), _ACTION_TYPE_INVALID);
         assert_null(restart_mode_to_string(_RESTART_MODE_MAX));
@@ -901,7 +924,7 @@ static void test_tables(void **state) {
 
         for (; keys[n]; n++)
                 assert_true(service_config_key_known(keys[n]));
-        assert_int_equal(n, 59);
+        assert_int_equal(n, 60);
         assert_false(service_config_key_known("capture_dir")); /* [supervisor] only */
         assert_false(service_config_key_known("argv"));
         assert_false(service_config_key_known(NULL));
@@ -1412,6 +1435,7 @@ int main(void) {
                 TEST(test_inline_comments),
                 TEST(test_service_config_set),
                 TEST(test_exit_ranges),
+                TEST(test_jvm_options_env),
                 TEST(test_supervisor_keys),
                 TEST(test_equal),
                 TEST(test_limit_resolve),

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cgroup-fixture.h"
+#include "guard/guard-internal.h"
 #include "guard/guard.h"
 
 #define MIB (UINT64_C(1024) * 1024)
@@ -216,8 +217,34 @@ static void test_report(void **state) {
         t_stop(&t);
 }
 
+/* A JVM's "Picked up JAVA_TOOL_OPTIONS: ..." on stderr repeats its
+ * options, which may name what a trigger looks for: it fires nothing. The
+ * same text from the service itself (stdout) does. */
+static void test_trigger_skips_jvm_options_echo(void **state) {
+        static const char *const echoes[] = {
+                "Picked up JAVA_TOOL_OPTIONS: -XX:+StartAttachListener -XX:+HeapDumpOnOutOfMemoryError",
+                "NOTE: Picked up JDK_JAVA_OPTIONS: -XX:+HeapDumpOnOutOfMemoryError",
+                "Picked up _JAVA_OPTIONS: -XX:+ExitOnOutOfMemoryError",
+        };
+        const char *oome = "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space";
+        T t = {};
+
+        t_start(&t, KV("log_trigger", "OutOfMemoryError => restart", "action_cooldown", "0"), true);
+        for (size_t i = 0; i < ELEMENTSOF(echoes); i++)
+                guard_on_line(t.g, 2, echoes[i], strlen(echoes[i]));
+        assert_int_equal(t.o.restarts, 0);
+        assert_string_equal(t.g->last_event, "");
+        guard_on_line(t.g, 2, oome, strlen(oome));
+        assert_int_equal(t.o.restarts, 1);
+        assert_string_equal(t.g->last_event, "log-trigger");
+        guard_on_line(t.g, 1, echoes[0], strlen(echoes[0]));
+        assert_int_equal(t.o.restarts, 2);
+        t_stop(&t);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_trigger_skips_jvm_options_echo),
                 cmocka_unit_test(test_cooldown_per_process),
                 cmocka_unit_test(test_throttle_and_release),
                 cmocka_unit_test(test_may_not_write),
