@@ -11,6 +11,7 @@
 #include "cgw-config.h"
 #include "config/config.h"
 #include "control/control-client.h"
+#include "jsw/jsw-import.h"
 #include "base/log.h"
 #include "manager.h"
 #include "base/units.h"
@@ -35,6 +36,8 @@ static void help_main(FILE *f) {
                 "  cgwarden start|stop|restart NAME\n"
                 "  cgwarden attach PID COMMAND [ARG ...]\n"
                 "                                      run a diagnostic command in a HotSpot JVM\n"
+                "  cgwarden import-jsw wrapper.conf [--name NAME] [-o FILE]\n"
+                "                                      a JSW wrapper.conf as a cgwarden configuration\n"
                 "  cgwarden --version | --help\n\n"
                 "'cgwarden COMMAND --help' describes one command.\n"
                 "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n",
@@ -705,6 +708,8 @@ int main(int argc, char **argv) {
                 return cmd_attach(argc - 1, argv + 1);
         if (streq(cmd, "capture"))
                 return cmd_capture(argc - 1, argv + 1);
+        if (streq(cmd, "import-jsw"))
+                return jsw_import_main(argc - 1, argv + 1);
         if (streq(cmd, "status") || streq(cmd, "start") || streq(cmd, "stop") || streq(cmd, "restart") ||
             streq(cmd, "reload"))
                 return control_client_main(argc - 1, argv + 1);
