@@ -27,6 +27,8 @@
 #define IMPORT_PIDS_MAX 4096
 
 #define VALUE_SHOWN_MAX 120
+/* the longest line cgwarden's INI reader takes (config/ini.c) */
+#define INI_LINE_MAX (64 * 1024)
 
 static const char *const jsw_verdict_table[_JSW_VERDICT_MAX] = {
         [JSW_MAPPED] = "mapped",
@@ -1600,6 +1602,15 @@ static void classify_rest(Imp *m) {
 
 /* ---- the INI ---- */
 
+/* Control characters as '?': a comment stays one line, a report line one
+ * line. In place. */
+static char *clean(char *s) {
+        for (char *p = s; p && *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                        *p = '?';
+        return s;
+}
+
 static void show_value(FILE *f, const char *key, const char *v) {
         size_t n = 0;
 
@@ -1639,6 +1650,7 @@ _printf_(2, 3) static void out_comment(Imp *m, const char *fmt, ...) {
                 m->oom = true;
                 return;
         }
+        clean(s);
         for (const char *p = s; *p;) {
                 size_t len = strlen(p), cut = len;
 
@@ -1656,15 +1668,38 @@ _printf_(2, 3) static void out_comment(Imp *m, const char *fmt, ...) {
         }
 }
 
+/* What cgwarden's INI reader would not read back as written: a control
+ * character, a blank before ';' (a comment), blanks at the ends
+ * (stripped), a line longer than 64 KiB. NULL when none. */
+static const char *ini_value_problem(const char *key, const char *value) {
+        size_t n = strlen(value);
+
+        if (strlen(key) + 3 + n >= INI_LINE_MAX)
+                return "longer than a line of cgwarden's configuration (64 KiB)";
+        if (n > 0 && (value[0] == ' ' || value[0] == '\t' || value[n - 1] == ' ' || value[n - 1] == '\t'))
+                return "blanks at its ends would be stripped";
+        for (const char *p = value; *p; p++) {
+                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                        return "it has a control character";
+                if (*p == ';' && p > value && (p[-1] == ' ' || p[-1] == '\t'))
+                        return "a ';' after a blank starts a comment in cgwarden's configuration";
+        }
+        return NULL;
+}
+
 /* key = value, checked by the key's own parser first: a value cgwarden
  * refuses is written commented out, and its lines are unsupported. */
 static void out_key(Imp *m, const char *key, const char *value, const size_t *src, size_t n_src) {
         _cleanup_free_ char *err = NULL;
+        const char *problem = ini_value_problem(key, value);
         int r = 0;
 
         for (size_t k = 0; k < n_src; k++)
                 out_source(m, src[k]);
-        if (!streq(key, "log_dir"))
+        if (problem) {
+                r = -EINVAL;
+                err = strdup(problem);
+        } else if (!streq(key, "log_dir"))
                 r = service_config_set(m->scratch, key, value, &err);
         else if (value[0] != '/')
                 r = -EINVAL;
@@ -1673,8 +1708,10 @@ static void out_key(Imp *m, const char *key, const char *value, const size_t *sr
                 return;
         }
         if (r < 0) {
-                fprintf(m->f, "; not valid in cgwarden: %s\n; %s = %s\n", err ? err : "invalid value", key,
-                        value);
+                fprintf(m->f, "; not valid in cgwarden: %s\n; %s = ", err ? clean(err) : "invalid value",
+                        key);
+                show_value(m->f, key, value);
+                fputc('\n', m->f);
                 for (size_t k = 0; k < n_src; k++)
                         overrule(m, src[k], JSW_UNSUPPORTED, "%s = %s is not valid in cgwarden: %s", key,
                                  value, err ? err : "invalid value");
@@ -1756,11 +1793,9 @@ static void render(Imp *m, const EnvItem *env, size_t n_env, const Lifecycle *lc
                 m->oom = true;
                 return;
         }
-        fprintf(m->f,
-                "; cgwarden configuration imported from %s by cgwarden import-jsw.\n"
-                "; Above each key: the wrapper.conf lines it comes from. \"cgwarden:\" marks what\n"
-                "; cgwarden adds that JSW lacked. Check it with: cgwarden check FILE\n",
-                m->o->conf_path);
+        out_comment(m, "cgwarden configuration imported from %s by cgwarden import-jsw.", m->o->conf_path);
+        fprintf(m->f, "; Above each key: the wrapper.conf lines it comes from. \"cgwarden:\" marks what\n"
+                      "; cgwarden adds that JSW lacked. Check it with: cgwarden check FILE\n");
         if (!m->working_dir_written)
                 out_comment(m,
                             "JSW's working directory is taken as %s (where its shell script starts it): "
@@ -1984,7 +2019,7 @@ static char *entry_text(Imp *m, size_t i) {
                 free(buf);
                 return NULL;
         }
-        return buf;
+        return clean(buf);
 }
 
 int jsw_import(const JswConf *c, const JswImportOptions *o, JswImport *ret) {

@@ -556,12 +556,19 @@ static void test_values_cgwarden_refuses(void **state) {
         char *line;
 
         /* a value the key's parser refuses is written commented out */
-        run(&r, "wrapper.java.umask=999\nset.BAD=a ;b\nwrapper.app.account=bad user\n");
+        run(&r, "wrapper.java.umask=999\nset.BAD=a ;b\nwrapper.app.account=bad user\n"
+                "wrapper.working.dir=/srv/a ;b\nwrapper.logfile=/var/log/\\u0001x/wrapper.log\n");
         expect(&r, 1, JSW_UNSUPPORTED, "umask = 999 is not valid in cgwarden");
         expect(&r, 2, JSW_UNSUPPORTED, "INI comment");
         expect(&r, 3, JSW_UNSUPPORTED, "not valid in cgwarden");
         assert_non_null(strstr(r.imp.ini, "; umask = 999\n"));
         assert_int_equal(r.s->umask, -1);
+        /* what the INI reader would cut or split: not written */
+        expect(&r, 4, JSW_UNSUPPORTED, "a ';' after a blank starts a comment");
+        expect(&r, 5, JSW_UNSUPPORTED, "control character");
+        assert_non_null(strstr(r.imp.ini, "; log_dir = /var/log/?x\n"));
+        assert_null(r.cfg->log_dir);
+        assert_null(r.s->working_dir);
         line = jsw_report_line(&r.imp.entries[0]);
         assert_non_null(line);
         {
