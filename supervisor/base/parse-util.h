@@ -2,7 +2,8 @@
 #pragma once
 
 /* Character classes and the line scanner of the pure parsers of /proc,
- * cgroup and NMT text (procfs.c, cgstat.c, procsnap.c, nmt.c). Their
+ * cgroup and NMT text (procfs.c, cgstat.c, procsnap.c, nmt.c), and the
+ * escapes of exec lines and wrapper.conf files (hex digits, UTF-8). Their
  * buffers need not be NUL-terminated, and the classes are ASCII only,
  * whatever the locale (unlike <ctype.h>). */
 
@@ -19,6 +20,31 @@ static inline bool is_blank(char c) {
 
 static inline bool is_digit(char c) {
         return c >= '0' && c <= '9';
+}
+
+/* c (at most 0x10FFFF) as UTF-8 into out (room for 4 bytes); returns
+ * the number of bytes. */
+static inline size_t utf8_encode(char *out, uint32_t c) {
+        if (c < 0x80) {
+                out[0] = (char) c;
+                return 1;
+        }
+        if (c < 0x800) {
+                out[0] = (char) (0xc0 | (c >> 6));
+                out[1] = (char) (0x80 | (c & 0x3f));
+                return 2;
+        }
+        if (c < 0x10000) {
+                out[0] = (char) (0xe0 | (c >> 12));
+                out[1] = (char) (0x80 | ((c >> 6) & 0x3f));
+                out[2] = (char) (0x80 | (c & 0x3f));
+                return 3;
+        }
+        out[0] = (char) (0xf0 | (c >> 18));
+        out[1] = (char) (0x80 | ((c >> 12) & 0x3f));
+        out[2] = (char) (0x80 | ((c >> 6) & 0x3f));
+        out[3] = (char) (0x80 | (c & 0x3f));
+        return 4;
 }
 
 /* The value of the hex digit c (either case), or -EINVAL. */

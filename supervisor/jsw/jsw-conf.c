@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "base/fs-util.h"
+#include "base/parse-util.h"
 #include "jsw/jsw-conf.h"
 
 typedef struct Parser {
@@ -19,7 +20,8 @@ typedef struct Parser {
         bool oom;
 } Parser;
 
-static bool is_blank(char c) {
+/* JSW strips spaces and backspaces; the properties syntax adds tabs and form feeds */
+static bool is_jsw_blank(char c) {
         return c == ' ' || c == '\t' || c == '\f' || c == '\b';
 }
 
@@ -181,32 +183,6 @@ static JswLine *add_line(Parser *p, size_t file, unsigned line, JswLineKind kind
         return t;
 }
 
-static size_t utf8_put(char *out, unsigned c) {
-        if (c < 0x80) {
-                out[0] = (char) c;
-                return 1;
-        }
-        if (c < 0x800) {
-                out[0] = (char) (0xc0 | (c >> 6));
-                out[1] = (char) (0x80 | (c & 0x3f));
-                return 2;
-        }
-        out[0] = (char) (0xe0 | (c >> 12));
-        out[1] = (char) (0x80 | ((c >> 6) & 0x3f));
-        out[2] = (char) (0x80 | (c & 0x3f));
-        return 3;
-}
-
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* s[0..n) with \uXXXX decoded (a NUL or a malformed one stays as
  * written); every other backslash is kept. Never longer than the input. */
 static char *unescape_dup(const char *s, size_t n) {
@@ -219,12 +195,12 @@ static char *unescape_dup(const char *s, size_t n) {
                 bool ok = s[i] == '\\' && i + 6 <= n && s[i + 1] == 'u';
 
                 for (size_t k = 2; ok && k < 6; k++) {
-                        int h = hexval(s[i + k]);
+                        int h = unhexchar(s[i + k]);
                         ok = h >= 0;
                         v = v << 4 | (unsigned) (h < 0 ? 0 : h);
                 }
                 if (ok && v != 0) {
-                        o += utf8_put(o, v);
+                        o += utf8_encode(o, v);
                         i += 6;
                 } else
                         *o++ = s[i++];
@@ -402,15 +378,15 @@ static void parse_logical(Parser *p, size_t file, unsigned line_no, unsigned dep
         JswLine *l;
 
         n = strip_comment(s, n);
-        while (n > 0 && is_blank(s[n - 1]))
+        while (n > 0 && is_jsw_blank(s[n - 1]))
                 n--;
         if (n == 0)
                 return;
         /* key: up to '=' or ':' (or blanks before one) */
-        while (k < n && s[k] != '=' && s[k] != ':' && !is_blank(s[k]))
+        while (k < n && s[k] != '=' && s[k] != ':' && !is_jsw_blank(s[k]))
                 k++;
         v = k;
-        while (v < n && is_blank(s[v]))
+        while (v < n && is_jsw_blank(s[v]))
                 v++;
         if (k == 0 || v >= n || (s[v] != '=' && s[v] != ':')) {
                 /* JSW skips a line that is no property (a value-less "key" too) */
@@ -418,7 +394,7 @@ static void parse_logical(Parser *p, size_t file, unsigned line_no, unsigned dep
                 return;
         }
         v++;
-        while (v < n && is_blank(s[v]))
+        while (v < n && is_jsw_blank(s[v]))
                 v++;
         l = add_line(p, file, line_no, JSW_LINE_PROPERTY, depth, unescape_dup(s, k),
                      unescape_dup(s + v, n - v));
@@ -436,7 +412,7 @@ static void parse_comment(Parser *p, size_t file, unsigned line_no, unsigned dep
         size_t skip = 0;
         JswLine *l;
 
-        while (n > 0 && is_blank(s[n - 1]))
+        while (n > 0 && is_jsw_blank(s[n - 1]))
                 n--;
         if (n >= 18 && strncmp(s, "#include.required ", 18) == 0) {
                 required = true;
@@ -492,7 +468,7 @@ static int parse_file(Parser *p, const char *path, const char *buf, size_t n, un
                 if (len > 0 && s[len - 1] == '\r')
                         len--;
                 start = 0;
-                while (start < len && is_blank(s[start]))
+                while (start < len && is_jsw_blank(s[start]))
                         start++;
                 if (start < len && (s[start] == '#' || s[start] == '!')) {
                         if (s[start] == '#')
@@ -520,7 +496,7 @@ static int parse_file(Parser *p, const char *path, const char *buf, size_t n, un
                         if (len > 0 && s[len - 1] == '\r')
                                 len--;
                         start = 0;
-                        while (start < len && is_blank(s[start]))
+                        while (start < len && is_jsw_blank(s[start]))
                                 start++;
                         /* the continued text never outgrows the buffer: it is
                          * made of the input's bytes, fewer of them */
