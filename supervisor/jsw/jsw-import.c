@@ -1681,7 +1681,8 @@ static const char *ini_value_problem(const char *key, const char *value) {
         for (const char *p = value; *p; p++) {
                 if ((unsigned char) *p < ' ' || *p == 0x7f)
                         return "it has a control character";
-                if (*p == ';' && p > value && (p[-1] == ' ' || p[-1] == '\t'))
+                /* "key = value": the first character follows a blank too */
+                if (*p == ';' && (p == value || p[-1] == ' ' || p[-1] == '\t'))
                         return "a ';' after a blank starts a comment in cgwarden's configuration";
         }
         return NULL;

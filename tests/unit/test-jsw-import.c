@@ -186,6 +186,13 @@ static void test_defaults(void **state) {
         run(&r, "");
         assert_argv(r.s->argv, ARGV("java", "-Djava.library.path=./", "-classpath", "./", "Main"));
         r_done(&r);
+
+        /* a relative java command: against the working directory */
+        run(&r, "wrapper.java.command=../jre/bin/java\nwrapper.working.dir=../run\n");
+        assert_string_equal(r.s->argv[0], "/srv/app/jre/bin/java");
+        assert_string_equal(r.s->working_dir, "/srv/app/run");
+        expect(&r, 1, JSW_MAPPED, "relative to the working directory: /srv/app/jre/bin/java");
+        r_done(&r);
 }
 
 /* Shape 2: a WrapperJarApp with output filters and exit codes. */
@@ -577,6 +584,12 @@ static void test_values_cgwarden_refuses(void **state) {
                 assert_true(strncmp(line, want, strlen(want)) == 0);
         }
         free(line);
+        r_done(&r);
+
+        /* "user = ;x": the ';' follows the blank after '=' */
+        run(&r, "wrapper.app.account=;x\n");
+        expect(&r, 1, JSW_UNSUPPORTED, "starts a comment");
+        assert_null(r.s->user);
         r_done(&r);
 }
 
