@@ -370,6 +370,26 @@ static int own(CgService *s) {
         return 0;
 }
 
+/* A service object with no fds, named name, at rel (taken; NULL: out of
+ * memory). NULL when out of memory. */
+static CgService *service_alloc(CgContext *c, const char *name, char *rel) {
+        CgService *s = calloc(1, sizeof *s);
+
+        if (!s) {
+                free(rel);
+                return NULL;
+        }
+        s->ctx = c;
+        s->dir_fd = s->lock_fd = -EBADF;
+        for (int i = 0; i < _CG_V1_MAX; i++)
+                s->procs_fds[i] = -EBADF;
+        s->name = strdup(name);
+        s->rel = rel;
+        if (!s->name || !s->rel)
+                return cg_service_free(s);
+        return s;
+}
+
 int cg_service_new(CgContext *c, const char *name, CgService **ret) {
         CgService *s;
         int r;
@@ -378,19 +398,9 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
                 return -EINVAL;
         if (c->observe_only)
                 return -EROFS;
-        s = calloc(1, sizeof *s);
+        s = service_alloc(c, name, cg_path_join(c->services_rel, name));
         if (!s)
                 return -ENOMEM;
-        s->ctx = c;
-        s->dir_fd = s->lock_fd = -EBADF;
-        for (int i = 0; i < _CG_V1_MAX; i++)
-                s->procs_fds[i] = -EBADF;
-        s->name = strdup(name);
-        s->rel = cg_path_join(c->services_rel, name);
-        if (!s->name || !s->rel) {
-                cg_service_free(s);
-                return -ENOMEM;
-        }
         r = c->ops->service_create(s);
         if (r >= 0)
                 r = own(s);
@@ -406,29 +416,15 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
 }
 
 int cg_service_open(CgContext *c, const char *name, const char *path, CgService **ret) {
-        _cleanup_free_ char *norm = NULL;
         CgService *s;
         int r;
 
         if (!name || !*name || !path || path[0] != '/' || strstr(path, "/.."))
                 return -EINVAL;
-        norm = cg_path_join("/", path);
-        if (!norm)
-                return -ENOMEM;
-        s = calloc(1, sizeof *s);
+        s = service_alloc(c, name, cg_path_join("/", path));
         if (!s)
                 return -ENOMEM;
-        s->ctx = c;
-        s->dir_fd = s->lock_fd = -EBADF;
-        for (int i = 0; i < _CG_V1_MAX; i++)
-                s->procs_fds[i] = -EBADF;
         s->opened = true;
-        s->name = strdup(name);
-        s->rel = TAKE_PTR(norm);
-        if (!s->name) {
-                cg_service_free(s);
-                return -ENOMEM;
-        }
         r = c->ops->service_open(s);
         if (r < 0) {
                 cg_service_free(s);
