@@ -46,7 +46,12 @@ struct Watched {
 
         watched_capture_done_t capture_done;
         void *capture_done_userdata;
+        UnitCtl *unit; /* a unit's: systemd restarts and stops it */
 };
+
+void watched_set_unit(Watched *w, UnitCtl *u) {
+        w->unit = u;
+}
 
 const char *watched_name(const Watched *w) {
         return w->name;
@@ -81,12 +86,20 @@ static void guard_describe(void *owner, GuardProcess *ret) {
         };
 }
 
-static int guard_refuse(void *owner) {
-        Watched *w = owner;
-
+static int refuse(const Watched *w) {
         log_warning("Watch '%s': cgwarden does not restart or stop %s %s: whoever started it does.", w->name,
                     watched_kind_to_string(w->kind), w->path);
         return -EOPNOTSUPP;
+}
+
+static int guard_restart(void *owner) {
+        Watched *w = owner;
+        return w->unit ? unit_ctl_restart(w->unit) : refuse(w);
+}
+
+static int guard_stop(void *owner) {
+        Watched *w = owner;
+        return w->unit ? unit_ctl_stop(w->unit) : refuse(w);
 }
 
 static int guard_kill(void *owner) {
@@ -110,8 +123,8 @@ static void guard_changed(void *owner) {
 
 static const GuardOwnerOps guard_ops = {
         .describe = guard_describe,
-        .restart = guard_refuse,
-        .stop = guard_refuse,
+        .restart = guard_restart,
+        .stop = guard_stop,
         .kill = guard_kill,
         .may_write = guard_may_write,
         .changed = guard_changed,
@@ -208,8 +221,8 @@ static void rescan(Watched *w) {
         }
         if (w->main.pid > 0) {
                 if (m.pid == w->main.pid && m.start_ticks == w->main.start_ticks)
-                        log_info("Watch '%s': process %d (%s) now runs %s.", w->name, (int) m.pid, w->main.comm,
-                                 m.comm);
+                        log_info("Watch '%s': process %d (%s) now runs %s.", w->name, (int) m.pid,
+                                 w->main.comm, m.comm);
                 else
                         log_info("Watch '%s': process %d (%s) is gone from %s.", w->name, (int) w->main.pid,
                                  w->main.comm, w->path);
