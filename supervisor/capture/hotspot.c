@@ -20,6 +20,7 @@
 #include <time.h>
 #include <linux/openat2.h>
 
+#include "base/children.h"
 #include "capture/hotspot.h"
 #include "base/fs-util.h"
 #include "base/procfs.h"
@@ -827,6 +828,12 @@ int hotspot_attach_start(pid_t pid, const char *const *argv, int out_fd, usec_t 
 
         a->helper_pid = child;
         a->done_fd = TAKE_FD(done_r);
+        /* ours to reap (base/children.h: a PID 1's reaper leaves it alone) */
+        r = children_add(child);
+        if (r < 0) {
+                hotspot_attach_free(a);
+                return r;
+        }
         *ret = TAKE_PTR(a);
         return 0;
 }
@@ -844,6 +851,7 @@ static void reap(HotspotAttach *a, int *ret_wstatus) {
 
         while (waitpid(a->helper_pid, &ws, 0) < 0 && errno == EINTR)
                 ;
+        children_forget(a->helper_pid);
         a->helper_pid = 0;
         if (ret_wstatus)
                 *ret_wstatus = ws;
