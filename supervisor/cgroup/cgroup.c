@@ -85,10 +85,14 @@ int cg_read_pids(const char *procs_path, pid_t **ret, size_t *ret_n) {
                 v = strtol(p, &e, 10);
                 if (e == p)
                         break;
-                if (errno || v <= 0)
+                if (errno || v < 0 || v > INT32_MAX)
                         return -EBADMSG;
                 while (*e == '\n')
                         e++;
+                /* v2 lists a process outside our pid namespace as 0: we
+                 * can neither name nor signal it */
+                if (v == 0)
+                        continue;
                 if (n == cap) {
                         pid_t *np;
                         cap = cap ? cap * 2 : 16;
@@ -434,6 +438,72 @@ int cg_service_open(CgContext *c, const char *name, const char *path, CgService 
         return 0;
 }
 
+int cg_service_open_own(CgContext *c, const char *name, CgService **ret) {
+        const char *own = cg_context_own_path(c);
+        CgService *s;
+        int r;
+
+        if (!name || !*name || !own)
+                return -EINVAL;
+        s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->ctx = c;
+        s->dir_fd = s->lock_fd = -EBADF;
+        for (int i = 0; i < _CG_V1_MAX; i++)
+                s->procs_fds[i] = -EBADF;
+        s->opened = s->self = true;
+        s->name = strdup(name);
+        s->rel = strdup(own);
+        if (!s->name || !s->rel) {
+                cg_service_free(s);
+                return -ENOMEM;
+        }
+        r = c->ops->service_open(s);
+        if (r < 0) {
+                cg_service_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+bool cg_service_is_own(const CgService *s) {
+        return s->self;
+}
+
+int cg_context_own_delegated(const CgContext *c, char **ret_dir) {
+        const char *rels[_CG_V1_MAX + 1] = {};
+        const char *sub[_CG_V1_MAX + 1] = {};
+        size_t n = 0;
+
+        if (c->mode == CG_MODE_UNIFIED)
+                rels[n++] = c->own;
+        else
+                for (int i = 0; i < _CG_V1_MAX; i++)
+                        if (c->own_v1[i]) {
+                                sub[n] = cg_v1_ctrl_names[i];
+                                rels[n++] = c->own_v1[i];
+                        }
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *top = sub[i] ? cg_path_join(c->fs, sub[i]) : strdup(c->fs);
+                _cleanup_free_ char *dir = top && rels[i] ? cg_path_join(top, rels[i]) : NULL;
+
+                if (!dir)
+                        return -ENOMEM;
+                if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) >= 0)
+                        continue;
+                if (errno == EROFS || errno == EACCES || errno == EPERM) {
+                        int r = -errno;
+                        if (ret_dir)
+                                *ret_dir = TAKE_PTR(dir);
+                        return r;
+                }
+                return -errno;
+        }
+        return 0;
+}
+
 CgService *cg_service_free(CgService *s) {
         if (!s)
                 return NULL;
@@ -456,6 +526,8 @@ CgService *cg_service_free(CgService *s) {
 }
 
 int cg_service_set_limits(CgService *s, const CgLimits *l) {
+        if (s->self)
+                return -EROFS;
         return s->ctx->ops->set_limits(s, l);
 }
 
@@ -464,11 +536,11 @@ int cg_service_get_limits(CgService *s, CgLimits *ret) {
 }
 
 int cg_service_clone_fd(CgService *s) {
-        return s->dir_fd >= 0 ? s->dir_fd : -EOPNOTSUPP;
+        return s->dir_fd >= 0 && !s->self ? s->dir_fd : -EOPNOTSUPP;
 }
 
 int cg_service_procs_fds(CgService *s, const int **ret_fds, size_t *ret_n) {
-        if (s->n_procs_fds == 0) {
+        if (s->n_procs_fds == 0 && !s->self) {
                 _cleanup_strv_free_ char **paths = NULL;
                 int r = s->ctx->ops->procs_path(s, &paths);
                 if (r < 0)
@@ -506,32 +578,62 @@ int cg_join_fds(const int *fds, size_t n) {
 int cg_service_signal(CgService *s, int sig) {
         _cleanup_free_ pid_t *pids = NULL;
         _cleanup_strv_free_ char **paths = NULL;
+        pid_t me = getpid();
         size_t n = 0;
-        int r;
+        int r, k = 0;
 
         r = s->ctx->ops->procs_path(s, &paths);
         if (r < 0)
                 return r;
+        if (!paths[0])
+                return -ENOENT;
         r = cg_read_pids(paths[0], &pids, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                if (s->self && pids[i] == me)
+                        continue;
                 (void) kill(pids[i], sig);
-        return (int) n;
+                k++;
+        }
+        return k;
+}
+
+/* The own cgroup: every process but cgwarden, by signal, until none is
+ * left. No freezer (it would freeze cgwarden): a process that forks
+ * between the listing and its kill leaves a child for the next round, and
+ * SIGKILLed tasks are gone within milliseconds unless stuck in the kernel,
+ * so the wait is bounded as the backends' is. */
+static int kill_all_but_self(CgService *s) {
+        for (int round = 0; round < 400; round++) {
+                /* SIGKILL every 20th round (100 ms); in between only count */
+                int r = cg_service_signal(s, round % 20 == 0 ? SIGKILL : 0);
+                if (r <= 0)
+                        return r;
+                nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+        }
+        return -ETIMEDOUT;
 }
 
 int cg_service_kill_all(CgService *s) {
+        if (s->self)
+                return kill_all_but_self(s);
         return s->ctx->ops->kill_all(s);
 }
 
 int cg_service_populated(CgService *s) {
+        if (s->self) {
+                int r = cg_service_signal(s, 0);
+                return r < 0 ? r : r > 0;
+        }
         return s->ctx->ops->populated(s);
 }
 
 int cg_service_events_path(CgService *s, char **ret_path) {
         char *p;
 
-        if (s->ctx->mode != CG_MODE_UNIFIED)
+        /* cgwarden's own cgroup never empties while cgwarden runs */
+        if (s->ctx->mode != CG_MODE_UNIFIED || s->self)
                 return -EOPNOTSUPP;
         p = cg_path_join(s->dir_v2, "cgroup.events");
         if (!p)
