@@ -7,32 +7,48 @@
 #include "base/fs-util.h"
 #include "base/macro.h"
 
-static pid_t *known;
+typedef struct Child {
+        pid_t pid;
+        ChildKind kind;
+} Child;
+
+static Child *known;
 static size_t n_known, cap_known;
 
-int children_add(pid_t pid) {
+static Child *find(pid_t pid) {
+        for (size_t i = 0; i < n_known; i++)
+                if (known[i].pid == pid)
+                        return &known[i];
+        return NULL;
+}
+
+int children_add(pid_t pid, ChildKind kind) {
+        Child *c;
+
         if (pid <= 0)
                 return -EINVAL;
-        if (children_contains(pid))
+        c = find(pid);
+        if (c) {
+                c->kind = kind;
                 return 0;
+        }
         if (n_known == cap_known) {
                 size_t cap = cap_known ? cap_known * 2 : 8;
-                pid_t *k = realloc(known, cap * sizeof(pid_t));
+                Child *k = realloc(known, cap * sizeof(Child));
                 if (!k)
                         return -ENOMEM;
                 known = k;
                 cap_known = cap;
         }
-        known[n_known++] = pid;
+        known[n_known++] = (Child){ pid, kind };
         return 0;
 }
 
 void children_forget(pid_t pid) {
-        for (size_t i = 0; i < n_known; i++)
-                if (known[i] == pid) {
-                        known[i] = known[--n_known];
-                        break;
-                }
+        Child *c = find(pid);
+
+        if (c)
+                *c = known[--n_known];
         if (n_known == 0) {
                 known = mfree(known);
                 cap_known = 0;
@@ -40,10 +56,13 @@ void children_forget(pid_t pid) {
 }
 
 bool children_contains(pid_t pid) {
-        for (size_t i = 0; i < n_known; i++)
-                if (known[i] == pid)
-                        return true;
-        return false;
+        return find(pid) != NULL;
+}
+
+bool children_is_helper(pid_t pid) {
+        Child *c = find(pid);
+
+        return c && c->kind == CHILD_HELPER;
 }
 
 /* Reap pid if it is a zombie. 1: reaped, 0: not a zombie (or not ours). */

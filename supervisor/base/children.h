@@ -19,12 +19,21 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+typedef enum ChildKind {
+        CHILD_SERVICE, /* a service's main process */
+        CHILD_HELPER, /* cgwarden's own: a capture or attach helper, notify_exec */
+} ChildKind;
+
 /* Register pid as a child its owner waits for. Returns 0 or -ENOMEM (the
  * child is then not protected: the caller may kill and reap it). */
-int children_add(pid_t pid);
+int children_add(pid_t pid, ChildKind kind);
 /* Forget pid (reaped by its owner). Unknown pids are ignored. */
 void children_forget(pid_t pid);
 bool children_contains(pid_t pid);
+/* A registered CHILD_HELPER: in cgwarden's own cgroup (a container's
+ * entrypoint) it is not one of the service's processes, and is not
+ * signalled or killed with them. */
+bool children_is_helper(pid_t pid);
 
 /* Called for each zombie reaped, with waitid()'s si_code and si_status:
  * code CLD_EXITED and an exit status, or CLD_KILLED/CLD_DUMPED and a

@@ -829,7 +829,7 @@ int hotspot_attach_start(pid_t pid, const char *const *argv, int out_fd, usec_t 
         a->helper_pid = child;
         a->done_fd = TAKE_FD(done_r);
         /* ours to reap (base/children.h: a PID 1's reaper leaves it alone) */
-        r = children_add(child);
+        r = children_add(child, CHILD_HELPER);
         if (r < 0) {
                 hotspot_attach_free(a);
                 return r;

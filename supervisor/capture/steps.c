@@ -324,7 +324,7 @@ int capture_helper_start(Capture *c, Step *s) {
         c->child_fd = pfd[0];
         c->child_msg_len = 0;
         /* ours to reap (base/children.h: a PID 1's reaper leaves it alone) */
-        if (children_add(child) < 0) {
+        if (children_add(child, CHILD_HELPER) < 0) {
                 capture_helper_reap(c, true, NULL);
                 return -ENOMEM;
         }

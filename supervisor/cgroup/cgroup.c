@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 #include <time.h>
 
+#include "base/children.h"
 #include "cgroup/cgroup-internal.h"
 #include "base/fs-util.h"
 #include "base/string-table.h"
@@ -591,7 +592,8 @@ int cg_service_signal(CgService *s, int sig) {
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                if (s->self && pids[i] == me)
+                /* our own cgroup: not cgwarden, nor its helpers */
+                if (s->self && (pids[i] == me || children_is_helper(pids[i])))
                         continue;
                 (void) kill(pids[i], sig);
                 k++;

@@ -100,7 +100,8 @@ int cg_service_open(CgContext *c, const char *name, const char *path, CgService 
 /* cgwarden's own cgroup (each hierarchy's own on v1), for a container's
  * entrypoint: opened as by cg_service_open(), never ours to remove. It
  * holds cgwarden itself, so cg_service_signal(), cg_service_kill_all()
- * and cg_service_populated() leave cgwarden (getpid()) out; the kill
+ * and cg_service_populated() leave cgwarden (getpid()) and its helpers
+ * (base/children.h, CHILD_HELPER) out; the kill
  * signals each process until none but cgwarden is left (cgroup.kill and
  * the freezer would take cgwarden too). A child started in it stays where
  * it is born: cg_service_clone_fd() is -EOPNOTSUPP and

@@ -151,7 +151,7 @@ void guard_notify(Guard *g, EventType type) {
         j->guard = g;
         j->pid = pid;
         /* its child source's to reap (base/children.h) */
-        r = children_add(pid);
+        r = children_add(pid, CHILD_HELPER);
         if (r >= 0)
                 r = sd_event_add_child(g->event, &j->child, pid, WEXITED, on_notify_exit, j);
         if (r >= 0)

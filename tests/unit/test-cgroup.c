@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "base/children.h"
 #include "cgroup/cgroup.h"
 
 static const char hybrid[] = "12:pids:/user.slice/user-0.slice\n"
@@ -122,6 +123,10 @@ static void test_own_v2(void **state) {
         }
         snprintf(procs, sizeof procs, "%d\n0\n%d\n", (int) getpid(), (int) child);
         put(root, "cgroup.procs", procs); /* 0: a process outside our pid namespace */
+        /* a helper of cgwarden's is not the service's */
+        assert_int_equal(children_add(child, CHILD_HELPER), 0);
+        assert_int_equal(cg_service_populated(s), 0);
+        children_forget(child);
         assert_int_equal(cg_service_populated(s), 1);
         assert_int_equal(cg_service_signal(s, SIGKILL), 1);
         assert_int_equal(waitpid(child, &st, 0), child);

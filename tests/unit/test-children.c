@@ -62,13 +62,20 @@ static bool seen(const Seen *s, pid_t pid, int code) {
 
 static void test_registry(void **state) {
         assert_false(children_contains(4242));
-        assert_int_equal(children_add(4242), 0);
-        assert_int_equal(children_add(4242), 0);
+        assert_int_equal(children_add(4242, CHILD_SERVICE), 0);
+        assert_int_equal(children_add(4243, CHILD_HELPER), 0);
         assert_true(children_contains(4242));
+        assert_false(children_is_helper(4242));
+        assert_true(children_is_helper(4243));
+        assert_int_equal(children_add(4242, CHILD_HELPER), 0);
+        assert_true(children_is_helper(4242));
         children_forget(4242);
         assert_false(children_contains(4242));
+        assert_false(children_is_helper(4242));
         children_forget(4242);
-        assert_int_equal(children_add(0), -EINVAL);
+        children_forget(4243);
+        assert_false(children_contains(4243));
+        assert_int_equal(children_add(0, CHILD_HELPER), -EINVAL);
 }
 
 static void test_nothing_to_reap(void **state) {
@@ -83,7 +90,7 @@ static void test_reap_around_registered(void **state) {
         int st = 0;
 
         owned = child_exiting(3);
-        assert_int_equal(children_add(owned), 0);
+        assert_int_equal(children_add(owned, CHILD_SERVICE), 0);
         a = child_exiting(4);
         b = child_exiting(5);
         wait_zombie(owned);
