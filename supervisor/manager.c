@@ -213,6 +213,23 @@ static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
         return 0;
 }
 
+/* Exec mode ends when its service settles, but not in the middle of a
+ * capture: the post-mortem of an OOM kill starts as the process ends, and
+ * in a container it is the evidence that outlives it. A capture is
+ * bounded by capture_timeout; its end comes back through the dispatch
+ * (the guard's changed). */
+static void exec_exit(Manager *m) {
+        for (size_t i = 0; i < m->n_services; i++)
+                if (m->services[i]->guard && m->services[i]->guard->capture) {
+                        if (!m->exit_waits_capture)
+                                log_info("Service '%s' ended: exiting once its running capture is finished.",
+                                         m->services[i]->cfg->name);
+                        m->exit_waits_capture = true;
+                        return;
+                }
+        (void) sd_event_exit(m->event, 0);
+}
+
 /* A settled service: removed or replaced after a reload; in exec mode the
  * end. Returns true when s was freed. Runs from the dispatch source or
  * the manager's own code, never from inside a service's callback. */
@@ -237,7 +254,7 @@ static bool service_settled_now(Manager *m, Service *s) {
                 m->exit_status = service_exit_status(s);
                 if (m->exit_status < 0)
                         m->exit_status = 1;
-                (void) sd_event_exit(m->event, 0);
+                exec_exit(m);
         }
         return false;
 }
@@ -253,6 +270,10 @@ static int on_dispatch(sd_event_source *src, void *userdata) {
         /* a service changed (its main process ended, often): orphans it
          * left may have died meanwhile */
         reap_orphans(m);
+        if (m->exit_waits_capture && !m->shutting_down) {
+                exec_exit(m);
+                return 0;
+        }
 
         for (size_t i = 0; i < m->n_services;) {
                 Service *s = m->services[i];

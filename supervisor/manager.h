@@ -29,6 +29,7 @@ typedef struct Manager {
         bool pid1;
         sd_event_source *reaper; /* SIGCHLD: the orphans' zombies (pid1) */
         bool shutting_down;
+        bool exit_waits_capture; /* exec mode: settled, exiting once the running capture ends */
         bool ready_sent;
         int exit_status;
         char *oom_score_adj_orig; /* restored in children */
