@@ -10,12 +10,16 @@
 #      is not a reload, QUIT does not stop it); TERM stops it (its status
 #      143 is cgwarden's)
 #   c. an orphan reparented to PID 1 is reaped when it dies, and the main
-#      process's own status is still the one cgwarden exits with
-#   d. the exit status passes through: 7 -> 7, SIGKILL -> 137
+#      process's own status is still the one cgwarden exits with; a main
+#      process that ends leaving an orphan deaf to SIGTERM: the orphan is
+#      killed at stop_timeout, cgwarden is not, and exits with main's 0
+#   d. the exit status passes through: 7 -> 7, SIGKILL -> 137; --guard-self
+#      forces the mode (not PID 1); limits to set are usage errors
 #   e. a JVM leaking direct buffers under a 160M limit: a pre-oom capture
 #      (manifest, complete) is in --capture-dir before the kernel's OOM kill
 #      (its memory.events.txt has no oom_kill yet; the cgroup's has one
-#      after), and cgwarden exits 137
+#      after), and cgwarden exits 137 once the post-mortem (with the
+#      kernel's OOM report) is written
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
@@ -40,7 +44,7 @@ oom_kills() { sed -n 's/^oom_kill \([0-9]*\)/\1/p' "$TESTCG/$([ "$LANE" = v2 ] &
 # does). "$@" is cgwarden's command line.
 if [ "$LANE" = v2 ]; then
         NS_SCRIPT='echo 0 > "$CG_PROCS" || exit 99
-exec unshare --cgroup -- sh -c '\''mount -t cgroup2 -o ro cgroup2 /sys/fs/cgroup || exit 98; exec "$@"'\'' sh "$@"'
+exec unshare --cgroup -- sh -c '\''umount -l /sys/fs/cgroup && mount -t cgroup2 -o ro cgroup2 /sys/fs/cgroup || exit 98; exec "$@"'\'' sh "$@"'
 else
         NS_SCRIPT='for p in $CG_PROCS; do echo 0 > "$p" || exit 99; done
 for m in $(awk '\''$5 ~ "^/sys/fs/cgroup" { print $5 }'\'' /proc/self/mountinfo); do
@@ -54,7 +58,8 @@ entry_pid() {
         local p
         p=$(cat "/proc/$UNSHARE_PID/task/$UNSHARE_PID/children" 2> /dev/null) || return 1
         p=${p%% *}
-        [ -n "$p" ] && [ "$(readlink "/proc/$p/exe")" = "$(readlink -f "$CGW")" ] && echo "$p"
+        # the same file (its path differs in the VM's new mount namespace)
+        [ -n "$p" ] && [ "$(stat -L -c %d:%i "/proc/$p/exe" 2> /dev/null)" = "$(stat -L -c %d:%i "$CGW")" ] && echo "$p"
 }
 
 entry_found_or_gone() { entry_pid > /dev/null || is_dead "$UNSHARE_PID"; }
@@ -84,8 +89,14 @@ entry_wait() {
         if wait_until "$1" is_dead "$UNSHARE_PID"; then
                 wait "$UNSHARE_PID"
                 ENTRY_RC=$?
-                rm -f "$T/unshare.pid" "$T/entry.pid"
+        else
+                # so that the next part starts clean (its PID 1 gone, the
+                # namespace's processes with it)
+                [ -n "$ENTRY_PID" ] && kill -9 "$ENTRY_PID"
+                kill -9 "$UNSHARE_PID"
+                wait "$UNSHARE_PID"
         fi
+        rm -f "$T/unshare.pid" "$T/entry.pid"
 }
 
 # the children of cgwarden, as the host sees them
@@ -148,6 +159,17 @@ kill -s TERM "$ENTRY_PID"
 entry_wait 60
 check_eq "the main process's status (143) is still cgwarden's" 143 "$ENTRY_RC"
 
+# the main process ends and leaves an orphan that ignores SIGTERM: the
+# stop of exec mode (stop_signal to what is left, stop_timeout, then all
+# but cgwarden killed), and cgwarden exits with the main process's status
+rm -rf "$T/df" && mkdir -m 777 "$T/df"
+entry_start exec --stop-timeout=2s -- "$HELPERS/doublefork" "$T/df" --main-exits
+check "the grandchild ran" wait_until 20 test -s "$T/df/grandchild.pid"
+entry_wait 60
+check_eq "main exits 0, its orphan is killed at stop_timeout: cgwarden exits 0" 0 "$ENTRY_RC"
+check "the kill at stop_timeout is logged" grep -q "Service 'doublefork' did not stop within 2000ms: killing its cgroup" "$T/cgw.err"
+check_eq "nothing is left in the cgroup" "" "$(cat "$TESTCG/cgroup.procs")"
+
 # ---- d: exit status ----
 say "d: exit status"
 entry_start exec -- "$HELPERS/crasher" exit 7
@@ -163,6 +185,15 @@ CG_PROCS=$TESTCG_PROCS unshare --pid --fork --mount --mount-proc --propagation p
         bash -c "$NS_SCRIPT" entry "$CGW" exec --memory-max=100M -- /bin/true 2> "$T/e-limit"
 check_eq "a limit to set is a usage error in this mode" 2 $?
 check "the error says why" grep -q "exec: --memory-max=100M: in entrypoint mode .* the container's" "$T/e-limit"
+
+# ---- forced: --guard-self, not PID 1, in a cgroup it could write ----
+: > "$T/cgw.err"
+cgw_run_fg exec --guard-self -- "$HELPERS/crasher" exit 3 2> "$T/cgw.err"
+check_eq "--guard-self: exit 3 gives 3" 3 $?
+check "--guard-self is logged" grep -q "entrypoint mode (--guard-self): guarding cgwarden's own cgroup" "$T/cgw.err"
+check_eq "--guard-self: no cgroup was created" "" "$(for d in $TESTCG_ALL; do find "$d" -mindepth 1 -type d; done)"
+cgw_run_fg exec --guard-self --pids-max=100 -- /bin/true 2> "$T/e-limit"
+check_eq "--guard-self: a limit to set is a usage error" 2 $?
 
 # ---- e: a JVM, its evidence before the kernel's OOM kill ----
 . "$(dirname "$0")/jvm-lib.sh"
@@ -194,9 +225,15 @@ else
         cap_line=$(grep -n "Capture for 'jvm' finished.*$(basename "$d")" "$T/cgw.err" | head -n1 | cut -d: -f1)
         end_line=$(log_line_of "Service 'jvm' (pid [0-9]*) killed by signal SIGKILL")
         check "it finished before the kill" test "${cap_line:-999999}" -lt "$end_line"
+        [ "${cap_line:-999999}" -lt "$end_line" ] || say "$(grep -n "Capture for\|killed by" "$T/cgw.err")"
         before=$(sed -n 's/.*oom_kill \([0-9]*\).*/\1/p' "$d/memory.events.txt" | tail -n1)
         check_eq "it was taken before the kernel's OOM kill (oom_kill in its memory.events.txt)" "${kills_before:-0}" "${before:-?}"
         say "trigger: $(mf "$d" "m['trigger']")"
 fi
+# the post-mortem starts as the JVM dies: cgwarden exits after it
+pm=$(capture_dir_of jvm oom-kill)
+check "the post-mortem (oom-kill) capture is finished before cgwarden exits" test -n "$pm"
+[ -n "$pm" ] && check "it has the kernel's OOM report" grep -q "Killed process" "$pm/oom-report.txt"
+check "the exit waited for it" grep -q "Service 'jvm' ended: exiting once its running capture is finished" "$T/cgw.err"
 check_eq "the limit is still as it was" "$LIMIT" "$(limit_now)"
 check_eq "still no cgroup was created" "" "$(for d in $TESTCG_ALL; do find "$d" -mindepth 1 -type d; done)"
