@@ -576,6 +576,51 @@ int cg_join_fds(const int *fds, size_t n) {
         return 0;
 }
 
+/* The parent of pid, from /proc/PID/stat (the field after the command,
+ * which may hold any character but ends at the last ')'). */
+static int read_ppid(pid_t pid, pid_t *ret) {
+        _cleanup_free_ char *buf = NULL, *path = NULL;
+        const char *p;
+        char state;
+        int ppid, r;
+
+        if (asprintf(&path, "/proc/%d/stat", (int) pid) < 0)
+                return -ENOMEM;
+        r = cg_read_file(path, &buf);
+        if (r < 0)
+                return r;
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+                return -EBADMSG;
+        *ret = (pid_t) ppid;
+        return 0;
+}
+
+/* Is pid a descendant of ancestor? Walks the parents up (bounded: a
+ * process tree deeper than this is not a service's). */
+static bool is_descendant(pid_t pid, pid_t ancestor) {
+        for (int depth = 0; depth < 256 && pid > 1; depth++) {
+                pid_t ppid;
+                if (read_ppid(pid, &ppid) < 0)
+                        return false;
+                if (ppid == ancestor)
+                        return true;
+                pid = ppid;
+        }
+        return false;
+}
+
+/* Which processes of cgwarden's own cgroup are the service's: never
+ * cgwarden nor its helpers; as PID 1 every other one (the container is the
+ * service); otherwise (--guard-self under another init, or in a cgroup a
+ * shell shares) only cgwarden's descendants: the rest is not cgwarden's to
+ * stop or kill. */
+static bool own_cgroup_member(pid_t pid, pid_t me) {
+        if (pid == me || children_is_helper(pid))
+                return false;
+        return me == 1 || is_descendant(pid, me);
+}
+
 int cg_service_signal(CgService *s, int sig) {
         _cleanup_free_ pid_t *pids = NULL;
         _cleanup_strv_free_ char **paths = NULL;
@@ -592,8 +637,7 @@ int cg_service_signal(CgService *s, int sig) {
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                /* our own cgroup: not cgwarden, nor its helpers */
-                if (s->self && (pids[i] == me || children_is_helper(pids[i])))
+                if (s->self && !own_cgroup_member(pids[i], me))
                         continue;
                 (void) kill(pids[i], sig);
                 k++;

@@ -101,7 +101,9 @@ int cg_service_open(CgContext *c, const char *name, const char *path, CgService 
  * entrypoint: opened as by cg_service_open(), never ours to remove. It
  * holds cgwarden itself, so cg_service_signal(), cg_service_kill_all()
  * and cg_service_populated() leave cgwarden (getpid()) and its helpers
- * (base/children.h, CHILD_HELPER) out; the kill
+ * (base/children.h, CHILD_HELPER) out, and unless cgwarden is PID 1 every
+ * process that is not its descendant (another init, a shell sharing the
+ * cgroup: not cgwarden's to stop); the kill
  * signals each process until none but cgwarden is left (cgroup.kill and
  * the freezer would take cgwarden too). A child started in it stays where
  * it is born: cg_service_clone_fd() is -EOPNOTSUPP and

@@ -112,6 +112,11 @@ static void test_own_v2(void **state) {
 
         /* only cgwarden: empty, whatever cgroup.events says */
         assert_int_equal(cg_service_populated(s), 0);
+        /* our parent (not PID 1 here) is not ours to stop */
+        snprintf(procs, sizeof procs, "%d\n%d\n", (int) getppid(), (int) getpid());
+        put(root, "cgroup.procs", procs);
+        assert_int_equal(cg_service_populated(s), 0);
+        assert_int_equal(cg_service_signal(s, 0), 0);
         assert_int_equal(cg_service_signal(s, 0), 0);
         assert_int_equal(cg_service_kill_all(s), 0);
 
