@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -603,6 +604,11 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, bool gu
                                 goto fail_log;
                 }
         }
+        /* --guard-self under another init: the service's orphans come to
+         * cgwarden, so they stay its descendants (the processes of its own
+         * cgroup that it stops, cgroup.h) and are reaped */
+        if (m->pid1 && getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+                log_warning_errno(errno, "Cannot become the reaper of the service's orphans, ignoring: %m");
         if (m->pid1) {
                 r = sd_event_add_signal(m->event, &m->reaper, SIGCHLD, on_sigchld, m);
                 if (r < 0)
