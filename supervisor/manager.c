@@ -193,7 +193,9 @@ static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
         Service *s;
         int r;
 
-        if (cg_context_observe_only(m->cg))
+        /* a container's entrypoint runs its one service in cgwarden's own
+         * cgroup, which an observer context opens */
+        if (cg_context_observe_only(m->cg) && !m->guard_self)
                 return log_error_errno(
                         EROFS,
                         "Service '%s' not started: this cgwarden started with [watch:] sections "
