@@ -637,8 +637,11 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
                                            "cannot enter the mount namespace of process %d: %m", (int) pid);
         }
         /* HotSpot accepts a peer whose euid and egid are its own (or root),
-         * and a trigger file owned by its euid */
-        if (getuid() == 0 && setgroups(0, NULL) < 0)
+         * and a trigger file owned by its euid. Supplementary groups are
+         * dropped only when there are some: root in a container without
+         * CAP_SETGID (an OCI runtime's default capabilities, a pod that
+         * drops them all) has none, and may not call setgroups() at all. */
+        if (getuid() == 0 && getgroups(0, NULL) != 0 && setgroups(0, NULL) < 0)
                 return helper_fail(sh, negative_errno(), "cannot drop supplementary groups: %m");
         if (setresgid(st.egid, st.egid, st.egid) < 0)
                 return helper_fail(sh, negative_errno(), "cannot take the JVM's group %u: %m",
