@@ -446,20 +446,10 @@ int cg_service_open_own(CgContext *c, const char *name, CgService **ret) {
 
         if (!name || !*name || !own)
                 return -EINVAL;
-        s = calloc(1, sizeof *s);
+        s = service_alloc(c, name, strdup(own));
         if (!s)
                 return -ENOMEM;
-        s->ctx = c;
-        s->dir_fd = s->lock_fd = -EBADF;
-        for (int i = 0; i < _CG_V1_MAX; i++)
-                s->procs_fds[i] = -EBADF;
         s->opened = s->self = true;
-        s->name = strdup(name);
-        s->rel = strdup(own);
-        if (!s->name || !s->rel) {
-                cg_service_free(s);
-                return -ENOMEM;
-        }
         r = c->ops->service_open(s);
         if (r < 0) {
                 cg_service_free(s);
