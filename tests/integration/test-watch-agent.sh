@@ -1,5 +1,6 @@
 #!/bin/bash
 # timeout: 600
+# not-in-lanes: vm host-asan (the agent's shape: its v2 run is the same watch path as test-watch-container.sh, and CI's VM lane has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-watch-agent.sh)
 # The node agent's shape (contrib/kubernetes/daemonset.yaml) without
 # Kubernetes: cgwarden itself runs in a crun container in the host's pid
 # namespace (hostPID), with only the capabilities the DaemonSet lists, the
