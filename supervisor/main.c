@@ -65,10 +65,16 @@ static void help_exec(FILE *f) {
                    "(not as --exec). Its output goes to cgwarden's stdout and stderr. With\n"
                    "--restart=no, cgwarden exits with the command's status (128+N for signal N).\n"
                    "SIGTERM or SIGINT stop the command gracefully.\n\n"
+                   "As a container's entrypoint (PID 1 in a cgroup it may not create cgroups in,\n"
+                   "or --guard-self) the command runs in cgwarden's own cgroup, whose limits are\n"
+                   "the container's (memory_max, memory_high, pids_max and cpu_max are errors, and\n"
+                   "nothing is written to the cgroup); restart defaults to no; orphans are reaped;\n"
+                   "SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded to the command.\n\n"
                    "Extra options:\n"
                    "  --name=NAME         service (and cgroup) name; default: the command's basename\n"
                    "  --capture-dir=DIR   where evidence is written\n"
-                   "  --log-dir=DIR       also write the output to DIR/NAME.log\n\n"
+                   "  --log-dir=DIR       also write the output to DIR/NAME.log\n"
+                   "  --guard-self        entrypoint mode: guard cgwarden's own cgroup\n\n"
                    "Service keys:\n ");
         for (size_t i = 0, col = 1; keys[i]; i++) {
                 size_t l = strlen(keys[i]) + 3;
@@ -481,11 +487,11 @@ static int cmd_check(int argc, char **argv) {
         return 0;
 }
 
-static int run_manager(Config *c, const char *path, bool exec_mode) {
+static int run_manager(Config *c, const char *path, bool exec_mode, bool guard_self) {
         Manager *m = NULL;
         int r;
 
-        r = manager_new(c, path, exec_mode, &m);
+        r = manager_new(c, path, exec_mode, guard_self, &m);
         if (r < 0)
                 return 1;
         r = manager_run(m);
@@ -537,13 +543,59 @@ static int cmd_run(int argc, char **argv) {
                 log_error_errno(r, "Cannot determine default paths: %m");
                 return 1;
         }
-        return run_manager(c, path, false);
+        return run_manager(c, path, false, false);
+}
+
+/* cgwarden exec as a container's entrypoint: forced with --guard-self, or
+ * chosen when cgwarden is PID 1 and may not create cgroups below its own
+ * (a read-only cgroupfs, no write permission, a cgroup namespace's root it
+ * does not own: cg_context_own_delegated()). Logs the decision once.
+ * Returns 1 for entrypoint mode, 0 for the usual exec, or -errno. */
+static int entrypoint_mode(bool forced) {
+        _cleanup_free_ char *err = NULL, *dir = NULL;
+        CgContext *c = NULL;
+        int r;
+
+        if (!forced && getpid() != 1)
+                return 0;
+        r = cg_context_new_observer(&c, &err);
+        if (r < 0) {
+                if (!forced)
+                        return 0; /* the usual exec says what is wrong */
+                return log_error_errno(r, "--guard-self: cannot find cgwarden's own cgroup: %s",
+                                       err ?: strerror(-r));
+        }
+        if (forced) {
+                log_info("entrypoint mode (--guard-self): guarding cgwarden's own cgroup %s.",
+                         strna(cg_context_own_path(c)));
+                r = 1;
+        } else {
+                r = cg_context_own_delegated(c, &dir);
+                if (r == -EROFS || r == -EACCES || r == -EPERM) {
+                        log_info("entrypoint mode: PID 1 in cgroup %s, which is not delegated (%s: %s); "
+                                 "guarding it.",
+                                 strna(cg_context_own_path(c)), strna(dir), strerror(-r));
+                        r = 1;
+                } else if (r < 0) {
+                        log_warning_errno(r,
+                                          "PID 1 in cgroup %s: cannot tell whether it is delegated (%m); "
+                                          "running the command in a cgroup below it.",
+                                          strna(cg_context_own_path(c)));
+                        r = 0;
+                } else
+                        log_info("PID 1 in cgroup %s, which is delegated: the command runs in a cgroup "
+                                 "below it.",
+                                 strna(cg_context_own_path(c)));
+        }
+        cg_context_free(c);
+        return r;
 }
 
 static int cmd_exec(int argc, char **argv) {
         _cleanup_(service_config_freep) ServiceConfig *s = NULL;
         _cleanup_free_ char *name = NULL, *capture_dir = NULL, *raw = NULL;
-        const char *profile = NULL;
+        const char *profile = NULL, *limit_option = NULL;
+        bool guard_self = false, restart_given = false;
         Config *c = NULL;
         CfgErrors errs = {};
         int i, r;
@@ -584,6 +636,10 @@ static int cmd_exec(int argc, char **argv) {
                         help_exec(stdout);
                         return 0;
                 }
+                if (streq(a, "--guard-self")) {
+                        guard_self = true;
+                        continue;
+                }
                 eq = strchr(a, '=');
                 if (!eq) {
                         fprintf(stderr, "%s exec: option '%s' needs a value: %s=VALUE\n", prog, a, a);
@@ -618,11 +674,34 @@ static int cmd_exec(int argc, char **argv) {
                         fprintf(stderr, "%s exec: --%s: %s\n", prog, a + 2, err ?: strerror(-r));
                         return 2;
                 }
+                /* the limits cgwarden would set: not in entrypoint mode */
+                if (streq(key, "memory_max") || streq(key, "memory_high") || streq(key, "pids_max") ||
+                    streq(key, "cpu_max"))
+                        limit_option = limit_option ?: a;
+                if (streq(key, "restart"))
+                        restart_given = true;
         }
         if (i >= argc) {
                 fprintf(stderr, "%s exec: no command given\n", prog);
                 help_exec(stderr);
                 return 2;
+        }
+        r = entrypoint_mode(guard_self);
+        if (r < 0)
+                return 1;
+        guard_self = r > 0;
+        if (guard_self) {
+                if (limit_option) {
+                        fprintf(stderr,
+                                "%s exec: %s: in entrypoint mode the command runs in cgwarden's own "
+                                "cgroup, whose limits are the container's: set them on the container "
+                                "(cgwarden writes nothing to its cgroup)\n",
+                                prog, limit_option);
+                        return 2;
+                }
+                /* the orchestrator restarts the container */
+                if (!restart_given)
+                        s->restart = RESTART_NO;
         }
 
         /* the command as argv, no splitting: the shell already did it */
@@ -678,7 +757,7 @@ static int cmd_exec(int argc, char **argv) {
                 config_free(c);
                 return 1;
         }
-        return run_manager(c, NULL, true);
+        return run_manager(c, NULL, true, guard_self);
 }
 
 int main(int argc, char **argv) {

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include "control/metrics-http.h"
 #include "control/metrics.h"
 #include "service/status.h"
+#include "base/children.h"
 #include "base/fs-util.h"
 #include "base/log.h"
 #include "manager.h"
@@ -101,11 +103,67 @@ static void manager_shutdown(Manager *m) {
         (void) sd_event_source_set_enabled(m->dispatch, SD_EVENT_ONESHOT);
 }
 
+/* As PID 1 (a container's entrypoint), as tini does: what the
+ * orchestrator or a terminal sends cgwarden is meant for the service. */
+static void forward_signal(Manager *m, int sig) {
+        for (size_t i = 0; i < m->n_services; i++) {
+                Service *s = m->services[i];
+                if (service_signal_main(s, sig) < 0) {
+                        log_info("Received SIG%s: '%s' is not running, not forwarded.",
+                                 strna(sigabbrev_np(sig)), s->cfg->name);
+                        continue;
+                }
+                /* a terminal's resizes are many */
+                if (sig == SIGWINCH)
+                        log_debug("Forwarded SIG%s to '%s' (pid %d).", strna(sigabbrev_np(sig)),
+                                  s->cfg->name, (int) s->main_pid);
+                else
+                        log_info("Forwarded SIG%s to '%s' (pid %d).", strna(sigabbrev_np(sig)), s->cfg->name,
+                                 (int) s->main_pid);
+        }
+}
+
+static void on_reaped(pid_t pid, int code, int status, void *userdata) {
+        if (code == CLD_EXITED)
+                log_debug("Reaped orphan %d: exited with status %d.", (int) pid, status);
+        else
+                log_debug("Reaped orphan %d: killed by signal SIG%s.", (int) pid,
+                          strna(sigabbrev_np(status)));
+}
+
+/* PID 1 inherits every orphan of its pid namespace: reap their zombies,
+ * never a child whose status is its owner's (base/children.h). */
+static void reap_orphans(Manager *m) {
+        int r;
+
+        if (!m->pid1)
+                return;
+        r = children_reap_others(on_reaped, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot reap orphaned processes, ignoring: %m");
+}
+
+static int on_sigchld(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
+        reap_orphans(userdata);
+        return 0;
+}
+
 static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
         switch (si->ssi_signo) {
+        case SIGQUIT:
+        case SIGUSR1:
+        case SIGUSR2:
+        case SIGWINCH:
+                forward_signal(m, (int) si->ssi_signo);
+                return 0;
         case SIGHUP:
+                if (m->pid1) {
+                        /* no configuration to reload: the service's */
+                        forward_signal(m, SIGHUP);
+                        return 0;
+                }
                 if (m->exec_mode || !m->config_path) {
                         log_info("SIGHUP ignored: no configuration file to reload.");
                         return 0;
@@ -135,7 +193,9 @@ static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
         Service *s;
         int r;
 
-        if (cg_context_observe_only(m->cg))
+        /* a container's entrypoint runs its one service in cgwarden's own
+         * cgroup, which an observer context opens */
+        if (cg_context_observe_only(m->cg) && !m->guard_self)
                 return log_error_errno(
                         EROFS,
                         "Service '%s' not started: this cgwarden started with [watch:] sections "
@@ -154,6 +214,23 @@ static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
         if (ret)
                 *ret = s;
         return 0;
+}
+
+/* Exec mode ends when its service settles, but not in the middle of a
+ * capture: the post-mortem of an OOM kill starts as the process ends, and
+ * in a container it is the evidence that outlives it. A capture is
+ * bounded by capture_timeout; its end comes back through the dispatch
+ * (the guard's changed). */
+static void exec_exit(Manager *m) {
+        for (size_t i = 0; i < m->n_services; i++)
+                if (m->services[i]->guard && m->services[i]->guard->capture) {
+                        if (!m->exit_waits_capture)
+                                log_info("Service '%s' ended: exiting once its running capture is finished.",
+                                         m->services[i]->cfg->name);
+                        m->exit_waits_capture = true;
+                        return;
+                }
+        (void) sd_event_exit(m->event, 0);
 }
 
 /* A settled service: removed or replaced after a reload; in exec mode the
@@ -180,7 +257,7 @@ static bool service_settled_now(Manager *m, Service *s) {
                 m->exit_status = service_exit_status(s);
                 if (m->exit_status < 0)
                         m->exit_status = 1;
-                (void) sd_event_exit(m->event, 0);
+                exec_exit(m);
         }
         return false;
 }
@@ -193,6 +270,13 @@ static int on_dispatch(sd_event_source *src, void *userdata) {
 
         for (size_t i = 0; i < m->n_rules; i++)
                 watch_rule_reap(m->rules[i]);
+        /* a service changed (its main process ended, often): orphans it
+         * left may have died meanwhile */
+        reap_orphans(m);
+        if (m->exit_waits_capture && !m->shutting_down) {
+                exec_exit(m);
+                return 0;
+        }
 
         for (size_t i = 0; i < m->n_services;) {
                 Service *s = m->services[i];
@@ -475,7 +559,7 @@ static int collect_status(void *userdata, ServiceStatus **ret, size_t *ret_n) {
         return 0;
 }
 
-int manager_new(Config *config, const char *config_path, bool exec_mode, Manager **ret) {
+int manager_new(Config *config, const char *config_path, bool exec_mode, bool guard_self, Manager **ret) {
         Manager *m;
         sigset_t mask;
         _cleanup_free_ char *err = NULL;
@@ -486,6 +570,8 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 return log_oom();
         m->config = config;
         m->exec_mode = exec_mode;
+        m->guard_self = exec_mode && guard_self;
+        m->pid1 = exec_mode && (guard_self || getpid() == 1);
         m->log_dir_fd = m->lock_fd = -EBADF;
         if (config_path && !(m->config_path = strdup(config_path))) {
                 manager_free(m);
@@ -499,18 +585,37 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
         sigaddset(&mask, SIGCHLD);
+        if (m->pid1) {
+                /* forwarded to the service (on_signal) */
+                sigaddset(&mask, SIGQUIT);
+                sigaddset(&mask, SIGUSR1);
+                sigaddset(&mask, SIGUSR2);
+                sigaddset(&mask, SIGWINCH);
+        }
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
         r = sd_event_default(&m->event);
         if (r < 0)
                 goto fail_log;
         {
-                int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-                for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
+                /* the first three in every mode, the rest as PID 1 */
+                int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+                for (size_t i = 0; i < (m->pid1 ? ELEMENTSOF(sigs) : 3); i++) {
                         r = sd_event_add_signal(m->event, NULL, sigs[i], on_signal, m);
                         if (r < 0)
                                 goto fail_log;
                 }
+        }
+        /* --guard-self under another init: the service's orphans come to
+         * cgwarden, so they stay its descendants (the processes of its own
+         * cgroup that it stops, cgroup.h) and are reaped */
+        if (m->pid1 && getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+                log_warning_errno(errno, "Cannot become the reaper of the service's orphans, ignoring: %m");
+        if (m->pid1) {
+                r = sd_event_add_signal(m->event, &m->reaper, SIGCHLD, on_sigchld, m);
+                if (r < 0)
+                        goto fail_log;
+                (void) sd_event_source_set_description(m->reaper, "orphan-reaper");
         }
         protect_self(m);
         if (!exec_mode && config->state_dir) {
@@ -521,23 +626,39 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 }
         }
 
-        /* only [watch:] sections: look, create nothing (a read-only
-         * cgroupfs in a DaemonSet, a host where cgwarden launches nothing) */
-        if (config->n_services == 0 && config->n_watches > 0 && !exec_mode)
+        if (m->guard_self) {
+                /* a container's entrypoint: cgwarden's own cgroup, looked at only */
                 r = cg_context_new_observer(&m->cg, &err);
-        else
-                r = cg_context_new(config->cgroup_root, &m->cg, &err);
-        if (r < 0) {
-                log_error_errno(r, "Cannot set up cgroups: %s", err ?: strerror(-r));
-                manager_free(m);
-                return r;
+                if (r < 0) {
+                        log_error_errno(r, "Cannot find cgwarden's own cgroup: %s", err ?: strerror(-r));
+                        manager_free(m);
+                        return r;
+                }
+                log_info("cgroup mode %s; guarding cgwarden's own cgroup %s.", cg_context_mode_name(m->cg),
+                         strna(cg_context_own_path(m->cg)));
+        } else {
+                /* only [watch:] sections: look, create nothing (a read-only
+                 * cgroupfs in a DaemonSet, a host where cgwarden launches nothing) */
+                if (config->n_services == 0 && config->n_watches > 0 && !exec_mode)
+                        r = cg_context_new_observer(&m->cg, &err);
+                else
+                        r = cg_context_new(config->cgroup_root, &m->cg, &err);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot set up cgroups: %s%s", err ?: strerror(-r),
+                                        exec_mode && (r == -EROFS || r == -EACCES || r == -EPERM)
+                                                ? " (cgwarden exec --guard-self runs the command in "
+                                                  "cgwarden's own cgroup instead)"
+                                                : "");
+                        manager_free(m);
+                        return r;
+                }
+                if (cg_context_observe_only(m->cg))
+                        log_info("cgroup mode %s; watching only (nothing created in the cgroup tree).",
+                                 cg_context_mode_name(m->cg));
+                else
+                        log_info("cgroup mode %s; services below %s.", cg_context_mode_name(m->cg),
+                                 cg_context_services_path(m->cg));
         }
-        if (cg_context_observe_only(m->cg))
-                log_info("cgroup mode %s; watching only (nothing created in the cgroup tree).",
-                         cg_context_mode_name(m->cg));
-        else
-                log_info("cgroup mode %s; services below %s.", cg_context_mode_name(m->cg),
-                         cg_context_services_path(m->cg));
         r = sd_event_add_defer(m->event, &m->dispatch, on_dispatch, m);
         if (r < 0)
                 goto fail_log;
@@ -565,6 +686,7 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, Manager
                 .config = m->config,
                 .log_dir_fd = m->log_dir_fd,
                 .exec_mode = exec_mode,
+                .guard_self = m->guard_self,
                 .oom_score_adj_orig = m->oom_score_adj_orig,
                 .nofile_soft_orig = m->nofile_soft_orig,
                 .changed = on_service_changed,
@@ -663,6 +785,7 @@ Manager *manager_free(Manager *m) {
         free(m->rules);
         m->dispatch = sd_event_source_disable_unref(m->dispatch);
         m->exit_timer = sd_event_source_disable_unref(m->exit_timer);
+        m->reaper = sd_event_source_disable_unref(m->reaper);
         cg_context_free(m->cg);
         safe_close(m->log_dir_fd);
         safe_close(m->lock_fd);

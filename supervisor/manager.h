@@ -21,7 +21,15 @@ typedef struct Manager {
         int log_dir_fd;
         int lock_fd; /* <state_dir>/cgwarden.lock, flock()ed: one cgwarden per state_dir */
         bool exec_mode; /* one service, output relayed, exit with its status */
+        /* exec as a container's entrypoint: guard_self runs the service in
+         * cgwarden's own cgroup (an observer context: nothing created,
+         * moved or written); pid1 (PID 1, or guard_self) reaps the orphans
+         * and forwards HUP, QUIT, USR1, USR2 and WINCH to the service */
+        bool guard_self;
+        bool pid1;
+        sd_event_source *reaper; /* SIGCHLD: the orphans' zombies (pid1) */
         bool shutting_down;
+        bool exit_waits_capture; /* exec mode: settled, exiting once the running capture ends */
         bool ready_sent;
         int exit_status;
         char *oom_score_adj_orig; /* restored in children */
@@ -41,9 +49,10 @@ typedef struct Manager {
         bool metrics_failed;
 } Manager;
 
-/* Takes ownership of config. Sets up the cgroup subtree, signals and log
- * dir. Returns 0 or -errno (already logged). */
-int manager_new(Config *config, const char *config_path, bool exec_mode, Manager **ret);
+/* Takes ownership of config. Sets up the cgroup subtree (guard_self, exec
+ * mode only: only looks at cgwarden's own cgroup), signals and log dir.
+ * Returns 0 or -errno (already logged). */
+int manager_new(Config *config, const char *config_path, bool exec_mode, bool guard_self, Manager **ret);
 Manager *manager_free(Manager *m);
 /* Start every service and run the loop until shutdown. Returns the
  * process exit status. */

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <linux/openat2.h>
 
+#include "base/children.h"
 #include "capture/hotspot.h"
 #include "base/fs-util.h"
 #include "base/procfs.h"
@@ -636,8 +637,11 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
                                            "cannot enter the mount namespace of process %d: %m", (int) pid);
         }
         /* HotSpot accepts a peer whose euid and egid are its own (or root),
-         * and a trigger file owned by its euid */
-        if (getuid() == 0 && setgroups(0, NULL) < 0)
+         * and a trigger file owned by its euid. Supplementary groups are
+         * dropped only when there are some: root in a container without
+         * CAP_SETGID (an OCI runtime's default capabilities, a pod that
+         * drops them all) has none, and may not call setgroups() at all. */
+        if (getuid() == 0 && getgroups(0, NULL) != 0 && setgroups(0, NULL) < 0)
                 return helper_fail(sh, negative_errno(), "cannot drop supplementary groups: %m");
         if (setresgid(st.egid, st.egid, st.egid) < 0)
                 return helper_fail(sh, negative_errno(), "cannot take the JVM's group %u: %m",
@@ -827,6 +831,12 @@ int hotspot_attach_start(pid_t pid, const char *const *argv, int out_fd, usec_t 
 
         a->helper_pid = child;
         a->done_fd = TAKE_FD(done_r);
+        /* ours to reap (base/children.h: a PID 1's reaper leaves it alone) */
+        r = children_add(child, CHILD_HELPER);
+        if (r < 0) {
+                hotspot_attach_free(a);
+                return r;
+        }
         *ret = TAKE_PTR(a);
         return 0;
 }
@@ -844,6 +854,7 @@ static void reap(HotspotAttach *a, int *ret_wstatus) {
 
         while (waitpid(a->helper_pid, &ws, 0) < 0 && errno == EINTR)
                 ;
+        children_forget(a->helper_pid);
         a->helper_pid = 0;
         if (ret_wstatus)
                 *ret_wstatus = ws;

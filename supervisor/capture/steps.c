@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/children.h"
 #include "capture/capture-internal.h"
 #include "capture/procsnap.h"
 #include "capture/store.h"
@@ -322,6 +323,11 @@ int capture_helper_start(Capture *c, Step *s) {
         c->child = child;
         c->child_fd = pfd[0];
         c->child_msg_len = 0;
+        /* ours to reap (base/children.h: a PID 1's reaper leaves it alone) */
+        if (children_add(child, CHILD_HELPER) < 0) {
+                capture_helper_reap(c, true, NULL);
+                return -ENOMEM;
+        }
         return 0;
 }
 
@@ -334,6 +340,7 @@ void capture_helper_reap(Capture *c, bool kill_it, int *ret_status) {
                 (void) kill(c->child, SIGKILL);
         while (waitpid(c->child, &st, 0) < 0 && errno == EINTR)
                 ;
+        children_forget(c->child);
         c->child = 0;
         c->child_fd = safe_close(c->child_fd);
         if (ret_status)

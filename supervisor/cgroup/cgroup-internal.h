@@ -47,6 +47,8 @@ struct CgService {
         unsigned orphans_killed; /* processes a crashed cgwarden left in it, killed at adoption */
         bool fresh; /* just created: the kernel defaults (no limits) are in place */
         bool opened; /* cg_service_open(): rel is the same path in every hierarchy, never ours */
+        bool self; /* cg_service_open_own(): cgwarden's own cgroup (each hierarchy's), which holds
+                    * cgwarden: left out of what is signalled, killed and counted */
         int procs_fds[_CG_V1_MAX];
         size_t n_procs_fds;
 };

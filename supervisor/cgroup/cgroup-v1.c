@@ -146,6 +146,8 @@ static void v1_context_done(CgContext *c) {
 /* Relative path of the service in controller i (libcgroup names are
  * relative to each controller's mount point). */
 static char *svc_rel(const CgService *s, CgV1Ctrl i) {
+        if (s->self)
+                return s->ctx->own_v1[i] ? strdup(s->ctx->own_v1[i]) : NULL;
         if (s->opened)
                 return strdup(s->rel);
         _cleanup_free_ char *base = services_rel(s->ctx, i);
@@ -204,8 +206,9 @@ static int v1_service_create(CgService *s) {
         return 0;
 }
 
-/* An existing cgroup: the same path in each hierarchy that has it; the
- * memory hierarchy's must exist. */
+/* An existing cgroup: the same path in each hierarchy that has it (our
+ * own: each hierarchy's own path, which may differ); the memory
+ * hierarchy's must exist. */
 static int v1_service_open(CgService *s) {
         CgContext *c = s->ctx;
 
@@ -216,7 +219,7 @@ static int v1_service_open(CgService *s) {
                 if (!c->own_v1[i])
                         continue;
                 mnt = ctrl_root(c, (CgV1Ctrl) i);
-                dir = mnt ? cg_path_join(mnt, s->rel) : NULL;
+                dir = mnt ? cg_path_join(mnt, s->self ? c->own_v1[i] : s->rel) : NULL;
                 if (!dir)
                         return -ENOMEM;
                 if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {

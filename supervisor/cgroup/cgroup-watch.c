@@ -89,6 +89,8 @@ int cg_service_set(CgService *s, CgKnob k, uint64_t v) {
 
         if (k < 0 || k >= _CG_KNOB_MAX)
                 return -EINVAL;
+        if (cg_service_is_own(s))
+                return -EROFS; /* the container's limits, not ours (cgroup.h) */
         r = path_of(s, knobs[k].controller, unified(s->ctx) ? knobs[k].v2 : knobs[k].v1, &p);
         if (r == -ENOENT && !(unified(s->ctx) ? knobs[k].v2 : knobs[k].v1))
                 return -EOPNOTSUPP;

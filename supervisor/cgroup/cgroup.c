@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 #include <time.h>
 
+#include "base/children.h"
 #include "cgroup/cgroup-internal.h"
 #include "base/fs-util.h"
 #include "base/string-table.h"
@@ -85,10 +86,14 @@ int cg_read_pids(const char *procs_path, pid_t **ret, size_t *ret_n) {
                 v = strtol(p, &e, 10);
                 if (e == p)
                         break;
-                if (errno || v <= 0)
+                if (errno || v < 0 || v > INT32_MAX)
                         return -EBADMSG;
                 while (*e == '\n')
                         e++;
+                /* v2 lists a process outside our pid namespace as 0: we
+                 * can neither name nor signal it */
+                if (v == 0)
+                        continue;
                 if (n == cap) {
                         pid_t *np;
                         cap = cap ? cap * 2 : 16;
@@ -370,6 +375,26 @@ static int own(CgService *s) {
         return 0;
 }
 
+/* A service object with no fds, named name, at rel (taken; NULL: out of
+ * memory). NULL when out of memory. */
+static CgService *service_alloc(CgContext *c, const char *name, char *rel) {
+        CgService *s = calloc(1, sizeof *s);
+
+        if (!s) {
+                free(rel);
+                return NULL;
+        }
+        s->ctx = c;
+        s->dir_fd = s->lock_fd = -EBADF;
+        for (int i = 0; i < _CG_V1_MAX; i++)
+                s->procs_fds[i] = -EBADF;
+        s->name = strdup(name);
+        s->rel = rel;
+        if (!s->name || !s->rel)
+                return cg_service_free(s);
+        return s;
+}
+
 int cg_service_new(CgContext *c, const char *name, CgService **ret) {
         CgService *s;
         int r;
@@ -378,19 +403,9 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
                 return -EINVAL;
         if (c->observe_only)
                 return -EROFS;
-        s = calloc(1, sizeof *s);
+        s = service_alloc(c, name, cg_path_join(c->services_rel, name));
         if (!s)
                 return -ENOMEM;
-        s->ctx = c;
-        s->dir_fd = s->lock_fd = -EBADF;
-        for (int i = 0; i < _CG_V1_MAX; i++)
-                s->procs_fds[i] = -EBADF;
-        s->name = strdup(name);
-        s->rel = cg_path_join(c->services_rel, name);
-        if (!s->name || !s->rel) {
-                cg_service_free(s);
-                return -ENOMEM;
-        }
         r = c->ops->service_create(s);
         if (r >= 0)
                 r = own(s);
@@ -406,35 +421,77 @@ int cg_service_new(CgContext *c, const char *name, CgService **ret) {
 }
 
 int cg_service_open(CgContext *c, const char *name, const char *path, CgService **ret) {
-        _cleanup_free_ char *norm = NULL;
         CgService *s;
         int r;
 
         if (!name || !*name || !path || path[0] != '/' || strstr(path, "/.."))
                 return -EINVAL;
-        norm = cg_path_join("/", path);
-        if (!norm)
-                return -ENOMEM;
-        s = calloc(1, sizeof *s);
+        s = service_alloc(c, name, cg_path_join("/", path));
         if (!s)
                 return -ENOMEM;
-        s->ctx = c;
-        s->dir_fd = s->lock_fd = -EBADF;
-        for (int i = 0; i < _CG_V1_MAX; i++)
-                s->procs_fds[i] = -EBADF;
         s->opened = true;
-        s->name = strdup(name);
-        s->rel = TAKE_PTR(norm);
-        if (!s->name) {
-                cg_service_free(s);
-                return -ENOMEM;
-        }
         r = c->ops->service_open(s);
         if (r < 0) {
                 cg_service_free(s);
                 return r;
         }
         *ret = s;
+        return 0;
+}
+
+int cg_service_open_own(CgContext *c, const char *name, CgService **ret) {
+        const char *own = cg_context_own_path(c);
+        CgService *s;
+        int r;
+
+        if (!name || !*name || !own)
+                return -EINVAL;
+        s = service_alloc(c, name, strdup(own));
+        if (!s)
+                return -ENOMEM;
+        s->opened = s->self = true;
+        r = c->ops->service_open(s);
+        if (r < 0) {
+                cg_service_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+bool cg_service_is_own(const CgService *s) {
+        return s->self;
+}
+
+int cg_context_own_delegated(const CgContext *c, char **ret_dir) {
+        const char *rels[_CG_V1_MAX + 1] = {};
+        const char *sub[_CG_V1_MAX + 1] = {};
+        size_t n = 0;
+
+        if (c->mode == CG_MODE_UNIFIED)
+                rels[n++] = c->own;
+        else
+                for (int i = 0; i < _CG_V1_MAX; i++)
+                        if (c->own_v1[i]) {
+                                sub[n] = cg_v1_ctrl_names[i];
+                                rels[n++] = c->own_v1[i];
+                        }
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *top = sub[i] ? cg_path_join(c->fs, sub[i]) : strdup(c->fs);
+                _cleanup_free_ char *dir = top && rels[i] ? cg_path_join(top, rels[i]) : NULL;
+
+                if (!dir)
+                        return -ENOMEM;
+                if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) >= 0)
+                        continue;
+                if (errno == EROFS || errno == EACCES || errno == EPERM) {
+                        int r = -errno;
+                        if (ret_dir)
+                                *ret_dir = TAKE_PTR(dir);
+                        return r;
+                }
+                return -errno;
+        }
         return 0;
 }
 
@@ -460,6 +517,8 @@ CgService *cg_service_free(CgService *s) {
 }
 
 int cg_service_set_limits(CgService *s, const CgLimits *l) {
+        if (s->self)
+                return -EROFS;
         return s->ctx->ops->set_limits(s, l);
 }
 
@@ -468,11 +527,11 @@ int cg_service_get_limits(CgService *s, CgLimits *ret) {
 }
 
 int cg_service_clone_fd(CgService *s) {
-        return s->dir_fd >= 0 ? s->dir_fd : -EOPNOTSUPP;
+        return s->dir_fd >= 0 && !s->self ? s->dir_fd : -EOPNOTSUPP;
 }
 
 int cg_service_procs_fds(CgService *s, const int **ret_fds, size_t *ret_n) {
-        if (s->n_procs_fds == 0) {
+        if (s->n_procs_fds == 0 && !s->self) {
                 _cleanup_strv_free_ char **paths = NULL;
                 int r = s->ctx->ops->procs_path(s, &paths);
                 if (r < 0)
@@ -507,35 +566,110 @@ int cg_join_fds(const int *fds, size_t n) {
         return 0;
 }
 
+/* The parent of pid, from /proc/PID/stat (the field after the command,
+ * which may hold any character but ends at the last ')'). */
+static int read_ppid(pid_t pid, pid_t *ret) {
+        _cleanup_free_ char *buf = NULL, *path = NULL;
+        const char *p;
+        char state;
+        int ppid, r;
+
+        if (asprintf(&path, "/proc/%d/stat", (int) pid) < 0)
+                return -ENOMEM;
+        r = cg_read_file(path, &buf);
+        if (r < 0)
+                return r;
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+                return -EBADMSG;
+        *ret = (pid_t) ppid;
+        return 0;
+}
+
+/* Is pid a descendant of ancestor? Walks the parents up (bounded: a
+ * process tree deeper than this is not a service's). */
+static bool is_descendant(pid_t pid, pid_t ancestor) {
+        for (int depth = 0; depth < 256 && pid > 1; depth++) {
+                pid_t ppid;
+                if (read_ppid(pid, &ppid) < 0)
+                        return false;
+                if (ppid == ancestor)
+                        return true;
+                pid = ppid;
+        }
+        return false;
+}
+
+/* Which processes of cgwarden's own cgroup are the service's: never
+ * cgwarden nor its helpers; as PID 1 every other one (the container is the
+ * service); otherwise (--guard-self under another init, or in a cgroup a
+ * shell shares) only cgwarden's descendants: the rest is not cgwarden's to
+ * stop or kill. */
+static bool own_cgroup_member(pid_t pid, pid_t me) {
+        if (pid == me || children_is_helper(pid))
+                return false;
+        return me == 1 || is_descendant(pid, me);
+}
+
 int cg_service_signal(CgService *s, int sig) {
         _cleanup_free_ pid_t *pids = NULL;
         _cleanup_strv_free_ char **paths = NULL;
+        pid_t me = getpid();
         size_t n = 0;
-        int r;
+        int r, k = 0;
 
         r = s->ctx->ops->procs_path(s, &paths);
         if (r < 0)
                 return r;
+        if (!paths[0])
+                return -ENOENT;
         r = cg_read_pids(paths[0], &pids, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                if (s->self && !own_cgroup_member(pids[i], me))
+                        continue;
                 (void) kill(pids[i], sig);
-        return (int) n;
+                k++;
+        }
+        return k;
+}
+
+/* The own cgroup: every process but cgwarden, by signal, until none is
+ * left. No freezer (it would freeze cgwarden): a process that forks
+ * between the listing and its kill leaves a child for the next round, and
+ * SIGKILLed tasks are gone within milliseconds unless stuck in the kernel,
+ * so the wait is bounded as the backends' is. */
+static int kill_all_but_self(CgService *s) {
+        for (int round = 0; round < 400; round++) {
+                /* SIGKILL every 20th round (100 ms); in between only count */
+                int r = cg_service_signal(s, round % 20 == 0 ? SIGKILL : 0);
+                if (r <= 0)
+                        return r;
+                nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+        }
+        return -ETIMEDOUT;
 }
 
 int cg_service_kill_all(CgService *s) {
+        if (s->self)
+                return kill_all_but_self(s);
         return s->ctx->ops->kill_all(s);
 }
 
 int cg_service_populated(CgService *s) {
+        if (s->self) {
+                int r = cg_service_signal(s, 0);
+                return r < 0 ? r : r > 0;
+        }
         return s->ctx->ops->populated(s);
 }
 
 int cg_service_events_path(CgService *s, char **ret_path) {
         char *p;
 
-        if (s->ctx->mode != CG_MODE_UNIFIED)
+        /* cgwarden's own cgroup never empties while cgwarden runs */
+        if (s->ctx->mode != CG_MODE_UNIFIED || s->self)
                 return -EOPNOTSUPP;
         p = cg_path_join(s->dir_v2, "cgroup.events");
         if (!p)

@@ -97,6 +97,28 @@ unsigned cg_service_orphans_killed(const CgService *s);
  * cg_service_free() closes it and neither kills in it nor removes it.
  * name is for messages. -ENOENT when there is no such cgroup. */
 int cg_service_open(CgContext *c, const char *name, const char *path, CgService **ret);
+/* cgwarden's own cgroup (each hierarchy's own on v1), for a container's
+ * entrypoint: opened as by cg_service_open(), never ours to remove. It
+ * holds cgwarden itself, so cg_service_signal(), cg_service_kill_all()
+ * and cg_service_populated() leave cgwarden (getpid()) and its helpers
+ * (base/children.h, CHILD_HELPER) out, and unless cgwarden is PID 1 every
+ * process that is not its descendant (another init, a shell sharing the
+ * cgroup: not cgwarden's to stop); the kill
+ * signals each process until none but cgwarden is left (cgroup.kill and
+ * the freezer would take cgwarden too). A child started in it stays where
+ * it is born: cg_service_clone_fd() is -EOPNOTSUPP and
+ * cg_service_procs_fds() gives no fd. Its limits are not ours to change:
+ * cg_service_set_limits() and cg_service_set() are -EROFS. Returns 0 or
+ * -errno. */
+int cg_service_open_own(CgContext *c, const char *name, CgService **ret);
+bool cg_service_is_own(const CgService *s);
+/* May cgwarden create cgroups below its own, as a delegated subtree allows?
+ * Write access (access(2) W_OK, the check mkdir makes: -EROFS on a
+ * read-only mount, -EACCES without permission) to its own cgroup's
+ * directory in each hierarchy it uses. Returns 0 when it may; -EROFS,
+ * -EACCES or -EPERM when it may not, with *ret_dir (when ret_dir is not
+ * NULL) the directory, malloc'd; other -errno when it cannot tell. */
+int cg_context_own_delegated(const CgContext *c, char **ret_dir);
 /* Kill everything left, then remove the cgroup(s). Accepts NULL. */
 CgService *cg_service_free(CgService *s);
 
@@ -119,7 +141,8 @@ void cg_service_close_procs_fds(CgService *s);
 int cg_join_fds(const int *fds, size_t n);
 
 /* Signal every process of the service (not recursive into children's
- * cgroups: services have none). */
+ * cgroups: services have none). Returns how many were signalled, or
+ * -errno. */
 int cg_service_signal(CgService *s, int sig);
 /* Kill every process and wait until the cgroup is empty: v2 cgroup.kill;
  * v1 freeze, SIGKILL every task until none is left, thaw. Returns 0 or

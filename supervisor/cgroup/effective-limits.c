@@ -6,12 +6,15 @@
 #include "cgroup/cgroup-internal.h"
 #include "cgroup/cgstat.h"
 
-/* Walk from dir up to (excluding) top, taking the smallest FILE value. */
+/* Walk from dir up to top, taking the smallest FILE value. top itself
+ * counts: the hierarchy's real root has no limit files (v1: an unlimited
+ * value), but inside a cgroup namespace the mount's root is the
+ * container's cgroup, and its limit is the container's. */
 static void walk_up(const char *dir, const char *top, const char *file, EffectiveLimit *lim) {
         _cleanup_free_ char *d = strdup(dir);
         size_t tl = strlen(top);
 
-        while (d && strlen(d) > tl && strncmp(d, top, tl) == 0) {
+        while (d && strlen(d) >= tl && strncmp(d, top, tl) == 0) {
                 uint64_t v;
 
                 if (cgstat_read_u64_or_max(d, file, &v) >= 0) {
@@ -20,7 +23,8 @@ static void walk_up(const char *dir, const char *top, const char *file, Effectiv
                                 v = UINT64_MAX;
                         if (v < lim->value) {
                                 lim->value = v;
-                                snprintf(lim->source, sizeof lim->source, "%s of %s", file, d + tl ?: "/");
+                                snprintf(lim->source, sizeof lim->source, "%s of %s", file,
+                                         d[tl] ? d + tl : "/");
                         }
                 }
                 char *slash = strrchr(d, '/');

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/children.h"
 #include "base/log.h"
 #include "base/units.h"
 #include "guard/guard-internal.h"
@@ -23,6 +24,9 @@ void guard_notify_job_free(NotifyJob *j) {
 
         sd_event_source_disable_unref(j->child);
         sd_event_source_disable_unref(j->timer);
+        /* reaped by its child source, or left to finish on its own (a
+         * PID 1's reaper takes it then) */
+        children_forget(j->pid);
         for (size_t i = 0; i < ELEMENTSOF(g->notify_jobs); i++)
                 if (g->notify_jobs[i] == j)
                         g->notify_jobs[i] = NULL;
@@ -146,7 +150,10 @@ void guard_notify(Guard *g, EventType type) {
         }
         j->guard = g;
         j->pid = pid;
-        r = sd_event_add_child(g->event, &j->child, pid, WEXITED, on_notify_exit, j);
+        /* its child source's to reap (base/children.h) */
+        r = children_add(pid, CHILD_HELPER);
+        if (r >= 0)
+                r = sd_event_add_child(g->event, &j->child, pid, WEXITED, on_notify_exit, j);
         if (r >= 0)
                 r = sd_event_add_time_relative(g->event, &j->timer, CLOCK_MONOTONIC, NOTIFY_TIMEOUT_USEC,
                                                USEC_PER_SEC, on_notify_timeout, j);
@@ -155,6 +162,7 @@ void guard_notify(Guard *g, EventType type) {
                                 (int) pid);
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
+                children_forget(pid);
                 sd_event_source_disable_unref(j->child);
                 free(j);
                 return;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "base/children.h"
 #include "base/log.h"
 #include "base/units.h"
 #include "service/notify-socket.h"
@@ -272,6 +273,13 @@ static void service_apply(Service *s, SvcInput *in) {
                 service_changed(s);
 }
 
+int service_signal_main(Service *s, int sig) {
+        if (!main_alive(s))
+                return -ESRCH;
+        signal_main(s, sig);
+        return 0;
+}
+
 bool service_settled(const Service *s) {
         return (s->state == SVC_STOPPED || s->state == SVC_FAILED) && !main_alive(s);
 }
@@ -426,6 +434,8 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
         }
         s->child_source = sd_event_source_disable_unref(s->child_source);
         s->pidfd = safe_close(s->pidfd);
+        /* sd-event reaps it when this callback returns */
+        children_forget(s->main_pid);
         s->main_pid = 0;
         guard_stopped(s->guard);
         if (s->watchdog_timer)
@@ -566,6 +576,16 @@ static int do_spawn(Service *s) {
                 log_error_errno(r, "Service '%s': fork failed: %m", s->cfg->name);
                 goto fail_early;
         }
+        /* its status is ours: a PID 1's reaper leaves it alone (base/children.h) */
+        r = children_add(pid, CHILD_SERVICE);
+        if (r < 0) {
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                safe_close(pidfd);
+                safe_close(errpipe);
+                log_oom();
+                goto fail_early;
+        }
         s->main_pid = pid;
         s->pidfd = pidfd;
         s->errpipe = errpipe;
@@ -573,7 +593,9 @@ static int do_spawn(Service *s) {
         s->n_spawns++;
         (void) start_limit_record(&s->start_limit, s->started_at);
         log_debug("Service '%s': spawned pid %d (%s).", s->cfg->name, (int) pid,
-                  into ? "clone3 into cgroup" : "fork, join cgroup, exec");
+                  into                 ? "clone3 into cgroup"
+                  : s->ctx->guard_self ? "in cgwarden's own cgroup"
+                                       : "fork, join cgroup, exec");
 
         if (pidfd >= 0)
                 r = sd_event_add_child_pidfd(s->ctx->event, &s->child_source, pidfd, WEXITED, on_child, s);
@@ -709,11 +731,17 @@ static int guard_stop(void *owner) {
 
 static int guard_kill(void *owner) {
         Service *s = owner;
+
+        /* in cgwarden's own cgroup: everything but cgwarden (cgroup.h) */
         return cg_service_kill_all(s->cg);
 }
 
 static bool guard_may_write_cgroup(void *owner) {
-        return true; /* its own cgroup */
+        Service *s = owner;
+
+        /* its own cgroup, unless it is cgwarden's own in a container: the
+         * container's limits are the orchestrator's */
+        return !s->ctx->guard_self;
 }
 
 static void guard_changed_status(void *owner) {
@@ -767,6 +795,62 @@ static int resolve_limits(Service *s) {
         return 0;
 }
 
+/* A launched service's cgroup below cgwarden's, with its limits. Returns
+ * 0 or -errno (logged). */
+static int create_cgroup(Service *s) {
+        const ServiceConfig *cfg = s->cfg;
+        int r;
+
+        r = cg_service_new(s->ctx->cg, cfg->name, &s->cg);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create cgroup for service '%s' below %s: %s", cfg->name,
+                                       cg_context_services_path(s->ctx->cg),
+                                       r == -EADDRINUSE
+                                               ? "another cgwarden runs this service (its cgroup is "
+                                                 "locked); nothing of it was touched"
+                                               : strerror(-r));
+        if (cg_service_orphans_killed(s->cg) > 0)
+                log_warning("Service '%s': killed %u process(es) that a cgwarden that died had left in its "
+                            "cgroup %s; it starts anew.",
+                            cfg->name, cg_service_orphans_killed(s->cg), cg_service_path(s->cg));
+        resolve_limits(s);
+        r = cg_service_set_limits(s->cg, &s->limits);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set limits of service '%s': %m", cfg->name);
+        {
+                char mb[UNIT_SIZE_MAX], hb[UNIT_SIZE_MAX], pb[32];
+                if (s->limits.pids_max == CG_UNLIMITED)
+                        strcpy(pb, "max");
+                else
+                        snprintf(pb, sizeof pb, "%" PRIu64, s->limits.pids_max);
+                log_info("Service '%s': cgroup %s, memory_max=%s memory_high=%s pids_max=%s.", cfg->name,
+                         cg_service_path(s->cg),
+                         s->limits.memory_max == CG_UNLIMITED ? "max"
+                                                              : unit_format_size(mb, s->limits.memory_max),
+                         s->limits.memory_high == CG_UNLIMITED ? "max"
+                                                               : unit_format_size(hb, s->limits.memory_high),
+                         pb);
+        }
+        return 0;
+}
+
+/* A container's entrypoint: the service runs in cgwarden's own cgroup,
+ * whose limits are the container's: nothing is set. Returns 0 or -errno
+ * (logged). */
+static int open_own_cgroup(Service *s) {
+        int r;
+
+        r = cg_service_open_own(s->ctx->cg, s->cfg->name, &s->cg);
+        if (r < 0)
+                return log_error_errno(r, "Service '%s': cannot open cgwarden's own cgroup %s: %m",
+                                       s->cfg->name, strna(cg_context_own_path(s->ctx->cg)));
+        s->limits = CG_LIMITS_NONE;
+        log_info("Service '%s': runs in cgwarden's own cgroup %s; its limits are the container's, and "
+                 "nothing is written to it.",
+                 s->cfg->name, cg_service_path(s->cg));
+        return 0;
+}
+
 int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
         Service *s;
         int r;
@@ -781,26 +865,9 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
         s->last_code = -1;
         start_limit_init(&s->start_limit, (uint32_t) cfg->start_limit_burst, cfg->start_limit_interval);
 
-        r = cg_service_new(ctx->cg, cfg->name, &s->cg);
-        if (r < 0) {
-                log_error_errno(r, "Failed to create cgroup for service '%s' below %s: %s", cfg->name,
-                                cg_context_services_path(ctx->cg),
-                                r == -EADDRINUSE
-                                        ? "another cgwarden runs this service (its cgroup is locked); "
-                                          "nothing of it was touched"
-                                        : strerror(-r));
+        r = ctx->guard_self ? open_own_cgroup(s) : create_cgroup(s);
+        if (r < 0)
                 goto fail;
-        }
-        if (cg_service_orphans_killed(s->cg) > 0)
-                log_warning("Service '%s': killed %u process(es) that a cgwarden that died had left in its "
-                            "cgroup %s; it starts anew.",
-                            cfg->name, cg_service_orphans_killed(s->cg), cg_service_path(s->cg));
-        resolve_limits(s);
-        r = cg_service_set_limits(s->cg, &s->limits);
-        if (r < 0) {
-                log_error_errno(r, "Failed to set limits of service '%s': %m", cfg->name);
-                goto fail;
-        }
         if (cfg->syscall_filter && *cfg->syscall_filter) {
                 _cleanup_free_ char *err = NULL;
                 r = seccomp_compile(cfg->syscall_filter, cfg->syscall_filter_kill, &s->seccomp, &err);
@@ -837,20 +904,6 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
                                         cfg->name);
                         goto fail;
                 }
-        }
-        {
-                char mb[UNIT_SIZE_MAX], hb[UNIT_SIZE_MAX], pb[32];
-                if (s->limits.pids_max == CG_UNLIMITED)
-                        strcpy(pb, "max");
-                else
-                        snprintf(pb, sizeof pb, "%" PRIu64, s->limits.pids_max);
-                log_info("Service '%s': cgroup %s, memory_max=%s memory_high=%s pids_max=%s.", cfg->name,
-                         cg_service_path(s->cg),
-                         s->limits.memory_max == CG_UNLIMITED ? "max"
-                                                              : unit_format_size(mb, s->limits.memory_max),
-                         s->limits.memory_high == CG_UNLIMITED ? "max"
-                                                               : unit_format_size(hb, s->limits.memory_high),
-                         pb);
         }
         r = guard_new(
                 &(GuardSpec){
@@ -901,6 +954,7 @@ Service *service_free(Service *s) {
         if (main_alive(s)) {
                 /* reap our child so it does not linger as a zombie */
                 (void) waitpid(s->main_pid, NULL, 0);
+                children_forget(s->main_pid);
         }
         safe_close(s->pidfd);
         safe_close(s->errpipe);

@@ -38,6 +38,10 @@ typedef struct ServiceContext {
         const Config *config; /* state_dir, capture_dir, log_dir */
         int log_dir_fd; /* -EBADF: no output log */
         bool exec_mode; /* one service, output relayed */
+        /* a container's entrypoint (cgwarden exec --guard-self): the service
+         * runs in cgwarden's own cgroup (cg_service_open_own), whose limits
+         * are the container's; nothing is set, and the guard may not write */
+        bool guard_self;
         bool shutting_down;
         const char *oom_score_adj_orig; /* restored in children */
         uint64_t nofile_soft_orig;
@@ -114,8 +118,9 @@ struct Service {
         ServiceConfig *replacement;
 };
 
-/* Create the service and its cgroup; does not start it. Takes ownership of
- * cfg on success. Returns 0 or -errno (logged). */
+/* Create the service and its cgroup (with ctx->guard_self: open cgwarden's
+ * own); does not start it. Takes ownership of cfg on success. Returns 0 or
+ * -errno (logged). */
 int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret);
 Service *service_free(Service *s);
 
@@ -129,6 +134,10 @@ void service_changed(Service *s);
 
 /* A snapshot of the service for status lines, JSON and metrics (status.h). */
 void service_get_status(const Service *s, ServiceStatus *st);
+
+/* Send sig to the main process (a container's entrypoint forwards what it
+ * gets). Returns 0, or -ESRCH when none is running. */
+int service_signal_main(Service *s, int sig);
 
 /* Settled: stopped or failed, nothing running, no restart pending. */
 bool service_settled(const Service *s);

@@ -73,7 +73,8 @@ void service_get_status(const Service *s, ServiceStatus *st) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         status_init(st, s->cfg->name);
-        snprintf(st->kind, sizeof st->kind, "service");
+        /* a container's entrypoint guards cgwarden's own cgroup */
+        snprintf(st->kind, sizeof st->kind, "%s", s->ctx->guard_self ? "self" : "service");
         snprintf(st->cgroup, sizeof st->cgroup, "%.255s", s->cg ? cg_service_path(s->cg) : "");
         snprintf(st->state, sizeof st->state, "%s", svc_state_to_string(s->state));
         st->pid = s->main_pid > 0 ? (int) s->main_pid : 0;

@@ -78,6 +78,7 @@ struct Watch {
         sd_event_source *pids_events; /* inotify on pids.events (v2, v1 where present) */
         sd_event_source *v1_threshold; /* eventfd */
         uint64_t threshold_bytes; /* what v1_threshold is registered at */
+        bool threshold_failed; /* the kernel refused threshold_bytes (a read-only cgroupfs): not again */
         sd_event_source *v1_oom; /* eventfd */
         sd_event_source *oom_pause; /* v1: oom_pause_max timer */
         sd_event_source *psi; /* v2: PSI trigger on memory.pressure */
@@ -697,7 +698,7 @@ static void arm_oom_event(Watch *w) {
 static void arm_threshold(Watch *w) {
         int fd = -EBADF, r;
 
-        if (w->capture_bytes == w->threshold_bytes && w->v1_threshold)
+        if (w->capture_bytes == w->threshold_bytes && (w->v1_threshold || w->threshold_failed))
                 return;
         w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
         w->threshold_bytes = w->capture_bytes;
@@ -706,6 +707,8 @@ static void arm_threshold(Watch *w) {
         r = cg_service_watch_usage(w->spec.cg, w->capture_bytes, &fd);
         if (r >= 0)
                 r = add_eventfd(w, fd, on_threshold, &w->v1_threshold);
+        /* once per threshold, not at every sample */
+        w->threshold_failed = r < 0;
         if (r < 0)
                 log_warning_errno(r, "Service '%s': cannot register a memory threshold, sampling only: %m",
                                   w->cfg->name);

@@ -45,6 +45,8 @@ struct WatchRule {
         Watched **dying; /* gone, their captures still running */
         size_t n_dying;
         bool walking_all; /* the walk after an overflow: look into every directory again */
+        UnitCtl *unit; /* unit=: systemd, asked for the path, restarts and stops */
+        char *unit_path; /* the unit's cgroup, the pattern */
         bool warned_full;
 };
 
@@ -176,12 +178,14 @@ static void guard_match(WatchRule *r, Match *m) {
         int k;
 
         kind = watched_name_from_path(r->cfg->name, m->path, base, sizeof base);
-        if (r->cfg->watch_cgroup)
+        if (r->cfg->watch_cgroup || r->unit)
                 snprintf(base, sizeof base, "%s", r->cfg->name);
         snprintf(name, sizeof name, "%s", base);
         for (unsigned n = 2; name_taken(r, name) && n < 1000; n++)
                 snprintf(name, sizeof name, "%.58s-%u", base, n);
-        k = watched_new(r->ctx, r->cfg, name, m->path, kind, &m->w);
+        k = watched_new(r->ctx, r->cfg, name, m->path, r->unit ? WATCHED_UNIT : kind, &m->w);
+        if (k >= 0 && r->unit)
+                watched_set_unit(m->w, r->unit);
         if (k < 0) {
                 m->w = NULL;
                 if (k != -ENOENT)
@@ -425,11 +429,19 @@ int watch_rule_new(const WatchedContext *ctx, ServiceConfig *section, WatchRule 
         r->ctx = ctx;
         r->cfg = section;
         r->ifd = -EBADF;
-        r->pattern = section->watch_cgroup ?: section->watch_match;
+        if (section->watch_unit) {
+                _cleanup_free_ char *err = NULL;
+                k = unit_ctl_new(ctx->event, section->watch_unit, &r->unit, &r->unit_path, &err);
+                if (k < 0) {
+                        log_error("Watch '%s': %s", section->name, err ?: strerror(-k));
+                        goto fail;
+                }
+                log_info("Watch '%s': unit %s has cgroup %s.", section->name, section->watch_unit,
+                         r->unit_path);
+        }
+        r->pattern = section->watch_cgroup ?: section->watch_match ?: r->unit_path;
         if (!r->pattern) {
-                k = log_error_errno(EOPNOTSUPP, "Watch '%s': %s is not supported in this version.",
-                                    section->name,
-                                    section->watch_unit ? "unit=" : "a watch without a target");
+                k = log_error_errno(EINVAL, "Watch '%s': no cgroup=, unit= or match=.", section->name);
                 goto fail;
         }
         r->deep = section->watch_match && strstr(section->watch_match, "**");
@@ -495,6 +507,8 @@ WatchRule *watch_rule_free(WatchRule *r) {
         sd_event_source_disable_unref(r->rescan_timer);
         safe_close(r->ifd);
         free(r->root);
+        unit_ctl_free(r->unit);
+        free(r->unit_path);
         service_config_free(r->cfg);
         free(r);
         return NULL;

@@ -13,13 +13,18 @@
 #include "watched/watched.h"
 
 /* Until a JVM is found (or jvm_match's process), the cgroup is looked at
- * again after SCAN_FIRST, doubling up to SCAN_MAX; where the kernel does
- * not tell when the cgroup's population changes (v1), up to
- * SCAN_MAX_UNNOTIFIED, so that a process started in a cgroup that was
- * empty for long is seen within that. */
+ * again after SCAN_FIRST, doubling:
+ *   empty, where the kernel tells when the population changes (v2): up to
+ *   SCAN_QUIET, then only on that event;
+ *   empty, where it does not (v1): up to SCAN_MAX_UNNOTIFIED, so that a
+ *   process started in a cgroup that was empty for long is seen within it;
+ *   with a main process that is not a JVM (a shell that may exec one, a
+ *   program that may start one): up to SCAN_MAX_OTHER. Its exit, and the
+ *   population's change, bring a look at once. */
 #define SCAN_FIRST (100 * USEC_PER_MSEC)
-#define SCAN_MAX (30 * USEC_PER_SEC)
+#define SCAN_QUIET (2 * USEC_PER_SEC)
 #define SCAN_MAX_UNNOTIFIED (2 * USEC_PER_SEC)
+#define SCAN_MAX_OTHER (5 * USEC_PER_MINUTE)
 
 struct Watched {
         const WatchedContext *ctx;
@@ -46,7 +51,12 @@ struct Watched {
 
         watched_capture_done_t capture_done;
         void *capture_done_userdata;
+        UnitCtl *unit; /* a unit's: systemd restarts and stops it */
 };
+
+void watched_set_unit(Watched *w, UnitCtl *u) {
+        w->unit = u;
+}
 
 const char *watched_name(const Watched *w) {
         return w->name;
@@ -81,12 +91,20 @@ static void guard_describe(void *owner, GuardProcess *ret) {
         };
 }
 
-static int guard_refuse(void *owner) {
-        Watched *w = owner;
-
+static int refuse(const Watched *w) {
         log_warning("Watch '%s': cgwarden does not restart or stop %s %s: whoever started it does.", w->name,
                     watched_kind_to_string(w->kind), w->path);
         return -EOPNOTSUPP;
+}
+
+static int guard_restart(void *owner) {
+        Watched *w = owner;
+        return w->unit ? unit_ctl_restart(w->unit) : refuse(w);
+}
+
+static int guard_stop(void *owner) {
+        Watched *w = owner;
+        return w->unit ? unit_ctl_stop(w->unit) : refuse(w);
 }
 
 static int guard_kill(void *owner) {
@@ -110,8 +128,8 @@ static void guard_changed(void *owner) {
 
 static const GuardOwnerOps guard_ops = {
         .describe = guard_describe,
-        .restart = guard_refuse,
-        .stop = guard_refuse,
+        .restart = guard_restart,
+        .stop = guard_stop,
         .kill = guard_kill,
         .may_write = guard_may_write,
         .changed = guard_changed,
@@ -161,7 +179,8 @@ static bool main_is_final(const Watched *w) {
 }
 
 static void scan_schedule(Watched *w) {
-        if (w->gone || main_is_final(w)) {
+        if (w->gone || main_is_final(w) ||
+            (w->main.pid <= 0 && w->events_source && w->scan_delay > SCAN_QUIET)) {
                 if (w->scan_timer)
                         (void) sd_event_source_set_enabled(w->scan_timer, SD_EVENT_OFF);
                 return;
@@ -176,7 +195,9 @@ static void scan_schedule(Watched *w) {
                 (void) sd_event_source_set_time_accuracy(w->scan_timer, w->scan_delay / 10);
                 (void) sd_event_source_set_enabled(w->scan_timer, SD_EVENT_ONESHOT);
         }
-        w->scan_delay = MIN(w->scan_delay * 2, w->events_source ? SCAN_MAX : SCAN_MAX_UNNOTIFIED);
+        w->scan_delay = MIN(w->scan_delay * 2, w->main.pid > 0    ? SCAN_MAX_OTHER
+                                               : w->events_source ? SCAN_QUIET * 2
+                                                                  : SCAN_MAX_UNNOTIFIED);
 }
 
 static void main_forget(Watched *w) {
@@ -208,8 +229,8 @@ static void rescan(Watched *w) {
         }
         if (w->main.pid > 0) {
                 if (m.pid == w->main.pid && m.start_ticks == w->main.start_ticks)
-                        log_info("Watch '%s': process %d (%s) now runs %s.", w->name, (int) m.pid, w->main.comm,
-                                 m.comm);
+                        log_info("Watch '%s': process %d (%s) now runs %s.", w->name, (int) m.pid,
+                                 w->main.comm, m.comm);
                 else
                         log_info("Watch '%s': process %d (%s) is gone from %s.", w->name, (int) w->main.pid,
                                  w->main.comm, w->path);

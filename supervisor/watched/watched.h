@@ -8,8 +8,8 @@
  * when it exits, when the cgroup's population changes (v2) and, until a
  * JVM is found, at a backing-off interval; the guard may write the
  * cgroup's limits only with may_write = yes; kill kills every process of
- * the cgroup; restart and stop are refused (whoever started it restarts
- * it). cgwarden never moves a process into or out of a watched cgroup. */
+ * the cgroup; restart and stop go to systemd for a unit (unit.h) and are
+ * refused otherwise (whoever started it restarts it). cgwarden never moves a process into or out of a watched cgroup. */
 
 #include <stdbool.h>
 
@@ -21,6 +21,7 @@
 #include "service/status.h"
 #include "watched/main-process.h"
 #include "watched/naming.h"
+#include "watched/unit.h"
 
 typedef struct Watched Watched;
 
@@ -42,6 +43,8 @@ typedef void (*watched_capture_done_t)(void *userdata, Watched *w, const char *p
  * keys (section outlives the result). -ENOENT: no such cgroup. */
 int watched_new(const WatchedContext *ctx, const ServiceConfig *section, const char *name, const char *path,
                 WatchedKind kind, Watched **ret);
+/* A unit's: restart and stop go to systemd through u (which outlives w). */
+void watched_set_unit(Watched *w, UnitCtl *u);
 /* Accepts NULL. A requested capture still running is answered with NULL. */
 Watched *watched_free(Watched *w);
 

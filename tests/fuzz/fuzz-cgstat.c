@@ -13,16 +13,7 @@
 #include <string.h>
 
 #include "cgroup/cgstat.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                              \
-        do {                                                                                  \
-                if (!(x)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #x); \
-                        abort();                                                              \
-                }                                                                             \
-        } while (0)
+#include "fuzz-check.h"
 
 static const char tail[] = "1 1\nanon 1\ntotal_rss 1\nhigh 1\nunder_oom 1\nfrozen 1\nmax 1\n"
                            "full avg10=9.99 avg60=0 avg300=0 total=9\n";

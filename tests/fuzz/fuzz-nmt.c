@@ -14,16 +14,7 @@
 #include <string.h>
 
 #include "capture/nmt.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                              \
-        do {                                                                                  \
-                if (!(x)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #x); \
-                        abort();                                                              \
-                }                                                                             \
-        } while (0)
+#include "fuzz-check.h"
 
 /* Would change the answer if the parser read past n. */
 static const char tail[] = "KB +7KB, committed=1KB)\nTotal: reserved=1KB, committed=1KB\n"

@@ -15,16 +15,7 @@
 #include <string.h>
 
 #include "service/notify-socket.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                              \
-        do {                                                                                  \
-                if (!(x)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #x); \
-                        abort();                                                              \
-                }                                                                             \
-        } while (0)
+#include "fuzz-check.h"
 
 #define HAVE_ALL                                                                                    \
         (NOTIFY_HAVE_STATUS | NOTIFY_HAVE_MAINPID | NOTIFY_HAVE_ERRNO | NOTIFY_HAVE_WATCHDOG_USEC | \

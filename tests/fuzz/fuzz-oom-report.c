@@ -13,16 +13,7 @@
 #include <string.h>
 
 #include "watch/oom-report.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                              \
-        do {                                                                                  \
-                if (!(x)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #x); \
-                        abort();                                                              \
-                }                                                                             \
-        } while (0)
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static const char *const paths[] = { "/a", "/cgwtest/services/pause", "/" };

@@ -12,16 +12,7 @@
 #include <string.h>
 
 #include "base/procfs.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                              \
-        do {                                                                                  \
-                if (!(x)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #x); \
-                        abort();                                                              \
-                }                                                                             \
-        } while (0)
+#include "fuzz-check.h"
 
 static const char tail[] = "1 kB\nName:\tTAIL\nVmRSS:\t7 kB\nRss: 7 kB\nThreads:\t9\n";
 

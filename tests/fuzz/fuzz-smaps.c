@@ -16,16 +16,7 @@
 #include <string.h>
 
 #include "capture/procsnap.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                              \
-        do {                                                                                  \
-                if (!(x)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #x); \
-                        abort();                                                              \
-                }                                                                             \
-        } while (0)
+#include "fuzz-check.h"
 
 /* Would change the answer if the parser read past n. */
 static const char tail[] = " kB\nRss: 1 kB\n1000-2000 rw-p 00000000 00:00 0 [tail]\nRss: 4 kB\n";

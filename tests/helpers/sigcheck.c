@@ -1,15 +1,38 @@
 /* Test service: reports the process state a service starts with, then
  * optionally stays alive.
- *   sigcheck [--stay]
+ *   sigcheck [--stay | --record FILE]
  * Prints "SigBlk: ...", "SigIgn: ...", "Uid: ...", "Gid: ...", "Groups: ...",
- * "fds: 0 1 2", "cwd: ...", "umask: 0022", "sid: yes|no" on stdout. */
+ * "fds: 0 1 2", "cwd: ...", "umask: 0022", "sid: yes|no" on stdout.
+ * --record FILE: stays alive and appends the name of each signal it gets
+ * (HUP INT QUIT USR1 USR2 WINCH TERM) to FILE as a line; at TERM it then
+ * dies of it (status 143 to its parent), as a program without a handler. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static int record_fd = -1;
+
+static void on_signal(int sig) {
+        const char *name = sig == SIGHUP     ? "HUP\n"
+                           : sig == SIGINT   ? "INT\n"
+                           : sig == SIGQUIT  ? "QUIT\n"
+                           : sig == SIGUSR1  ? "USR1\n"
+                           : sig == SIGUSR2  ? "USR2\n"
+                           : sig == SIGWINCH ? "WINCH\n"
+                                             : "TERM\n";
+
+        (void) !write(record_fd, name, strlen(name));
+        if (sig == SIGTERM) {
+                signal(SIGTERM, SIG_DFL);
+                raise(SIGTERM);
+        }
+}
 
 int main(int argc, char **argv) {
         char line[512], cwd[PATH_MAX];
@@ -42,7 +65,19 @@ int main(int argc, char **argv) {
         if (f)
                 fclose(f);
         fflush(stdout);
-        if (argc > 1 && strcmp(argv[1], "--stay") == 0)
+        if (argc > 2 && strcmp(argv[1], "--record") == 0) {
+                const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGTERM };
+                struct sigaction sa = { .sa_handler = on_signal };
+
+                record_fd = open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                if (record_fd < 0)
+                        return 1;
+                sigemptyset(&sa.sa_mask);
+                for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+                        sigaction(sigs[i], &sa, NULL);
+                (void) !write(record_fd, "ready\n", 6);
+        }
+        if (argc > 1 && (strcmp(argv[1], "--stay") == 0 || strcmp(argv[1], "--record") == 0))
                 for (;;)
                         pause();
         return 0;

@@ -17,7 +17,12 @@
 #                                   /dev, /dev/pts, /dev/shm, /sys (ro), /tmp
 #                                   (tmpfs), the host's /usr read-only, and
 #                                   $CLASSES and $OCI_BINDS read-only at the
-#                                   same paths; memory limit LIMIT bytes, no
+#                                   same paths, $OCI_MOUNTS ("SRC:DST:ro|rw"
+#                                   ...) as given; $OCI_ENV ("K=V ...") added
+#                                   to the environment, $OCI_NAMESPACES
+#                                   ("mount ipc ...") instead of the four,
+#                                   $OCI_CAPS ("SYS_ADMIN KILL ...") instead of
+#                                   crun's default capabilities; memory limit LIMIT bytes, no
 #                                   swap; cgroup CGPATH ("/oci-ID"), which is
 #                                   relative to the test's cgroup, see below
 #   oci_run ID DIR                  start the bundle DIR as container ID, in
@@ -75,8 +80,11 @@ command -v python3 > /dev/null || skip_test "needs python3 (writes config.json)"
 OCI_STATE=$T/crun
 OCI_REG=$T/oci.d # one file per container started: ID, holding its bundle dir
 OCI_VIEW=$T/oci-cgview # the mount point of the private /sys/fs/cgroup (v1)
+# the real /sys/fs/cgroup in crun's mount namespace: a bind source for a
+# container that is to see the whole tree (a node agent's hostPath)
+OCI_REALCG=$T/oci-realcg
 OCI_START_MS=
-mkdir -p "$OCI_STATE" "$OCI_REG" "$OCI_VIEW"
+mkdir -p "$OCI_STATE" "$OCI_REG" "$OCI_VIEW" "$OCI_REALCG"
 
 # The test cgroup in each hierarchy, as "NAME=HOSTPATH ..." (v1), or $TESTCG
 if [ "$LANE" = v2 ]; then
@@ -93,8 +101,11 @@ oci_crun() {
         # shellcheck disable=SC2016 # the script is expanded by the inner bash
         unshare --mount --propagation private -- /bin/bash -c '
                 set -e
-                lane=$1 view=$2 roots=$3
-                shift 3
+                lane=$1 view=$2 roots=$3 real=$4
+                shift 4
+                # the real tree stays reachable (a bind source for a
+                # container that is to see all of it: $OCI_REALCG)
+                mount --rbind /sys/fs/cgroup "$real"
                 if [ "$lane" = v2 ]; then
                         mount --bind "$roots" /sys/fs/cgroup
                 else
@@ -105,7 +116,7 @@ oci_crun() {
                         done
                         mount --rbind "$view" /sys/fs/cgroup
                 fi
-                exec "$@"' oci-crun "$LANE" "$OCI_VIEW" "$OCI_CGROOTS" \
+                exec "$@"' oci-crun "$LANE" "$OCI_VIEW" "$OCI_CGROOTS" "$OCI_REALCG" \
                 "$OCI_CRUN" --root "$OCI_STATE" --cgroup-manager cgroupfs "$@"
 }
 
@@ -149,6 +160,7 @@ oci_bundle() { # DIR CGPATH LIMIT -- ARGV...
         [ -d "$dir/rootfs" ] || oci__rootfs_copy "$dir/rootfs" || return 1
         rm -f "$dir/config.json"
         (cd "$dir" && "$OCI_CRUN" spec) || return 1
+        OCI_MOUNTS=${OCI_MOUNTS:-} OCI_ENV=${OCI_ENV:-} OCI_NAMESPACES=${OCI_NAMESPACES:-} OCI_CAPS=${OCI_CAPS:-} \
         python3 - "$dir" "$cgpath" "$limit" "${CLASSES:-} ${OCI_BINDS:-}" "$@" <<'EOF' || return 1
 import json, os, sys
 d, cgpath, limit, binds = sys.argv[1:5]
@@ -159,7 +171,7 @@ with open(d + "/config.json") as f:
 p = c["process"]
 p["args"] = argv
 p["cwd"] = "/"
-p["env"] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+p["env"] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] + os.environ["OCI_ENV"].split()
 p["terminal"] = False
 c["root"] = {"path": d + "/rootfs", "readonly": False}
 c["hostname"] = "cgw-oci"
@@ -173,9 +185,15 @@ for b in dict.fromkeys(binds.split()):
     if os.path.isdir(b) or os.path.isfile(b):
         mounts.append({"destination": b, "type": "bind", "source": b,
                        "options": ["rbind", "ro"]})
+for m in os.environ["OCI_MOUNTS"].split():
+    src, dst, mode = m.split(":")
+    mounts.append({"destination": dst, "type": "bind", "source": src, "options": ["rbind", mode]})
 c["mounts"] = mounts
 lx = c["linux"]
-lx["namespaces"] = [{"type": t} for t in ("pid", "mount", "ipc", "uts")]
+if os.environ["OCI_CAPS"].split():
+    caps = ["CAP_" + x for x in os.environ["OCI_CAPS"].split()]
+    p["capabilities"] = {k: caps for k in ("bounding", "effective", "permitted")}
+lx["namespaces"] = [{"type": t} for t in (os.environ["OCI_NAMESPACES"].split() or ("pid", "mount", "ipc", "uts"))]
 lx["cgroupsPath"] = cgpath
 # swap = limit: memory+swap no larger than memory, so no swap
 lx["resources"] = {"memory": {"limit": limit, "swap": limit}}

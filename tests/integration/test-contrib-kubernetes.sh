@@ -1,8 +1,8 @@
 #!/bin/bash
 # contrib/kubernetes: the manifests parse as YAML with the fields they
 # need, and the DaemonSet's cgwarden.ini passes `cgwarden check`. (No
-# Kubernetes here: what they rest on is run by test-watch-container.sh and
-# test-entrypoint.sh.)
+# Kubernetes here: what they rest on is run by test-watch-container.sh,
+# test-entrypoint.sh and test-entrypoint-crun.sh.)
 . "$(dirname "$0")/lib.sh"
 
 python3 -c 'import yaml' 2> /dev/null || skip_test "python3-yaml is not installed"

@@ -16,6 +16,7 @@
 
 #include "watched/main-process.h"
 #include "watched/naming.h"
+#include "watched/unit.h"
 
 static void expect_name(const char *section, const char *path, const char *want, WatchedKind kind) {
         char buf[80];
@@ -112,8 +113,33 @@ static void test_start_ticks(void **state) {
         assert_true(main_process_start_ticks(getpid()) == want);
 }
 
+static void expect_slice(const char *slice, const char *want) {
+        char *p = unit_slice_path(slice);
+
+        if (!want) {
+                assert_null(p);
+                return;
+        }
+        assert_non_null(p);
+        assert_string_equal(p, want);
+        free(p);
+}
+
+static void test_slice_path(void **state) {
+        expect_slice("system.slice", "/system.slice");
+        expect_slice("-.slice", "/");
+        expect_slice("user-1000.slice", "/user.slice/user-1000.slice");
+        expect_slice("a-b-c.slice", "/a.slice/a-b.slice/a-b-c.slice");
+        expect_slice("kubepods-burstable-pod1.slice",
+                     "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice");
+        expect_slice("foo.service", NULL);
+        expect_slice(".slice", NULL);
+        expect_slice(NULL, NULL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_slice_path),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_pick),
                 cmocka_unit_test(test_start_ticks),
