@@ -298,7 +298,7 @@ static void path_simplify(char *path) {
         *o = '\0';
 }
 
-static char *path_join(const char *dir, const char *rel) {
+char *jsw_path_join(const char *dir, const char *rel) {
         char *r;
 
         if (rel[0] == '/' || !dir)
@@ -326,7 +326,7 @@ static void do_include(Parser *p, JswLine *l, const char *including, unsigned de
                 p->oom = true;
                 return;
         }
-        l->include_path = path_join(p->r->base_dir, expanded);
+        l->include_path = jsw_path_join(p->r->base_dir, expanded);
         if (!l->include_path) {
                 p->oom = true;
                 return;
@@ -345,7 +345,7 @@ static void do_include(Parser *p, JswLine *l, const char *including, unsigned de
         if (r == -ENOENT && expanded[0] != '/' && slash) {
                 dir = strndup(including, (size_t) (slash - including));
                 free(l->include_path);
-                l->include_path = dir ? path_join(dir, expanded) : NULL;
+                l->include_path = dir ? jsw_path_join(dir, expanded) : NULL;
                 if (!l->include_path) {
                         p->oom = true;
                         return;

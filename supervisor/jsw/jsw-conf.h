@@ -121,5 +121,11 @@ const char *jsw_lookup(const JswConf *c, char *const *builtins, char *const *env
 int jsw_expand(const JswConf *c, char *const *builtins, char *const *envp, const char *s, char **ret,
                char **ret_unresolved, bool *ret_from_environ);
 
+/* rel when it is absolute (or dir is NULL), else dir/rel; an absolute
+ * result is simplified lexically ("a/./b", "a//b", "a/x/../b"; symbolic
+ * links are not looked at, as a shell's cd would not either). malloc'd,
+ * NULL when out of memory. */
+char *jsw_path_join(const char *dir, const char *rel);
+
 /* The file reader that jsw_conf_load() uses for real files. */
 int jsw_read_file(void *userdata, const char *path, char **ret_buf, size_t *ret_size);

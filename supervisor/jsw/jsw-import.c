@@ -368,37 +368,9 @@ static char *seq_value(Imp *m, const char *prefix, const SeqItem *it, const char
 /* ---- paths ---- */
 
 static char *path_abs(Imp *m, const char *dir, const char *p) {
-        char *r;
+        char *r = jsw_path_join(dir, p);
 
-        if (p[0] == '/')
-                r = strdup(p);
-        else
-                r = format(m, "%s/%s", dir, p);
         oomf(m, r);
-        if (r) {
-                /* "a/./b", "a/x/../b" as a shell's cd would not resolve them, lexically */
-                char *o = r;
-                const char *s = r;
-                while (*s) {
-                        const char *e = strchrnul(s, '/');
-                        size_t n = (size_t) (e - s);
-                        if (n == 0 || (n == 1 && s[0] == '.')) {
-                        } else if (n == 2 && s[0] == '.' && s[1] == '.') {
-                                while (o > r && o[-1] != '/')
-                                        o--;
-                                if (o > r)
-                                        o--;
-                        } else {
-                                *o++ = '/';
-                                memmove(o, s, n);
-                                o += n;
-                        }
-                        s = *e ? e + 1 : e;
-                }
-                if (o == r)
-                        *o++ = '/';
-                *o = '\0';
-        }
         return r;
 }
 

@@ -18,18 +18,9 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "fuzz-check.h"
 #include "jsw/jsw-conf.h"
 #include "jsw/jsw-import.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                              \
-        do {                                                                                  \
-                if (!(x)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #x); \
-                        abort();                                                              \
-                }                                                                             \
-        } while (0)
 
 typedef struct Input {
         const char *buf;
