@@ -120,6 +120,11 @@ KEY_PARSER_PROTOTYPE(parse_memory_pressure_key);
 KEY_PARSER_PROTOTYPE(parse_exit_status_key);
 KEY_PARSER_PROTOTYPE(parse_log_trigger_key);
 
+/* Is regex an extended regular expression that regcomp() takes without
+ * blowing up (bounded size, depth and repetition; parse-service.c)? 0,
+ * or -EINVAL with a message naming key. */
+int regex_validate(const char *regex, const char *key, char **ret_error);
+
 /* a watch's own (parse-watch.c) */
 KEY_PARSER_PROTOTYPE(parse_cgroup_path_key);
 KEY_PARSER_PROTOTYPE(parse_match_key);

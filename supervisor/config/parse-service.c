@@ -614,13 +614,33 @@ static int regex_check_complexity(const char *re, const char **ret_reason) {
 /* "REGEX => actions" (repeatable). Split at the last "=>", so a regex may
  * contain "=>" as long as actions follow. Without "=>", the trigger uses
  * on_log_trigger (actions.set == 0). An empty value clears the list. */
+int regex_validate(const char *regex, const char *key, char **ret_error) {
+        const char *too_complex = NULL;
+        regex_t re;
+        int r;
+
+        if (regex_check_complexity(regex, &too_complex) < 0)
+                return error_setf(ret_error, -EINVAL, "invalid regular expression '%.64s%s' for %s: %s",
+                                  regex, strlen(regex) > 64 ? "..." : "", key, too_complex);
+
+        /* Compiled here only to validate; its user compiles its own. */
+        r = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
+        if (r != 0) {
+                char buf[128];
+
+                (void) regerror(r, &re, buf, sizeof(buf));
+                return error_setf(ret_error, -EINVAL, "invalid regular expression '%s' for %s: %s", regex,
+                                  key, buf);
+        }
+        regfree(&re);
+        return 0;
+}
+
 int parse_log_trigger_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         ServiceConfig *s = obj;
         _cleanup_free_ char *regex = NULL;
         const char *arrow = NULL;
         LogTrigger t = {}, *a;
-        const char *too_complex;
-        regex_t re;
         int r;
 
         if (isempty(value)) {
@@ -650,20 +670,9 @@ int parse_log_trigger_key(void *obj, const KeyDef *k, const char *value, char **
                                           arrow + 2 + strspn(arrow + 2, " \t"), k->name, reason);
         }
 
-        if (regex_check_complexity(regex, &too_complex) < 0)
-                return error_setf(ret_error, -EINVAL, "invalid regular expression '%.64s%s' for %s: %s",
-                                  regex, strlen(regex) > 64 ? "..." : "", k->name, too_complex);
-
-        /* Compiled here only to validate; the service compiles its own. */
-        r = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
-        if (r != 0) {
-                char buf[128];
-
-                (void) regerror(r, &re, buf, sizeof(buf));
-                return error_setf(ret_error, -EINVAL, "invalid regular expression '%s' for %s: %s", regex,
-                                  k->name, buf);
-        }
-        regfree(&re);
+        r = regex_validate(regex, k->name, ret_error);
+        if (r < 0)
+                return r;
 
         a = reallocarray(s->log_triggers, s->n_log_triggers + 1, sizeof(LogTrigger));
         if (!a)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The keys of a [watch:NAME] section that say what it guards. */
 #include <ctype.h>
-#include <regex.h>
 
 #include "base/error-util.h"
 #include "base/path-glob.h"
@@ -55,22 +54,15 @@ int parse_unit_key(void *obj, const KeyDef *k, const char *value, char **ret_err
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
 
-/* An extended regular expression, compiled here only to validate. */
+/* An extended regular expression, checked as log_trigger's are. */
 int parse_regex_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
-        regex_t re;
         int r;
 
         if (strlen(value) > 1024)
                 return error_setf(ret_error, -EINVAL, "regular expression for %s longer than 1024 bytes",
                                   k->name);
-        r = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
-        if (r != 0) {
-                char buf[128];
-
-                (void) regerror(r, &re, buf, sizeof(buf));
-                return error_setf(ret_error, -EINVAL, "invalid regular expression '%s' for %s: %s", value,
-                                  k->name, buf);
-        }
-        regfree(&re);
+        r = regex_validate(value, k->name, ret_error);
+        if (r < 0)
+                return r;
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
