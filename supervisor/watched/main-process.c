@@ -105,24 +105,23 @@ int main_process_find(CgService *cg, const regex_t *jvm_re, MainProcess *ret) {
                         .rss = st.vm_rss,
                         .java = streq(st.name, "java"),
                         .matched = jvm_re && cmdline_matches((pid_t) v, jvm_re),
+                        .uid = st.euid,
                 };
+                (void) snprintf(c[n].comm, sizeof c[n].comm, "%s", st.name);
                 n++;
         }
         best = main_process_pick(c, n, jvm_re != NULL);
         if (best < 0)
                 return 0;
         {
-                ProcStatus st;
                 char path[64];
                 ssize_t k;
 
                 ret->pid = c[best].pid;
                 ret->java = c[best].java;
+                ret->uid = c[best].uid;
+                memcpy(ret->comm, c[best].comm, sizeof ret->comm);
                 ret->start_ticks = main_process_start_ticks(ret->pid);
-                if (procfs_read_status(NULL, ret->pid, &st) >= 0) {
-                        ret->uid = st.euid;
-                        (void) snprintf(ret->comm, sizeof ret->comm, "%s", st.name);
-                }
                 (void) snprintf(path, sizeof path, "/proc/%d/exe", (int) ret->pid);
                 k = readlink(path, ret->exe, sizeof ret->exe - 1);
                 ret->exe[k > 0 ? k : 0] = 0;

@@ -20,6 +20,8 @@ typedef struct MainCandidate {
         uint64_t rss; /* bytes */
         bool java; /* comm "java" */
         bool matched; /* jvm_match matched its command line */
+        uid_t uid; /* effective, as read with rss */
+        char comm[16];
 } MainCandidate;
 
 /* The pure choice: index into c[0..n), or -1 when n is 0. with_regex: a
