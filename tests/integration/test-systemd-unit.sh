@@ -3,10 +3,11 @@
 # lane, tests/vm/run-in-vm --systemd. The unit is installed as it ships, only
 # ExecStart points at the build's binary and at a config of the test's own,
 # into /run/systemd/system (gone at the next boot), and removed afterwards.
-#   start:  active once READY=1 came, with the service already running in
+#   start:  active once READY=1 came, after the service's exec, with it in
 #           <unit>/services/NAME, cgwarden in <unit>/supervisor, no process
 #           in an inner node
-#   reload: RELOADING=1 then READY=1, the added service runs; a broken config
+#   reload: RELOADING=1 (+ MONOTONIC_USEC=) then READY=1 after the added
+#           service's exec; a broken config
 #           keeps the running one, the unit stays active, and the FILE:LINE
 #           error is in the journal and in `systemctl status`
 #   stop:   STOPPING=1, the services stopped by cgwarden, exit 0, no cgroup
@@ -108,11 +109,12 @@ check "the unit's subtree has memory and pids enabled for the services" \
 wait_until 10 journal_has "Service 'sleeper' started" ||
         not_ok "cgwarden logs the start of 'sleeper'" "$(journal | tail -20)"
 check "systemd got READY=1 from cgwarden" journal_has "Got notification message from PID $main (READY=1"
-# READY=1 is sent once the service is forked into its cgroup; cgwarden logs
-# "started" when its exec succeeded, which may be after READY=1
+# cgwarden logs "started" when the service's exec succeeded; READY=1 comes
+# after that
 l_ready=$(journal_line "Got notification message from PID $main (READY=1")
 l_started=$(journal_line "Service 'sleeper' started")
-say "journal order: READY=1 at line $l_ready, \"Service 'sleeper' started\" (exec confirmed) at line $l_started"
+check "READY=1 (journal line $l_ready) after the service's exec succeeded (line $l_started)" \
+        test "$l_started" -gt 0 -a "$l_ready" -gt "$l_started"
 check "STATUS= reaches systemd: StatusText says 1 running" sh -c "systemctl show -p StatusText --value $UNIT | grep -q '^1 running'"
 
 # ---- reload: a service added ----
@@ -130,10 +132,11 @@ check_eq "the unchanged service kept its process" "$svc_now" "$(sleepers "$N1")"
 wait_until 20 sh -c "[ \"\$(systemctl show -p ActiveState --value $UNIT)\" = active ]"
 check_eq "ActiveState=active after the reload" active "$(prop ActiveState)"
 wait_until 10 journal_has "(READY=1" || true
-l_reloading=$(journal_line "Got notification message from PID $main (RELOADING=1")
+l_reloading=$(journal_line "Got notification message from PID $main (RELOADING=1, MONOTONIC_USEC=")
 l_ready=$(journal_line "Got notification message from PID $main (READY=1")
-check "systemd got RELOADING=1 (line $l_reloading), then READY=1 (line $l_ready)" \
-        test "$l_reloading" -gt 0 -a "$l_ready" -gt "$l_reloading"
+l_added=$(journal_line "Service 'second' started")
+check "systemd got RELOADING=1 with MONOTONIC_USEC= (line $l_reloading), then READY=1 (line $l_ready) after the added service's exec (line $l_added)" \
+        test "$l_reloading" -gt 0 -a "$l_added" -gt "$l_reloading" -a "$l_ready" -gt "$l_added"
 check_eq "cgwarden kept its pid through the reload" "$main" "$(prop MainPID)"
 
 # ---- reload: a broken config keeps the running one ----
