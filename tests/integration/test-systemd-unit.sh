@@ -15,6 +15,7 @@
 #   watchdog (WatchdogSec=3s in a drop-in): cgwarden pings; SIGSTOPped, it is
 #           killed and restarted by systemd, and its service runs exactly once
 # Skips (77) unless PID 1 is systemd; the host and the plain VM lane skip it.
+# systemd-lane: run by tests/integration/run --lane systemd
 # timeout: 400
 if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ] || [ ! -d /run/systemd/system ]; then
         echo "SKIP: PID 1 is not systemd (runs in the systemd lane: tests/vm/run-in-vm --systemd)"
