@@ -12,6 +12,8 @@
 #           error is in the journal and in `systemctl status`
 #   stop:   STOPPING=1, the services stopped by cgwarden, exit 0, no cgroup
 #           left
+#   journald: the start and exit entries of a service, found by MESSAGE_ID,
+#           with their CGWARDEN_* fields
 #   watchdog (the unit's WatchdogSec=30s, 3s in a drop-in to be quick):
 #           cgwarden pings; SIGSTOPped, it is killed and restarted by
 #           systemd, and its service runs exactly once
@@ -54,6 +56,21 @@ procs_of() { cat "$1/cgroup.procs" 2> /dev/null | tr '\n' ' ' | sed 's/ $//'; }
 mark() { CURSOR=$(journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: //p'); }
 journal() { journalctl -q --no-pager -o cat -u "$UNIT" ${CURSOR:+--after-cursor="$CURSOR"}; }
 journal_has() { journal | grep -q -- "$1"; }
+# jfield MESSAGE_ID SERVICE FIELD: FIELD of the last entry since CURSOR with
+# that MESSAGE_ID and CGWARDEN_SERVICE, read from the journal's export
+# format. (journalctl --after-cursor with a FIELD=VALUE match finds nothing
+# on systemd 252 when the cursor's own entry does not match; -u works.)
+MSG_STARTED=3f2a8c1e5b7d4e6f9a0b1c2d3e4f5a61
+MSG_EXITED=4a3b9d2f6c8e4f7a0b1c2d3e4f5a6b72
+jfield() {
+        journalctl -q --no-pager -o export ${CURSOR:+--after-cursor="$CURSOR"} -u "$UNIT" |
+                awk -v id="MESSAGE_ID=$1" -v svc="CGWARDEN_SERVICE=$2" -v f="$3=" '
+                        /^$/ { if (hid && hsvc) last = val; hid = hsvc = 0; val = ""; next }
+                        $0 == id { hid = 1 }
+                        $0 == svc { hsvc = 1 }
+                        index($0, f) == 1 { val = substr($0, length(f) + 1) }
+                        END { if (hid && hsvc) last = val; print last }'
+}
 # the line number of the first journal line matching, or 0
 journal_line() { journal | grep -n -m1 -- "$1" | cut -d: -f1 | grep . || echo 0; }
 
@@ -120,6 +137,9 @@ l_ready=$(journal_line "Got notification message from PID $main (READY=1")
 l_started=$(journal_line "Service 'sleeper' started")
 check "READY=1 (journal line $l_ready) after the service's exec succeeded (line $l_started)" \
         test "$l_started" -gt 0 -a "$l_ready" -gt "$l_started"
+check_eq "journald: the start entry (MESSAGE_ID=$MSG_STARTED, CGWARDEN_SERVICE=sleeper) has its fields" \
+        "cgwarden.service start $svc_now $(prop ControlGroup)/services/sleeper" \
+        "$(jfield $MSG_STARTED sleeper _SYSTEMD_UNIT) $(jfield $MSG_STARTED sleeper CGWARDEN_EVENT) $(jfield $MSG_STARTED sleeper CGWARDEN_PID) $(jfield $MSG_STARTED sleeper CGWARDEN_CGROUP)"
 check "STATUS= reaches systemd: StatusText says 1 running" sh -c "systemctl show -p StatusText --value $UNIT | grep -q '^1 running'"
 
 # ---- reload: a service added ----
@@ -192,6 +212,8 @@ check "systemd got STOPPING=1" journal_has "Got notification message from PID $m
 both_stopped() { journal_has "Service 'sleeper' (pid $svc1)" && journal_has "Service 'second' (pid $svc2)"; }
 check "cgwarden stopped both services itself (journal)" both_stopped
 check_eq "no service process left" "" "$(sleepers "$N1")$(sleepers "$N2")"
+check_eq "journald: the exit entry (MESSAGE_ID=$MSG_EXITED) of 'sleeper' has its fields" "exit $svc1 TERM" \
+        "$(jfield $MSG_EXITED sleeper CGWARDEN_EVENT) $(jfield $MSG_EXITED sleeper CGWARDEN_PID) $(jfield $MSG_EXITED sleeper CGWARDEN_EXIT_SIGNAL)"
 check "no cgroup left below the unit ($CG gone)" test ! -d "$CG"
 say "stop: $(journal | grep -E "Stopping|Service '(sleeper|second)' \(pid" | tr '\n' ';')"
 
