@@ -59,6 +59,25 @@ static void send_status(Manager *m) {
         }
 }
 
+/* READY=1, after the start or a reload, once every service that was
+ * forked has exec()ed its program or failed to: systemd's "started" then
+ * means that the services run. A service with ready = notify is not waited
+ * for (its READY=1 may take start_timeout, 90 s by default, as long as
+ * systemd's own start timeout), nor a changed service a reload restarts
+ * once its old process has stopped. */
+static void send_ready_when_due(Manager *m) {
+        if (!m->ready_pending || m->shutting_down)
+                return;
+        for (size_t i = 0; i < m->n_services; i++)
+                if (service_exec_pending(m->services[i]))
+                        return;
+        m->ready_pending = false;
+        m->ready_sent = true;
+        (void) sd_notify(false, "READY=1");
+        send_status(m);
+        m->status_dirty = false;
+}
+
 /* WATCHDOG=1 towards systemd at half its WATCHDOG_USEC */
 static int on_watchdog(sd_event_source *src, uint64_t usec, void *userdata) {
         Manager *m = userdata;
@@ -299,6 +318,7 @@ static int on_dispatch(sd_event_source *src, void *userdata) {
                 (void) sd_event_exit(m->event, 0);
                 return 0;
         }
+        send_ready_when_due(m);
         if (m->status_dirty && m->ready_sent)
                 send_status(m);
         m->status_dirty = false;
@@ -367,7 +387,10 @@ int manager_reload(Manager *m) {
         CfgErrors errs = {};
         int r;
 
-        (void) sd_notify(false, "RELOADING=1");
+        /* MONOTONIC_USEC: what systemd 253+ matches against the time it
+         * asked for the reload (Type=notify-reload); 252 ignores it */
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
+                          (unsigned long long) now_usec(CLOCK_MONOTONIC));
         log_info("Reloading %s.", m->config_path);
         r = cfg_load_file(m->config_path, &nc, &errs);
         if (r < 0) {
@@ -375,7 +398,8 @@ int manager_reload(Manager *m) {
                         log_error("%s", errs.lines[i]);
                 log_error("Reload failed: keeping the running configuration.");
                 cfg_errors_done(&errs);
-                (void) sd_notify(false, "READY=1");
+                m->ready_pending = true;
+                send_ready_when_due(m);
                 return r;
         }
         cfg_errors_done(&errs);
@@ -429,8 +453,8 @@ int manager_reload(Manager *m) {
                 }
                 (void) service_request(s, SVC_EV_START);
         }
-        (void) sd_notify(false, "READY=1");
-        send_status(m);
+        m->ready_pending = true;
+        send_ready_when_due(m);
         return 0;
 }
 
@@ -811,9 +835,8 @@ int manager_run(Manager *m) {
         for (size_t i = 0; i < m->config->n_watches; i++)
                 if (m->config->watches[i])
                         (void) add_rule(m, TAKE_PTR(m->config->watches[i]));
-        (void) sd_notify(false, "READY=1");
-        m->ready_sent = true;
-        send_status(m);
+        m->ready_pending = true;
+        send_ready_when_due(m);
         if (m->n_services == 0 && m->exec_mode)
                 return 1;
 

@@ -30,7 +30,8 @@ typedef struct Manager {
         sd_event_source *reaper; /* SIGCHLD: the orphans' zombies (pid1) */
         bool shutting_down;
         bool exit_waits_capture; /* exec mode: settled, exiting once the running capture ends */
-        bool ready_sent;
+        bool ready_sent; /* the first READY=1 went out */
+        bool ready_pending; /* READY=1 is due once no service waits for its exec */
         int exit_status;
         char *oom_score_adj_orig; /* restored in children */
         uint64_t nofile_soft_orig;

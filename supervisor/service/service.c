@@ -280,6 +280,10 @@ int service_signal_main(Service *s, int sig) {
         return 0;
 }
 
+bool service_exec_pending(const Service *s) {
+        return s->errpipe_source != NULL;
+}
+
 bool service_settled(const Service *s) {
         return (s->state == SVC_STOPPED || s->state == SVC_FAILED) && !main_alive(s);
 }
@@ -492,6 +496,9 @@ static int on_errpipe(sd_event_source *src, int fd, uint32_t revents, void *user
         if (s->cfg->ready != READY_NOTIFY)
                 service_watchdog_arm(s);
         service_apply(s, &in);
+        /* the owner waits for the exec (READY=1), also when the state
+         * stays (ready = notify) */
+        service_changed(s);
         return 0;
 }
 

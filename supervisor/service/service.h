@@ -142,6 +142,9 @@ int service_signal_main(Service *s, int sig);
 /* Settled: stopped or failed, nothing running, no restart pending. */
 bool service_settled(const Service *s);
 
+/* Forked, and not yet known whether its exec succeeded. */
+bool service_exec_pending(const Service *s);
+
 /* Exit status as a shell would report it: code, or 128+signal. -1 if the
  * service never exited. */
 int service_exit_status(const Service *s);

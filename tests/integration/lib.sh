@@ -78,6 +78,7 @@ wait_until() {
 # ---- the test cgroup ----
 V1_CTRLS="memory pids cpu freezer"
 TESTCG_NAME=cgwtest-$$
+TESTCG=
 
 own_path() { # controller ("" for v2)
         if [ -z "$1" ]; then
@@ -147,6 +148,7 @@ cg_remove_tree() {
 }
 
 cg_teardown() {
+        [ "${CGW_NO_TESTCG:-}" != 1 ] || return 0
         if [ "$LANE" = v2 ]; then
                 cg_remove_tree "$TESTCG"
         else
@@ -233,7 +235,9 @@ trap 'exit 130' INT TERM
 
 [ -x "$CGW" ] || { echo "cgwarden not built at $CGW (set CGW_BUILD)"; exit 1; }
 require_root
-cg_setup
+# CGW_NO_TESTCG=1 (set by the test before sourcing): no test cgroup, for a
+# test that lets systemd make the cgroups (test-systemd-unit.sh)
+[ "${CGW_NO_TESTCG:-}" = 1 ] || cg_setup
 
 # write_config FILE <<EOF ... : config with log_dir etc. under $T
 cfg_header() {

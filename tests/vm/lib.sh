@@ -57,3 +57,30 @@ cgw_vm_cache_ready() {
     command -v busybox >/dev/null || return 1
     [[ $(cat "$CGW_VM_CACHE/initramfs.stamp" 2>/dev/null) == "$(cgw_vm_stamp "$kver")" ]]
 }
+
+# --- the systemd lane (run-in-vm --systemd) -----------------------------------
+# It boots the same kernel with the base initramfs above plus a small second
+# archive appended to it (the kernel unpacks concatenated archives in order):
+# guest-init-systemd as /init-systemd and these modules. The base initramfs
+# and its stamp are not touched, so both lanes share the cache.
+CGW_VM_SYSTEMD_MODULES=(overlay autofs4)
+CGW_VM_SYSTEMD_FORMAT=1
+
+cgw_vm_systemd_stamp() {
+    local kver=$1
+    {
+        echo "systemd-format $CGW_VM_SYSTEMD_FORMAT"
+        echo "kernel $kver"
+        echo "modules ${CGW_VM_SYSTEMD_MODULES[*]}"
+        sha256sum <"$CGW_VM_DIR/guest-init-systemd"
+    } | sha256sum | cut -d' ' -f1
+}
+
+# True when the base cache is ready and the systemd archive is current.
+cgw_vm_systemd_ready() {
+    local kver
+    cgw_vm_cache_ready || return 1
+    kver=$(cgw_vm_kernel_release)
+    [[ -s $CGW_VM_CACHE/initramfs-systemd.cpio.gz ]] || return 1
+    [[ $(cat "$CGW_VM_CACHE/initramfs-systemd.stamp" 2>/dev/null) == "$(cgw_vm_systemd_stamp "$kver")" ]]
+}
