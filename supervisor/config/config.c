@@ -284,13 +284,6 @@ static int watch_config_validate(ServiceConfig *s, const char *file, CfgErrors *
                                       : "cgroup=, unit= and match= exclude each other: use one");
                 r = -EINVAL;
         }
-        if (s->watch_unit) {
-                cfg_errors_add(errs, file, s->line,
-                               "watch '%s': unit= (systemd over D-Bus) is not built yet: use cgroup = "
-                               "/system.slice/%s",
-                               name, s->watch_unit);
-                r = -EINVAL;
-        }
         for (int e = 0; e <= _EVENT_TYPE_MAX; e++) {
                 const ActionList *l = e < _EVENT_TYPE_MAX ? &s->on_event[e] : &s->throttle_then;
                 char key[32];

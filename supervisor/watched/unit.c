@@ -19,6 +19,7 @@
 #define BUS_TIMEOUT (5 * USEC_PER_SEC)
 
 struct UnitCtl {
+        sd_event *event;
         sd_bus *bus;
         char *unit;
         char what[2][320]; /* "restart of NAME", "stop of NAME": the replies' userdata */
@@ -88,6 +89,7 @@ int unit_ctl_new(sd_event *event, const char *unit, UnitCtl **ret, char **ret_pa
         u = calloc(1, sizeof *u);
         if (!u)
                 return -ENOMEM;
+        u->event = event;
         u->unit = strdup(unit);
         if (!u->unit) {
                 unit_ctl_free(u);
@@ -164,11 +166,35 @@ static int on_job(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         return 0;
 }
 
+/* The bus closes when its daemon restarts (or systemd re-executes): a
+ * job asked later connects again. */
+static int bus_reopen(UnitCtl *u) {
+        sd_bus *b = NULL;
+        int r;
+
+        if (sd_bus_is_open(u->bus) > 0)
+                return 0;
+        r = bus_connect(&b);
+        if (r >= 0)
+                r = sd_bus_attach_event(b, u->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                sd_bus_unref(b);
+                return r;
+        }
+        (void) sd_bus_set_method_call_timeout(b, BUS_TIMEOUT);
+        sd_bus_flush_close_unref(u->bus);
+        u->bus = b;
+        return 0;
+}
+
 static int job(UnitCtl *u, const char *method, const char *what) {
         char *t = u->what[streq(method, "RestartUnit")];
         int r;
 
         (void) snprintf(t, sizeof u->what[0], "%s of %s", what, u->unit);
+        r = bus_reopen(u);
+        if (r < 0)
+                return log_error_errno(r, "Cannot ask systemd for the %s: no bus: %m", t);
         r = sd_bus_call_method_async(u->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, method, on_job, t, "ss",
                                      u->unit, "replace");
         if (r < 0)

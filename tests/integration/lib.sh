@@ -170,7 +170,7 @@ export CGWARDEN_PROFILE_DIR=$TOP/policies/profiles
 # Output: $T/cgw.out, $T/cgw.err. Sets CGW_PID.
 cgw_start() {
         (
-                for p in $TESTCG_PROCS; do echo "$BASHPID" > "$p" || exit 99; done
+                for p in ${TESTCG_PROCS:-}; do echo "$BASHPID" > "$p" || exit 99; done
                 exec "$CGW" "$@"
         ) > "$T/cgw.out" 2> "$T/cgw.err" &
         CGW_PID=$!

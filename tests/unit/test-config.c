@@ -1357,16 +1357,19 @@ static void test_errors_add(void **state) {
 #define TEST(f) cmocka_unit_test_setup(f, reset_profile_dir)
 
 static void test_watch(void **state) {
-        _cleanup_(config_freep) Config *c = load_ok("[service:a]\nexec=/bin/true\n"
-                                                    "[watch:ctr]\nmatch = /system.slice/docker-*.scope\n"
-                                                    "capture_at = 80%\njvm_match = -jar app\\.jar\n"
+        _cleanup_(config_freep) Config *c =
+                load_ok("[service:a]\nexec=/bin/true\n"
+                        "[watch:ctr]\nmatch = /system.slice/docker-*.scope\n"
+                        "capture_at = 80%\njvm_match = -jar app\\.jar\n"
 
-                                                    "[watch:thr]\ncgroup = /x/y\nmay_write = yes\n"
-                                                    "on_pre_oom = throttle\n");
+                        "[watch:thr]\ncgroup = /x/y\nmay_write = yes\n"
+                        "on_pre_oom = throttle\n"
+                        "[watch:u]\nunit = leaky.service\n"
+                        "on_pre_oom = capture restart\non_oom_kill = capture stop\n");
         ServiceConfig *w;
 
         assert_int_equal(c->n_services, 1);
-        assert_int_equal(c->n_watches, 2);
+        assert_int_equal(c->n_watches, 3);
         w = c->watches[0];
         assert_int_equal(w->kind, SERVICE_KIND_WATCH);
         assert_string_equal(w->name, "ctr");
@@ -1377,6 +1380,11 @@ static void test_watch(void **state) {
         assert_true(action_list_is(&w->on_event[EVENT_OOM_KILL], 1, ACTION_CAPTURE));
         assert_null(w->argv);
         assert_true(c->watches[1]->may_write);
+        /* a unit's watch may restart and stop it: systemd does it */
+        w = c->watches[2];
+        assert_string_equal(w->watch_unit, "leaky.service");
+        assert_true(action_list_is(&w->on_event[EVENT_PRE_OOM], 2, ACTION_CAPTURE, ACTION_RESTART));
+        assert_true(action_list_is(&w->on_event[EVENT_OOM_KILL], 2, ACTION_CAPTURE, ACTION_STOP));
         assert_int_equal(c->services[0]->kind, SERVICE_KIND_SERVICE);
 }
 
@@ -1405,9 +1413,9 @@ static void test_watch_errors(void **state) {
         expect_errors("[watch:w]\nmatch=/a//b\n",
                       ERRORS("t.ini:2: invalid pattern '/a//b' for match: has an empty component ('//' or "
                              "a trailing '/')"));
-        expect_errors("[watch:w]\nunit=foo.service\non_pre_oom=capture restart\n",
-                      ERRORS("t.ini:1: watch 'w': unit= (systemd over D-Bus) is not built yet: use cgroup = "
-                             "/system.slice/foo.service"));
+        expect_errors("[watch:w]\nunit=foo.service\non_pre_oom=capture throttle\n",
+                      ERRORS("t.ini:1: watch 'w': on_pre_oom = throttle changes the cgroup's soft memory "
+                             "limit and CPU quota: set may_write = yes to allow it"));
         expect_errors("[watch:w]\nunit=foo.timer\n",
                       ERRORS("t.ini:2: invalid unit 'foo.timer' for unit: a systemd unit name ending in "
                              ".service or .scope"));
