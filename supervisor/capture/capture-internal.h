@@ -19,6 +19,7 @@
 #include <systemd/sd-event.h>
 
 #include "capture/capture.h"
+#include "capture/histogram.h"
 #include "capture/hotspot.h"
 #include "capture/store.h"
 #include "base/fs-util.h"
@@ -43,6 +44,7 @@ typedef enum ProcFn {
 typedef enum InlineFn {
         IF_HISTORY,
         IF_KERNEL_REPORT,
+        IF_HISTOGRAM_DIFF,
 } InlineFn;
 
 typedef struct Step {
@@ -54,6 +56,7 @@ typedef struct Step {
         char src[PATH_MAX]; /* PF_COPY */
         const char *jvm_argv[4];
         bool jvm_threads; /* the thread dump: SIGQUIT fallback */
+        bool when_heap_grew; /* skipped unless the Java heap grew (capture_heap_grew()) */
 
         /* outcome */
         bool run, ok, skipped;
@@ -104,6 +107,11 @@ struct Capture {
         char tasks_top[160];
         char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
         char pmap_top[PATH_MAX];
+        Histogram hist_base; /* the baseline (n == 0: none) */
+        bool heap_used_known, heap_delta_known;
+        uint64_t heap_used_kb; /* GC.heap_info now */
+        int64_t heap_committed_delta_kb; /* NMT's Java Heap since its baseline */
+        char hist_top[200];
 };
 
 /* steps.c */
@@ -126,7 +134,15 @@ void capture_helper_reap(Capture *c, bool kill_it, int *ret_status);
  * memory. Returns 0, or -errno with the error text in err. */
 int capture_step_write_inline(Capture *c, Step *s, char *err, size_t errsz);
 
+/* Whether the Java heap grew since the baseline, with why into why
+ * (steps.c). */
+bool capture_heap_grew(const Capture *c, char *why, size_t size);
+
 /* manifest.c */
+
+/* The first max - 1 bytes of a file of the capture, NUL-terminated,
+ * into *ret (malloc'd) and their length into *ret_n. Returns 0 or -errno. */
+int capture_read_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n);
 
 /* After step s succeeded: the lines of its file a reader looks for
  * first (the top NMT growth, the largest thread group, the largest

@@ -175,6 +175,13 @@ static bool start_step(Capture *c) {
 
         c->step_start = now_usec(CLOCK_MONOTONIC);
         s->run = true;
+        if (s->when_heap_grew && !capture_heap_grew(c, s->error, sizeof s->error))
+                s->skipped = true;
+        if (s->kind == STEP_INLINE && s->inl == IF_HISTOGRAM_DIFF && c->cur > 0 &&
+            !c->steps[c->cur - 1].ok) {
+                s->skipped = true;
+                snprintf(s->error, sizeof s->error, "no histogram in this capture");
+        }
         if (s->skipped) {
                 step_finished(c, false, s->error);
                 return false;
@@ -349,6 +356,23 @@ static int on_total_timeout(sd_event_source *src, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* The baseline histogram, parsed once (a failure only leaves the diff
+ * out). */
+static void histogram_baseline_read(Capture *c, int fd) {
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        ssize_t n;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (off_t) ITEM_JVM_MAX_BYTES)
+                return;
+        buf = malloc((size_t) st.st_size);
+        if (!buf)
+                return;
+        n = pread(fd, buf, (size_t) st.st_size, 0);
+        if (n > 0 && histogram_parse(buf, (size_t) n, &c->hist_base) < 0)
+                c->hist_base = (Histogram){};
+}
+
 int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture_done_t done, void *userdata,
                   Capture **ret) {
         _cleanup_(capture_freep) Capture *c = NULL;
@@ -371,6 +395,8 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
         c->limits_text = spec->limits_text ? strdup(spec->limits_text) : NULL;
         if (!c->service || !c->reason)
                 return log_oom();
+        if (spec->pid > 0 && spec->histogram_baseline)
+                histogram_baseline_read(c, spec->histogram_baseline_fd);
         c->done = done;
         c->userdata = userdata;
         c->started_rt = now_usec(CLOCK_REALTIME);
@@ -463,6 +489,7 @@ Capture *capture_free(Capture *c) {
         free(c->nmt_no_baseline);
         free(c->jvm_limits);
         free(c->limits_text);
+        histogram_done(&c->hist_base);
         free(c->dir_path);
         free(c->path);
         free(c);

@@ -99,9 +99,7 @@ static void pmap_top(const char *buf, char *out, size_t size) {
         snprintf(out, size, "%s at %s: %llu kB RSS", line + off, addr, rss);
 }
 
-/* The first max - 1 bytes of a file of the capture, NUL-terminated,
- * into *ret (malloc'd) and their length into *ret_n. Returns 0 or -errno. */
-static int read_capture_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n) {
+int capture_read_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n) {
         _cleanup_close_ int fd = openat(c->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         _cleanup_free_ char *buf = NULL;
         size_t n = 0;
@@ -131,7 +129,7 @@ void capture_findings_read(Capture *c, const Step *s) {
         _cleanup_free_ char *buf = NULL;
         size_t n;
 
-        if (!s->file || read_capture_file(c, s->file, 1 << 20, &buf, &n) < 0)
+        if (!s->file || capture_read_file(c, s->file, 1 << 20, &buf, &n) < 0)
                 return;
         if (streq(s->name, "nmt") || streq(s->name, "nmt-diff")) {
                 NmtReport rep;
@@ -144,11 +142,17 @@ void capture_findings_read(Capture *c, const Step *s) {
                 } else if (streq(s->name, "nmt")) {
                         snprintf(c->nmt_state, sizeof c->nmt_state, "enabled");
                 } else {
-                        const NmtCategory *top = nmt_top_growth(&rep);
+                        const NmtCategory *top = nmt_top_growth(&rep), *heap = nmt_find(&rep, "Java Heap");
+                        if (heap) {
+                                c->heap_delta_known = true;
+                                c->heap_committed_delta_kb = heap->committed_delta_kb;
+                        }
                         if (top)
                                 snprintf(c->nmt_top, sizeof c->nmt_top, "%s +%lldKB committed", top->name,
                                          (long long) top->committed_delta_kb);
                 }
+        } else if (streq(s->name, "heap")) {
+                c->heap_used_known = heap_info_used_kb(buf, n, &c->heap_used_kb) >= 0;
         } else if (streq(s->name, "tasks")) {
                 tasks_top(buf, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
         } else if (streq(s->name, "pmap")) {
@@ -171,12 +175,12 @@ void capture_findings_java_groups(Capture *c) {
         for (size_t i = 0; i < c->n_steps; i++)
                 if (c->steps[i].file && streq(c->steps[i].name, "tasks") && c->steps[i].ok)
                         have_tasks = true;
-        if (!have_tasks || read_capture_file(c, "threads.txt", 64 << 20, &dump, &len) < 0 ||
+        if (!have_tasks || capture_read_file(c, "threads.txt", 64 << 20, &dump, &len) < 0 ||
             procsnap_java_thread_names(dump, len, &names, &n) < 0)
                 return;
         out = openat(c->dir_fd, "tasks.txt", O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
         if (n > 0 && out >= 0 && procsnap_write_java_groups(names, n, out, top, sizeof top) >= 0 &&
-            read_capture_file(c, "tasks.txt", 1 << 20, &tasks, &len) >= 0)
+            capture_read_file(c, "tasks.txt", 1 << 20, &tasks, &len) >= 0)
                 tasks_top(tasks, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
         for (size_t i = 0; i < n; i++)
                 free(names[i]);
@@ -282,6 +286,8 @@ int capture_manifest_write(Capture *c, bool complete, usec_t finished_rt) {
                 json_object_object_add(findings, "tasks_processes", jstr(c->tasks_procs));
         if (c->pmap_top[0])
                 json_object_object_add(findings, "pmap_top_mapping", jstr(c->pmap_top));
+        if (c->hist_top[0])
+                json_object_object_add(findings, "histogram_top_growth", jstr(c->hist_top));
         json_object_object_add(m, "findings", findings);
         json_object_object_add(m, "complete", json_object_new_boolean(complete));
         if (c->timed_out)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/children.h"
+#include "base/units.h"
 #include "capture/capture-internal.h"
 #include "capture/procsnap.h"
 #include "capture/store.h"
@@ -128,8 +129,20 @@ void capture_steps_build(Capture *c) {
                 }
                 if (want(c, CAPTURE_HEAP))
                         add_jvm(c, "heap", "heap.txt", "GC.heap_info", NULL);
-                if (want(c, CAPTURE_CLASS_HISTOGRAM))
-                        add_jvm(c, "class_histogram", "class_histogram.txt", "GC.class_histogram", "-all");
+                /* live objects (a full GC), as the baseline's */
+                if (want(c, CAPTURE_CLASS_HISTOGRAM) ||
+                    (c->spec.histogram_when_grown && c->hist_base.n > 0)) {
+                        Step *h = add_step(c, STEP_JVM, "class_histogram", "histogram.txt");
+                        if (h) {
+                                h->jvm_argv[0] = "GC.class_histogram";
+                                h->when_heap_grew = !want(c, CAPTURE_CLASS_HISTOGRAM);
+                        }
+                        if (h && c->hist_base.n > 0) {
+                                Step *d = add_step(c, STEP_INLINE, "histogram-diff", "histogram-diff.txt");
+                                if (d)
+                                        d->inl = IF_HISTOGRAM_DIFF;
+                        }
+                }
                 if (want(c, CAPTURE_HEAP_DUMP)) {
                         Step *s = add_step(c, STEP_JVM, "heap_dump", NULL);
                         if (s) {
@@ -349,6 +362,60 @@ void capture_helper_reap(Capture *c, bool kill_it, int *ret_status) {
 
 /* ---- items the daemon writes from memory ---- */
 
+bool capture_heap_grew(const Capture *c, char *why, size_t size) {
+        char a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX];
+        uint64_t live_kb = c->hist_base.total_bytes / 1024;
+
+        if (c->heap_delta_known && c->heap_committed_delta_kb >= 8 * 1024) {
+                snprintf(why, size, "NMT: Java Heap committed +%lldKB since the baseline",
+                         (long long) c->heap_committed_delta_kb);
+                return true;
+        }
+        if (c->heap_used_known && c->heap_used_kb > live_kb + live_kb / 4 + 16 * 1024) {
+                snprintf(why, size, "the heap's used %s is above the %s live at the baseline",
+                         unit_format_size(a, c->heap_used_kb * 1024), unit_format_size(b, live_kb * 1024));
+                return true;
+        }
+        if (!c->heap_used_known && !c->heap_delta_known)
+                snprintf(why, size,
+                         "not taken: nothing tells whether the Java heap grew (no heap or nmt-diff "
+                         "item); list class_histogram in capture to always take it");
+        else
+                snprintf(why, size,
+                         "not taken: the Java heap did not grow since the baseline (used %s, %s live at the "
+                         "baseline); list class_histogram in capture to always take it",
+                         c->heap_used_known ? unit_format_size(a, c->heap_used_kb * 1024) : "unknown",
+                         unit_format_size(b, live_kb * 1024));
+        return false;
+}
+
+static int write_histogram_diff(Capture *c, FILE *f, char *err, size_t errsz) {
+        _cleanup_free_ char *buf = NULL;
+        Histogram cur;
+        HistogramGrowth top;
+        size_t n;
+        int r;
+
+        r = capture_read_file(c, "histogram.txt", 64U << 20, &buf, &n);
+        if (r >= 0)
+                r = histogram_parse(buf, n, &cur);
+        if (r < 0) {
+                snprintf(err, errsz, "reading histogram.txt: %s", strerror(-r));
+                return r;
+        }
+        fputs("# The class histogram's growth since the baseline (GC.class_histogram, live objects)\n", f);
+        r = histogram_diff_write(&c->hist_base, &cur, 40, f, &top);
+        if (r >= 0 && top.name[0]) {
+                char t[UNIT_SIZE_MAX];
+                snprintf(c->hist_top, sizeof c->hist_top, "%.120s +%s, %+" PRId64 " instances", top.name,
+                         unit_format_size(t, (uint64_t) top.bytes), top.instances);
+        }
+        histogram_done(&cur);
+        if (r < 0)
+                snprintf(err, errsz, "writing histogram-diff.txt: %s", strerror(-r));
+        return r;
+}
+
 int capture_step_write_inline(Capture *c, Step *s, char *err, size_t errsz) {
         _cleanup_fclose_ FILE *f = NULL;
         int fd, r = 0;
@@ -365,7 +432,9 @@ int capture_step_write_inline(Capture *c, Step *s, char *err, size_t errsz) {
                 snprintf(err, errsz, "fdopen: %s", strerror(-r));
                 return r;
         }
-        if (s->inl == IF_HISTORY)
+        if (s->inl == IF_HISTOGRAM_DIFF)
+                r = write_histogram_diff(c, f, err, errsz);
+        else if (s->inl == IF_HISTORY)
                 r = history_write_csv(c->spec.history, f, now_usec(CLOCK_REALTIME),
                                       now_usec(CLOCK_MONOTONIC));
         else

@@ -160,6 +160,15 @@ struct Guard {
         usec_t nmt_next_at; /* CLOCK_MONOTONIC of the next attempt (0: none) */
         char nmt_why[160]; /* why there is no baseline yet, for the capture's findings */
 
+        /* the live class histogram baseline (GC.class_histogram's answer in
+         * an unlinked file, -1: none), taken after the JVM's first answered
+         * baseline attach and again at nmt_baseline_after */
+        int hist_fd;
+        bool hist_probing; /* the running attach is the histogram */
+        bool hist_due; /* the armed timer is for the histogram */
+        bool hist_early, hist_steady; /* taken (or tried) */
+        usec_t hist_nmt_resume_at; /* the NMT attempt the histogram went before (0: none) */
+
         /* the JVM's memory bounds against the limit: from its command line
          * at the start, then from VM.flags (the final values) */
         JvmFlags jvm_flags;

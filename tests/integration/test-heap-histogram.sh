@@ -1,0 +1,81 @@
+#!/bin/bash
+# "Who holds it" on the heap, with every JDK under /usr/lib/jvm: a
+# Dubbo-like heap leak (HeapLeak: LeakedClient objects kept in a
+# synchronized list) under a memory limit below its -Xmx, so the heap's
+# growth takes the cgroup to its limit.
+#   baseline  a live class histogram is taken with the NMT baseline
+#   capture   the pre-oom capture (capture = auto) holds histogram.txt
+#             (taken because the Java heap grew: NMT's Java Heap committed)
+#             and histogram-diff.txt against the baseline, whose top class
+#             by bytes and by instances is LeakedClient; the manifest's
+#             findings.histogram_top_growth names it
+#   idle      a manual capture of an idle JVM whose heap did not grow:
+#             the histogram is skipped with the reason
+# timeout: 400
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/capture-lib.sh"
+. "$(dirname "$0")/jvm-lib.sh"
+
+[ -f "$CLASSES/HeapLeak.class" ] || skip_test "the Java test programs were not compiled (no javac at build time)"
+
+cfg_header > "$T/c.ini"
+n=0 NAMES=
+for J in $JAVA $OTHER_JAVAS; do
+        n=$((n + 1))
+        NAMES="$NAMES heap$n"
+        say "heap$n: $J ($("$J" -version 2>&1 | head -n1))"
+        {
+                printf '\n[service:heap%s]\n' $n
+                printf 'exec = %s -Xms16m -Xmx600m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp %s HeapLeak 12\n' "$J" "$CLASSES"
+                printf 'memory_max = 320M\ncapture_at = 70%%\nnmt_baseline_after = 3s\ncapture_timeout = 30s\n'
+                printf 'on_pre_oom = capture stop\nstop_timeout = 10s\n'
+        } >> "$T/c.ini"
+done
+{
+        printf '\n[service:idle]\n'
+        printf 'exec = %s %s -cp %s Idle\n' "$JAVA" "$JOPTS" "$CLASSES"
+        printf 'memory_max = 256M\nnmt_baseline_after = 3s\n'
+} >> "$T/c.ini"
+check "config valid" "$CGW" check "$T/c.ini"
+cgw_start run -c "$T/c.ini"
+
+# ---- idle: the heap did not grow, the histogram is not taken ----
+wait_until 90 cgw_log_has "Service 'idle': class histogram baseline taken" ||
+        not_ok "idle: a class histogram baseline taken" "$(grep "'idle'" "$T/cgw.err" | tail -5)"
+"$CGW" capture idle -c "$T/c.ini" > "$T/cap.out" 2>&1
+check_eq "idle: cgwarden capture exits 0" 0 "$?"
+d=$(capture_dir_of idle manual)
+if [ -n "$d" ]; then
+        say "idle: heap $(grep -m1 used "$d/heap.txt"); nmt $(grep 'Java Heap' "$d/nmt-diff.txt"); class_histogram: $(mf_item "$d" class_histogram)"
+        check "idle: the histogram is skipped with the reason" \
+                sh -c "echo '$(mf_item "$d" class_histogram)' | grep -q '^skipped: not taken: the Java heap did not grow since the baseline'"
+        check_eq "idle: histogram-diff is skipped too" "skipped: no histogram in this capture" "$(mf_item "$d" histogram-diff)"
+        check_complete "idle: the capture is complete (a skipped item is no failure)" "$d"
+else
+        not_ok "idle: a manual capture" "$(cat "$T/cap.out")"
+fi
+
+# ---- the leaks ----
+for s in $NAMES; do
+        wait_until 240 sh -c "ls -d '$T/captures/$s'/*-pre-oom > /dev/null 2>&1" ||
+                not_ok "$s: a pre-oom capture" "$(grep "'$s'" "$T/cgw.err" | tail -6)"
+done
+for s in $NAMES; do
+        check "$s: a class histogram baseline was taken" cgw_log_has "Service '$s': class histogram baseline taken"
+        d=$(capture_dir_of "$s" pre-oom)
+        say "$s: capture $d"
+        [ -n "$d" ] || continue
+        wait_until 60 test -f "$d/manifest.json"
+        check_complete "$s: a complete pre-oom capture" "$d"
+        check_eq "$s: class_histogram ok" ok "$(mf_item "$d" class_histogram)"
+        check_eq "$s: histogram-diff ok" ok "$(mf_item "$d" histogram-diff)"
+        top=$(mf "$d" "m['findings'].get('histogram_top_growth', '')")
+        say "$s: histogram top growth: $top"
+        check "$s: the top growth is the leaking class" sh -c "echo '$top' | grep -q '^LeakedClient +'"
+        by_bytes=$(sed -n '/^Top growth by bytes:/{n;n;p}' "$d/histogram-diff.txt" | awk '{print $NF}')
+        by_inst=$(sed -n '/^Top growth by instances:/{n;n;p}' "$d/histogram-diff.txt" | awk '{print $NF}')
+        check_eq "$s: histogram-diff.txt: first by bytes" LeakedClient "$by_bytes"
+        check_eq "$s: histogram-diff.txt: first by instances" LeakedClient "$by_inst"
+        check "$s: histogram.txt is the JVM's live histogram" grep -q '^Total ' "$d/histogram.txt"
+        check "$s: no OOM kill before the capture" sh -c "! grep -q \"Observation oom-kill for '$s'\" '$T/cgw.err'"
+done
