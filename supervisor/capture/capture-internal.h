@@ -39,6 +39,7 @@ typedef enum ProcFn {
         PF_TASKS,
         PF_MEMORY_EVENT_FILES,
         PF_PIDS,
+        PF_HEAP_MOVE, /* the JVM's heap dump: renamed, or copied across filesystems */
 } ProcFn;
 
 typedef enum InlineFn {
@@ -57,6 +58,7 @@ typedef struct Step {
         const char *jvm_argv[4];
         bool jvm_threads; /* the thread dump: SIGQUIT fallback */
         bool when_heap_grew; /* skipped unless the Java heap grew (capture_heap_grew()) */
+        bool heap_dump; /* GC.heap_dump: capture_heap_dump_prepare() first */
 
         /* outcome */
         bool run, ok, skipped;
@@ -112,6 +114,16 @@ struct Capture {
         uint64_t heap_used_kb; /* GC.heap_info now */
         int64_t heap_committed_delta_kb; /* NMT's Java Heap since its baseline */
         char hist_top[200];
+
+        /* the heap dump: the JVM's /tmp (through /proc/PID/root), the
+         * directory made there for the JVM's user, the file's name there
+         * and in the capture, the argument the JVM gets */
+        int heap_tmp_fd, heap_dir_fd;
+        char heap_dir_name[96];
+        char heap_file[32];
+        char heap_jvm_path[160];
+        uid_t heap_uid;
+        uint64_t heap_estimate; /* bytes */
 };
 
 /* steps.c */
@@ -137,6 +149,14 @@ int capture_step_write_inline(Capture *c, Step *s, char *err, size_t errsz);
 /* Whether the Java heap grew since the baseline, with why into why
  * (steps.c). */
 bool capture_heap_grew(const Capture *c, char *why, size_t size);
+
+/* Before the GC.heap_dump step s: whether and where the JVM may write
+ * its dump (its /tmp not a tmpfs, room for the estimate there and in the
+ * capture, a fresh 0700 directory of its user). Returns 0 (s->jvm_argv
+ * set), 1 (skipped: why says why) or -errno (why says what failed). */
+int capture_heap_dump_prepare(Capture *c, Step *s, char *why, size_t size);
+/* Remove what the heap dump left in the JVM's /tmp. Idempotent. */
+void capture_heap_dump_cleanup(Capture *c);
 
 /* manifest.c */
 

@@ -86,6 +86,10 @@ typedef struct CaptureSpec {
          * or the heap used above the baseline's live objects by a quarter
          * and 16M) */
         bool histogram_when_grown;
+        /* heap_dump (config.h's HeapDumpMode): GC.heap_dump into a 0700
+         * directory of the JVM's user in the JVM's own /tmp, then moved
+         * into the capture as heap.hprof[.gz] */
+        int heap_dump;
         /* the JVM at its task limit: attach only when its listener runs
          * already (starting one needs a thread and kills the JVM there) */
         bool at_task_limit;

@@ -7,13 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/children.h"
 #include "base/units.h"
 #include "capture/capture-internal.h"
+#include "capture/jvm-release.h"
 #include "capture/procsnap.h"
 #include "capture/store.h"
 #include "base/procfs.h"
@@ -143,15 +150,15 @@ void capture_steps_build(Capture *c) {
                                         d->inl = IF_HISTOGRAM_DIFF;
                         }
                 }
-                if (want(c, CAPTURE_HEAP_DUMP)) {
-                        Step *s = add_step(c, STEP_JVM, "heap_dump", NULL);
+                if (want(c, CAPTURE_HEAP_DUMP) || c->spec.heap_dump != HEAP_DUMP_NO) {
+                        Step *s = add_step(c, STEP_JVM, "heap_dump", NULL), *m;
                         if (s) {
-                                /* the JVM writes a dump itself, as its user, in its own mount
-                                 * namespace: not into a root-owned 0700 directory */
-                                s->skipped = true;
-                                snprintf(s->error, sizeof s->error,
-                                         "not supported: a heap dump is written by the JVM itself; run "
-                                         "jcmd PID GC.heap_dump -all FILE");
+                                s->heap_dump = true;
+                                s->when_heap_grew = !want(c, CAPTURE_HEAP_DUMP) &&
+                                                    c->spec.heap_dump == HEAP_DUMP_ON_HEAP_GROWTH;
+                                m = add_step(c, STEP_PROC, "heap_dump_file", c->heap_file);
+                                if (m)
+                                        m->proc = PF_HEAP_MOVE;
                         }
                 }
         }
@@ -221,11 +228,48 @@ static void put_file_line(FILE *f, const char *dir, const char *file, const char
                 fprintf(f, "%s %s\n", key, buf);
 }
 
+/* In the helper: the dump the JVM wrote, into the capture. Opened without
+ * following a link, and only a regular file of the JVM's user counts (the
+ * directory is the user's: it could put anything there). */
+static int heap_move(Capture *c, int out, char *err, size_t errsz) {
+        _cleanup_close_ int in = -1;
+        struct stat st;
+        int r;
+
+        in = openat(c->heap_dir_fd, c->heap_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (in < 0) {
+                snprintf(err, errsz, "the JVM's dump %s: %s", c->heap_jvm_path, strerror(errno));
+                return -errno;
+        }
+        if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != c->heap_uid || st.st_nlink != 1) {
+                snprintf(err, errsz, "%s is not a regular file of the JVM's user", c->heap_jvm_path);
+                return -EPERM;
+        }
+        /* the same filesystem: a rename, nothing copied */
+        if (renameat(c->heap_dir_fd, c->heap_file, c->dir_fd, c->heap_file) >= 0) {
+                if (fchown(in, 0, 0) < 0 || fchmod(in, 0600) < 0) {
+                        snprintf(err, errsz, "chown/chmod of %s: %s", c->heap_file, strerror(errno));
+                        return -errno;
+                }
+                return 0;
+        }
+        if (errno != EXDEV) {
+                snprintf(err, errsz, "moving %s: %s", c->heap_jvm_path, strerror(errno));
+                return -errno;
+        }
+        r = copy_fd(in, out);
+        if (r < 0)
+                snprintf(err, errsz, "copying %s: %s", c->heap_jvm_path, strerror(-r));
+        return r;
+}
+
 static int run_proc_fn(Capture *c, Step *s, int out, char *err, size_t errsz) {
         pid_t pid = c->spec.pid;
         int r;
 
         switch (s->proc) {
+        case PF_HEAP_MOVE:
+                return heap_move(c, out, err, errsz);
         case PF_COPY:
                 return copy_path(s->src, out, err, errsz);
         case PF_PMAP: {
@@ -358,6 +402,106 @@ void capture_helper_reap(Capture *c, bool kill_it, int *ret_status) {
         c->child_fd = safe_close(c->child_fd);
         if (ret_status)
                 *ret_status = st;
+}
+
+/* ---- the heap dump's place ---- */
+
+static bool same_mnt_ns(pid_t pid) {
+        char p[64];
+        struct stat a, b;
+
+        snprintf(p, sizeof p, "/proc/%d/ns/mnt", (int) pid);
+        return stat(p, &a) >= 0 && stat("/proc/self/ns/mnt", &b) >= 0 && a.st_ino == b.st_ino &&
+               a.st_dev == b.st_dev;
+}
+
+int capture_heap_dump_prepare(Capture *c, Step *s, char *why, size_t size) {
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        _cleanup_close_ int root = -1;
+        char p[64], a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX];
+        struct statfs sfs;
+        struct statvfs vj, vc;
+        struct stat pst;
+        pid_t pid = c->spec.pid;
+        int version;
+
+        capture_heap_dump_cleanup(c);
+        snprintf(p, sizeof p, "/proc/%d", (int) pid);
+        if (stat(p, &pst) < 0) {
+                snprintf(why, size, "the JVM is gone");
+                return -ESRCH;
+        }
+        c->heap_uid = pst.st_uid;
+        /* the JVM writes the path in its own mount namespace: its /tmp,
+         * resolved as it sees it (a link there cannot lead out) */
+        snprintf(p, sizeof p, "/proc/%d/root", (int) pid);
+        root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root >= 0)
+                c->heap_tmp_fd = (int) syscall(SYS_openat2, root, "tmp", &how, sizeof how);
+        if (root < 0 || c->heap_tmp_fd < 0) {
+                c->heap_tmp_fd = -1;
+                snprintf(why, size, "not taken: the JVM's /tmp cannot be opened: %s", strerror(errno));
+                return 1;
+        }
+        if (fstatfs(c->heap_tmp_fd, &sfs) >= 0 && (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC)) {
+                snprintf(why, size,
+                         "not taken: the JVM's /tmp is a tmpfs, where the dump would be charged to the "
+                         "memory of its cgroup, at its limit");
+                return 1;
+        }
+        /* the dump holds every live object: at most the heap's used size */
+        c->heap_estimate = c->heap_used_known ? c->heap_used_kb * 1024 : c->hist_base.total_bytes * 4;
+        if (fstatvfs(c->heap_tmp_fd, &vj) >= 0 &&
+            (uint64_t) vj.f_bavail * vj.f_frsize < c->heap_estimate + c->heap_estimate / 8) {
+                snprintf(why, size, "not taken: it would not fit: up to %s, %s free in the JVM's /tmp",
+                         unit_format_size(a, c->heap_estimate),
+                         unit_format_size(b, (uint64_t) vj.f_bavail * vj.f_frsize));
+                return 1;
+        }
+        if (fstatvfs(c->dir_fd, &vc) >= 0 &&
+            (uint64_t) vc.f_bavail * vc.f_frsize < c->heap_estimate + c->heap_estimate / 8) {
+                snprintf(why, size, "not taken: it would not fit: up to %s, %s free in capture_dir",
+                         unit_format_size(a, c->heap_estimate),
+                         unit_format_size(b, (uint64_t) vc.f_bavail * vc.f_frsize));
+                return 1;
+        }
+        snprintf(c->heap_dir_name, sizeof c->heap_dir_name, "cgwarden-heap-%d-%s", (int) pid, c->name);
+        if (mkdirat(c->heap_tmp_fd, c->heap_dir_name, 0700) < 0) {
+                int r = -errno;
+                c->heap_dir_name[0] = 0;
+                snprintf(why, size, "creating /tmp/cgwarden-heap-* for the JVM: %s", strerror(-r));
+                return r;
+        }
+        c->heap_dir_fd =
+                openat(c->heap_tmp_fd, c->heap_dir_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c->heap_dir_fd < 0 || fchown(c->heap_dir_fd, pst.st_uid, pst.st_gid) < 0) {
+                int r = -errno;
+                snprintf(why, size, "preparing /tmp/%s for the JVM: %s", c->heap_dir_name, strerror(-r));
+                return r;
+        }
+        /* -gz: JDK 15 and later; a JDK it cannot tell (another mount
+         * namespace, no release file) gets the plain format */
+        snprintf(p, sizeof p, "/proc/%d/exe", (int) pid);
+        version = same_mnt_ns(pid) ? jvm_launcher_version(p) : -ENOENT;
+        snprintf(c->heap_file, sizeof c->heap_file, "%s", version >= 15 ? "heap.hprof.gz" : "heap.hprof");
+        snprintf(c->heap_jvm_path, sizeof c->heap_jvm_path, "/tmp/%s/%s", c->heap_dir_name, c->heap_file);
+        s->jvm_argv[0] = "GC.heap_dump";
+        s->jvm_argv[1] = version >= 15 ? "-gz=1" : c->heap_jvm_path;
+        s->jvm_argv[2] = version >= 15 ? c->heap_jvm_path : NULL;
+        return 0;
+}
+
+void capture_heap_dump_cleanup(Capture *c) {
+        if (c->heap_dir_fd >= 0 && c->heap_file[0])
+                (void) unlinkat(c->heap_dir_fd, c->heap_file, 0);
+        c->heap_dir_fd = safe_close(c->heap_dir_fd);
+        if (c->heap_tmp_fd >= 0 && c->heap_dir_name[0])
+                (void) unlinkat(c->heap_tmp_fd, c->heap_dir_name, AT_REMOVEDIR);
+        c->heap_dir_name[0] = 0;
+        c->heap_tmp_fd = safe_close(c->heap_tmp_fd);
 }
 
 /* ---- items the daemon writes from memory ---- */

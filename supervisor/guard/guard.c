@@ -174,6 +174,7 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
                 .histogram_baseline = g->hist_fd >= 0,
                 .histogram_baseline_fd = g->hist_fd,
                 .histogram_when_grown = g->cfg->capture_auto,
+                .heap_dump = g->cfg->heap_dump,
                 .at_task_limit = type == EVENT_PIDS_LIMIT || type == EVENT_PIDS_MAX,
                 .hooks = &hooks,
                 .hooks_userdata = g,

@@ -27,8 +27,9 @@ for J in $JAVA $OTHER_JAVAS; do
         {
                 printf '\n[service:heap%s]\n' $n
                 printf 'exec = %s -Xms16m -Xmx600m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp %s HeapLeak 12\n' "$J" "$CLASSES"
-                printf 'memory_max = 320M\ncapture_at = 70%%\nnmt_baseline_after = 3s\ncapture_timeout = 30s\n'
-                printf 'on_pre_oom = capture stop\nstop_timeout = 10s\n'
+                printf 'memory_max = 320M\ncapture_at = 70%%\nnmt_baseline_after = 3s\ncapture_timeout = 60s\n'
+                printf 'on_pre_oom = capture stop\nstop_timeout = 10s\nheap_dump = on-heap-growth\n'
+                [ $n = 1 ] || printf 'user = nobody\n'
         } >> "$T/c.ini"
 done
 {
@@ -78,4 +79,22 @@ for s in $NAMES; do
         check_eq "$s: histogram-diff.txt: first by instances" LeakedClient "$by_inst"
         check "$s: histogram.txt is the JVM's live histogram" grep -q '^Total ' "$d/histogram.txt"
         check "$s: no OOM kill before the capture" sh -c "! grep -q \"Observation oom-kill for '$s'\" '$T/cgw.err'"
+        # the heap dump, written by the JVM (as root, then as nobody) in
+        # its /tmp and moved into the capture; a tmpfs /tmp (the VM's)
+        # is refused with the reason
+        if [ "$(stat -f -c %T /tmp)" = tmpfs ]; then
+                check "$s: heap_dump skipped on a tmpfs /tmp, with the reason" \
+                        sh -c "echo '$(mf_item "$d" heap_dump)' | grep -q '^skipped: not taken: the JVM.s /tmp is a tmpfs'"
+                check_eq "$s: heap_dump_file skipped too" "skipped: no heap dump in this capture" "$(mf_item "$d" heap_dump_file)"
+        else
+                say "$s: heap dump $(stat -c %s "$d/heap.hprof.gz" 2> /dev/null) bytes gzipped, $(mf "$d" "[i['ms'] for i in m['items'] if i['name'] == 'heap_dump'][0]") ms; histogram $(mf "$d" "[i['ms'] for i in m['items'] if i['name'] == 'class_histogram'][0]") ms; memory at the capture $(mf "$d" "m['trigger']['memory_current']")"
+                check_eq "$s: heap_dump ok" ok "$(mf_item "$d" heap_dump)"
+                check_eq "$s: heap_dump_file ok" ok "$(mf_item "$d" heap_dump_file)"
+                check "$s: heap.hprof.gz, root's, 0600" test "$(stat -c '%U %a' "$d/heap.hprof.gz" 2> /dev/null)" = "root 600"
+                check "$s: an HPROF file (its header)" sh -c "gzip -dc '$d/heap.hprof.gz' | head -c 18 | grep -q 'JAVA PROFILE 1.0.2'"
+                check "$s: it names the leaking class" sh -c "gzip -dc '$d/heap.hprof.gz' | grep -aq LeakedClient"
+                check "$s: complete: it ends with a HEAP DUMP END record" \
+                        sh -c "gzip -dc '$d/heap.hprof.gz' | tail -c 9 | od -An -tx1 | grep -q '^ 2c'"
+                check "$s: nothing left in /tmp" sh -c "! ls -d /tmp/cgwarden-heap-* 2> /dev/null | grep -q ."
+        fi
 done
