@@ -20,6 +20,7 @@
 
 #include "capture/capture.h"
 #include "capture/histogram.h"
+#include "capture/memsample.h"
 #include "capture/hotspot.h"
 #include "capture/store.h"
 #include "base/fs-util.h"
@@ -40,6 +41,7 @@ typedef enum ProcFn {
         PF_MEMORY_EVENT_FILES,
         PF_PIDS,
         PF_HEAP_MOVE, /* the JVM's heap dump: renamed, or copied across filesystems */
+        PF_ANON_SAMPLE, /* strings of the anonymous mappings that grew */
 } ProcFn;
 
 typedef enum InlineFn {
@@ -124,6 +126,11 @@ struct Capture {
         char heap_jvm_path[160];
         uid_t heap_uid;
         uint64_t heap_estimate; /* bytes */
+
+        MapRange *map_base; /* the spec's, copied */
+        size_t n_map_base;
+        char anon_top[200];
+        char arenas[160];
 };
 
 /* steps.c */

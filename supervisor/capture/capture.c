@@ -421,6 +421,11 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
         c->limits_text = spec->limits_text ? strdup(spec->limits_text) : NULL;
         if (!c->service || !c->reason)
                 return log_oom();
+        if (spec->n_map_base > 0 && (c->map_base = calloc(spec->n_map_base, sizeof *c->map_base))) {
+                memcpy(c->map_base, spec->map_base, spec->n_map_base * sizeof *c->map_base);
+                c->n_map_base = spec->n_map_base;
+        }
+        c->spec.map_base = NULL;
         if (spec->pid > 0 && spec->histogram_baseline)
                 histogram_baseline_read(c, spec->histogram_baseline_fd);
         c->done = done;
@@ -517,6 +522,7 @@ Capture *capture_free(Capture *c) {
         free(c->limits_text);
         histogram_done(&c->hist_base);
         capture_heap_dump_cleanup(c);
+        free(c->map_base);
         free(c->dir_path);
         free(c->path);
         free(c);

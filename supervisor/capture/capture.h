@@ -90,6 +90,11 @@ typedef struct CaptureSpec {
          * directory of the JVM's user in the JVM's own /tmp, then moved
          * into the capture as heap.hprof[.gz] */
         int heap_dump;
+        /* capture_memory_sample: anon-sample.txt from the process's memory
+         * (process_vm_readv), in the mappings that grew since map_base */
+        bool memory_sample;
+        const struct MapRange *map_base;
+        size_t n_map_base;
         /* the JVM at its task limit: attach only when its listener runs
          * already (starting one needs a thread and kills the JVM there) */
         bool at_task_limit;

@@ -13,6 +13,7 @@
 
 #include "capture/capture-internal.h"
 #include "capture/nmt.h"
+#include "base/procfs.h"
 #include "capture/procsnap.h"
 #include "capture/store.h"
 #include "base/json-util.h"
@@ -125,6 +126,25 @@ int capture_read_file(Capture *c, const char *name, size_t max, char **ret, size
         return 0;
 }
 
+/* glibc's malloc arenas: 64M each reserved, up to 8 per core unless
+ * MALLOC_ARENA_MAX bounds them (seed 000: the classic pmap pattern). */
+static void arenas_finding(Capture *c, const char *pmap, size_t n) {
+        _cleanup_free_ char *env = NULL;
+        char p[64], max[32] = "";
+        size_t k = memsample_arenas(pmap, n), len;
+
+        if (k < 4)
+                return;
+        snprintf(p, sizeof p, "/proc/%d/environ", (int) c->spec.pid);
+        if (c->spec.pid > 0 && procfs_read_full(p, 1 << 20, &env, &len) >= 0)
+                for (size_t i = 0; i < len; i += strlen(env + i) + 1)
+                        if (strncmp(env + i, "MALLOC_ARENA_MAX=", 17) == 0)
+                                snprintf(max, sizeof max, "%.16s", env + i + 17);
+        snprintf(c->arenas, sizeof c->arenas, "%zu glibc malloc arenas of 64M reserved each (%s%s)", k,
+                 max[0] ? "MALLOC_ARENA_MAX=" : "MALLOC_ARENA_MAX unset: up to 8 per core",
+                 max[0] ? max : "");
+}
+
 void capture_findings_read(Capture *c, const Step *s) {
         _cleanup_free_ char *buf = NULL;
         size_t n;
@@ -157,6 +177,12 @@ void capture_findings_read(Capture *c, const Step *s) {
                 tasks_top(buf, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
         } else if (streq(s->name, "pmap")) {
                 pmap_top(buf, c->pmap_top, sizeof c->pmap_top);
+                arenas_finding(c, buf, n);
+        } else if (streq(s->name, "anon-sample")) {
+                const char *l = strstr(buf, "\nTop string: ");
+                if (l)
+                        snprintf(c->anon_top, sizeof c->anon_top, "%.*s", (int) strcspn(l + 13, "\n"),
+                                 l + 13);
         }
 }
 
@@ -288,6 +314,10 @@ int capture_manifest_write(Capture *c, bool complete, usec_t finished_rt) {
                 json_object_object_add(findings, "pmap_top_mapping", jstr(c->pmap_top));
         if (c->hist_top[0])
                 json_object_object_add(findings, "histogram_top_growth", jstr(c->hist_top));
+        if (c->anon_top[0])
+                json_object_object_add(findings, "anon_sample_top", jstr(c->anon_top));
+        if (c->arenas[0])
+                json_object_object_add(findings, "glibc_arenas", jstr(c->arenas));
         json_object_object_add(m, "findings", findings);
         json_object_object_add(m, "complete", json_object_new_boolean(complete));
         if (c->timed_out)

@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +84,11 @@ void capture_steps_build(Capture *c) {
                         Step *s = add_step(c, STEP_PROC, "pmap", "pmap.txt");
                         if (s)
                                 s->proc = PF_PMAP;
+                }
+                if (c->spec.memory_sample) {
+                        Step *s = add_step(c, STEP_PROC, "anon-sample", "anon-sample.txt");
+                        if (s)
+                                s->proc = PF_ANON_SAMPLE;
                 }
         }
         if (want(c, CAPTURE_CGROUP) && c->memory_dir) {
@@ -263,11 +269,106 @@ static int heap_move(Capture *c, int out, char *err, size_t errsz) {
         return r;
 }
 
+/* In the helper: a bounded sample of the largest anonymous mappings that
+ * grew since the baseline, read with process_vm_readv (the process is not
+ * stopped), and the printable strings found there by count. */
+#define SAMPLE_MAPPINGS 3U
+#define SAMPLE_BYTES_PER_MAPPING (4U << 20)
+#define SAMPLE_CHUNK (64U << 10)
+#define SAMPLE_USEC (2 * USEC_PER_SEC)
+#define SAMPLE_STRINGS_LISTED 50U
+
+static int anon_sample(Capture *c, int out, char *err, size_t errsz) {
+        _cleanup_free_ char *smaps = NULL;
+        _cleanup_free_ uint8_t *buf = NULL;
+        _cleanup_free_ StringCount *sorted = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        MapPick picks[SAMPLE_MAPPINGS];
+        StringTable t = {};
+        size_t n, np = 0, ns = 0;
+        usec_t deadline = now_usec(CLOCK_MONOTONIC) + SAMPLE_USEC;
+        pid_t pid = c->spec.pid;
+        char p[64], a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX];
+        bool cut = false;
+        int r, fd;
+
+        snprintf(p, sizeof p, "/proc/%d/smaps", (int) pid);
+        r = procfs_read_full(p, PROCSNAP_SMAPS_MAX_BYTES, &smaps, &n);
+        if (r < 0) {
+                snprintf(err, errsz, "%s: %s", p, strerror(-r));
+                return r;
+        }
+        (void) memsample_pick(smaps, n, c->map_base, c->n_map_base, picks, SAMPLE_MAPPINGS, &np);
+        buf = malloc(SAMPLE_CHUNK);
+        fd = dup(out);
+        if (!buf || fd < 0 || !(f = fdopen(fd, "w")) || string_table_init(&t) < 0) {
+                if (fd >= 0 && !f)
+                        close(fd);
+                string_table_done(&t);
+                return -ENOMEM;
+        }
+        fprintf(f,
+                "# The largest anonymous mappings %s, sampled with process_vm_readv\n"
+                "# (capture_memory_sample = yes; up to %s of each in %s chunks spread over it, %s in all)\n",
+                c->n_map_base ? "that are new or grew since the baseline" : "(no baseline)",
+                unit_format_size(a, SAMPLE_BYTES_PER_MAPPING), unit_format_size(b, SAMPLE_CHUNK), "2s");
+        for (size_t i = 0; i < np; i++) {
+                uint64_t size = picks[i].end - picks[i].start, sampled = 0, stride;
+                size_t chunks = (size_t) MAX(MIN(size, (uint64_t) SAMPLE_BYTES_PER_MAPPING) / SAMPLE_CHUNK,
+                                             (uint64_t) 1),
+                       unreadable = 0;
+                char s1[UNIT_SIZE_MAX], s2[UNIT_SIZE_MAX];
+
+                stride = size / chunks & ~UINT64_C(4095);
+                for (size_t k = 0; k < chunks && !cut; k++) {
+                        uint64_t at = picks[i].start + k * stride;
+                        struct iovec l = { buf, (size_t) MIN((uint64_t) SAMPLE_CHUNK, picks[i].end - at) },
+                                     rv = { (void *) (uintptr_t) at, l.iov_len };
+                        ssize_t got = process_vm_readv(pid, &l, 1, &rv, 1, 0);
+                        if (got > 0) {
+                                string_table_scan(&t, buf, (size_t) got);
+                                sampled += (uint64_t) got;
+                        } else
+                                unreadable++;
+                        cut = now_usec(CLOCK_MONOTONIC) > deadline;
+                }
+                fprintf(f,
+                        "# %016" PRIx64 "-%016" PRIx64 " %s anonymous (%s), %s: %s read in %zu chunk%s%s\n",
+                        picks[i].start, picks[i].end, unit_format_size(s1, picks[i].anon_kb << 10),
+                        unit_format_size(a, size), picks[i].is_new ? "new" : "grew",
+                        unit_format_size(s2, sampled), chunks, chunks == 1 ? "" : "s",
+                        unreadable ? " (some unreadable)" : "");
+        }
+        if (np == 0)
+                fputs("# no anonymous mapping grew\n", f);
+        if (cut)
+                fputs("# the time cap was reached: the sample is partial\n", f);
+        r = string_table_sorted(&t, &sorted, &ns);
+        if (r >= 0) {
+                if (ns > 0)
+                        fprintf(f, "Top string: %.80s (%" PRIu64 " of %" PRIu64 " strings)\n", sorted[0].s,
+                                sorted[0].count, t.runs);
+                fprintf(f,
+                        "\nPrintable strings of %u+ bytes, by count (%zu distinct, %" PRIu64 " in all%s):\n",
+                        MEMSAMPLE_STRING_MIN, ns, t.runs, t.dropped ? ", some not counted: too many" : "");
+                for (size_t i = 0; i < MIN(ns, (size_t) SAMPLE_STRINGS_LISTED); i++)
+                        fprintf(f, "%10" PRIu64 "  %s\n", sorted[i].count, sorted[i].s);
+        }
+        string_table_done(&t);
+        if (fflush(f) != 0 || ferror(f)) {
+                snprintf(err, errsz, "writing anon-sample.txt: %s", strerror(errno));
+                return -EIO;
+        }
+        return r;
+}
+
 static int run_proc_fn(Capture *c, Step *s, int out, char *err, size_t errsz) {
         pid_t pid = c->spec.pid;
         int r;
 
         switch (s->proc) {
+        case PF_ANON_SAMPLE:
+                return anon_sample(c, out, err, errsz);
         case PF_HEAP_MOVE:
                 return heap_move(c, out, err, errsz);
         case PF_COPY:

@@ -434,10 +434,10 @@ bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
               SAME_LIMIT(cpu_max)))
                 return false;
         if (!(SAME_LIMIT(capture_at) && SAME(capture_lead) && SAME_LIMIT(pids_capture_at) &&
-              SAME(capture_mask) && SAME(capture_auto) && SAME(heap_dump) && SAME(capture_keep) &&
-              SAME(capture_max_bytes) && SAME(capture_timeout) && SAME(capture_reserve) &&
-              SAME(pids_capture_reserve) && SAME(nmt_baseline_after) && SAME_STR(jvm_options) &&
-              SAME(jvm_options_env)))
+              SAME(capture_mask) && SAME(capture_auto) && SAME(heap_dump) && SAME(capture_memory_sample) &&
+              SAME(capture_keep) && SAME(capture_max_bytes) && SAME(capture_timeout) &&
+              SAME(capture_reserve) && SAME(pids_capture_reserve) && SAME(nmt_baseline_after) &&
+              SAME_STR(jvm_options) && SAME(jvm_options_env)))
                 return false;
         for (int e = 0; e < _EVENT_TYPE_MAX; e++)
                 if (!action_list_equal(&a->on_event[e], &b->on_event[e]))

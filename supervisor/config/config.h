@@ -185,6 +185,7 @@ typedef struct ServiceConfig {
         uint32_t capture_mask; /* CaptureItem bits; auto = CAPTURE_AUTO_MASK */
         bool capture_auto;
         HeapDumpMode heap_dump;
+        bool capture_memory_sample; /* anon-sample.txt: reads the process's memory */
         uint64_t capture_keep; /* default 10 */
         uint64_t capture_max_bytes; /* default 1G */
         usec_t capture_timeout; /* default 20s */

@@ -175,6 +175,9 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
                 .histogram_baseline_fd = g->hist_fd,
                 .histogram_when_grown = g->cfg->capture_auto,
                 .heap_dump = g->cfg->heap_dump,
+                .memory_sample = g->cfg->capture_memory_sample,
+                .map_base = g->map_base,
+                .n_map_base = g->n_map_base,
                 .at_task_limit = type == EVENT_PIDS_LIMIT || type == EVENT_PIDS_MAX,
                 .hooks = &hooks,
                 .hooks_userdata = g,
@@ -502,6 +505,7 @@ Guard *guard_free(Guard *g) {
         guard_nmt_cancel(g);
         g->nmt_timer = sd_event_source_disable_unref(g->nmt_timer);
         g->hist_fd = safe_close(g->hist_fd);
+        free(g->map_base);
         watch_free(g->watch);
         free(g);
         return NULL;

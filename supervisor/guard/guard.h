@@ -36,6 +36,7 @@
 #include <systemd/sd-event.h>
 
 #include "capture/capture.h"
+#include "capture/memsample.h"
 #include "capture/hotspot.h"
 #include "capture/jvm-flags.h"
 #include "cgroup/cgroup.h"
@@ -168,6 +169,10 @@ struct Guard {
         bool hist_due; /* the armed timer is for the histogram */
         bool hist_early, hist_steady; /* taken (or tried) */
         usec_t hist_nmt_resume_at; /* the NMT attempt the histogram went before (0: none) */
+        /* capture_memory_sample: the anonymous mappings at the latest
+         * baseline, against which anon-sample.txt picks what grew */
+        MapRange *map_base;
+        size_t n_map_base;
 
         /* the JVM's memory bounds against the limit: from its command line
          * at the start, then from VM.flags (the final values) */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/procfs.h"
 #include "base/units.h"
 #include "guard/guard-internal.h"
 #include "capture/histogram.h"
@@ -115,6 +116,23 @@ static void hist_maybe_arm(Guard *g, bool answered) {
         hist_arm(g, g->cfg->nmt_baseline_after > up ? g->cfg->nmt_baseline_after - up : 0);
 }
 
+/* The anonymous mappings now: the baseline anon-sample.txt compares
+ * with (/proc/PID/maps: no page table walk, unlike smaps). */
+static void map_baseline_take(Guard *g) {
+        _cleanup_free_ char *buf = NULL;
+        char p[64];
+        size_t n;
+
+        if (!g->cfg->capture_memory_sample || guard_pid(g) <= 0)
+                return;
+        snprintf(p, sizeof p, "/proc/%d/maps", (int) guard_pid(g));
+        if (procfs_read_full(p, 16 << 20, &buf, &n) < 0)
+                return;
+        g->map_base = mfree(g->map_base);
+        g->n_map_base = 0;
+        (void) memsample_anon_ranges(buf, n, &g->map_base, &g->n_map_base);
+}
+
 static void hist_finish(Guard *g, int r, const HotspotResult *res) {
         bool first = !g->hist_early;
 
@@ -147,6 +165,7 @@ static void hist_finish(Guard *g, int r, const HotspotResult *res) {
         } else
                 log_info("Service '%s': no class histogram baseline: %s", g->cfg->name,
                          r < 0 ? res->error : "the JVM answered with an error");
+        map_baseline_take(g);
         guard_nmt_cancel(g);
         g->nmt_next_at = 0;
         if (guard_pid(g) <= 0)
@@ -229,6 +248,7 @@ static void nmt_finish(Guard *g) {
                         guard_nmt_arm(g,
                                       g->cfg->nmt_baseline_after > up ? g->cfg->nmt_baseline_after - up : 0);
                 }
+                map_baseline_take(g);
         } else if (!g->nmt_baseline && ++g->nmt_tries < BASELINE_TRIES_MAX) {
                 guard_nmt_arm(g, BASELINE_RETRY_USEC);
                 snprintf(g->nmt_why + strlen(g->nmt_why), sizeof g->nmt_why - strlen(g->nmt_why),
@@ -331,6 +351,8 @@ void guard_java_started(Guard *g) {
         g->nmt_why[0] = 0;
         guard_nmt_cancel(g);
         g->hist_fd = safe_close(g->hist_fd);
+        g->map_base = mfree(g->map_base);
+        g->n_map_base = 0;
         g->hist_due = g->hist_early = g->hist_steady = false;
         g->hist_nmt_resume_at = 0;
         guard_jvm_limits_from_command_line(g);

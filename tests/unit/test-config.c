@@ -926,7 +926,7 @@ static void test_tables(void **state) {
 
         for (; keys[n]; n++)
                 assert_true(service_config_key_known(keys[n]));
-        assert_int_equal(n, 61);
+        assert_int_equal(n, 62);
         assert_false(service_config_key_known("capture_dir")); /* [supervisor] only */
         assert_false(service_config_key_known("argv"));
         assert_false(service_config_key_known(NULL));
