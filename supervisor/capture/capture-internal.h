@@ -61,6 +61,7 @@ typedef struct Step {
         bool jvm_threads; /* the thread dump: SIGQUIT fallback */
         bool when_heap_grew; /* skipped unless the Java heap grew (capture_heap_grew()) */
         bool heap_dump; /* GC.heap_dump: capture_heap_dump_prepare() first */
+        bool nmt_detail; /* detail.diff: its answer made into nmt-detail-diff.txt */
 
         /* outcome */
         bool run, ok, skipped;
@@ -131,6 +132,7 @@ struct Capture {
         size_t n_map_base;
         char anon_top[200];
         char arenas[160];
+        char nmt_detail_top[200];
 };
 
 /* steps.c */
@@ -162,6 +164,11 @@ bool capture_heap_grew(const Capture *c, char *why, size_t size);
  * capture, a fresh 0700 directory of its user). Returns 0 (s->jvm_argv
  * set), 1 (skipped: why says why) or -errno (why says what failed). */
 int capture_heap_dump_prepare(Capture *c, Step *s, char *why, size_t size);
+/* After the detail.diff step s answered into c->out_fd (a memfd): the
+ * call sites that grew most, then the whole answer, as
+ * nmt-detail-diff.txt; or s skipped when the JVM tracks no detail. */
+void capture_nmt_detail_finish(Capture *c, Step *s);
+
 /* Remove what the heap dump left in the JVM's /tmp. Idempotent. */
 void capture_heap_dump_cleanup(Capture *c);
 

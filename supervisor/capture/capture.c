@@ -278,6 +278,8 @@ static void step_finished(Capture *c, bool ok, const char *error) {
                 if (fstat(c->out_fd, &st) >= 0 && st.st_size == 0)
                         (void) unlinkat(c->dir_fd, s->file, 0);
         }
+        if (ok && s->nmt_detail && c->out_fd >= 0)
+                capture_nmt_detail_finish(c, s);
         c->out_fd = safe_close(c->out_fd);
         if (s->kind == STEP_PROC && s->proc == PF_HEAP_MOVE)
                 capture_heap_dump_cleanup(c);

@@ -314,6 +314,8 @@ int capture_manifest_write(Capture *c, bool complete, usec_t finished_rt) {
                 json_object_object_add(findings, "pmap_top_mapping", jstr(c->pmap_top));
         if (c->hist_top[0])
                 json_object_object_add(findings, "histogram_top_growth", jstr(c->hist_top));
+        if (c->nmt_detail_top[0])
+                json_object_object_add(findings, "nmt_detail_top", jstr(c->nmt_detail_top));
         if (c->anon_top[0])
                 json_object_object_add(findings, "anon_sample_top", jstr(c->anon_top));
         if (c->arenas[0])

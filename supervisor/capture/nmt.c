@@ -255,3 +255,131 @@ const NmtCategory *nmt_find(const NmtReport *r, const char *name) {
                         return &r->categories[i];
         return NULL;
 }
+
+/* "[0x...]" then optional blanks and a symbol. */
+static bool site_frame(const char *s, size_t len, char *out, size_t size) {
+        size_t i = 3;
+
+        if (len < 4 || memcmp(s, "[0x", 3) != 0)
+                return false;
+        while (i < len && unhexchar(s[i]) >= 0)
+                i++;
+        if (i == 3 || i >= len || s[i] != ']')
+                return false;
+        i++;
+        while (i < len && is_blank_or_cr(s[i]))
+                i++;
+        if (i == len)
+                snprintf(out, size, "%.*s (Java or generated code)", (int) MIN(len, (size_t) 20), s);
+        else
+                snprintf(out, size, "%.*s", (int) MIN(len - i, size - 1), s + i);
+        return true;
+}
+
+/* The signed "+N[KB]" / "-N[KB]" at s[*i] (after blanks), in KB. */
+static bool site_delta(const char *s, size_t len, size_t *i, int64_t *ret) {
+        uint64_t v;
+        size_t k = *i, d;
+        bool neg;
+
+        while (k < len && is_blank(s[k]))
+                k++;
+        if (k >= len || (s[k] != '+' && s[k] != '-'))
+                return false;
+        neg = s[k] == '-';
+        k++;
+        if (scan_u64(s + k, len - k, &d, &v) < 0 || d == 0 || v > INT64_MAX)
+                return false;
+        *i = k + d;
+        *ret = neg ? -(int64_t) v : (int64_t) v;
+        return true;
+}
+
+/* "(malloc=NKB type=T +NKB #n +n)" or "(mmap: reserved=NKB +N, committed=NKB +N ...)" */
+static bool site_amount(const char *s, size_t len, NmtSite *site) {
+        size_t i = 0, d;
+        const char *p;
+
+        while (i < len && is_blank_or_cr(s[i]))
+                i++;
+        if (mem_starts(s + i, len - i, "(malloc=")) {
+                i += 8;
+                if (scan_u64(s + i, len - i, &d, &site->now_kb) < 0 || d == 0)
+                        return false;
+                i += d;
+                if (mem_starts(s + i, len - i, "KB"))
+                        i += 2;
+                p = memmem(s + i, len - i, "type=", 5);
+                if (p) {
+                        size_t t = (size_t) (p - s) + 5, e = t;
+                        /* the name runs to the delta or '#' or ')' */
+                        while (e < len && s[e] != '#' && s[e] != ')' &&
+                               !(s[e] == ' ' && e + 1 < len && (s[e + 1] == '+' || s[e + 1] == '-')))
+                                e++;
+                        snprintf(site->type, sizeof site->type, "%.*s",
+                                 (int) MIN(e - t, sizeof site->type - 1), s + t);
+                        i = e;
+                }
+                site->mmap = false;
+                if (!site_delta(s, len, &i, &site->delta_kb))
+                        site->delta_kb = 0;
+                return true;
+        }
+        if (mem_starts(s + i, len - i, "(mmap:")) {
+                p = memmem(s + i, len - i, "committed=", 10);
+                if (!p)
+                        return false;
+                i = (size_t) (p - s) + 10;
+                if (scan_u64(s + i, len - i, &d, &site->now_kb) < 0 || d == 0)
+                        return false;
+                i += d;
+                if (mem_starts(s + i, len - i, "KB"))
+                        i += 2;
+                site->mmap = true;
+                if (!site_delta(s, len, &i, &site->delta_kb))
+                        site->delta_kb = 0;
+                p = memmem(s, len, "type=", 5);
+                if (p) {
+                        size_t t = (size_t) (p - s) + 5, e = t;
+                        while (e < len && s[e] != ')' && s[e] != ',')
+                                e++;
+                        snprintf(site->type, sizeof site->type, "%.*s",
+                                 (int) MIN(e - t, sizeof site->type - 1), s + t);
+                }
+                return true;
+        }
+        return false;
+}
+
+int nmt_detail_sites(const char *buf, size_t n, NmtSite *ret, size_t max, size_t *ret_n) {
+        size_t pos = 0, len, k = 0;
+        const char *line;
+        NmtSite cur = {};
+
+        *ret_n = 0;
+        while (next_line(buf, n, &pos, &line, &len)) {
+                char f[NMT_FRAME_MAX];
+
+                if (site_frame(line, len, f, sizeof f)) {
+                        if (cur.n_frames < NMT_SITE_FRAMES)
+                                memcpy(cur.frames[cur.n_frames], f, sizeof f);
+                        cur.n_frames++;
+                        continue;
+                }
+                if (cur.n_frames > 0 && site_amount(line, len, &cur) && cur.delta_kb > 0 && max > 0) {
+                        size_t at = k;
+                        cur.n_frames = MIN(cur.n_frames, (size_t) NMT_SITE_FRAMES);
+                        while (at > 0 && ret[at - 1].delta_kb < cur.delta_kb)
+                                at--;
+                        if (at < max) {
+                                size_t last = MIN(k, max - 1);
+                                memmove(ret + at + 1, ret + at, (last - at) * sizeof *ret);
+                                ret[at] = cur;
+                                k = MIN(k + 1, max);
+                        }
+                }
+                cur = (NmtSite){};
+        }
+        *ret_n = k;
+        return 0;
+}

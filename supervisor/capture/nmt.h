@@ -69,3 +69,29 @@ const NmtCategory *nmt_top_growth(const NmtReport *r);
 
 /* The category named name (exactly), or NULL. */
 const NmtCategory *nmt_find(const NmtReport *r, const char *name);
+
+/* One call site of `VM.native_memory detail.diff` (-XX:NativeMemoryTracking=
+ * detail): its stack, first frame first (a frame without a symbol is Java
+ * or generated code), and its growth since the detail baseline:
+ *
+ *   [0x00007fa7e98d7f1c] Unsafe_AllocateMemory0+0x7c
+ *   [0x00007fa7d49455ba]
+ *                        (malloc=119808KB type=Other +70656KB #117 +69)
+ *
+ * (JDK 25 writes no blank after ']'); a virtual memory site ends in
+ * "(mmap: reserved=NKB +N, committed=NKB +N)" and counts by committed. */
+#define NMT_SITE_FRAMES 4U
+#define NMT_FRAME_MAX 112U
+
+typedef struct NmtSite {
+        char frames[NMT_SITE_FRAMES][NMT_FRAME_MAX];
+        size_t n_frames;
+        char type[NMT_NAME_MAX]; /* "" when the line names none */
+        uint64_t now_kb; /* malloc= or committed= */
+        int64_t delta_kb;
+        bool mmap;
+} NmtSite;
+
+/* The call sites of a detail.diff that grew, the most first, up to max
+ * into ret. Returns 0, -ENOMEM. */
+int nmt_detail_sites(const char *buf, size_t n, NmtSite *ret, size_t max, size_t *ret_n);

@@ -22,6 +22,7 @@
 #include "base/units.h"
 #include "capture/capture-internal.h"
 #include "capture/jvm-release.h"
+#include "capture/nmt.h"
 #include "capture/procsnap.h"
 #include "capture/store.h"
 #include "base/procfs.h"
@@ -126,9 +127,17 @@ void capture_steps_build(Capture *c) {
                         add_jvm(c, "threads", "threads.txt", "Thread.print", NULL);
                 if (want(c, CAPTURE_NMT)) {
                         add_jvm(c, "nmt", "nmt.txt", "VM.native_memory", "summary");
-                        if (c->spec.nmt_baseline)
+                        if (c->spec.nmt_baseline) {
+                                Step *d;
                                 add_jvm(c, "nmt-diff", "nmt-diff.txt", "VM.native_memory", "summary.diff");
-                        else if (c->nmt_no_baseline) {
+                                /* -XX:NativeMemoryTracking=detail: the call sites */
+                                d = add_step(c, STEP_JVM, "nmt-detail-diff", NULL);
+                                if (d) {
+                                        d->nmt_detail = true;
+                                        d->jvm_argv[0] = "VM.native_memory";
+                                        d->jvm_argv[1] = "detail.diff";
+                                }
+                        } else if (c->nmt_no_baseline) {
                                 /* said, not silently left out: a leak that killed
                                  * before the baseline has no diff */
                                 Step *s = add_step(c, STEP_JVM, "nmt-diff", NULL);
@@ -503,6 +512,73 @@ void capture_helper_reap(Capture *c, bool kill_it, int *ret_status) {
         c->child_fd = safe_close(c->child_fd);
         if (ret_status)
                 *ret_status = st;
+}
+
+/* ---- NMT detail ---- */
+
+#define DETAIL_SITES 20U
+
+void capture_nmt_detail_finish(Capture *c, Step *s) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ NmtSite *sites = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        struct stat st;
+        NmtReport rep;
+        size_t n = 0, ns = 0;
+        int fd;
+
+        if (fstat(c->out_fd, &st) < 0 || st.st_size <= 0 || !(buf = malloc((size_t) st.st_size)) ||
+            pread(c->out_fd, buf, (size_t) st.st_size, 0) != st.st_size) {
+                s->ok = false;
+                snprintf(s->error, sizeof s->error, "reading the JVM's answer: %s",
+                         errno ? strerror(errno) : "empty");
+                return;
+        }
+        n = (size_t) st.st_size;
+        if (nmt_parse(buf, n, &rep) >= 0 && (rep.detail_not_enabled || rep.not_enabled || rep.no_baseline)) {
+                s->ok = false;
+                s->skipped = true;
+                snprintf(s->error, sizeof s->error, "%s",
+                         rep.not_enabled          ? "Native Memory Tracking is not enabled"
+                         : rep.detail_not_enabled ? "the JVM tracks a summary only: start it with "
+                                                    "-XX:NativeMemoryTracking=detail for the call sites"
+                                                  : "no detail baseline to compare with");
+                return;
+        }
+        sites = calloc(DETAIL_SITES, sizeof *sites);
+        if (!sites || nmt_detail_sites(buf, n, sites, DETAIL_SITES, &ns) < 0)
+                return;
+        fd = capture_store_create_file(c->dir_fd, "nmt-detail-diff.txt");
+        if (fd < 0 || !(f = fdopen(fd, "w"))) {
+                if (fd >= 0)
+                        close(fd);
+                s->ok = false;
+                snprintf(s->error, sizeof s->error, "creating nmt-detail-diff.txt: %s",
+                         strerror(fd < 0 ? -fd : errno));
+                return;
+        }
+        s->file = "nmt-detail-diff.txt";
+        fprintf(f,
+                "# The native call sites that grew most since the NMT baseline (VM.native_memory "
+                "detail.diff),\n# first frame first; a frame without a symbol is Java or generated code\n");
+        for (size_t i = 0; i < ns; i++) {
+                fprintf(f, "\n%+" PRId64 "KB  (%s %" PRIu64 "KB, %s)\n", sites[i].delta_kb,
+                        sites[i].mmap ? "committed" : "malloc", sites[i].now_kb,
+                        sites[i].type[0] ? sites[i].type : "type not given");
+                for (size_t k = 0; k < sites[i].n_frames; k++)
+                        fprintf(f, "    %s\n", sites[i].frames[k]);
+        }
+        if (ns == 0)
+                fputs("\n(no call site grew)\n", f);
+        else
+                snprintf(c->nmt_detail_top, sizeof c->nmt_detail_top, "%.120s (%s) %+" PRId64 "KB",
+                         sites[0].frames[0], sites[0].type[0] ? sites[0].type : "?", sites[0].delta_kb);
+        fputs("\n# The JVM's whole answer:\n", f);
+        fwrite(buf, 1, n, f);
+        if (fflush(f) != 0 || ferror(f)) {
+                s->ok = false;
+                snprintf(s->error, sizeof s->error, "writing nmt-detail-diff.txt: %s", strerror(errno));
+        }
 }
 
 /* ---- the heap dump's place ---- */

@@ -110,6 +110,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (r == 0)
                 CHECK(report_equal(rep, other));
 
+        /* the call sites of a detail.diff: sorted, bounded, growing */
+        {
+                NmtSite sites[8];
+                size_t k = 99;
+                CHECK(nmt_detail_sites(buf, size, sites, 8, &k) == 0);
+                CHECK(k <= 8);
+                for (size_t i = 0; i < k; i++) {
+                        CHECK(sites[i].delta_kb > 0);
+                        CHECK(sites[i].n_frames >= 1 && sites[i].n_frames <= NMT_SITE_FRAMES);
+                        CHECK(i == 0 || sites[i - 1].delta_kb >= sites[i].delta_kb);
+                        for (size_t f = 0; f < sites[i].n_frames; f++)
+                                CHECK(memchr(sites[i].frames[f], 0, NMT_FRAME_MAX) != NULL);
+                }
+        }
         free(buf);
         free(big);
         free(rep);

@@ -8,6 +8,12 @@
 #                    the known string ranks first, and the manifest's
 #                    findings.anon_sample_top names it
 #   off by default   a service without the key has no anon-sample item
+#   NMT detail       the first JDK runs -XX:NativeMemoryTracking=detail:
+#                    nmt-detail-diff.txt lists the call sites that grew,
+#                    Unsafe.allocateMemory's first (JDK 17 names its native
+#                    entry Unsafe_AllocateMemory0; JDK 25 allocates from the
+#                    intrinsic: a Java frame without a symbol); the others
+#                    run NMT summary: the item is skipped with the reason
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
@@ -23,7 +29,9 @@ for J in $JAVA $OTHER_JAVAS; do
         NAMES="$NAMES native$n"
         {
                 printf '\n[service:native%s]\n' $n
-                printf 'exec = %s %s -cp %s UnsafeLeak 12 1024 %s\n' "$J" "$JOPTS" "$CLASSES" "$MARK"
+                detail=
+                [ $n = 1 ] && detail=-XX:NativeMemoryTracking=detail
+                printf 'exec = %s %s %s -cp %s UnsafeLeak 12 1024 %s\n' "$J" "$JOPTS" "$detail" "$CLASSES" "$MARK"
                 printf 'memory_max = 256M\ncapture_at = 60%%\nnmt_baseline_after = 3s\ncapture_timeout = 30s\n'
                 printf 'on_pre_oom = capture stop\nstop_timeout = 10s\ncapture_memory_sample = yes\n'
         } >> "$T/c.ini"
@@ -55,6 +63,18 @@ for s in $NAMES; do
         check "$s: a mapping new or grown since the baseline was sampled" \
                 grep -qE '^# [0-9a-f]{16}-[0-9a-f]{16} .* (new|grew): ' "$d/anon-sample.txt"
         check_complete "$s: the capture is complete" "$d"
+        if [ "$s" = native1 ]; then
+                check_eq "$s: nmt-detail-diff ok" ok "$(mf_item "$d" nmt-detail-diff)"
+                dt=$(mf "$d" "m['findings'].get('nmt_detail_top', '')")
+                say "$s: nmt_detail_top: $dt"
+                check "$s: the top call site is Unsafe.allocateMemory's (type Other)" \
+                        grep -qE '^(Unsafe_AllocateMemory0\+0x[0-9a-f]+|\[0x[0-9a-f]+\] \(Java or generated code\)) \(Other\) \+[0-9]+KB$' <<< "$dt"
+                check "$s: nmt-detail-diff.txt: the sites, then the JVM's answer" \
+                        grep -q "^# The JVM's whole answer:" "$d/nmt-detail-diff.txt"
+        else
+                check "$s: nmt-detail-diff skipped for NMT summary, with the reason" \
+                        grep -q "^skipped: the JVM tracks a summary only" <<< "$(mf_item "$d" nmt-detail-diff)"
+        fi
 done
 d=$(capture_dir_of plain pre-oom)
 [ -n "$d" ] && wait_until 60 test -f "$d/manifest.json" &&
