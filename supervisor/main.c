@@ -89,7 +89,7 @@ static void help_exec(FILE *f) {
                         fputc(*p == '_' ? '-' : *p, f);
                 col += l;
         }
-        fputs("\n\nSee README.md, section Configuration, for each key's values and default.\n", f);
+        fputs("\n\nSee cgwarden.ini(5) for each key's values and default.\n", f);
 }
 
 static void help_check(FILE *f) {
