@@ -38,7 +38,12 @@ typedef enum ProcFn {
         PF_TASKS,
         PF_MEMORY_EVENT_FILES,
         PF_PIDS,
+        PF_PERFDATA, /* the JVM's hsperfdata counters (jvm/perfdata.h) */
 } ProcFn;
+
+/* The exit status of a helper whose item does not apply (its error text
+ * says why): the item is recorded as skipped, not failed. */
+#define CAPTURE_HELPER_EXIT_SKIPPED 2
 
 typedef enum InlineFn {
         IF_HISTORY,

@@ -474,6 +474,31 @@ int perfdata_write_text(const PerfSummary *s, const PerfData *pd, FILE *f) {
         return 0;
 }
 
+const char *perfdata_disabled_reason(const char *cmdline, size_t n) {
+        bool no_perf_data = false, no_shared_mem = false;
+
+        for (size_t i = 0; i < n;) {
+                const char *w = cmdline + i;
+                size_t l = strnlen(w, n - i);
+
+                /* a later option wins, as in the JVM */
+                if (l == 16 && memcmp(w, "-XX:-UsePerfData", 16) == 0)
+                        no_perf_data = true;
+                else if (l == 16 && memcmp(w, "-XX:+UsePerfData", 16) == 0)
+                        no_perf_data = false;
+                else if (l == 25 && memcmp(w, "-XX:+PerfDisableSharedMem", 25) == 0)
+                        no_shared_mem = true;
+                else if (l == 25 && memcmp(w, "-XX:-PerfDisableSharedMem", 25) == 0)
+                        no_shared_mem = false;
+                i += l + 1;
+        }
+        if (no_perf_data)
+                return "the JVM runs with -XX:-UsePerfData: no hsperfdata file";
+        if (no_shared_mem)
+                return "the JVM runs with -XX:+PerfDisableSharedMem: its counters are not in a file";
+        return NULL;
+}
+
 /* ---- the file ---- */
 
 static int read_fd_snapshot(int fd, size_t size, uint8_t **ret_buf, size_t *ret_size) {

@@ -161,6 +161,13 @@ int perfdata_summarize(const PerfData *pd, uint64_t now_realtime_usec, PerfSumma
  * -errno of the stream. */
 int perfdata_write_text(const PerfSummary *s, const PerfData *pd, FILE *f);
 
+/* Why a JVM with this command line (NUL-separated words, as
+ * /proc/PID/cmdline) has no hsperfdata file: "the JVM runs with
+ * -XX:-UsePerfData: no hsperfdata file", the same for
+ * -XX:+PerfDisableSharedMem (the counters stay in its private memory), or
+ * NULL when neither is the last word given. Pure. */
+const char *perfdata_disabled_reason(const char *cmdline, size_t n);
+
 /* Find and read the hsperfdata file of the process pid: below its root,
  * /tmp/hsperfdata_<any name>/<its pid in its own pid namespace>, owned by
  * uid (the user name inside a container is not resolved on the host).
