@@ -379,6 +379,12 @@ static void put_used(FILE *f, uint64_t used, uint64_t capacity) {
                 unit_format_size_short(b, capacity), used, capacity);
 }
 
+/* A name as one line of text, whatever bytes the file holds. */
+static void put_name(FILE *f, const char *name) {
+        for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+                fputc(*p < ' ' || *p == 0x7f ? '?' : *p, f);
+}
+
 int perfdata_write_text(const PerfSummary *s, const PerfData *pd, FILE *f) {
         char t[UNIT_SIZE_MAX];
 
@@ -453,17 +459,16 @@ int perfdata_write_text(const PerfSummary *s, const PerfData *pd, FILE *f) {
                 fprintf(f, "\nevery counter (name = value units):\n");
                 while ((r = perfdata_next_entry(pd, &it, &e)) > 0) {
                         const char *u = perf_units_to_string(e.units);
-                        char v[PERF_NAME_MAX * 8];
+                        char v[4096]; /* a long class path is cut there */
 
+                        put_name(f, e.name);
                         if (e.type == 'J')
-                                fprintf(f, "%s = %" PRId64 " %s\n", e.name, e.value, u ?: "?");
+                                fprintf(f, " = %" PRId64 " %s\n", e.value, u ?: "?");
                         else if (e.type == 'B') {
-                                PerfEntry copy = e;
-
-                                copy_string(v, sizeof v, &copy);
-                                fprintf(f, "%s = \"%s\"\n", e.name, v);
+                                copy_string(v, sizeof v, &e);
+                                fprintf(f, " = \"%s\"\n", v);
                         } else
-                                fprintf(f, "%s = (type '%c', not read)\n", e.name,
+                                fprintf(f, " = (type '%c', not read)\n",
                                         e.type >= ' ' && e.type < 0x7f ? e.type : '?');
                 }
                 if (r < 0)
