@@ -506,10 +506,21 @@ const char *perfdata_disabled_reason(const char *cmdline, size_t n) {
 
 /* ---- the file ---- */
 
-static int read_fd_snapshot(int fd, size_t size, uint8_t **ret_buf, size_t *ret_size) {
+int perfdata_read_fd(int fd, uint8_t **ret_buf, size_t *ret_size) {
         _cleanup_free_ uint8_t *buf = NULL;
-        size_t n = 0;
+        struct stat st;
+        size_t size, n = 0;
 
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        /* the JVM unlinks its file when it exits: what is left is frozen */
+        if (st.st_nlink == 0)
+                return -ESTALE;
+        if ((uint64_t) st.st_size > PERFDATA_FILE_MAX_BYTES)
+                return -EFBIG;
+        size = (size_t) st.st_size;
         buf = malloc(size ? size : 1);
         if (!buf)
                 return -ENOMEM;
@@ -528,8 +539,7 @@ static int read_fd_snapshot(int fd, size_t size, uint8_t **ret_buf, size_t *ret_
         return 0;
 }
 
-int perfdata_read_file(const char *proc_root, pid_t pid, pid_t ns_pid, uid_t uid, uint8_t **ret_buf,
-                       size_t *ret_size) {
+int perfdata_open_file(const char *proc_root, pid_t pid, pid_t ns_pid, uid_t uid) {
         _cleanup_close_ int root_fd = -EBADF, tmp_fd = -EBADF;
         _cleanup_closedir_ DIR *d = NULL;
         char path[PATH_MAX], name[16];
@@ -569,18 +579,40 @@ int perfdata_read_file(const char *proc_root, pid_t pid, pid_t ns_pid, uid_t uid
                 }
                 if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != uid)
                         continue;
-                if ((uint64_t) st.st_size > PERFDATA_FILE_MAX_BYTES)
-                        return -EFBIG;
-                return read_fd_snapshot(fd, (size_t) st.st_size, ret_buf, ret_size);
+                return TAKE_FD(fd);
         }
         return r;
 }
 
-int perfdata_read_pid(const char *proc_root, pid_t pid, uid_t uid, PerfSummary *ret) {
+int perfdata_read_file(const char *proc_root, pid_t pid, pid_t ns_pid, uid_t uid, uint8_t **ret_buf,
+                       size_t *ret_size) {
+        _cleanup_close_ int fd = perfdata_open_file(proc_root, pid, ns_pid, uid);
+
+        if (fd < 0)
+                return fd;
+        return perfdata_read_fd(fd, ret_buf, ret_size);
+}
+
+int perfdata_summarize_fd(int fd, uint64_t now_realtime_usec, PerfSummary *ret) {
         _cleanup_free_ uint8_t *buf = NULL;
-        ProcStatus st;
         PerfData pd;
         size_t n;
+        int r;
+
+        r = perfdata_read_fd(fd, &buf, &n);
+        if (r < 0)
+                return r;
+        r = perfdata_parse_prologue(buf, n, &pd);
+        if (r < 0)
+                return r;
+        if (!pd.accessible)
+                return -EAGAIN;
+        return perfdata_summarize(&pd, now_realtime_usec, ret);
+}
+
+int perfdata_read_pid(const char *proc_root, pid_t pid, uid_t uid, PerfSummary *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        ProcStatus st;
         pid_t ns_pid;
         int r;
 
@@ -593,13 +625,8 @@ int perfdata_read_pid(const char *proc_root, pid_t pid, uid_t uid, PerfSummary *
                         return -EBADMSG;
                 uid = st.euid;
         }
-        r = perfdata_read_file(proc_root, pid, ns_pid, uid, &buf, &n);
-        if (r < 0)
-                return r;
-        r = perfdata_parse_prologue(buf, n, &pd);
-        if (r < 0)
-                return r;
-        if (!pd.accessible)
-                return -EAGAIN;
-        return perfdata_summarize(&pd, now_usec(CLOCK_REALTIME), ret);
+        fd = perfdata_open_file(proc_root, pid, ns_pid, uid);
+        if (fd < 0)
+                return fd;
+        return perfdata_summarize_fd(fd, now_usec(CLOCK_REALTIME), ret);
 }

@@ -168,23 +168,39 @@ int perfdata_write_text(const PerfSummary *s, const PerfData *pd, FILE *f);
  * NULL when neither is the last word given. Pure. */
 const char *perfdata_disabled_reason(const char *cmdline, size_t n);
 
-/* Find and read the hsperfdata file of the process pid: below its root,
- * /tmp/hsperfdata_<any name>/<its pid in its own pid namespace>, owned by
- * uid (the user name inside a container is not resolved on the host).
- * No symlink is followed below the process's root. proc_root is the
- * procfs mount, NULL for "/proc". A read-only snapshot (malloc'd) into
- * *ret_buf and *ret_size. Returns 0, or
+/* Find the hsperfdata file of the process pid: below its root,
+ * /tmp/hsperfdata_<any name>/<ns_pid, its pid in its own pid namespace>,
+ * the directory and the file owned by uid (the user name inside a
+ * container is not resolved on the host). No symlink is followed below
+ * the process's root. proc_root is the procfs mount, NULL for "/proc".
+ * Finding it reads the process's /tmp (a directory read, ~100 us for a few
+ * hundred entries): a sampler keeps the fd and calls
+ * perfdata_summarize_fd() each time. Returns an O_RDONLY fd, or
  *   -ENOENT   no such file (the JVM runs with -XX:-UsePerfData or
  *             -XX:+PerfDisableSharedMem, has not made it yet, or pid is
  *             not a JVM), or no such process
- *   -EFBIG    larger than PERFDATA_FILE_MAX_BYTES
- *   another -errno of open/read */
+ *   another -errno of open */
+int perfdata_open_file(const char *proc_root, pid_t pid, pid_t ns_pid, uid_t uid);
+
+/* A snapshot of the file fd (malloc'd) into *ret_buf and *ret_size: read
+ * only, never written. Returns 0, -ESTALE when the file was unlinked (the
+ * JVM exited: find the file again for a new process), -EFBIG when larger
+ * than PERFDATA_FILE_MAX_BYTES, -EBADF when not a regular file, or
+ * another -errno of fstat/pread. */
+int perfdata_read_fd(int fd, uint8_t **ret_buf, size_t *ret_size);
+
+/* perfdata_open_file() and perfdata_read_fd() in one. */
 int perfdata_read_file(const char *proc_root, pid_t pid, pid_t ns_pid, uid_t uid, uint8_t **ret_buf,
                        size_t *ret_size);
 
-/* The whole path for a sampler: /proc/PID/status for the namespace pid
- * (and the euid when uid is (uid_t) -1), the file, its summary. Returns
- * 0 and *ret, or the errors of perfdata_read_file(),
- * perfdata_parse_prologue() and perfdata_summarize(), or -EAGAIN while
- * the JVM has not made the file accessible yet. */
+/* The sampler's step: snapshot, prologue, summary. Returns 0 and *ret,
+ * the errors of perfdata_read_fd(), perfdata_parse_prologue() and
+ * perfdata_summarize(), or -EAGAIN while the JVM has not made the file
+ * accessible yet. */
+int perfdata_summarize_fd(int fd, uint64_t now_realtime_usec, PerfSummary *ret);
+
+/* The whole path, stateless: /proc/PID/status for the namespace pid (and
+ * the euid when uid is (uid_t) -1), the file, its summary. Returns 0 and
+ * *ret, or the errors of perfdata_open_file() and
+ * perfdata_summarize_fd(). */
 int perfdata_read_pid(const char *proc_root, pid_t pid, uid_t uid, PerfSummary *ret);

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -345,12 +347,56 @@ static void test_big_endian(void **state) {
         assert_int_equal(perfdata_summarize(&pd, NOW_USEC, &s), -EBADMSG);
 }
 
+/* A fake /proc: <root>/42/root/tmp/hsperfdata_someone/7 holding a real
+ * JVM's file: found by the namespace pid and the owner, not by a name. */
+static void test_open_file(void **state) {
+        char root[] = "/tmp/cgw-test-perfdata.XXXXXX", path[512], cmd[1024];
+        _cleanup_free_ uint8_t *buf = NULL, *snap = NULL;
+        PerfSummary s;
+        size_t n, sn;
+        int fd;
+        FILE *f;
+
+        assert_non_null(mkdtemp(root));
+        snprintf(path, sizeof path, "%s/42/root/tmp/hsperfdata_someone", root);
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s/43/root' && ln -s /tmp '%s/43/root/tmp'", path, root,
+                 root);
+        assert_int_equal(system(cmd), 0);
+        buf = fixture("jdk25-g1.hsperf", &n);
+        snprintf(path, sizeof path, "%s/42/root/tmp/hsperfdata_someone/7", root);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        assert_int_equal(fwrite(buf, 1, n, f), n);
+        assert_int_equal(fclose(f), 0);
+
+        assert_int_equal(perfdata_open_file(root, 42, 42, getuid()), -ENOENT); /* not the ns pid */
+        assert_int_equal(perfdata_open_file(root, 42, 7, getuid() + 1), -ENOENT); /* not the owner */
+        assert_int_equal(perfdata_open_file(root, 43, 7, getuid()),
+                         -ENOENT); /* tmp a symlink: not followed */
+        assert_int_equal(perfdata_open_file(root, 44, 7, getuid()), -ENOENT); /* no such process */
+        assert_int_equal(perfdata_open_file(root, 0, 7, getuid()), -EINVAL);
+        fd = perfdata_open_file(root, 42, 7, getuid());
+        assert_true(fd >= 0);
+        assert_int_equal(perfdata_read_fd(fd, &snap, &sn), 0);
+        assert_int_equal(sn, n);
+        assert_memory_equal(snap, buf, n);
+        assert_int_equal(perfdata_summarize_fd(fd, NOW_USEC, &s), 0);
+        assert_int_equal(s.old_used_bytes, 1276000);
+        /* the JVM exits and unlinks its file: the fd says so */
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(perfdata_summarize_fd(fd, NOW_USEC, &s), -ESTALE);
+        close(fd);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+        assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_jdk17_serial),    cmocka_unit_test(test_jdk17_g1),
                 cmocka_unit_test(test_jdk25),           cmocka_unit_test(test_find_and_text),
                 cmocka_unit_test(test_prologue_errors), cmocka_unit_test(test_truncated),
                 cmocka_unit_test(test_corrupt),         cmocka_unit_test(test_big_endian),
+                cmocka_unit_test(test_open_file),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
