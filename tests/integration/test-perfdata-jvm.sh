@@ -10,6 +10,9 @@
 #             falls back to SIGQUIT on the service's stdout)
 #   par       Parallel GC: its generations and collectors
 #   noperf    -XX:-UsePerfData: perfdata skipped, saying so
+# and, as in a container, a JVM in its own pid and mount namespaces with a
+# private /tmp (unshare; `cgwarden capture --pid`): its file is
+# /tmp/hsperfdata_root/1 inside, found through NSpid below its root.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
 . "$(dirname "$0")/jvm-lib.sh"
@@ -112,3 +115,25 @@ for k in $jdks; do
 done
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
+
+# ---- a JVM in its own pid and mount namespaces, with a private /tmp ----
+if ! unshare -m -p -f --mount-proc true 2> /dev/null; then
+        say "unshare -m -p not possible here: namespace case not run"
+else
+        unshare -m -p -f --mount-proc sh -c "mount -t tmpfs tmpfs /tmp && exec $JAVA $JOPTS -cp $CLASSES Idle" \
+                > "$T/ns.out" 2>&1 < /dev/null &
+        echo $! > "$T/ns-unshare.pid"
+        up=$!
+        wait_until 60 sh -c "pgrep -P $up java > '$T/ns-java.pid' && grep -q '^ready' '$T/ns.out'" ||
+                not_ok "ns: the JVM is ready" "$(tail -3 "$T/ns.out")"
+        jp=$(cat "$T/ns-java.pid")
+        check_eq "ns: the JVM is pid 1 in its namespace" 1 "$(sed -n 's/^NSpid:.*[[:space:]]//p' "/proc/$jp/status")"
+        check "ns: its hsperfdata file is not in the host's /tmp" test ! -e "/tmp/hsperfdata_root/1" -o "$jp" = 1
+        path=$("$CGW" capture --pid "$jp" --out "$T/ns" --items perfdata,status 2> "$T/ns.err")
+        check_eq "ns: perfdata item ok" ok "$(mf_item "$path" perfdata)"
+        check "ns: perfdata.txt is the JVM's (threads, classes)" \
+                sh -c "grep -q '^threads live: [1-9]' '$path/perfdata.txt' && grep -q '^classes loaded: [1-9]' '$path/perfdata.txt'"
+        kill "$jp" 2> /dev/null
+        wait_until 20 is_dead "$up" || not_ok "ns: the JVM ends"
+        wait "$up" 2> /dev/null || true
+fi
