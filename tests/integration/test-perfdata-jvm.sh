@@ -57,6 +57,13 @@ for k in $jdks; do
         done
 done
 
+# the attach of noattach waits 5 s for a listener that never comes: those
+# captures run meanwhile
+for k in $jdks; do
+        "$CGW" capture noattach$k -c "$T/c.ini" > "$T/cap-noattach$k.out" 2>&1 &
+        echo $! > "$T/cap-noattach$k.pid"
+done
+
 for k in $jdks; do
         J=$(cat "$T/jdk$k")
         say "JDK $k: $J ($("$J" -version 2>&1 | head -n1))"
@@ -87,7 +94,8 @@ for k in $jdks; do
         check "JDK $k idle: every counter follows" grep -q "^java.threads.live = ${t:-x} none$" "$f"
         check "JDK $k idle: the JVM's command in it" grep -q '^sun.rt.javaCommand = "Idle"$' "$f"
 
-        "$CGW" capture noattach$k -c "$T/c.ini" > "$T/cap.out" 2>&1
+        wait "$(cat "$T/cap-noattach$k.pid")"
+        rm -f "$T/cap-noattach$k.pid"
         d=$(capture_dir_of noattach$k manual)
         check_eq "JDK $k noattach: perfdata item ok" ok "$(mf_item "$d" perfdata)"
         r=$(mf_item "$d" heap)
