@@ -109,6 +109,7 @@ struct Capture {
         char tasks_top[160];
         char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
         char pmap_top[PATH_MAX];
+        char perfdata_top[256]; /* old gen and GCs from perfdata.txt */
 };
 
 /* steps.c */

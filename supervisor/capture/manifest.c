@@ -99,6 +99,44 @@ static void pmap_top(const char *buf, char *out, size_t size) {
         snprintf(out, size, "%s at %s: %llu kB RSS", line + off, addr, rss);
 }
 
+/* The text after "key: " on its line of buf, up to " (" or the end of the
+ * line, into out; false when there is no such line. */
+static bool line_value(const char *buf, const char *key, char *out, size_t size) {
+        size_t l = strlen(key);
+
+        for (const char *p = buf; *p;) {
+                const char *e = strchrnul(p, '\n');
+
+                if ((size_t) (e - p) > l + 2 && strncmp(p, key, l) == 0 && p[l] == ':' && p[l + 1] == ' ') {
+                        const char *v = p + l + 2, *cut = strstr(v, " (");
+
+                        if (!cut || cut > e)
+                                cut = e;
+                        snprintf(out, size, "%.*s", (int) (cut - v), v);
+                        return true;
+                }
+                p = *e ? e + 1 : e;
+        }
+        return false;
+}
+
+/* perfdata.txt: "old gen 1.2M used of 42.7M; gc 3 collections, 12.345 ms;
+ * last cause Allocation Failure". */
+static void perfdata_top(const char *buf, char *out, size_t size) {
+        char old[96] = "", gc[96] = "", cause[96] = "";
+
+        (void) line_value(buf, "old gen", old, sizeof old);
+        (void) line_value(buf, "gc", gc, sizeof gc);
+        (void) line_value(buf, "last gc cause", cause, sizeof cause);
+        if (!old[0] && !gc[0])
+                return;
+        snprintf(out, size, "%s%s%s%s%s%s", old[0] ? "old gen " : "", old,
+                 old[0] && gc[0] ? "; gc "
+                 : gc[0]         ? "gc "
+                                 : "",
+                 gc, cause[0] ? "; last cause " : "", cause);
+}
+
 /* The first max - 1 bytes of a file of the capture, NUL-terminated,
  * into *ret (malloc'd) and their length into *ret_n. Returns 0 or -errno. */
 static int read_capture_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n) {
@@ -153,6 +191,8 @@ void capture_findings_read(Capture *c, const Step *s) {
                 tasks_top(buf, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
         } else if (streq(s->name, "pmap")) {
                 pmap_top(buf, c->pmap_top, sizeof c->pmap_top);
+        } else if (streq(s->name, "perfdata")) {
+                perfdata_top(buf, c->perfdata_top, sizeof c->perfdata_top);
         }
 }
 
@@ -282,6 +322,8 @@ int capture_manifest_write(Capture *c, bool complete, usec_t finished_rt) {
                 json_object_object_add(findings, "tasks_processes", jstr(c->tasks_procs));
         if (c->pmap_top[0])
                 json_object_object_add(findings, "pmap_top_mapping", jstr(c->pmap_top));
+        if (c->perfdata_top[0])
+                json_object_object_add(findings, "perfdata", jstr(c->perfdata_top));
         json_object_object_add(m, "findings", findings);
         json_object_object_add(m, "complete", json_object_new_boolean(complete));
         if (c->timed_out)

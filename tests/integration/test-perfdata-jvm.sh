@@ -93,6 +93,10 @@ for k in $jdks; do
         check "JDK $k idle: the collectors" grep -q "^  collector 1 Serial full collection pauses: " "$f"
         check "JDK $k idle: every counter follows" grep -q "^java.threads.live = ${t:-x} none$" "$f"
         check "JDK $k idle: the JVM's command in it" grep -q '^sun.rt.javaCommand = "Idle"$' "$f"
+        r=$(mf "$d" "m['findings'].get('perfdata', '')")
+        say "JDK $k idle: findings.perfdata: $r"
+        check "JDK $k idle: findings.perfdata: old gen, gc, last cause" \
+                sh -c "echo \"\$1\" | grep -Eq '^old gen [0-9.]+[BKMG] used of [0-9.]+[KMG]; gc [0-9]+ collections, [0-9.]+ ms; last cause .'" sh "$r"
 
         wait "$(cat "$T/cap-noattach$k.pid")"
         rm -f "$T/cap-noattach$k.pid"
