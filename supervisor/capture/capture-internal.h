@@ -19,6 +19,8 @@
 #include <systemd/sd-event.h>
 
 #include "capture/capture.h"
+#include "capture/histogram.h"
+#include "capture/memsample.h"
 #include "capture/hotspot.h"
 #include "capture/store.h"
 #include "base/fs-util.h"
@@ -39,6 +41,8 @@ typedef enum ProcFn {
         PF_MEMORY_EVENT_FILES,
         PF_PIDS,
         PF_PERFDATA, /* the JVM's hsperfdata counters (jvm/perfdata.h) */
+        PF_HEAP_MOVE, /* the JVM's heap dump: renamed, or copied across filesystems */
+        PF_ANON_SAMPLE, /* strings of the anonymous mappings that grew */
 } ProcFn;
 
 /* The exit status of a helper whose item does not apply (its error text
@@ -48,6 +52,7 @@ typedef enum ProcFn {
 typedef enum InlineFn {
         IF_HISTORY,
         IF_KERNEL_REPORT,
+        IF_HISTOGRAM_DIFF,
 } InlineFn;
 
 typedef struct Step {
@@ -59,6 +64,8 @@ typedef struct Step {
         char src[PATH_MAX]; /* PF_COPY */
         const char *jvm_argv[4];
         bool jvm_threads; /* the thread dump: SIGQUIT fallback */
+        bool when_heap_grew; /* skipped unless the Java heap grew (capture_heap_grew()) */
+        bool heap_dump; /* GC.heap_dump: capture_heap_dump_prepare() first */
 
         /* outcome */
         bool run, ok, skipped;
@@ -110,6 +117,26 @@ struct Capture {
         char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
         char pmap_top[PATH_MAX];
         char perfdata_top[256]; /* old gen and GCs from perfdata.txt */
+        Histogram hist_base; /* the baseline (n == 0: none) */
+        bool heap_used_known, heap_delta_known;
+        uint64_t heap_used_kb; /* GC.heap_info now */
+        int64_t heap_committed_delta_kb; /* NMT's Java Heap since its baseline */
+        char hist_top[200];
+
+        /* the heap dump: the JVM's /tmp (through /proc/PID/root), the
+         * directory made there for the JVM's user, the file's name there
+         * and in the capture, the argument the JVM gets */
+        int heap_tmp_fd, heap_dir_fd;
+        char heap_dir_name[96];
+        char heap_file[32];
+        char heap_jvm_path[160];
+        uid_t heap_uid;
+        uint64_t heap_estimate; /* bytes */
+
+        MapRange *map_base; /* the spec's, copied */
+        size_t n_map_base;
+        char anon_top[200];
+        char arenas[160];
 };
 
 /* steps.c */
@@ -132,7 +159,23 @@ void capture_helper_reap(Capture *c, bool kill_it, int *ret_status);
  * memory. Returns 0, or -errno with the error text in err. */
 int capture_step_write_inline(Capture *c, Step *s, char *err, size_t errsz);
 
+/* Whether the Java heap grew since the baseline, with why into why
+ * (steps.c). */
+bool capture_heap_grew(const Capture *c, char *why, size_t size);
+
+/* Before the GC.heap_dump step s: whether and where the JVM may write
+ * its dump (its /tmp not a tmpfs, room for the estimate there and in the
+ * capture, a fresh 0700 directory of its user). Returns 0 (s->jvm_argv
+ * set), 1 (skipped: why says why) or -errno (why says what failed). */
+int capture_heap_dump_prepare(Capture *c, Step *s, char *why, size_t size);
+/* Remove what the heap dump left in the JVM's /tmp. Idempotent. */
+void capture_heap_dump_cleanup(Capture *c);
+
 /* manifest.c */
+
+/* The first max - 1 bytes of a file of the capture, NUL-terminated,
+ * into *ret (malloc'd) and their length into *ret_n. Returns 0 or -errno. */
+int capture_read_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n);
 
 /* After step s succeeded: the lines of its file a reader looks for
  * first (the top NMT growth, the largest thread group, the largest

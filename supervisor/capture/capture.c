@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -176,6 +177,26 @@ static bool start_step(Capture *c) {
 
         c->step_start = now_usec(CLOCK_MONOTONIC);
         s->run = true;
+        if (s->when_heap_grew && !capture_heap_grew(c, s->error, sizeof s->error))
+                s->skipped = true;
+        if (s->kind == STEP_INLINE && s->inl == IF_HISTOGRAM_DIFF && c->cur > 0 &&
+            !c->steps[c->cur - 1].ok) {
+                s->skipped = true;
+                snprintf(s->error, sizeof s->error, "no histogram in this capture");
+        }
+        if (s->kind == STEP_PROC && s->proc == PF_HEAP_MOVE && c->cur > 0 && !c->steps[c->cur - 1].ok) {
+                s->skipped = true;
+                snprintf(s->error, sizeof s->error, "no heap dump in this capture");
+        }
+        if (s->heap_dump && !s->skipped && !c->not_jvm && !c->jvm_skip[0]) {
+                r = capture_heap_dump_prepare(c, s, s->error, sizeof s->error);
+                if (r > 0)
+                        s->skipped = true;
+                else if (r < 0) {
+                        step_finished(c, false, s->error);
+                        return false;
+                }
+        }
         if (s->skipped) {
                 step_finished(c, false, s->error);
                 return false;
@@ -203,7 +224,11 @@ static bool start_step(Capture *c) {
                 step_finished(c, false, c->jvm_skip);
                 return false;
         }
-        c->out_fd = capture_store_create_file(c->dir_fd, s->file);
+        /* a JVM item without a file (the heap dump's answer) */
+        c->out_fd = s->file ? capture_store_create_file(c->dir_fd, s->file)
+                            : memfd_create("jvm-answer", MFD_CLOEXEC);
+        if (c->out_fd < 0 && !s->file)
+                c->out_fd = -errno;
         if (c->out_fd < 0) {
                 snprintf(err, sizeof err, "creating %s: %s", s->file, strerror(-c->out_fd));
                 c->out_fd = -1;
@@ -215,18 +240,22 @@ static bool start_step(Capture *c) {
                 if (r >= 0)
                         r = sd_event_add_io(c->event, &c->io, c->child_fd, EPOLLIN, on_child_io, c);
         } else {
+                /* the dump: as long as the capture may take */
                 r = hotspot_attach_start(c->spec.pid, s->jvm_argv, c->out_fd,
-                                         step_deadline(c, ITEM_JVM_USEC) - c->step_start, ITEM_JVM_MAX_BYTES,
-                                         &c->attach);
+                                         (s->heap_dump ? c->deadline : step_deadline(c, ITEM_JVM_USEC)) -
+                                                 c->step_start,
+                                         ITEM_JVM_MAX_BYTES, &c->attach);
                 if (r >= 0)
                         r = sd_event_add_io(c->event, &c->io, hotspot_attach_get_fd(c->attach), EPOLLIN,
                                             on_attach_io, c);
         }
         if (r >= 0)
-                r = sd_event_add_time(c->event, &c->step_timer, CLOCK_MONOTONIC,
-                                      s->kind == STEP_PROC ? step_deadline(c, ITEM_PROC_USEC)
-                                                           : hotspot_attach_get_deadline(c->attach),
-                                      USEC_PER_MSEC, on_step_timeout, c);
+                r = sd_event_add_time(
+                        c->event, &c->step_timer, CLOCK_MONOTONIC,
+                        s->kind == STEP_PROC
+                                ? (s->proc == PF_HEAP_MOVE ? c->deadline : step_deadline(c, ITEM_PROC_USEC))
+                                : hotspot_attach_get_deadline(c->attach),
+                        USEC_PER_MSEC, on_step_timeout, c);
         if (r < 0) {
                 stop_step_sources(c);
                 capture_helper_reap(c, true, NULL);
@@ -251,6 +280,8 @@ static void step_finished(Capture *c, bool ok, const char *error) {
                         (void) unlinkat(c->dir_fd, s->file, 0);
         }
         c->out_fd = safe_close(c->out_fd);
+        if (s->kind == STEP_PROC && s->proc == PF_HEAP_MOVE)
+                capture_heap_dump_cleanup(c);
         if (ok && s->kind != STEP_CLAMP && s->kind != STEP_GRANT)
                 capture_findings_read(c, s);
         if (s->kind == STEP_JVM && ok && streq(s->name, "threads"))
@@ -277,6 +308,7 @@ static void finish(Capture *c) {
         c->finished = true;
         c->total_timer = sd_event_source_disable_unref(c->total_timer);
         c->defer = sd_event_source_disable_unref(c->defer);
+        capture_heap_dump_cleanup(c);
         if (!c->restored && c->spec.hooks && c->spec.hooks->restore) {
                 c->restored = true;
                 c->spec.hooks->restore(c->spec.hooks_userdata);
@@ -350,6 +382,23 @@ static int on_total_timeout(sd_event_source *src, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* The baseline histogram, parsed once (a failure only leaves the diff
+ * out). */
+static void histogram_baseline_read(Capture *c, int fd) {
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        ssize_t n;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (off_t) ITEM_JVM_MAX_BYTES)
+                return;
+        buf = malloc((size_t) st.st_size);
+        if (!buf)
+                return;
+        n = pread(fd, buf, (size_t) st.st_size, 0);
+        if (n > 0 && histogram_parse(buf, (size_t) n, &c->hist_base) < 0)
+                c->hist_base = (Histogram){};
+}
+
 int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture_done_t done, void *userdata,
                   Capture **ret) {
         _cleanup_(capture_freep) Capture *c = NULL;
@@ -359,6 +408,7 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
         if (!c)
                 return log_oom();
         c->svc_dir_fd = c->dir_fd = c->out_fd = c->child_fd = c->manifest_fd = -1;
+        c->heap_tmp_fd = c->heap_dir_fd = -1;
         c->event = sd_event_ref(e);
         c->spec = *spec;
         c->service = strdup(spec->service);
@@ -372,6 +422,13 @@ int capture_start(sd_event *e, const char *dir, const CaptureSpec *spec, capture
         c->limits_text = spec->limits_text ? strdup(spec->limits_text) : NULL;
         if (!c->service || !c->reason)
                 return log_oom();
+        if (spec->n_map_base > 0 && (c->map_base = calloc(spec->n_map_base, sizeof *c->map_base))) {
+                memcpy(c->map_base, spec->map_base, spec->n_map_base * sizeof *c->map_base);
+                c->n_map_base = spec->n_map_base;
+        }
+        c->spec.map_base = NULL;
+        if (spec->pid > 0 && spec->histogram_baseline)
+                histogram_baseline_read(c, spec->histogram_baseline_fd);
         c->done = done;
         c->userdata = userdata;
         c->started_rt = now_usec(CLOCK_REALTIME);
@@ -464,6 +521,9 @@ Capture *capture_free(Capture *c) {
         free(c->nmt_no_baseline);
         free(c->jvm_limits);
         free(c->limits_text);
+        histogram_done(&c->hist_base);
+        capture_heap_dump_cleanup(c);
+        free(c->map_base);
         free(c->dir_path);
         free(c->path);
         free(c);

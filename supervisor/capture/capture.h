@@ -76,6 +76,25 @@ typedef struct CaptureSpec {
         const char *
                 nmt_no_baseline; /* else why not: nmt-diff is listed as skipped with it (NULL: not listed) */
         const char *jvm_limits; /* what the JVM's bounds mean under the limit (jvm-flags.h); NULL: fine */
+        /* the live class histogram taken as a baseline (histogram.h): an
+         * open file holding GC.class_histogram's answer, read at the start;
+         * with it, histogram-diff.txt follows the histogram */
+        bool histogram_baseline;
+        int histogram_baseline_fd;
+        /* capture = auto: the histogram (a full GC) only when the Java heap
+         * grew since that baseline (NMT's Java Heap committed by 8M or more,
+         * or the heap used above the baseline's live objects by a quarter
+         * and 16M) */
+        bool histogram_when_grown;
+        /* heap_dump (config.h's HeapDumpMode): GC.heap_dump into a 0700
+         * directory of the JVM's user in the JVM's own /tmp, then moved
+         * into the capture as heap.hprof[.gz] */
+        int heap_dump;
+        /* capture_memory_sample: anon-sample.txt from the process's memory
+         * (process_vm_readv), in the mappings that grew since map_base */
+        bool memory_sample;
+        const struct MapRange *map_base;
+        size_t n_map_base;
         /* the JVM at its task limit: attach only when its listener runs
          * already (starting one needs a thread and kills the JVM there) */
         bool at_task_limit;

@@ -13,6 +13,7 @@
 
 #include "capture/capture-internal.h"
 #include "capture/nmt.h"
+#include "base/procfs.h"
 #include "capture/procsnap.h"
 #include "capture/store.h"
 #include "base/json-util.h"
@@ -137,9 +138,7 @@ static void perfdata_top(const char *buf, char *out, size_t size) {
                  gc, cause[0] ? "; last cause " : "", cause);
 }
 
-/* The first max - 1 bytes of a file of the capture, NUL-terminated,
- * into *ret (malloc'd) and their length into *ret_n. Returns 0 or -errno. */
-static int read_capture_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n) {
+int capture_read_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n) {
         _cleanup_close_ int fd = openat(c->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         _cleanup_free_ char *buf = NULL;
         size_t n = 0;
@@ -165,11 +164,30 @@ static int read_capture_file(Capture *c, const char *name, size_t max, char **re
         return 0;
 }
 
+/* glibc's malloc arenas: 64M each reserved, up to 8 per core unless
+ * MALLOC_ARENA_MAX bounds them (seed 000: the classic pmap pattern). */
+static void arenas_finding(Capture *c, const char *pmap, size_t n) {
+        _cleanup_free_ char *env = NULL;
+        char p[64], max[32] = "";
+        size_t k = memsample_arenas(pmap, n), len;
+
+        if (k < 4)
+                return;
+        snprintf(p, sizeof p, "/proc/%d/environ", (int) c->spec.pid);
+        if (c->spec.pid > 0 && procfs_read_full(p, 1 << 20, &env, &len) >= 0)
+                for (size_t i = 0; i < len; i += strlen(env + i) + 1)
+                        if (strncmp(env + i, "MALLOC_ARENA_MAX=", 17) == 0)
+                                snprintf(max, sizeof max, "%.16s", env + i + 17);
+        snprintf(c->arenas, sizeof c->arenas, "%zu glibc malloc arenas of 64M reserved each (%s%s)", k,
+                 max[0] ? "MALLOC_ARENA_MAX=" : "MALLOC_ARENA_MAX unset: up to 8 per core",
+                 max[0] ? max : "");
+}
+
 void capture_findings_read(Capture *c, const Step *s) {
         _cleanup_free_ char *buf = NULL;
         size_t n;
 
-        if (!s->file || read_capture_file(c, s->file, 1 << 20, &buf, &n) < 0)
+        if (!s->file || capture_read_file(c, s->file, 1 << 20, &buf, &n) < 0)
                 return;
         if (streq(s->name, "nmt") || streq(s->name, "nmt-diff")) {
                 NmtReport rep;
@@ -182,15 +200,27 @@ void capture_findings_read(Capture *c, const Step *s) {
                 } else if (streq(s->name, "nmt")) {
                         snprintf(c->nmt_state, sizeof c->nmt_state, "enabled");
                 } else {
-                        const NmtCategory *top = nmt_top_growth(&rep);
+                        const NmtCategory *top = nmt_top_growth(&rep), *heap = nmt_find(&rep, "Java Heap");
+                        if (heap) {
+                                c->heap_delta_known = true;
+                                c->heap_committed_delta_kb = heap->committed_delta_kb;
+                        }
                         if (top)
                                 snprintf(c->nmt_top, sizeof c->nmt_top, "%s +%lldKB committed", top->name,
                                          (long long) top->committed_delta_kb);
                 }
+        } else if (streq(s->name, "heap")) {
+                c->heap_used_known = heap_info_used_kb(buf, n, &c->heap_used_kb) >= 0;
         } else if (streq(s->name, "tasks")) {
                 tasks_top(buf, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
         } else if (streq(s->name, "pmap")) {
                 pmap_top(buf, c->pmap_top, sizeof c->pmap_top);
+                arenas_finding(c, buf, n);
+        } else if (streq(s->name, "anon-sample")) {
+                const char *l = strstr(buf, "\nTop string: ");
+                if (l)
+                        snprintf(c->anon_top, sizeof c->anon_top, "%.*s", (int) strcspn(l + 13, "\n"),
+                                 l + 13);
         } else if (streq(s->name, "perfdata")) {
                 perfdata_top(buf, c->perfdata_top, sizeof c->perfdata_top);
         }
@@ -211,12 +241,12 @@ void capture_findings_java_groups(Capture *c) {
         for (size_t i = 0; i < c->n_steps; i++)
                 if (c->steps[i].file && streq(c->steps[i].name, "tasks") && c->steps[i].ok)
                         have_tasks = true;
-        if (!have_tasks || read_capture_file(c, "threads.txt", 64 << 20, &dump, &len) < 0 ||
+        if (!have_tasks || capture_read_file(c, "threads.txt", 64 << 20, &dump, &len) < 0 ||
             procsnap_java_thread_names(dump, len, &names, &n) < 0)
                 return;
         out = openat(c->dir_fd, "tasks.txt", O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
         if (n > 0 && out >= 0 && procsnap_write_java_groups(names, n, out, top, sizeof top) >= 0 &&
-            read_capture_file(c, "tasks.txt", 1 << 20, &tasks, &len) >= 0)
+            capture_read_file(c, "tasks.txt", 1 << 20, &tasks, &len) >= 0)
                 tasks_top(tasks, c->tasks_top, sizeof c->tasks_top, c->tasks_procs, sizeof c->tasks_procs);
         for (size_t i = 0; i < n; i++)
                 free(names[i]);
@@ -324,6 +354,12 @@ int capture_manifest_write(Capture *c, bool complete, usec_t finished_rt) {
                 json_object_object_add(findings, "pmap_top_mapping", jstr(c->pmap_top));
         if (c->perfdata_top[0])
                 json_object_object_add(findings, "perfdata", jstr(c->perfdata_top));
+        if (c->hist_top[0])
+                json_object_object_add(findings, "histogram_top_growth", jstr(c->hist_top));
+        if (c->anon_top[0])
+                json_object_object_add(findings, "anon_sample_top", jstr(c->anon_top));
+        if (c->arenas[0])
+                json_object_object_add(findings, "glibc_arenas", jstr(c->arenas));
         json_object_object_add(m, "findings", findings);
         json_object_object_add(m, "complete", json_object_new_boolean(complete));
         if (c->timed_out)

@@ -7,13 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/children.h"
+#include "base/units.h"
 #include "capture/capture-internal.h"
 #include "capture/hotspot.h"
+#include "capture/jvm-release.h"
 #include "capture/procsnap.h"
 #include "capture/store.h"
 #include "base/procfs.h"
@@ -84,6 +93,11 @@ void capture_steps_build(Capture *c) {
                         if (s)
                                 s->proc = PF_PERFDATA;
                 }
+                if (c->spec.memory_sample) {
+                        Step *s = add_step(c, STEP_PROC, "anon-sample", "anon-sample.txt");
+                        if (s)
+                                s->proc = PF_ANON_SAMPLE;
+                }
         }
         if (want(c, CAPTURE_CGROUP) && c->memory_dir) {
                 add_copy(c, "memory.stat", "memory.stat.txt", "%s/memory.stat", c->memory_dir);
@@ -136,17 +150,29 @@ void capture_steps_build(Capture *c) {
                 }
                 if (want(c, CAPTURE_HEAP))
                         add_jvm(c, "heap", "heap.txt", "GC.heap_info", NULL);
-                if (want(c, CAPTURE_CLASS_HISTOGRAM))
-                        add_jvm(c, "class_histogram", "class_histogram.txt", "GC.class_histogram", "-all");
-                if (want(c, CAPTURE_HEAP_DUMP)) {
-                        Step *s = add_step(c, STEP_JVM, "heap_dump", NULL);
+                /* live objects (a full GC), as the baseline's */
+                if (want(c, CAPTURE_CLASS_HISTOGRAM) ||
+                    (c->spec.histogram_when_grown && c->hist_base.n > 0)) {
+                        Step *h = add_step(c, STEP_JVM, "class_histogram", "histogram.txt");
+                        if (h) {
+                                h->jvm_argv[0] = "GC.class_histogram";
+                                h->when_heap_grew = !want(c, CAPTURE_CLASS_HISTOGRAM);
+                        }
+                        if (h && c->hist_base.n > 0) {
+                                Step *d = add_step(c, STEP_INLINE, "histogram-diff", "histogram-diff.txt");
+                                if (d)
+                                        d->inl = IF_HISTOGRAM_DIFF;
+                        }
+                }
+                if (want(c, CAPTURE_HEAP_DUMP) || c->spec.heap_dump != HEAP_DUMP_NO) {
+                        Step *s = add_step(c, STEP_JVM, "heap_dump", NULL), *m;
                         if (s) {
-                                /* the JVM writes a dump itself, as its user, in its own mount
-                                 * namespace: not into a root-owned 0700 directory */
-                                s->skipped = true;
-                                snprintf(s->error, sizeof s->error,
-                                         "not supported: a heap dump is written by the JVM itself; run "
-                                         "jcmd PID GC.heap_dump -all FILE");
+                                s->heap_dump = true;
+                                s->when_heap_grew = !want(c, CAPTURE_HEAP_DUMP) &&
+                                                    c->spec.heap_dump == HEAP_DUMP_ON_HEAP_GROWTH;
+                                m = add_step(c, STEP_PROC, "heap_dump_file", c->heap_file);
+                                if (m)
+                                        m->proc = PF_HEAP_MOVE;
                         }
                 }
         }
@@ -289,11 +315,143 @@ static int write_perfdata(pid_t pid, int out, char *err, size_t errsz) {
         return r;
 }
 
+/* In the helper: the dump the JVM wrote, into the capture. Opened without
+ * following a link, and only a regular file of the JVM's user counts (the
+ * directory is the user's: it could put anything there). */
+static int heap_move(Capture *c, int out, char *err, size_t errsz) {
+        _cleanup_close_ int in = -1;
+        struct stat st;
+        int r;
+
+        in = openat(c->heap_dir_fd, c->heap_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (in < 0) {
+                snprintf(err, errsz, "the JVM's dump %s: %s", c->heap_jvm_path, strerror(errno));
+                return -errno;
+        }
+        if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != c->heap_uid || st.st_nlink != 1) {
+                snprintf(err, errsz, "%s is not a regular file of the JVM's user", c->heap_jvm_path);
+                return -EPERM;
+        }
+        /* the same filesystem: a rename, nothing copied */
+        if (renameat(c->heap_dir_fd, c->heap_file, c->dir_fd, c->heap_file) >= 0) {
+                if (fchown(in, 0, 0) < 0 || fchmod(in, 0600) < 0) {
+                        snprintf(err, errsz, "chown/chmod of %s: %s", c->heap_file, strerror(errno));
+                        return -errno;
+                }
+                return 0;
+        }
+        if (errno != EXDEV) {
+                snprintf(err, errsz, "moving %s: %s", c->heap_jvm_path, strerror(errno));
+                return -errno;
+        }
+        r = copy_fd(in, out);
+        if (r < 0)
+                snprintf(err, errsz, "copying %s: %s", c->heap_jvm_path, strerror(-r));
+        return r;
+}
+
+/* In the helper: a bounded sample of the largest anonymous mappings that
+ * grew since the baseline, read with process_vm_readv (the process is not
+ * stopped), and the printable strings found there by count. */
+#define SAMPLE_MAPPINGS 3U
+#define SAMPLE_BYTES_PER_MAPPING (4U << 20)
+#define SAMPLE_CHUNK (64U << 10)
+#define SAMPLE_USEC (2 * USEC_PER_SEC)
+#define SAMPLE_STRINGS_LISTED 50U
+
+static int anon_sample(Capture *c, int out, char *err, size_t errsz) {
+        _cleanup_free_ char *smaps = NULL;
+        _cleanup_free_ uint8_t *buf = NULL;
+        _cleanup_free_ StringCount *sorted = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        MapPick picks[SAMPLE_MAPPINGS];
+        StringTable t = {};
+        size_t n, np = 0, ns = 0;
+        usec_t deadline = now_usec(CLOCK_MONOTONIC) + SAMPLE_USEC;
+        pid_t pid = c->spec.pid;
+        char p[64], a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX];
+        bool cut = false;
+        int r, fd;
+
+        snprintf(p, sizeof p, "/proc/%d/smaps", (int) pid);
+        r = procfs_read_full(p, PROCSNAP_SMAPS_MAX_BYTES, &smaps, &n);
+        if (r < 0) {
+                snprintf(err, errsz, "%s: %s", p, strerror(-r));
+                return r;
+        }
+        (void) memsample_pick(smaps, n, c->map_base, c->n_map_base, picks, SAMPLE_MAPPINGS, &np);
+        buf = malloc(SAMPLE_CHUNK);
+        fd = dup(out);
+        if (!buf || fd < 0 || !(f = fdopen(fd, "w")) || string_table_init(&t) < 0) {
+                if (fd >= 0 && !f)
+                        close(fd);
+                string_table_done(&t);
+                return -ENOMEM;
+        }
+        fprintf(f,
+                "# The largest anonymous mappings %s, sampled with process_vm_readv\n"
+                "# (capture_memory_sample = yes; up to %s of each in %s chunks spread over it, %s in all)\n",
+                c->n_map_base ? "that are new or grew since the baseline" : "(no baseline)",
+                unit_format_size(a, SAMPLE_BYTES_PER_MAPPING), unit_format_size(b, SAMPLE_CHUNK), "2s");
+        for (size_t i = 0; i < np; i++) {
+                uint64_t size = picks[i].end - picks[i].start, sampled = 0, stride;
+                size_t chunks = (size_t) MAX(MIN(size, (uint64_t) SAMPLE_BYTES_PER_MAPPING) / SAMPLE_CHUNK,
+                                             (uint64_t) 1),
+                       unreadable = 0;
+                char s1[UNIT_SIZE_MAX], s2[UNIT_SIZE_MAX];
+
+                stride = size / chunks & ~UINT64_C(4095);
+                for (size_t k = 0; k < chunks && !cut; k++) {
+                        uint64_t at = picks[i].start + k * stride;
+                        struct iovec l = { buf, (size_t) MIN((uint64_t) SAMPLE_CHUNK, picks[i].end - at) },
+                                     rv = { (void *) (uintptr_t) at, l.iov_len };
+                        ssize_t got = process_vm_readv(pid, &l, 1, &rv, 1, 0);
+                        if (got > 0) {
+                                string_table_scan(&t, buf, (size_t) got);
+                                sampled += (uint64_t) got;
+                        } else
+                                unreadable++;
+                        cut = now_usec(CLOCK_MONOTONIC) > deadline;
+                }
+                fprintf(f,
+                        "# %016" PRIx64 "-%016" PRIx64 " %s anonymous (%s), %s: %s read in %zu chunk%s%s\n",
+                        picks[i].start, picks[i].end, unit_format_size(s1, picks[i].anon_kb << 10),
+                        unit_format_size(a, size), picks[i].is_new ? "new" : "grew",
+                        unit_format_size(s2, sampled), chunks, chunks == 1 ? "" : "s",
+                        unreadable ? " (some unreadable)" : "");
+        }
+        if (np == 0)
+                fputs("# no anonymous mapping grew\n", f);
+        if (cut)
+                fputs("# the time cap was reached: the sample is partial\n", f);
+        r = string_table_sorted(&t, &sorted, &ns);
+        if (r >= 0) {
+                if (ns > 0)
+                        fprintf(f, "Top string: %.80s (%" PRIu64 " of %" PRIu64 " strings)\n", sorted[0].s,
+                                sorted[0].count, t.runs);
+                fprintf(f,
+                        "\nPrintable strings of %u+ bytes, by count (%zu distinct, %" PRIu64 " in all%s):\n",
+                        MEMSAMPLE_STRING_MIN, ns, t.runs, t.dropped ? ", some not counted: too many" : "");
+                for (size_t i = 0; i < MIN(ns, (size_t) SAMPLE_STRINGS_LISTED); i++)
+                        fprintf(f, "%10" PRIu64 "  %s\n", sorted[i].count, sorted[i].s);
+        }
+        string_table_done(&t);
+        if (fflush(f) != 0 || ferror(f)) {
+                snprintf(err, errsz, "writing anon-sample.txt: %s", strerror(errno));
+                return -EIO;
+        }
+        return r;
+}
+
 static int run_proc_fn(Capture *c, Step *s, int out, char *err, size_t errsz) {
         pid_t pid = c->spec.pid;
         int r;
 
         switch (s->proc) {
+        case PF_ANON_SAMPLE:
+                return anon_sample(c, out, err, errsz);
+        case PF_HEAP_MOVE:
+                return heap_move(c, out, err, errsz);
         case PF_COPY:
                 return copy_path(s->src, out, err, errsz);
         case PF_PMAP: {
@@ -435,7 +593,161 @@ void capture_helper_reap(Capture *c, bool kill_it, int *ret_status) {
                 *ret_status = st;
 }
 
+/* ---- the heap dump's place ---- */
+
+static bool same_mnt_ns(pid_t pid) {
+        char p[64];
+        struct stat a, b;
+
+        snprintf(p, sizeof p, "/proc/%d/ns/mnt", (int) pid);
+        return stat(p, &a) >= 0 && stat("/proc/self/ns/mnt", &b) >= 0 && a.st_ino == b.st_ino &&
+               a.st_dev == b.st_dev;
+}
+
+int capture_heap_dump_prepare(Capture *c, Step *s, char *why, size_t size) {
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        _cleanup_close_ int root = -1;
+        char p[64], a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX];
+        struct statfs sfs;
+        struct statvfs vj, vc;
+        struct stat pst;
+        pid_t pid = c->spec.pid;
+        int version;
+
+        capture_heap_dump_cleanup(c);
+        snprintf(p, sizeof p, "/proc/%d", (int) pid);
+        if (stat(p, &pst) < 0) {
+                snprintf(why, size, "the JVM is gone");
+                return -ESRCH;
+        }
+        c->heap_uid = pst.st_uid;
+        /* the JVM writes the path in its own mount namespace: its /tmp,
+         * resolved as it sees it (a link there cannot lead out) */
+        snprintf(p, sizeof p, "/proc/%d/root", (int) pid);
+        root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root >= 0)
+                c->heap_tmp_fd = (int) syscall(SYS_openat2, root, "tmp", &how, sizeof how);
+        if (root < 0 || c->heap_tmp_fd < 0) {
+                c->heap_tmp_fd = -1;
+                snprintf(why, size, "not taken: the JVM's /tmp cannot be opened: %s", strerror(errno));
+                return 1;
+        }
+        if (fstatfs(c->heap_tmp_fd, &sfs) >= 0 && (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC)) {
+                snprintf(why, size,
+                         "not taken: the JVM's /tmp is a tmpfs, where the dump would be charged to the "
+                         "memory of its cgroup, at its limit");
+                return 1;
+        }
+        /* the dump holds every live object: at most the heap's used size */
+        c->heap_estimate = c->heap_used_known ? c->heap_used_kb * 1024 : c->hist_base.total_bytes * 4;
+        if (fstatvfs(c->heap_tmp_fd, &vj) >= 0 &&
+            (uint64_t) vj.f_bavail * vj.f_frsize < c->heap_estimate + c->heap_estimate / 8) {
+                snprintf(why, size, "not taken: it would not fit: up to %s, %s free in the JVM's /tmp",
+                         unit_format_size(a, c->heap_estimate),
+                         unit_format_size(b, (uint64_t) vj.f_bavail * vj.f_frsize));
+                return 1;
+        }
+        if (fstatvfs(c->dir_fd, &vc) >= 0 &&
+            (uint64_t) vc.f_bavail * vc.f_frsize < c->heap_estimate + c->heap_estimate / 8) {
+                snprintf(why, size, "not taken: it would not fit: up to %s, %s free in capture_dir",
+                         unit_format_size(a, c->heap_estimate),
+                         unit_format_size(b, (uint64_t) vc.f_bavail * vc.f_frsize));
+                return 1;
+        }
+        snprintf(c->heap_dir_name, sizeof c->heap_dir_name, "cgwarden-heap-%d-%s", (int) pid, c->name);
+        if (mkdirat(c->heap_tmp_fd, c->heap_dir_name, 0700) < 0) {
+                int r = -errno;
+                c->heap_dir_name[0] = 0;
+                snprintf(why, size, "creating /tmp/cgwarden-heap-* for the JVM: %s", strerror(-r));
+                return r;
+        }
+        c->heap_dir_fd =
+                openat(c->heap_tmp_fd, c->heap_dir_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c->heap_dir_fd < 0 || fchown(c->heap_dir_fd, pst.st_uid, pst.st_gid) < 0) {
+                int r = -errno;
+                snprintf(why, size, "preparing /tmp/%s for the JVM: %s", c->heap_dir_name, strerror(-r));
+                return r;
+        }
+        /* -gz: JDK 15 and later; a JDK it cannot tell (another mount
+         * namespace, no release file) gets the plain format */
+        snprintf(p, sizeof p, "/proc/%d/exe", (int) pid);
+        version = same_mnt_ns(pid) ? jvm_launcher_version(p) : -ENOENT;
+        snprintf(c->heap_file, sizeof c->heap_file, "%s", version >= 15 ? "heap.hprof.gz" : "heap.hprof");
+        snprintf(c->heap_jvm_path, sizeof c->heap_jvm_path, "/tmp/%s/%s", c->heap_dir_name, c->heap_file);
+        s->jvm_argv[0] = "GC.heap_dump";
+        s->jvm_argv[1] = version >= 15 ? "-gz=1" : c->heap_jvm_path;
+        s->jvm_argv[2] = version >= 15 ? c->heap_jvm_path : NULL;
+        return 0;
+}
+
+void capture_heap_dump_cleanup(Capture *c) {
+        if (c->heap_dir_fd >= 0 && c->heap_file[0])
+                (void) unlinkat(c->heap_dir_fd, c->heap_file, 0);
+        c->heap_dir_fd = safe_close(c->heap_dir_fd);
+        if (c->heap_tmp_fd >= 0 && c->heap_dir_name[0])
+                (void) unlinkat(c->heap_tmp_fd, c->heap_dir_name, AT_REMOVEDIR);
+        c->heap_dir_name[0] = 0;
+        c->heap_tmp_fd = safe_close(c->heap_tmp_fd);
+}
+
 /* ---- items the daemon writes from memory ---- */
+
+bool capture_heap_grew(const Capture *c, char *why, size_t size) {
+        char a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX];
+        uint64_t live_kb = c->hist_base.total_bytes / 1024;
+
+        if (c->heap_delta_known && c->heap_committed_delta_kb >= 8 * 1024) {
+                snprintf(why, size, "NMT: Java Heap committed +%lldKB since the baseline",
+                         (long long) c->heap_committed_delta_kb);
+                return true;
+        }
+        if (c->heap_used_known && c->heap_used_kb > live_kb + live_kb / 4 + 16 * 1024) {
+                snprintf(why, size, "the heap's used %s is above the %s live at the baseline",
+                         unit_format_size(a, c->heap_used_kb * 1024), unit_format_size(b, live_kb * 1024));
+                return true;
+        }
+        if (!c->heap_used_known && !c->heap_delta_known)
+                snprintf(why, size,
+                         "not taken: nothing tells whether the Java heap grew (no heap or nmt-diff "
+                         "item); list class_histogram in capture to always take it");
+        else
+                snprintf(why, size,
+                         "not taken: the Java heap did not grow since the baseline (used %s, %s live at the "
+                         "baseline); list class_histogram in capture to always take it",
+                         c->heap_used_known ? unit_format_size(a, c->heap_used_kb * 1024) : "unknown",
+                         unit_format_size(b, live_kb * 1024));
+        return false;
+}
+
+static int write_histogram_diff(Capture *c, FILE *f, char *err, size_t errsz) {
+        _cleanup_free_ char *buf = NULL;
+        Histogram cur;
+        HistogramGrowth top;
+        size_t n;
+        int r;
+
+        r = capture_read_file(c, "histogram.txt", 64U << 20, &buf, &n);
+        if (r >= 0)
+                r = histogram_parse(buf, n, &cur);
+        if (r < 0) {
+                snprintf(err, errsz, "reading histogram.txt: %s", strerror(-r));
+                return r;
+        }
+        fputs("# The class histogram's growth since the baseline (GC.class_histogram, live objects)\n", f);
+        r = histogram_diff_write(&c->hist_base, &cur, 40, f, &top);
+        if (r >= 0 && top.name[0]) {
+                char t[UNIT_SIZE_MAX];
+                snprintf(c->hist_top, sizeof c->hist_top, "%.120s +%s, %+" PRId64 " instances", top.name,
+                         unit_format_size(t, (uint64_t) top.bytes), top.instances);
+        }
+        histogram_done(&cur);
+        if (r < 0)
+                snprintf(err, errsz, "writing histogram-diff.txt: %s", strerror(-r));
+        return r;
+}
 
 int capture_step_write_inline(Capture *c, Step *s, char *err, size_t errsz) {
         _cleanup_fclose_ FILE *f = NULL;
@@ -453,7 +765,9 @@ int capture_step_write_inline(Capture *c, Step *s, char *err, size_t errsz) {
                 snprintf(err, errsz, "fdopen: %s", strerror(-r));
                 return r;
         }
-        if (s->inl == IF_HISTORY)
+        if (s->inl == IF_HISTOGRAM_DIFF)
+                r = write_histogram_diff(c, f, err, errsz);
+        else if (s->inl == IF_HISTORY)
                 r = history_write_csv(c->spec.history, f, now_usec(CLOCK_REALTIME),
                                       now_usec(CLOCK_MONOTONIC));
         else

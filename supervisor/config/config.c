@@ -28,6 +28,12 @@ static const char *const restart_mode_table[_RESTART_MODE_MAX] = {
         [RESTART_ALWAYS] = "always",
 };
 
+static const char *const heap_dump_mode_table[_HEAP_DUMP_MODE_MAX] = {
+        [HEAP_DUMP_NO] = "no",
+        [HEAP_DUMP_ON_HEAP_GROWTH] = "on-heap-growth",
+        [HEAP_DUMP_ALWAYS] = "always",
+};
+
 static const char *const jvm_options_env_table[_JVM_OPTIONS_ENV_MAX] = {
         [JVM_OPTIONS_ENV_AUTO] = "auto",
         [JVM_OPTIONS_ENV_JDK] = "JDK_JAVA_OPTIONS",
@@ -72,6 +78,7 @@ static const char *const capture_item_table[_CAPTURE_ITEM_MAX] = {
 DEFINE_STRING_TABLE_LOOKUP(restart_mode, RestartMode);
 DEFINE_STRING_TABLE_LOOKUP(ready_mode, ReadyMode);
 DEFINE_STRING_TABLE_LOOKUP(jvm_options_env, JvmOptionsEnv);
+DEFINE_STRING_TABLE_LOOKUP(heap_dump_mode, HeapDumpMode);
 DEFINE_STRING_TABLE_LOOKUP(action_type, ActionType);
 DEFINE_STRING_TABLE_LOOKUP(event_type, EventType);
 DEFINE_STRING_TABLE_LOOKUP(capture_item, CaptureItem);
@@ -404,7 +411,7 @@ static bool exit_status_equal(const ExitStatusSet *a, const ExitStatusSet *b) {
 /* A field added to ServiceConfig must be compared below; this trips when
  * the struct changes so that it is not forgotten (update the size too). */
 #if __SIZEOF_POINTER__ == 8 && defined(__x86_64__)
-_Static_assert(sizeof(ServiceConfig) == 728, "ServiceConfig changed: update service_config_equal()");
+_Static_assert(sizeof(ServiceConfig) == 736, "ServiceConfig changed: update service_config_equal()");
 #endif
 
 bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
@@ -428,9 +435,10 @@ bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
               SAME_LIMIT(cpu_max)))
                 return false;
         if (!(SAME_LIMIT(capture_at) && SAME(capture_lead) && SAME_LIMIT(pids_capture_at) &&
-              SAME(capture_mask) && SAME(capture_auto) && SAME(capture_keep) && SAME(capture_max_bytes) &&
-              SAME(capture_timeout) && SAME(capture_reserve) && SAME(pids_capture_reserve) &&
-              SAME(nmt_baseline_after) && SAME_STR(jvm_options) && SAME(jvm_options_env)))
+              SAME(capture_mask) && SAME(capture_auto) && SAME(heap_dump) && SAME(capture_memory_sample) &&
+              SAME(capture_keep) && SAME(capture_max_bytes) && SAME(capture_timeout) &&
+              SAME(capture_reserve) && SAME(pids_capture_reserve) && SAME(nmt_baseline_after) &&
+              SAME_STR(jvm_options) && SAME(jvm_options_env)))
                 return false;
         for (int e = 0; e < _EVENT_TYPE_MAX; e++)
                 if (!action_list_equal(&a->on_event[e], &b->on_event[e]))

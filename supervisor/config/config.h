@@ -36,6 +36,18 @@ typedef enum JvmOptionsEnv {
 const char *jvm_options_env_to_string(JvmOptionsEnv e);
 JvmOptionsEnv jvm_options_env_from_string(const char *s);
 
+/* heap_dump: whether a capture of a JVM holds a heap dump (GC.heap_dump:
+ * the JVM stops while it writes every live object). */
+typedef enum HeapDumpMode {
+        HEAP_DUMP_NO,
+        HEAP_DUMP_ON_HEAP_GROWTH, /* when the Java heap grew since the baseline */
+        HEAP_DUMP_ALWAYS,
+        _HEAP_DUMP_MODE_MAX,
+        _HEAP_DUMP_MODE_INVALID = -EINVAL,
+} HeapDumpMode;
+const char *heap_dump_mode_to_string(HeapDumpMode m);
+HeapDumpMode heap_dump_mode_from_string(const char *s);
+
 typedef enum ReadyMode {
         READY_EXEC,
         READY_NOTIFY,
@@ -174,6 +186,8 @@ typedef struct ServiceConfig {
         Limit pids_capture_at; /* count or % of pids_max (default 90%) */
         uint32_t capture_mask; /* CaptureItem bits; auto = CAPTURE_AUTO_MASK */
         bool capture_auto;
+        HeapDumpMode heap_dump;
+        bool capture_memory_sample; /* anon-sample.txt: reads the process's memory */
         uint64_t capture_keep; /* default 10 */
         uint64_t capture_max_bytes; /* default 1G */
         usec_t capture_timeout; /* default 20s */

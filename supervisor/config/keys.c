@@ -35,6 +35,8 @@ const KeyDef service_keys[] = {
         { "pids_capture_at", parse_limit_key, SVC(pids_capture_at), 0, INT32_MAX,
           ALLOW_COUNT | ALLOW_PERCENT },
         { "capture", parse_capture_key, SVC(capture_mask), ANY, 0 },
+        { "heap_dump", parse_heap_dump_key, SVC(heap_dump), ANY, 0 },
+        { "capture_memory_sample", parse_bool_key, SVC(capture_memory_sample), ANY, 0 },
         { "capture_keep", parse_count_key, SVC(capture_keep), 1, 100000, 0 },
         { "capture_max_bytes", parse_size_key, SVC(capture_max_bytes), POSITIVE, 0 },
         { "capture_timeout", parse_duration_key, SVC(capture_timeout), POSITIVE, 0 },

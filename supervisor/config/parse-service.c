@@ -277,6 +277,17 @@ int parse_ready_key(void *obj, const KeyDef *k, const char *value, char **ret_er
         return 0;
 }
 
+int parse_heap_dump_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
+        HeapDumpMode m = heap_dump_mode_from_string(value);
+
+        if (m < 0)
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid value '%s' for %s: expected no, on-heap-growth or always", value,
+                                  k->name);
+        *FIELD(obj, k, HeapDumpMode) = m;
+        return 0;
+}
+
 int parse_jvm_options_env_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         JvmOptionsEnv e = jvm_options_env_from_string(value);
 

@@ -171,6 +171,13 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
                 .nmt_baseline = g->nmt_baseline,
                 .nmt_no_baseline = nmt_why,
                 .jvm_limits = g->jvm_finding[0] ? g->jvm_finding : NULL,
+                .histogram_baseline = g->hist_fd >= 0,
+                .histogram_baseline_fd = g->hist_fd,
+                .histogram_when_grown = g->cfg->capture_auto,
+                .heap_dump = g->cfg->heap_dump,
+                .memory_sample = g->cfg->capture_memory_sample,
+                .map_base = g->map_base,
+                .n_map_base = g->n_map_base,
                 .at_task_limit = type == EVENT_PIDS_LIMIT || type == EVENT_PIDS_MAX,
                 .hooks = &hooks,
                 .hooks_userdata = g,
@@ -462,6 +469,7 @@ int guard_new(const GuardSpec *spec, const GuardOwnerOps *ops, void *owner, Guar
                 .owner = owner,
                 .dump_fd = -1,
                 .nmt_fd = -1,
+                .hist_fd = -1,
         };
         policy_state_init(&g->policy);
         jvm_flags_init(&g->jvm_flags);
@@ -496,6 +504,8 @@ Guard *guard_free(Guard *g) {
         guard_triggers_free(g);
         guard_nmt_cancel(g);
         g->nmt_timer = sd_event_source_disable_unref(g->nmt_timer);
+        g->hist_fd = safe_close(g->hist_fd);
+        free(g->map_base);
         watch_free(g->watch);
         free(g);
         return NULL;

@@ -36,6 +36,7 @@
 #include <systemd/sd-event.h>
 
 #include "capture/capture.h"
+#include "capture/memsample.h"
 #include "capture/hotspot.h"
 #include "capture/jvm-flags.h"
 #include "cgroup/cgroup.h"
@@ -159,6 +160,19 @@ struct Guard {
         unsigned nmt_tries; /* failed attempts at the early baseline */
         usec_t nmt_next_at; /* CLOCK_MONOTONIC of the next attempt (0: none) */
         char nmt_why[160]; /* why there is no baseline yet, for the capture's findings */
+
+        /* the live class histogram baseline (GC.class_histogram's answer in
+         * an unlinked file, -1: none), taken after the JVM's first answered
+         * baseline attach and again at nmt_baseline_after */
+        int hist_fd;
+        bool hist_probing; /* the running attach is the histogram */
+        bool hist_due; /* the armed timer is for the histogram */
+        bool hist_early, hist_steady; /* taken (or tried) */
+        usec_t hist_nmt_resume_at; /* the NMT attempt the histogram went before (0: none) */
+        /* capture_memory_sample: the anonymous mappings at the latest
+         * baseline, against which anon-sample.txt picks what grew */
+        MapRange *map_base;
+        size_t n_map_base;
 
         /* the JVM's memory bounds against the limit: from its command line
          * at the start, then from VM.flags (the final values) */

@@ -6,9 +6,14 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/procfs.h"
 #include "base/units.h"
 #include "guard/guard-internal.h"
+#include "capture/histogram.h"
 #include "capture/nmt.h"
+
+/* the baseline histogram's answer: a big application's is a few MB */
+#define HIST_MAX_BYTES (32U * 1024U * 1024U)
 
 static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata);
 
@@ -52,6 +57,7 @@ void guard_jvm_limits_from_command_line(Guard *g) {
 }
 
 void guard_nmt_cancel(Guard *g) {
+        g->hist_probing = false;
         g->nmt_io = sd_event_source_disable_unref(g->nmt_io);
         g->nmt_deadline = sd_event_source_disable_unref(g->nmt_deadline);
         g->nmt_attach = hotspot_attach_free(g->nmt_attach);
@@ -59,6 +65,7 @@ void guard_nmt_cancel(Guard *g) {
 }
 
 void guard_nmt_arm(Guard *g, usec_t after) {
+        g->hist_due = false;
         g->nmt_next_at = now_usec(CLOCK_MONOTONIC) + after;
         if (!g->nmt_timer) {
                 if (sd_event_add_time_relative(g->event, &g->nmt_timer, CLOCK_MONOTONIC, after,
@@ -73,13 +80,117 @@ void guard_nmt_arm(Guard *g, usec_t after) {
         (void) sd_event_source_set_enabled(g->nmt_timer, SD_EVENT_ONESHOT);
 }
 
+/* The class histogram baseline: wanted when captures may hold a
+ * histogram (capture = auto: when the heap grew; or listed). */
+static bool hist_wanted(const Guard *g) {
+        return g->cfg->capture_auto || (g->cfg->capture_mask & (1u << CAPTURE_CLASS_HISTOGRAM));
+}
+
+static void hist_arm(Guard *g, usec_t after) {
+        guard_nmt_arm(g, after);
+        g->hist_due = true;
+}
+
+/* After an attach to the JVM (answered: it answered): the early histogram
+ * at once, before the NMT attempt pending, if any; the steady one at
+ * nmt_baseline_after, after the NMT work. */
+static void hist_maybe_arm(Guard *g, bool answered) {
+        usec_t up;
+
+        if (!hist_wanted(g) || guard_pid(g) <= 0 || g->nmt_attach)
+                return;
+        if (!g->hist_early) {
+                if (!answered)
+                        return;
+                g->hist_nmt_resume_at = g->nmt_next_at;
+                hist_arm(g, 0);
+                return;
+        }
+        if (g->hist_steady || g->nmt_next_at != 0)
+                return;
+        if (g->cfg->nmt_baseline_after <= BASELINE_EARLY_USEC) {
+                g->hist_steady = true;
+                return;
+        }
+        up = now_usec(CLOCK_MONOTONIC) - guard_process(g).started_at;
+        hist_arm(g, g->cfg->nmt_baseline_after > up ? g->cfg->nmt_baseline_after - up : 0);
+}
+
+/* The anonymous mappings now: the baseline anon-sample.txt compares
+ * with (/proc/PID/maps: no page table walk, unlike smaps). */
+static void map_baseline_take(Guard *g) {
+        _cleanup_free_ char *buf = NULL;
+        char p[64];
+        size_t n;
+
+        if (!g->cfg->capture_memory_sample || guard_pid(g) <= 0)
+                return;
+        snprintf(p, sizeof p, "/proc/%d/maps", (int) guard_pid(g));
+        if (procfs_read_full(p, 16 << 20, &buf, &n) < 0)
+                return;
+        g->map_base = mfree(g->map_base);
+        g->n_map_base = 0;
+        (void) memsample_anon_ranges(buf, n, &g->map_base, &g->n_map_base);
+}
+
+static void hist_finish(Guard *g, int r, const HotspotResult *res) {
+        bool first = !g->hist_early;
+
+        g->hist_early = true;
+        if (!first)
+                g->hist_steady = true;
+        if (r >= 0 && res->jvm_status == 0) {
+                struct stat st;
+                _cleanup_free_ char *buf = NULL;
+                Histogram h;
+                ssize_t n = -1;
+
+                if (fstat(g->nmt_fd, &st) >= 0 && st.st_size > 0 &&
+                    (uint64_t) st.st_size <= HIST_MAX_BYTES && (buf = malloc((size_t) st.st_size)))
+                        n = pread(g->nmt_fd, buf, (size_t) st.st_size, 0);
+                if (n > 0 && histogram_parse(buf, (size_t) n, &h) >= 0) {
+                        char t[UNIT_SIZE_MAX];
+                        log_info("Service '%s': class histogram baseline %s (%zu classes, %s live; "
+                                 "histogram-diff.txt in later captures).",
+                                 g->cfg->name, first ? "taken" : "retaken", h.n,
+                                 unit_format_size(t, h.total_bytes));
+                        histogram_done(&h);
+                        safe_close(g->hist_fd);
+                        g->hist_fd = g->nmt_fd;
+                        g->nmt_fd = -1;
+                } else
+                        log_info("Service '%s': no class histogram baseline: the JVM's answer is not a "
+                                 "histogram.",
+                                 g->cfg->name);
+        } else
+                log_info("Service '%s': no class histogram baseline: %s", g->cfg->name,
+                         r < 0 ? res->error : "the JVM answered with an error");
+        map_baseline_take(g);
+        guard_nmt_cancel(g);
+        g->nmt_next_at = 0;
+        if (guard_pid(g) <= 0)
+                return;
+        if (g->hist_nmt_resume_at) {
+                usec_t now = now_usec(CLOCK_MONOTONIC), at = g->hist_nmt_resume_at;
+                g->hist_nmt_resume_at = 0;
+                guard_nmt_arm(g, at > now ? at - now : 0);
+                return;
+        }
+        hist_maybe_arm(g, true);
+}
+
 static void nmt_finish(Guard *g) {
         HotspotResult res;
         char b[UNIT_SIZE_MAX];
-        bool ok = false;
+        bool ok = false, answered;
         int r;
 
         r = hotspot_attach_finish(g->nmt_attach, &res);
+        answered = r >= 0 && res.jvm_status == 0;
+        if (g->hist_probing) {
+                hist_finish(g, r, &res);
+                return;
+        }
         if (g->jvm_flags_probing) {
                 /* VM.flags: the final values, ergonomics included */
                 g->jvm_flags_probing = false;
@@ -99,6 +210,8 @@ static void nmt_finish(Guard *g) {
                 /* the baseline next, at once, when NMT is captured */
                 if (guard_pid(g) > 0 && (g->cfg->capture_mask & (1u << CAPTURE_NMT)))
                         guard_nmt_arm(g, 0);
+                else
+                        hist_maybe_arm(g, answered);
                 return;
         }
         if (r >= 0 && res.jvm_status == 0) {
@@ -135,13 +248,13 @@ static void nmt_finish(Guard *g) {
                         guard_nmt_arm(g,
                                       g->cfg->nmt_baseline_after > up ? g->cfg->nmt_baseline_after - up : 0);
                 }
-                return;
-        }
-        if (!g->nmt_baseline && ++g->nmt_tries < BASELINE_TRIES_MAX) {
+                map_baseline_take(g);
+        } else if (!g->nmt_baseline && ++g->nmt_tries < BASELINE_TRIES_MAX) {
                 guard_nmt_arm(g, BASELINE_RETRY_USEC);
                 snprintf(g->nmt_why + strlen(g->nmt_why), sizeof g->nmt_why - strlen(g->nmt_why),
                          "; asked again in %s", unit_format_duration(b, BASELINE_RETRY_USEC));
         }
+        hist_maybe_arm(g, answered);
 }
 
 static int on_nmt_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -153,6 +266,9 @@ static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         Guard *g = userdata;
         static const char *const baseline_argv[] = { "VM.native_memory", "baseline", NULL };
         static const char *const flags_argv[] = { "VM.flags", NULL };
+        /* live objects only (a full GC): what holds memory, as in a heap
+         * dump's analysis; the captures' histograms are the same */
+        static const char *const hist_argv[] = { "GC.class_histogram", NULL };
         const char *const *argv;
         char path[] = "/tmp/cgwarden-nmt-XXXXXX";
         int r;
@@ -166,17 +282,22 @@ static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         g->nmt_next_at = 0;
         if (g->capture) {
                 /* the capture has the JVM's attention: after it */
+                bool h = g->hist_due;
                 guard_nmt_arm(g, BASELINE_RETRY_USEC);
+                g->hist_due = h;
                 return 0;
         }
-        /* first what the JVM's memory bounds are, then the baseline */
+        /* first what the JVM's memory bounds are, then the baseline(s) */
+        g->hist_probing = g->hist_due && g->jvm_flags_probed;
+        g->hist_due = false;
         g->jvm_flags_probing = !g->jvm_flags_probed;
-        argv = g->jvm_flags_probing ? flags_argv : baseline_argv;
+        argv = g->jvm_flags_probing ? flags_argv : g->hist_probing ? hist_argv : baseline_argv;
         g->nmt_fd = mkostemp(path, O_CLOEXEC);
         if (g->nmt_fd < 0)
                 return 0;
         (void) unlink(path);
-        r = hotspot_attach_start(guard_pid(g), argv, g->nmt_fd, BASELINE_TIMEOUT_USEC, 4096, &g->nmt_attach);
+        r = hotspot_attach_start(guard_pid(g), argv, g->nmt_fd, BASELINE_TIMEOUT_USEC,
+                                 g->hist_probing ? HIST_MAX_BYTES : 4096, &g->nmt_attach);
         if (r >= 0)
                 r = sd_event_add_io(g->event, &g->nmt_io, hotspot_attach_get_fd(g->nmt_attach), EPOLLIN,
                                     on_nmt_io, g);
@@ -229,6 +350,11 @@ void guard_java_started(Guard *g) {
         g->nmt_next_at = 0;
         g->nmt_why[0] = 0;
         guard_nmt_cancel(g);
+        g->hist_fd = safe_close(g->hist_fd);
+        g->map_base = mfree(g->map_base);
+        g->n_map_base = 0;
+        g->hist_due = g->hist_early = g->hist_steady = false;
+        g->hist_nmt_resume_at = 0;
         guard_jvm_limits_from_command_line(g);
         if (!jvm_is_launcher(p.exe) || (g->cfg->jvm_options && streq(g->cfg->jvm_options, "none")))
                 return;

@@ -916,6 +916,8 @@ static void test_tables(void **state) {
                 assert_int_equal(ready_mode_from_string(ready_mode_to_string(i)), i);
         for (int i = 0; i < _JVM_OPTIONS_ENV_MAX; i++)
                 assert_int_equal(jvm_options_env_from_string(jvm_options_env_to_string(i)), i);
+        for (int i = 0; i < _HEAP_DUMP_MODE_MAX; i++)
+                assert_int_equal(heap_dump_mode_from_string(heap_dump_mode_to_string(i)), i);
         assert_int_equal(restart_mode_from_string("bogus"), _RESTART_MODE_INVALID);
         assert_int_equal(action_type_from_string(NULL), _ACTION_TYPE_INVALID);
         assert_null(restart_mode_to_string(_RESTART_MODE_MAX));
@@ -924,7 +926,7 @@ static void test_tables(void **state) {
 
         for (; keys[n]; n++)
                 assert_true(service_config_key_known(keys[n]));
-        assert_int_equal(n, 60);
+        assert_int_equal(n, 62);
         assert_false(service_config_key_known("capture_dir")); /* [supervisor] only */
         assert_false(service_config_key_known("argv"));
         assert_false(service_config_key_known(NULL));
@@ -1249,7 +1251,8 @@ static void test_stock_profiles(void **state) {
         j = c->services[0];
         g = c->services[1];
 
-        assert_false(j->capture_auto);
+        /* auto: the class histogram when the heap grew */
+        assert_true(j->capture_auto);
         assert_int_equal(j->capture_mask, CAPTURE_AUTO_MASK);
         assert_string_equal(j->jvm_options, "auto");
         assert_true(j->nmt_baseline_after == 5 * MINUTE);
@@ -1366,7 +1369,8 @@ static void test_watch(void **state) {
                         "[watch:thr]\ncgroup = /x/y\nmay_write = yes\n"
                         "on_pre_oom = throttle\n"
                         "[watch:u]\nunit = leaky.service\n"
-                        "on_pre_oom = capture restart\non_oom_kill = capture stop\n");
+                        "on_pre_oom = capture restart\non_oom_kill = capture stop\n"
+                        "heap_dump = on-heap-growth\n");
         ServiceConfig *w;
 
         assert_int_equal(c->n_services, 1);
@@ -1386,6 +1390,8 @@ static void test_watch(void **state) {
         assert_string_equal(w->watch_unit, "leaky.service");
         assert_true(action_list_is(&w->on_event[EVENT_PRE_OOM], 2, ACTION_CAPTURE, ACTION_RESTART));
         assert_true(action_list_is(&w->on_event[EVENT_OOM_KILL], 2, ACTION_CAPTURE, ACTION_STOP));
+        assert_int_equal(w->heap_dump, HEAP_DUMP_ON_HEAP_GROWTH);
+        assert_int_equal(c->watches[0]->heap_dump, HEAP_DUMP_NO);
         assert_int_equal(c->services[0]->kind, SERVICE_KIND_SERVICE);
 }
 
@@ -1417,6 +1423,9 @@ static void test_watch_errors(void **state) {
         expect_errors("[watch:w]\nunit=foo.service\non_pre_oom=capture throttle\n",
                       ERRORS("t.ini:1: watch 'w': on_pre_oom = throttle changes the cgroup's soft memory "
                              "limit and CPU quota: set may_write = yes to allow it"));
+        expect_errors(
+                "[watch:w]\nunit=foo.service\nheap_dump=yes\n",
+                ERRORS("t.ini:3: invalid value 'yes' for heap_dump: expected no, on-heap-growth or always"));
         expect_errors("[watch:w]\nunit=foo.timer\n",
                       ERRORS("t.ini:2: invalid unit 'foo.timer' for unit: a systemd unit name ending in "
                              ".service or .scope"));
