@@ -347,6 +347,21 @@ static void test_big_endian(void **state) {
         assert_int_equal(perfdata_summarize(&pd, NOW_USEC, &s), -EBADMSG);
 }
 
+#define WORDS(s) perfdata_disabled_reason(s, sizeof(s) - 1)
+
+static void test_disabled_reason(void **state) {
+        assert_null(WORDS("java\0-Xmx64m\0-cp\0/x\0Idle\0"));
+        assert_string_equal(WORDS("java\0-XX:-UsePerfData\0-cp\0/x\0Idle\0"),
+                            "the JVM runs with -XX:-UsePerfData: no hsperfdata file");
+        /* a later option wins */
+        assert_null(WORDS("java\0-XX:-UsePerfData\0-XX:+UsePerfData\0Idle\0"));
+        assert_string_equal(WORDS("java\0-XX:+PerfDisableSharedMem\0Idle"),
+                            "the JVM runs with -XX:+PerfDisableSharedMem: its counters are not in a file");
+        /* whole words only, and no NUL at the end */
+        assert_null(WORDS("java\0-XX:-UsePerfDataX\0x-XX:-UsePerfData\0-XX:-UsePerfDat"));
+        assert_null(perfdata_disabled_reason("", 0));
+}
+
 /* A fake /proc: <root>/42/root/tmp/hsperfdata_someone/7 holding a real
  * JVM's file: found by the namespace pid and the owner, not by a name. */
 static void test_open_file(void **state) {
@@ -396,7 +411,7 @@ int main(void) {
                 cmocka_unit_test(test_jdk25),           cmocka_unit_test(test_find_and_text),
                 cmocka_unit_test(test_prologue_errors), cmocka_unit_test(test_truncated),
                 cmocka_unit_test(test_corrupt),         cmocka_unit_test(test_big_endian),
-                cmocka_unit_test(test_open_file),
+                cmocka_unit_test(test_open_file),       cmocka_unit_test(test_disabled_reason),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
