@@ -44,7 +44,9 @@ n=0
                 jdks="$jdks $n"
                 echo "$J" > "$T/jdk$n"
                 service idle$n "$J $JOPTS -cp $CLASSES Idle" "perfdata status" "user = nobody"
-                service noattach$n "$J -Xmx64m -XX:+UseG1GC -XX:TieredStopAtLevel=1 -XX:+DisableAttachMechanism -cp $CLASSES Idle" "perfdata heap"
+                # in $T: the attach's trigger file .attach_pid<pid> stays in
+                # its working directory (the JVM never answers it)
+                service noattach$n "$J -Xmx64m -XX:+UseG1GC -XX:TieredStopAtLevel=1 -XX:+DisableAttachMechanism -cp $CLASSES Idle" "perfdata heap" "working_dir = $T"
                 service par$n "$J -Xmx64m -XX:+UseParallelGC -XX:TieredStopAtLevel=1 -cp $CLASSES Idle" perfdata
                 service noperf$n "$J $JOPTS -XX:-UsePerfData -cp $CLASSES Idle" perfdata
         done
