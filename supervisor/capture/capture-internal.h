@@ -40,9 +40,14 @@ typedef enum ProcFn {
         PF_TASKS,
         PF_MEMORY_EVENT_FILES,
         PF_PIDS,
+        PF_PERFDATA, /* the JVM's hsperfdata counters (jvm/perfdata.h) */
         PF_HEAP_MOVE, /* the JVM's heap dump: renamed, or copied across filesystems */
         PF_ANON_SAMPLE, /* strings of the anonymous mappings that grew */
 } ProcFn;
+
+/* The exit status of a helper whose item does not apply (its error text
+ * says why): the item is recorded as skipped, not failed. */
+#define CAPTURE_HELPER_EXIT_SKIPPED 2
 
 typedef enum InlineFn {
         IF_HISTORY,
@@ -112,6 +117,7 @@ struct Capture {
         char tasks_top[160];
         char tasks_procs[96]; /* "N processes, M threads in the cgroup" */
         char pmap_top[PATH_MAX];
+        char perfdata_top[256]; /* old gen and GCs from perfdata.txt */
         Histogram hist_base; /* the baseline (n == 0: none) */
         bool heap_used_known, heap_delta_known;
         uint64_t heap_used_kb; /* GC.heap_info now */

@@ -56,6 +56,8 @@ static int on_child_io(sd_event_source *src, int fd, uint32_t revents, void *use
         c->child_msg[c->child_msg_len] = 0;
         stop_step_sources(c);
         capture_helper_reap(c, false, &st);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == CAPTURE_HELPER_EXIT_SKIPPED)
+                s->skipped = true;
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
                 step_finished(c, true, NULL);
         else
@@ -63,7 +65,6 @@ static int on_child_io(sd_event_source *src, int fd, uint32_t revents, void *use
                               c->child_msg[0]   ? c->child_msg
                               : WIFSIGNALED(st) ? strsignal(WTERMSIG(st))
                                                 : "the helper failed");
-        (void) s;
         return 0;
 }
 

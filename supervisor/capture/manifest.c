@@ -100,6 +100,44 @@ static void pmap_top(const char *buf, char *out, size_t size) {
         snprintf(out, size, "%s at %s: %llu kB RSS", line + off, addr, rss);
 }
 
+/* The text after "key: " on its line of buf, up to " (" or the end of the
+ * line, into out; false when there is no such line. */
+static bool line_value(const char *buf, const char *key, char *out, size_t size) {
+        size_t l = strlen(key);
+
+        for (const char *p = buf; *p;) {
+                const char *e = strchrnul(p, '\n');
+
+                if ((size_t) (e - p) > l + 2 && strncmp(p, key, l) == 0 && p[l] == ':' && p[l + 1] == ' ') {
+                        const char *v = p + l + 2, *cut = strstr(v, " (");
+
+                        if (!cut || cut > e)
+                                cut = e;
+                        snprintf(out, size, "%.*s", (int) (cut - v), v);
+                        return true;
+                }
+                p = *e ? e + 1 : e;
+        }
+        return false;
+}
+
+/* perfdata.txt: "old gen 1.2M used of 42.7M; gc 3 collections, 12.345 ms;
+ * last cause Allocation Failure". */
+static void perfdata_top(const char *buf, char *out, size_t size) {
+        char old[96] = "", gc[96] = "", cause[96] = "";
+
+        (void) line_value(buf, "old gen", old, sizeof old);
+        (void) line_value(buf, "gc", gc, sizeof gc);
+        (void) line_value(buf, "last gc cause", cause, sizeof cause);
+        if (!old[0] && !gc[0])
+                return;
+        snprintf(out, size, "%s%s%s%s%s%s", old[0] ? "old gen " : "", old,
+                 old[0] && gc[0] ? "; gc "
+                 : gc[0]         ? "gc "
+                                 : "",
+                 gc, cause[0] ? "; last cause " : "", cause);
+}
+
 int capture_read_file(Capture *c, const char *name, size_t max, char **ret, size_t *ret_n) {
         _cleanup_close_ int fd = openat(c->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         _cleanup_free_ char *buf = NULL;
@@ -183,6 +221,8 @@ void capture_findings_read(Capture *c, const Step *s) {
                 if (l)
                         snprintf(c->anon_top, sizeof c->anon_top, "%.*s", (int) strcspn(l + 13, "\n"),
                                  l + 13);
+        } else if (streq(s->name, "perfdata")) {
+                perfdata_top(buf, c->perfdata_top, sizeof c->perfdata_top);
         }
 }
 
@@ -312,6 +352,8 @@ int capture_manifest_write(Capture *c, bool complete, usec_t finished_rt) {
                 json_object_object_add(findings, "tasks_processes", jstr(c->tasks_procs));
         if (c->pmap_top[0])
                 json_object_object_add(findings, "pmap_top_mapping", jstr(c->pmap_top));
+        if (c->perfdata_top[0])
+                json_object_object_add(findings, "perfdata", jstr(c->perfdata_top));
         if (c->hist_top[0])
                 json_object_object_add(findings, "histogram_top_growth", jstr(c->hist_top));
         if (c->nmt_detail_top[0])

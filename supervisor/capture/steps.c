@@ -21,11 +21,13 @@
 #include "base/children.h"
 #include "base/units.h"
 #include "capture/capture-internal.h"
+#include "capture/hotspot.h"
 #include "capture/jvm-release.h"
 #include "capture/nmt.h"
 #include "capture/procsnap.h"
 #include "capture/store.h"
 #include "base/procfs.h"
+#include "jvm/perfdata.h"
 
 /* ---- the step catalog ---- */
 
@@ -85,6 +87,12 @@ void capture_steps_build(Capture *c) {
                         Step *s = add_step(c, STEP_PROC, "pmap", "pmap.txt");
                         if (s)
                                 s->proc = PF_PMAP;
+                }
+                if (want(c, CAPTURE_PERFDATA)) {
+                        /* a file read, no attach: also when attaching fails */
+                        Step *s = add_step(c, STEP_PROC, "perfdata", "perfdata.txt");
+                        if (s)
+                                s->proc = PF_PERFDATA;
                 }
                 if (c->spec.memory_sample) {
                         Step *s = add_step(c, STEP_PROC, "anon-sample", "anon-sample.txt");
@@ -241,6 +249,79 @@ static void put_file_line(FILE *f, const char *dir, const char *file, const char
                         fprintf(f, "  %s\n", line);
         } else
                 fprintf(f, "%s %s\n", key, buf);
+}
+
+/* perfdata.txt: the summary of the JVM's hsperfdata file, then every
+ * counter. Returns 0, 1 when the item does not apply (err says why: the
+ * JVM runs without the file, or the process is not a HotSpot JVM), or
+ * -errno. */
+static int write_perfdata(pid_t pid, int out, char *err, size_t errsz) {
+        _cleanup_free_ uint8_t *buf = NULL;
+        _cleanup_free_ char *words = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        char path[64];
+        ProcStatus st;
+        PerfSummary sum;
+        PerfData pd;
+        size_t n, wn;
+        pid_t ns_pid;
+        int r;
+
+        r = procfs_read_status(NULL, pid, &st);
+        if (r < 0) {
+                snprintf(err, errsz, "/proc/%d/status: %s", (int) pid, strerror(-r));
+                return r;
+        }
+        ns_pid = (st.have & PROC_STATUS_HAVE_NSTGID) && st.nstgid_last > 0 ? st.nstgid_last : pid;
+        r = perfdata_read_file(NULL, pid, ns_pid, st.euid, &buf, &n);
+        if (r == -ENOENT) {
+                const char *why = NULL;
+
+                snprintf(path, sizeof path, "/proc/%d/cmdline", (int) pid);
+                if (procfs_read_full(path, 1 << 20, &words, &wn) >= 0)
+                        why = perfdata_disabled_reason(words, wn);
+                words = mfree(words);
+                snprintf(path, sizeof path, "/proc/%d/maps", (int) pid);
+                if (!why && procfs_read_full(path, 64 << 20, &words, &wn) >= 0) {
+                        unsigned vm = hotspot_maps_scan_buf(words, wn);
+                        if (vm & HOTSPOT_MAPS_LIBJ9VM)
+                                why = "OpenJ9 keeps no hsperfdata file";
+                        else if (!(vm & HOTSPOT_MAPS_LIBJVM))
+                                why = "not a JVM (no libjvm.so mapped)";
+                }
+                if (why) {
+                        snprintf(err, errsz, "%s", why);
+                        return 1;
+                }
+                snprintf(err, errsz, "no /tmp/hsperfdata_*/%d owned by uid %u below /proc/%d/root",
+                         (int) ns_pid, (unsigned) st.euid, (int) pid);
+                return r;
+        }
+        if (r < 0) {
+                snprintf(err, errsz, "reading the hsperfdata file of pid %d: %s", (int) pid, strerror(-r));
+                return r;
+        }
+        r = perfdata_parse_prologue(buf, n, &pd);
+        if (r >= 0 && !pd.accessible)
+                r = -EAGAIN;
+        if (r >= 0)
+                r = perfdata_summarize(&pd, now_usec(CLOCK_REALTIME), &sum);
+        if (r < 0) {
+                snprintf(err, errsz, "the hsperfdata file of pid %d: %s", (int) pid,
+                         r == -EAGAIN            ? "not accessible yet (the JVM is starting)"
+                         : r == -EPROTONOSUPPORT ? "an unknown version"
+                                                 : "malformed");
+                return r;
+        }
+        f = fdopen(dup(out), "w");
+        if (!f) {
+                snprintf(err, errsz, "fdopen: %s", strerror(errno));
+                return -errno;
+        }
+        r = perfdata_write_text(&sum, &pd, f);
+        if (r < 0)
+                snprintf(err, errsz, "writing: %s", strerror(-r));
+        return r;
 }
 
 /* In the helper: the dump the JVM wrote, into the capture. Opened without
@@ -448,6 +529,8 @@ static int run_proc_fn(Capture *c, Step *s, int out, char *err, size_t errsz) {
                 }
                 return 0;
         }
+        case PF_PERFDATA:
+                return write_perfdata(pid, out, err, errsz);
         }
         return -EINVAL;
 }
@@ -475,6 +558,11 @@ int capture_helper_start(Capture *c, Step *s) {
                 (void) sigprocmask(SIG_UNBLOCK, &all, NULL);
                 close(pfd[0]);
                 r = run_proc_fn(c, s, c->out_fd, err, sizeof err);
+                if (r > 0) {
+                        /* does not apply; err says why */
+                        (void) !write(pfd[1], err, strlen(err));
+                        _exit(CAPTURE_HELPER_EXIT_SKIPPED);
+                }
                 if (r >= 0 && fsync(c->out_fd) < 0 && errno != EINVAL) {
                         r = -errno;
                         snprintf(err, sizeof err, "fsync: %s", strerror(errno));

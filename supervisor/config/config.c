@@ -72,6 +72,7 @@ static const char *const capture_item_table[_CAPTURE_ITEM_MAX] = {
         [CAPTURE_CGROUP] = "cgroup",
         [CAPTURE_CLASS_HISTOGRAM] = "class_histogram",
         [CAPTURE_HEAP_DUMP] = "heap_dump",
+        [CAPTURE_PERFDATA] = "perfdata",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(restart_mode, RestartMode);

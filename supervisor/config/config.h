@@ -130,12 +130,14 @@ typedef enum CaptureItem {
         CAPTURE_CGROUP,
         CAPTURE_CLASS_HISTOGRAM,
         CAPTURE_HEAP_DUMP,
+        CAPTURE_PERFDATA, /* the JVM's hsperfdata counters, read without attaching */
         _CAPTURE_ITEM_MAX,
         _CAPTURE_ITEM_INVALID = -EINVAL,
 } CaptureItem;
-#define CAPTURE_AUTO_MASK                                                                              \
-        ((1u << CAPTURE_NMT) | (1u << CAPTURE_THREADS) | (1u << CAPTURE_HEAP) | (1u << CAPTURE_PMAP) | \
-         (1u << CAPTURE_SMAPS) | (1u << CAPTURE_STATUS) | (1u << CAPTURE_TASKS) | (1u << CAPTURE_CGROUP))
+#define CAPTURE_AUTO_MASK                                                                                  \
+        ((1u << CAPTURE_NMT) | (1u << CAPTURE_THREADS) | (1u << CAPTURE_HEAP) | (1u << CAPTURE_PMAP) |     \
+         (1u << CAPTURE_SMAPS) | (1u << CAPTURE_STATUS) | (1u << CAPTURE_TASKS) | (1u << CAPTURE_CGROUP) | \
+         (1u << CAPTURE_PERFDATA))
 const char *capture_item_to_string(CaptureItem c); /* "nmt", "class_histogram", ... */
 CaptureItem capture_item_from_string(const char *s);
 

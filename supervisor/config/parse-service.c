@@ -171,7 +171,8 @@ int parse_capture_key(void *obj, const KeyDef *k, const char *value, char **ret_
                         return error_setf(
                                 ret_error, -EINVAL,
                                 "invalid capture item '%.*s' for %s: expected auto, none or a list of "
-                                "nmt threads heap pmap smaps status tasks cgroup class_histogram heap_dump",
+                                "nmt threads heap pmap smaps status tasks cgroup perfdata class_histogram "
+                                "heap_dump",
                                 (int) n, w, k->name);
                 mask |= 1u << i;
         }

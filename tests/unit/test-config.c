@@ -1241,7 +1241,8 @@ static void assert_regex_matches(const char *re, const char *line, bool want) {
 static void test_stock_profiles(void **state) {
         _cleanup_(config_freep) Config *c = NULL;
         const ServiceConfig *j, *g;
-        const uint32_t jvm_items = (1u << CAPTURE_NMT) | (1u << CAPTURE_THREADS) | (1u << CAPTURE_HEAP);
+        const uint32_t jvm_items = (1u << CAPTURE_NMT) | (1u << CAPTURE_THREADS) | (1u << CAPTURE_HEAP) |
+                                   (1u << CAPTURE_PERFDATA);
 
         set_profile_dir(STOCK_PROFILES);
         c = load_flags_ok("[service:j]\nexec = /usr/bin/java -jar app.jar\nprofile = jvm\n"
