@@ -73,7 +73,7 @@ enum {
 
 /* The tables' sizes are constants so that the parser can keep a line
  * number per key; keys.c checks them against the tables. */
-#define N_SERVICE_KEYS 67
+#define N_SERVICE_KEYS 70
 #define N_SUPERVISOR_KEYS 8
 extern const KeyDef service_keys[];
 extern const KeyDef supervisor_keys[];
@@ -113,6 +113,7 @@ KEY_PARSER_PROTOTYPE(parse_actions_key);
 KEY_PARSER_PROTOTYPE(parse_restart_key);
 KEY_PARSER_PROTOTYPE(parse_ready_key);
 KEY_PARSER_PROTOTYPE(parse_heap_dump_key);
+KEY_PARSER_PROTOTYPE(parse_gc_overhead_key);
 KEY_PARSER_PROTOTYPE(parse_jvm_options_env_key);
 KEY_PARSER_PROTOTYPE(parse_start_limit_key);
 KEY_PARSER_PROTOTYPE(parse_syscall_filter_key);

@@ -59,6 +59,8 @@ static const char *const event_type_table[_EVENT_TYPE_MAX] = {
         [EVENT_LEAK_TREND] = "leak-trend",
         [EVENT_LOG_TRIGGER] = "log-trigger",
         [EVENT_HANG] = "hang",
+        [EVENT_HEAP_LEAK] = "heap-leak",
+        [EVENT_GC_OVERHEAD] = "gc-overhead",
 };
 
 static const char *const capture_item_table[_CAPTURE_ITEM_MAX] = {
@@ -184,6 +186,10 @@ ServiceConfig *service_config_new(const char *name) {
         s->on_event[EVENT_LEAK_TREND] = action_list_make(2, (ActionType[]){ ACTION_CAPTURE, ACTION_NOTIFY });
         s->on_event[EVENT_LOG_TRIGGER] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
         s->on_event[EVENT_HANG] = action_list_make(2, (ActionType[]){ ACTION_CAPTURE, ACTION_RESTART });
+        s->on_event[EVENT_HEAP_LEAK] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
+        s->on_event[EVENT_GC_OVERHEAD] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
+        s->gc_overhead_bp = 5000;
+        s->gc_overhead_window = 60 * USEC_PER_SEC;
 
         s->restart = RESTART_ON_FAILURE;
         s->restart_delay = USEC_PER_SEC;
@@ -411,7 +417,7 @@ static bool exit_status_equal(const ExitStatusSet *a, const ExitStatusSet *b) {
 /* A field added to ServiceConfig must be compared below; this trips when
  * the struct changes so that it is not forgotten (update the size too). */
 #if __SIZEOF_POINTER__ == 8 && defined(__x86_64__)
-_Static_assert(sizeof(ServiceConfig) == 736, "ServiceConfig changed: update service_config_equal()");
+_Static_assert(sizeof(ServiceConfig) == 776, "ServiceConfig changed: update service_config_equal()");
 #endif
 
 bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
@@ -436,9 +442,10 @@ bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
                 return false;
         if (!(SAME_LIMIT(capture_at) && SAME(capture_lead) && SAME_LIMIT(pids_capture_at) &&
               SAME(capture_mask) && SAME(capture_auto) && SAME(heap_dump) && SAME(capture_memory_sample) &&
-              SAME(capture_keep) && SAME(capture_max_bytes) && SAME(capture_timeout) &&
-              SAME(capture_reserve) && SAME(pids_capture_reserve) && SAME(nmt_baseline_after) &&
-              SAME_STR(jvm_options) && SAME(jvm_options_env)))
+              SAME(gc_overhead_bp) && SAME(gc_overhead_window) && SAME(capture_keep) &&
+              SAME(capture_max_bytes) && SAME(capture_timeout) && SAME(capture_reserve) &&
+              SAME(pids_capture_reserve) && SAME(nmt_baseline_after) && SAME_STR(jvm_options) &&
+              SAME(jvm_options_env)))
                 return false;
         for (int e = 0; e < _EVENT_TYPE_MAX; e++)
                 if (!action_list_equal(&a->on_event[e], &b->on_event[e]))

@@ -112,6 +112,8 @@ typedef enum EventType {
         EVENT_LEAK_TREND,
         EVENT_LOG_TRIGGER,
         EVENT_HANG,
+        EVENT_HEAP_LEAK, /* hsperfdata: the old generation after its collections trends up */
+        EVENT_GC_OVERHEAD, /* hsperfdata: the share of wall time in GC over a window */
         _EVENT_TYPE_MAX,
         _EVENT_TYPE_INVALID = -EINVAL,
 } EventType;
@@ -205,6 +207,8 @@ typedef struct ServiceConfig {
         usec_t restart_reset_after; /* default 60s */
         uint64_t start_limit_burst; /* default 5 */
         usec_t start_limit_interval; /* default 10min */
+        uint32_t gc_overhead_bp; /* gc_overhead_at's share, basis points (0: off); default 50% */
+        usec_t gc_overhead_window; /* default 60s */
         int stop_signal; /* default SIGTERM */
         usec_t stop_timeout; /* default 30s */
 

@@ -301,6 +301,44 @@ int parse_jvm_options_env_key(void *obj, const KeyDef *k, const char *value, cha
 }
 
 /* "5/10min"; "none" or "0" disable. */
+/* "50%/60s": a share of wall time spent in GC over a window; "none" or
+ * "0" disables. */
+int parse_gc_overhead_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
+        ServiceConfig *s = obj;
+        char reason[UNIT_REASON_MAX];
+        _cleanup_free_ char *pct = NULL;
+        const char *slash;
+        uint32_t bp;
+        usec_t window;
+
+        if (streq(value, "none") || streq(value, "0")) {
+                s->gc_overhead_bp = 0;
+                return 0;
+        }
+        slash = strchr(value, '/');
+        if (!slash)
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid value '%s' for %s: expected SHARE/WINDOW (e.g. 50%%/60s) or none",
+                                  value, k->name);
+        pct = strndup(value, (size_t) (slash - value));
+        if (!pct)
+                return -ENOMEM;
+        if (unit_parse_percent_reason(pct, false, &bp, reason) < 0)
+                return error_setf(ret_error, -EINVAL, "invalid share '%s' in %s '%s': %s", pct, k->name,
+                                  value, reason);
+        if (unit_parse_duration_reason(slash + 1, &window, reason) < 0)
+                return error_setf(ret_error, -EINVAL, "invalid duration '%s' in %s '%s': %s", slash + 1,
+                                  k->name, value, reason);
+        if (bp == 0 || window < USEC_PER_SEC)
+                return error_setf(ret_error, -EINVAL,
+                                  "invalid value '%s' for %s: the share must be above 0%% and the window at "
+                                  "least 1s (none disables it)",
+                                  value, k->name);
+        s->gc_overhead_bp = bp;
+        s->gc_overhead_window = window;
+        return 0;
+}
+
 int parse_start_limit_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         ServiceConfig *s = obj;
         char reason[UNIT_REASON_MAX];

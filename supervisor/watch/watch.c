@@ -98,6 +98,8 @@ static const char *const message_ids[_EVENT_TYPE_MAX] = {
         [EVENT_LEAK_TREND] = "a938168c674e4c629a64daf983f0cba5",
         [EVENT_LOG_TRIGGER] = "0c2b1f3e9a4d4c6f8e7d5b3a1f0e9d8c",
         [EVENT_HANG] = "5e1d7c3b9a8f4e2d6c0b1a9f8e7d6c5b",
+        [EVENT_HEAP_LEAK] = "b7c2e94f0d8a4e51a3f6c1d09e2b7a48",
+        [EVENT_GC_OVERHEAD] = "c4d1a8e27f3b4c9d8e05b6a1f2c3d4e5",
 };
 
 const char *watch_message_id(EventType e) {

@@ -195,6 +195,10 @@ static void test_full(void **state) {
         assert_true(action_list_is(&s->on_event[EVENT_LEAK_TREND], 1, ACTION_NOTIFY));
         assert_true(action_list_is(&s->on_event[EVENT_LOG_TRIGGER], 2, ACTION_CAPTURE, ACTION_RESTART));
         assert_true(action_list_is(&s->on_event[EVENT_HANG], 0)); /* none */
+        assert_true(action_list_is(&s->on_event[EVENT_HEAP_LEAK], 2, ACTION_CAPTURE, ACTION_NOTIFY));
+        assert_true(action_list_is(&s->on_event[EVENT_GC_OVERHEAD], 0));
+        assert_int_equal(s->gc_overhead_bp, 4000);
+        assert_true(s->gc_overhead_window == 2 * 60 * SEC);
         for (int e = 0; e < _EVENT_TYPE_MAX; e++)
                 assert_int_equal(s->on_event[e].set, 1);
 
@@ -256,7 +260,7 @@ static void test_full(void **state) {
         /* indented header and key are ordinary lines, not continuations */
         s = c->services[1];
         assert_string_equal(s->name, "minimal.v2");
-        assert_int_equal(s->line, 80);
+        assert_int_equal(s->line, 83);
         assert_strv(s->argv, STRV("/bin/sleep", "infinity"));
 }
 
@@ -926,7 +930,7 @@ static void test_tables(void **state) {
 
         for (; keys[n]; n++)
                 assert_true(service_config_key_known(keys[n]));
-        assert_int_equal(n, 62);
+        assert_int_equal(n, 65);
         assert_false(service_config_key_known("capture_dir")); /* [supervisor] only */
         assert_false(service_config_key_known("argv"));
         assert_false(service_config_key_known(NULL));

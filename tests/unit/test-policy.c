@@ -83,6 +83,8 @@ static const char *const event_keys[_EVENT_TYPE_MAX] = {
         [EVENT_LEAK_TREND] = "on_leak_trend",
         [EVENT_LOG_TRIGGER] = "on_log_trigger",
         [EVENT_HANG] = "on_hang",
+        [EVENT_HEAP_LEAK] = "on_heap_leak",
+        [EVENT_GC_OVERHEAD] = "on_gc_overhead",
 };
 
 /* The defaults the issue promises, written out here, not read from config.c. */
@@ -94,6 +96,8 @@ static const ActionType default_lists[_EVENT_TYPE_MAX][3] = {
         [EVENT_LEAK_TREND] = { ACTION_CAPTURE, ACTION_NOTIFY, ACTION_NONE },
         [EVENT_LOG_TRIGGER] = { ACTION_CAPTURE, ACTION_NONE },
         [EVENT_HANG] = { ACTION_CAPTURE, ACTION_RESTART, ACTION_NONE },
+        [EVENT_HEAP_LEAK] = { ACTION_CAPTURE, ACTION_NONE },
+        [EVENT_GC_OVERHEAD] = { ACTION_CAPTURE, ACTION_NONE },
 };
 
 static ServiceConfig *variant_new(int v, RestartMode m) {
