@@ -74,3 +74,7 @@ void guard_nmt_cancel(Guard *g);
 void guard_jvm_limits_from_command_line(Guard *g);
 void guard_remove_stale_attach_socket(Guard *g);
 void guard_java_started(Guard *g);
+
+/* jvm-telemetry.c: the JVM's hsperfdata counters, heap-leak and gc-overhead */
+void guard_telemetry_start(Guard *g);
+void guard_telemetry_stop(Guard *g);

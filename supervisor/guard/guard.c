@@ -470,6 +470,7 @@ int guard_new(const GuardSpec *spec, const GuardOwnerOps *ops, void *owner, Guar
                 .dump_fd = -1,
                 .nmt_fd = -1,
                 .hist_fd = -1,
+                .tele_fd = -1,
         };
         policy_state_init(&g->policy);
         jvm_flags_init(&g->jvm_flags);
@@ -506,6 +507,8 @@ Guard *guard_free(Guard *g) {
         g->nmt_timer = sd_event_source_disable_unref(g->nmt_timer);
         g->hist_fd = safe_close(g->hist_fd);
         free(g->map_base);
+        guard_telemetry_stop(g);
+        g->tele_timer = sd_event_source_disable_unref(g->tele_timer);
         watch_free(g->watch);
         free(g);
         return NULL;
@@ -521,6 +524,7 @@ void guard_started(Guard *g) {
         if (g->restore_limit_pending)
                 guard_restore_hard_limit(g);
         guard_java_started(g);
+        guard_telemetry_start(g);
 }
 
 void guard_stopping(Guard *g) {
@@ -560,6 +564,7 @@ void guard_stopped(Guard *g) {
         guard_nmt_cancel(g);
         if (g->nmt_timer)
                 (void) sd_event_source_set_enabled(g->nmt_timer, SD_EVENT_OFF);
+        guard_telemetry_stop(g);
         if (g->restore_limit_pending)
                 guard_restore_hard_limit(g);
 }

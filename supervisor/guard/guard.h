@@ -41,12 +41,18 @@
 #include "capture/jvm-flags.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
+#include "jvm/perfdata.h"
 #include "policies/engine.h"
 #include "spawn/outlog.h"
 #include "watch/observation.h"
 #include "watch/watch.h"
 
 typedef struct Guard Guard;
+
+typedef struct TelePoint {
+        usec_t t; /* CLOCK_MONOTONIC */
+        uint64_t v;
+} TelePoint;
 typedef struct NotifyJob NotifyJob;
 
 /* The guarded process as its owner knows it. */
@@ -173,6 +179,21 @@ struct Guard {
          * baseline, against which anon-sample.txt picks what grew */
         MapRange *map_base;
         size_t n_map_base;
+
+        /* the JVM's hsperfdata counters (jvm-telemetry.c) */
+        sd_event_source *tele_timer;
+        int tele_fd;
+        unsigned tele_tries; /* looks for the file */
+        PerfSummary tele; /* the last read (tele_have) */
+        bool tele_have;
+        uint64_t tele_old_max; /* sun.gc.generation.1.maxCapacity (0: unknown) */
+        uint64_t tele_old_colls; /* old collections so far (UINT64_MAX: none read yet) */
+        TelePoint tele_gc[64]; /* (time, GC time): ring, tele_n_gc written */
+        size_t tele_n_gc;
+        TelePoint tele_old[32]; /* (time, old generation used after an old collection) */
+        size_t tele_n_old;
+        bool tele_gc_over; /* gc-overhead observed, not yet below half */
+        bool tele_leak_said; /* heap-leak observed for this process */
 
         /* the JVM's memory bounds against the limit: from its command line
          * at the start, then from VM.flags (the final values) */

@@ -8,15 +8,19 @@ import java.util.List;
  * synchronized list and never removed, so the old generation fills while
  * native memory stays flat.
  *
- *   java -Xmx1g HeapLeak [MB_PER_S]
+ *   java -Xmx1g HeapLeak [MB_PER_S [GC_EVERY_S]]
  *
- * Keeps LeakedClient objects (512 bytes each) at MB_PER_S (default 8).
+ * Keeps LeakedClient objects (512 bytes each) at MB_PER_S (default 8);
+ * with GC_EVERY_S, calls System.gc() that often (as RMI's distributed GC
+ * does hourly), so that the old generation is collected while it grows.
  * Prints "ready" at once and "leaked N MB" every 16 MB. */
 public final class HeapLeak {
     private HeapLeak() {}
 
     public static void main(String[] args) throws InterruptedException {
         double rate = args.length > 0 ? Double.parseDouble(args[0]) : 8;
+        long gcEveryNs = args.length > 1 ? (long) (Double.parseDouble(args[1]) * 1e9) : 0;
+        long lastGc = System.nanoTime();
         List<LeakedClient> clients = Collections.synchronizedList(new ArrayList<>());
         long start = System.nanoTime();
         long kept = 0;
@@ -30,6 +34,10 @@ public final class HeapLeak {
             if (kept % 32768 == 0) {
                 System.out.println("leaked " + kept / 2048 + " MB");
                 System.out.flush();
+            }
+            if (gcEveryNs > 0 && System.nanoTime() - lastGc >= gcEveryNs) {
+                System.gc();
+                lastGc = System.nanoTime();
             }
             long dueNs = (long) (kept / 2048.0 / rate * 1e9);
             long aheadNs = dueNs - (System.nanoTime() - start);
