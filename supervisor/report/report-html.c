@@ -50,7 +50,8 @@ static const char css[] =
         "text.limit{fill:#c0392b;stroke:none}\n"
         "svg .mark{stroke:#555;stroke-width:1.2;stroke-dasharray:3 3}svg .mark.oom-kill{stroke:#c0392b;"
         "stroke-width:2;stroke-dasharray:none}\n"
-        "svg text.mark{stroke:none;fill:#333}svg text.mark.oom-kill{fill:#c0392b;font-weight:600}\n"
+        "svg text.mark{stroke:none;fill:#333}svg "
+        "text.mark.oom-kill{stroke:none;fill:#c0392b;font-weight:600}\n"
         "svg .bar{fill:#4e79a7}svg .growth{fill:#e15759}\n";
 
 static void h(FILE *f, const char *s) {
@@ -136,7 +137,7 @@ static void axes(FILE *f, const Axis *a, double y_div, const char *y_unit) {
                 a->py_lo, a->px_hi, a->py_lo);
         fprintf(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", a->px_lo,
                 a->py_lo, a->px_lo, a->py_hi);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">UTC</text>\n", a->px_hi + 40,
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">UTC</text>\n", a->px_lo - 6,
                 a->py_lo + 19);
 }
 
@@ -174,22 +175,26 @@ static void marks(FILE *f, const Axis *a, const Report *r) {
                                 *p = '-';
                 fprintf(f, "<line class=\"mark %s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", cls,
                         x, a->py_lo, x, a->py_hi - 4);
-                fprintf(f, "<text class=\"mark %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", cls,
-                        x + (i % 2 ? -4 : 4), a->py_hi + 8 + 14.0 * (double) (i % 3),
-                        i % 2 ? "end" : "start");
+                {
+                        bool right = x > (a->px_lo + a->px_hi) / 2; /* the label inside the plot */
+                        fprintf(f, "<text class=\"mark %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", cls,
+                                x + (right ? -4 : 4), a->py_hi + 8 + 14.0 * (double) (i % 3),
+                                right ? "end" : "start");
+                }
                 h(f, reason);
                 fputs("</text>\n", f);
         }
 }
 
+/* a row of line samples and labels, left to right from (x, y) */
 static void legend(FILE *f, double x, double y, const char *const *classes, const char *const *labels,
                    size_t n) {
         for (size_t i = 0; i < n; i++) {
+                double lx = x + 150.0 * (double) i;
                 fprintf(f,
                         "<line class=\"series %s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
                         "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
-                        classes[i], x, y + 18.0 * (double) i, x + 22, y + 18.0 * (double) i, x + 27,
-                        y + 4 + 18.0 * (double) i, labels[i]);
+                        classes[i], lx, y, lx + 26, y, lx + 31, y + 4, labels[i]);
         }
 }
 
@@ -273,7 +278,7 @@ static void timeline(FILE *f, const Report *r) {
         polyline(f, &a, r, offsetof(ReportSample, anon), "anon");
         polyline(f, &a, r, offsetof(ReportSample, memory_current), "memory");
         marks(f, &a, r);
-        legend(f, a.px_hi + 8, a.py_lo - 60, cls, lab, 3);
+        legend(f, a.px_lo, 12, cls, lab, 3);
         fputs("</svg>\n", f);
 
         ny = svg_nice_ticks(0, tmax * 1.1, 5, yt);
@@ -288,7 +293,7 @@ static void timeline(FILE *f, const Report *r) {
         polyline(f, &a, r, offsetof(ReportSample, pids), "pids");
         polyline(f, &a, r, offsetof(ReportSample, threads), "threads");
         marks(f, &a, r);
-        legend(f, a.px_hi + 8, a.py_lo - 40, cls2, lab2, 2);
+        legend(f, a.px_lo, 12, cls2, lab2, 2);
         fputs("</svg></section>\n", f);
 }
 
@@ -434,6 +439,8 @@ static void nmt_stacked(FILE *f, const Report *r, const char *const *names, size
 static void nmt_table(FILE *f, const Report *r, const char *const *names, size_t n) {
         fputs("<table class=\"nmt\"><tr><th>category (committed)</th>", f);
         for (size_t i = 0; i < r->n_captures; i++) {
+                if (r->n_captures > 1 && !r->is_compare && !report_nmt_of(r->captures[i]))
+                        continue;
                 if (r->is_compare)
                         fprintf(f, "<th>%c</th><th>growth</th>", 'A' + (int) i);
                 else if (r->n_captures == 1)
@@ -452,6 +459,10 @@ static void nmt_table(FILE *f, const Report *r, const char *const *names, size_t
                 h(f, names[k]);
                 fputs("</td>", f);
                 for (size_t i = 0; i < r->n_captures; i++) {
+                        if (r->n_captures > 1 && !r->is_compare && !report_nmt_of(r->captures[i]))
+                                continue;
+                        if (r->n_captures > 1 && !r->is_compare && !report_nmt_of(r->captures[i]))
+                                continue;
                         uint64_t kb = report_nmt_committed_kb(r->captures[i], names[k]);
                         char b[32] = "-", g[40] = "";
                         if (kb != UINT64_MAX)

@@ -136,6 +136,8 @@ static void nmt_table(FILE *f, const Report *r) {
         section(f, "NMT categories (committed; nmt.txt, growth from nmt-diff.txt)");
         fprintf(f, "   %-24s", "category");
         for (size_t i = 0; i < r->n_captures; i++) {
+                if (r->n_captures > 1 && !r->is_compare && !report_nmt_of(r->captures[i]))
+                        continue;
                 char h[24];
                 snprintf(h, sizeof(h), "#%zu", i + 1);
                 fprintf(f, " %9s", h);
@@ -152,6 +154,10 @@ static void nmt_table(FILE *f, const Report *r) {
                         fprintf(f, "%-24.24s", t ?: "");
                 }
                 for (size_t i = 0; i < r->n_captures; i++) {
+                        if (r->n_captures > 1 && !r->is_compare && !report_nmt_of(r->captures[i]))
+                                continue;
+                        if (r->n_captures > 1 && !r->is_compare && !report_nmt_of(r->captures[i]))
+                                continue;
                         uint64_t kb = report_nmt_committed_kb(r->captures[i], names[k]);
                         char b[32], g[40] = "";
                         report_format_bytes(kb == UINT64_MAX ? UINT64_MAX : kb * 1024, b, sizeof(b));
@@ -181,6 +187,10 @@ static void nmt_table(FILE *f, const Report *r) {
         }
         if (r->n_captures > 1 && !r->is_compare)
                 for (size_t i = 0; i < r->n_captures; i++) {
+                        if (r->n_captures > 1 && !r->is_compare && !report_nmt_of(r->captures[i]))
+                                continue;
+                        if (r->n_captures > 1 && !r->is_compare && !report_nmt_of(r->captures[i]))
+                                continue;
                         fprintf(f, "   #%zu ", i + 1);
                         puts_safe(f, r->captures[i]->name);
                         fputc('\n', f);
