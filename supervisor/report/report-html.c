@@ -436,6 +436,43 @@ static void nmt_stacked(FILE *f, const Report *r, const char *const *names, size
         fputs("</svg>\n", f);
 }
 
+/* --compare: per category, A's bar above B's. */
+static void nmt_pairs(FILE *f, const Report *r, const char *const *names, size_t n) {
+        double max = 1, row = 34, left = 190, width = 620;
+        size_t shown = MIN(n, (size_t) 12);
+
+        for (size_t k = 0; k < shown; k++)
+                for (size_t i = 0; i < 2; i++) {
+                        uint64_t kb = report_nmt_committed_kb(r->captures[i], names[k]);
+                        if (kb != UINT64_MAX)
+                                max = MAX(max, (double) kb);
+                }
+        fprintf(f,
+                "<svg class=\"nmt-compare\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+                "height=\"%.0f\" "
+                "role=\"img\" aria-label=\"NMT categories of A and B\">\n",
+                PLOT_W, row * (double) shown + 34);
+        for (size_t k = 0; k < shown; k++) {
+                double y = 6 + row * (double) k;
+                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", left - 8, y + 19);
+                h(f, names[k]);
+                fputs("</text>", f);
+                for (size_t i = 0; i < 2; i++) {
+                        uint64_t kb = report_nmt_committed_kb(r->captures[i], names[k]);
+                        char b[32] = "-";
+                        double w = kb == UINT64_MAX ? 0 : (double) kb / max * width;
+                        if (kb != UINT64_MAX)
+                                report_format_bytes(kb * 1024, b, sizeof(b));
+                        fprintf(f,
+                                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"13\" fill=\"%s\"/>"
+                                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%c %s</text>\n",
+                                left, y + 2 + 14.0 * (double) i, w, palette[i], left + w + 6,
+                                y + 13 + 14.0 * (double) i, 'A' + (int) i, b);
+                }
+        }
+        fputs("</svg>\n", f);
+}
+
 static void nmt_table(FILE *f, const Report *r, const char *const *names, size_t n) {
         fputs("<table class=\"nmt\"><tr><th>category (committed)</th>", f);
         for (size_t i = 0; i < r->n_captures; i++) {
@@ -502,9 +539,10 @@ static void nmt_section(FILE *f, const Report *r) {
         if (n == 0)
                 return;
         fputs("<section id=\"nmt\"><h2>Native memory (NMT categories)</h2>\n", f);
-        if (r->is_compare)
+        if (r->is_compare) {
+                nmt_pairs(f, r, names, n);
                 nmt_table(f, r, names, n);
-        else if (r->n_captures == 1) {
+        } else if (r->n_captures == 1) {
                 fputs("<p class=\"sub\">Committed memory by category from nmt.txt; in red, the growth since "
                       "the "
                       "baseline from nmt-diff.txt.</p>\n",
