@@ -137,7 +137,7 @@ static void axes(FILE *f, const Axis *a, double y_div, const char *y_unit) {
                 a->py_lo, a->px_hi, a->py_lo);
         fprintf(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", a->px_lo,
                 a->py_lo, a->px_lo, a->py_hi);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">UTC</text>\n", a->px_lo - 6,
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">UTC</text>\n", a->px_lo - 34,
                 a->py_lo + 19);
 }
 
