@@ -166,6 +166,8 @@ static void marks(FILE *f, const Axis *a, const Report *r) {
                 if (c->started_ms == INT64_MIN)
                         continue;
                 x = ax_x(a, (double) c->started_ms / 1000.0);
+                if (x < a->px_lo - 0.5 || x > a->px_hi + 0.5) /* far from the history: not drawn */
+                        continue;
                 /* the class holds a name from the manifest: only [a-z-] kept */
                 cls = strdup(reason);
                 if (!cls)
