@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "report/report.h"
 #include "report/svg.h"
 
@@ -166,12 +168,129 @@ static void test_format_bytes(void **state) {
         assert_string_equal(b, "?");
 }
 
+#define LEAKY FIXTURE_DIR "/report/leaky"
+#define PRE_OOM LEAKY "/20261206T155121.793Z-pre-oom"
+#define OOM_KILL LEAKY "/20261206T155129.711Z-oom-kill"
+
+static void test_capture_load(void **state) {
+        ReportCapture *c = NULL;
+        char **lines = NULL;
+
+        (void) state;
+        assert_int_equal(report_capture_load(PRE_OOM, &c), 0);
+        assert_string_equal(c->service, "leaky");
+        assert_string_equal(c->reason, "pre-oom");
+        assert_string_equal(c->name, "20261206T155121.793Z-pre-oom");
+        assert_int_equal(c->memory_max, 268435456);
+        assert_true(c->started_ms > 0);
+        assert_true(c->complete);
+        assert_true(c->n_history >= 3);
+        assert_int_equal(c->history_bad, 0);
+        assert_non_null(c->nmt);
+        assert_non_null(c->nmt_diff);
+        assert_int_equal(report_nmt_growth_kb(c, "Other"), 17408);
+        assert_non_null(strstr(c->tasks, "<script>alert(1)</script>"));
+        assert_null(c->oom_report);
+        assert_int_equal(report_findings_lines(c, &lines), 0);
+        assert_non_null(strstr(lines[0], "pre-oom at 2026-12-06T15:51:21.793Z: "));
+        assert_non_null(strstr(lines[0], " of the 256M limit ("));
+        for (size_t i = 0;; i++) {
+                assert_non_null(lines[i]); /* the NMT growth is said in words */
+                if (strstr(lines[i],
+                           "Other (direct ByteBuffers and Unsafe.allocateMemory) grew 17M (committed)"))
+                        break;
+        }
+        for (size_t i = 0; lines[i]; i++)
+                free(lines[i]);
+        free(lines);
+        report_capture_free(c);
+        assert_int_equal(report_capture_load(FIXTURE_DIR "/report", &c), -ENOENT);
+}
+
+static char *report_html(const char *const *args, size_t n) {
+        char path[] = "/tmp/test-report.XXXXXX", *argv[16], *buf;
+        int fd = mkstemp(path);
+        FILE *f;
+        long size;
+
+        assert_true(fd >= 0);
+        close(fd);
+        argv[0] = (char *) "report";
+        for (size_t i = 0; i < n; i++)
+                argv[i + 1] = (char *) args[i];
+        argv[n + 1] = (char *) "--html";
+        argv[n + 2] = path;
+        argv[n + 3] = NULL;
+        assert_int_equal(report_main((int) n + 3, argv), 0);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        size = ftell(f);
+        rewind(f);
+        buf = calloc(1, (size_t) size + 1);
+        assert_non_null(buf);
+        assert_int_equal(fread(buf, 1, (size_t) size, f), (size_t) size);
+        fclose(f);
+        unlink(path);
+        return buf;
+}
+
+static size_t count(const char *s, const char *what) {
+        size_t n = 0;
+        for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
+                n++;
+        return n;
+}
+
+static void test_html_service(void **state) {
+        const char *args[] = { LEAKY };
+        char *page;
+
+        (void) state;
+        page = report_html(args, 1);
+        assert_int_equal(count(page, "<!DOCTYPE html>"), 1);
+        assert_int_equal(count(page, "<svg"), count(page, "</svg>"));
+        assert_int_equal(count(page, "<script"), 0);
+        assert_non_null(strstr(page, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert_non_null(strstr(page, "<polyline class=\"series memory\" points=\""));
+        assert_non_null(strstr(page, "<line class=\"limit\""));
+        assert_non_null(strstr(page, "<line class=\"mark pre-oom\""));
+        assert_non_null(strstr(page, "<line class=\"mark oom-kill\""));
+        assert_non_null(strstr(page, "<svg class=\"nmt-stacked\""));
+        assert_non_null(strstr(page, "Killed process"));
+        assert_non_null(strstr(page, "2 captures, oldest first."));
+        assert_true(strstr(page, "#1 20261206T155121.793Z-pre-oom") <
+                    strstr(page, "#2 20261206T155129.711Z-oom-kill"));
+        free(page);
+}
+
+static void test_html_one_and_compare(void **state) {
+        const char *one[] = { PRE_OOM }, *cmp[] = { LEAKY, "--compare", "20261206T155129.711Z-oom-kill",
+                                                    "20261206T155121.793Z-pre-oom" };
+        char *page;
+
+        (void) state;
+        page = report_html(one, 1);
+        assert_int_equal(count(page, "<svg"), count(page, "</svg>"));
+        assert_non_null(strstr(page, "<rect class=\"growth\""));
+        assert_null(strstr(page, "mark oom-kill"));
+        assert_int_equal(count(page, "<script"), 0);
+        free(page);
+        page = report_html(cmp, 4);
+        assert_non_null(strstr(page, "<h3>A: 20261206T155129.711Z-oom-kill</h3>"));
+        assert_non_null(strstr(page, "<svg class=\"nmt-compare\""));
+        assert_non_null(strstr(page, "B &minus; A"));
+        free(page);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_history_parse), cmocka_unit_test(test_history_header),
-                cmocka_unit_test(test_parse_time),    cmocka_unit_test(test_nice_ticks),
-                cmocka_unit_test(test_time_ticks),    cmocka_unit_test(test_scale),
-                cmocka_unit_test(test_html_escape),   cmocka_unit_test(test_format_bytes),
+                cmocka_unit_test(test_history_parse),        cmocka_unit_test(test_history_header),
+                cmocka_unit_test(test_parse_time),           cmocka_unit_test(test_nice_ticks),
+                cmocka_unit_test(test_time_ticks),           cmocka_unit_test(test_scale),
+                cmocka_unit_test(test_html_escape),          cmocka_unit_test(test_format_bytes),
+                cmocka_unit_test(test_capture_load),         cmocka_unit_test(test_html_service),
+                cmocka_unit_test(test_html_one_and_compare),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
