@@ -418,9 +418,12 @@ static void nmt_stacked(FILE *f, const Report *r, const char *const *names, size
                                 palette[k % ELEMENTSOF(palette)]);
                         base += v;
                 }
-                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">#%zu ", x + colw * 0.35,
+                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">#%zu", x + colw * 0.35,
                         a.py_lo + 16, i + 1);
-                h(f, r->captures[i]->reason);
+                if (colw >= 120) { /* else the table below names them */
+                        fputc(' ', f);
+                        h(f, r->captures[i]->reason);
+                }
                 fputs("</text>\n", f);
                 col++;
         }
