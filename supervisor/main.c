@@ -14,6 +14,7 @@
 #include "jsw/jsw-import.h"
 #include "base/log.h"
 #include "manager.h"
+#include "report/report.h"
 #include "base/units.h"
 
 #define DEFAULT_CONFIG "/etc/cgwarden/cgwarden.ini"
@@ -36,6 +37,8 @@ static void help_main(FILE *f) {
                 "  cgwarden start|stop|restart NAME\n"
                 "  cgwarden attach PID COMMAND [ARG ...]\n"
                 "                                      run a diagnostic command in a HotSpot JVM\n"
+                "  cgwarden report CAPTURE_DIR|SERVICE [--html FILE | --text] [--compare A B]\n"
+                "                                      the evidence as a report (text, or one HTML page)\n"
                 "  cgwarden import-jsw wrapper.conf [--name NAME] [-o FILE]\n"
                 "                                      a JSW wrapper.conf as a cgwarden configuration\n"
                 "  cgwarden --version | --help\n\n"
@@ -787,6 +790,8 @@ int main(int argc, char **argv) {
                 return cmd_attach(argc - 1, argv + 1);
         if (streq(cmd, "capture"))
                 return cmd_capture(argc - 1, argv + 1);
+        if (streq(cmd, "report"))
+                return report_main(argc - 1, argv + 1);
         if (streq(cmd, "import-jsw"))
                 return jsw_import_main(argc - 1, argv + 1);
         if (streq(cmd, "status") || streq(cmd, "start") || streq(cmd, "stop") || streq(cmd, "restart") ||

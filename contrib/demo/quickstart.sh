@@ -9,7 +9,8 @@
 # baseline it took by itself, a thread dump, the memory map, threads grouped
 # by name, the cgroup's counters. The demo prints the capture's files and
 # the lines that tell the story, then lets the kernel kill the service and
-# shows the post-mortem capture.
+# shows the post-mortem capture. It ends with `cgwarden report` of the
+# captures: as text, and as an HTML page it keeps in /tmp.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -147,6 +148,15 @@ pm=$(ls -d "$d/captures/leaky/"*-oom-kill 2>/dev/null | head -n1)
 [ -n "$pm" ] && echo "== after the kill, the post-mortem capture: $pm ($(ls "$pm" | tr '\n' ' '))"
 echo "== kernel's count for the service cgroup ($events):"
 sed 's/^/   /' "$events" 2>/dev/null | grep -E 'oom_kill|max|high|under_oom' || true
+if [ -n "$cap" ] || [ -n "$pm" ]; then
+        # the report of the service's captures, kept after the demo's files go
+        report=$(mktemp --suffix=.html /tmp/cgwarden-demo-report.XXXXXX)
+        chmod 644 "$report"
+        echo
+        echo "== cgwarden report $d/captures/leaky: every capture, the timeline, NMT, threads, mappings"
+        build/supervisor/cgwarden report "$d/captures/leaky" --html "$report" --text | sed 's/^/   /'
+        echo "== the same as one HTML page (open it in a browser): $report"
+fi
 echo "== stopping cgwarden"
 kill -TERM $pid; wait $pid || true
 trap 'rm -rf "$d"' EXIT

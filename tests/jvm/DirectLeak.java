@@ -8,12 +8,14 @@ import java.util.List;
  * pooled buffers, a cache of NIO buffers) allocated and kept, so the heap
  * stays small while the process's RSS grows until the kernel kills it.
  *
- *   java -XX:MaxDirectMemorySize=4g DirectLeak [MB_PER_S [CHUNK_KB]]
+ *   java -XX:MaxDirectMemorySize=4g DirectLeak [MB_PER_S [CHUNK_KB [THREAD_NAME]]]
  *
  * Allocates CHUNK_KB (default 1024) direct buffers at MB_PER_S (default 50)
  * and keeps every one; allocateDirect() zeroes the memory, so it is
  * resident at once. Prints "leaked N MB" every 16 MB. A failed allocation
- * (MaxDirectMemorySize) is printed and the leak stops, not the JVM. */
+ * (MaxDirectMemorySize) is printed and the leak stops, not the JVM.
+ * THREAD_NAME renames the leaking (main) thread, for the tests of what a
+ * report does with a hostile name. */
 public final class DirectLeak {
     private DirectLeak() {}
 
@@ -23,6 +25,10 @@ public final class DirectLeak {
         List<ByteBuffer> kept = new ArrayList<>();
         long leakedKb = 0;
         long start = System.nanoTime();
+
+        if (args.length > 2) {
+            Thread.currentThread().setName(args[2]);
+        }
 
         System.out.println("direct leak: " + rate + " MB/s in " + chunkKb + " KB buffers");
         System.out.flush();
