@@ -6,7 +6,8 @@
  *   heap-leak    the old generation after its collections (a collector
  *                other than the first, the young one, ran since the last
  *                sample) trends up over leak_window: at least 4 such
- *                points, none below the one before by more than 2 %, the
+ *                points over a quarter of it or more, none below the one
+ *                before by more than 2 %, the
  *                last at least 1 MiB and 5 % above the first; the slope by
  *                least squares gives the time until the old generation's
  *                maximum (seed 002: the client list that filled it).
@@ -193,6 +194,11 @@ static void heap_leak_check(Guard *g, usec_t now, const PerfSummary *s) {
         }
         p0 = &g->tele_old[first % cap];
         pl = &g->tele_old[(first + n - 1) % cap];
+        /* a trend over a quarter of the window at least: a backlog that
+         * fills the heap in seconds is pre-oom's (and throttle's), not a
+         * leak */
+        if (pl->t - p0->t < g->cfg->leak_window / 4)
+                return;
         if (pl->v < p0->v + MAX((uint64_t) 1 << 20, p0->v / 20))
                 return;
         for (size_t k = 0; k < n; k++) {

@@ -29,7 +29,7 @@ for J in $JAVA $OTHER_JAVAS; do
         {
                 printf '\n[service:leak%s]\n' $n
                 printf 'exec = %s -Xmx256m -XX:+UseSerialGC %s -cp %s HeapLeak 4 2\n' "$J" "$noattach" "$CLASSES"
-                printf 'memory_max = 1G\nleak_window = 60s\ncapture_timeout = 30s\n'
+                printf 'memory_max = 1G\nleak_window = 20s\ncapture_timeout = 30s\n'
                 printf 'on_heap_leak = capture stop\nstop_timeout = 10s\n'
         } >> "$T/c.ini"
 done
