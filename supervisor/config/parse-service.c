@@ -300,7 +300,6 @@ int parse_jvm_options_env_key(void *obj, const KeyDef *k, const char *value, cha
         return 0;
 }
 
-/* "5/10min"; "none" or "0" disable. */
 /* "50%/60s": a share of wall time spent in GC over a window; "none" or
  * "0" disables. */
 int parse_gc_overhead_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
@@ -339,6 +338,7 @@ int parse_gc_overhead_key(void *obj, const KeyDef *k, const char *value, char **
         return 0;
 }
 
+/* "5/10min"; "none" or "0" disable. */
 int parse_start_limit_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         ServiceConfig *s = obj;
         char reason[UNIT_REASON_MAX];
