@@ -55,7 +55,7 @@ struct Watch {
         /* from the last full sample (memory.stat, /proc/PID/status) */
         uint64_t last_anon, last_rss;
         uint32_t last_threads;
-        uint64_t prev_memory;
+        uint64_t prev_memory, prev_pids;
         usec_t prev_t;
 
         /* the last 10 minutes (for captures and status), and the floors
@@ -339,6 +339,29 @@ static void raise_pre_oom(Watch *w, const char *what, usec_t eta) {
 
 static void read_pids_events(Watch *w, bool report);
 
+/* Closer to a limit, look more often: 100 ms from half of capture_at on.
+ * Tasks have no threshold notification (memory has memory.high and the v1
+ * eventfd), and a thread leak can cross the band between pids_capture_at
+ * and pids.max in a second: when the last step's rate would reach
+ * pids_capture_at within two intervals, the next sample comes at half the
+ * projected time, down to 10 ms, so the band is seen before the limit. */
+static usec_t next_interval(const Watch *w, usec_t now) {
+        usec_t iv = w->cfg->sample_interval;
+
+        if ((w->capture_bytes != UINT64_MAX && w->memory_current >= w->capture_bytes / 2) ||
+            (w->pids_capture != UINT64_MAX && w->pids_current >= w->pids_capture / 2))
+                iv = MIN(100 * USEC_PER_MSEC, iv);
+        if (w->pids_capture != UINT64_MAX && w->n_samples > 0 && now > w->prev_t &&
+            w->pids_current > w->prev_pids && w->pids_current < w->pids_capture) {
+                double rate = (double) (w->pids_current - w->prev_pids) / (double) (now - w->prev_t);
+                double eta = (double) (w->pids_capture - w->pids_current) / rate; /* usec */
+
+                if (eta < 2.0 * (double) iv)
+                        iv = MAX(10 * USEC_PER_MSEC, MIN(iv, (usec_t) (eta / 2)));
+        }
+        return iv;
+}
+
 static void sample_now(Watch *w) {
         const ServiceConfig *c = w->cfg;
         char buf[64];
@@ -399,16 +422,11 @@ static void sample_now(Watch *w) {
         if (w->pids_capture != UINT64_MAX && w->pids_current >= w->pids_capture / 2)
                 read_pids_events(w, true);
         record_history(w, now);
+        w->interval = next_interval(w, now);
         w->prev_memory = w->memory_current;
+        w->prev_pids = w->pids_current;
         w->prev_t = now;
         w->n_samples++;
-
-        /* closer to a limit, look more often */
-        if ((w->capture_bytes != UINT64_MAX && w->memory_current >= w->capture_bytes / 2) ||
-            (w->pids_capture != UINT64_MAX && w->pids_current >= w->pids_capture / 2))
-                w->interval = MIN(100 * USEC_PER_MSEC, c->sample_interval);
-        else
-                w->interval = c->sample_interval;
 }
 
 static void arm_threshold(Watch *w);
@@ -500,6 +518,9 @@ static void read_pids_events(Watch *w, bool report) {
 }
 
 static int on_pids_events(sd_event_source *src, const struct inotify_event *ev, void *userdata) {
+        /* a fork failed: sample first, so that the observation tells
+         * today's task count (and pids-limit comes first if it was missed) */
+        sample_now(userdata);
         read_pids_events(userdata, true);
         return 0;
 }
