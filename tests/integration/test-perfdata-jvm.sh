@@ -13,6 +13,7 @@
 # and, as in a container, a JVM in its own pid and mount namespaces with a
 # private /tmp (unshare; `cgwarden capture --pid`): its file is
 # /tmp/hsperfdata_root/1 inside, found through NSpid below its root.
+# not-in-lanes: vm (hsperfdata is read from the JVM's file, the same on v1 and v2; test-capture-jvm runs the v2 capture path, and CI's VM lane has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-perfdata-jvm.sh)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
 . "$(dirname "$0")/jvm-lib.sh"
