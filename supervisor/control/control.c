@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "control/control.h"
+#include "control/request.h"
 #include "base/fs-util.h"
 #include "base/json-util.h"
 #include "service/status.h"
@@ -264,36 +266,23 @@ static void handle_watched(Client *cl, const char *cmd, Watched *w) {
         client_wait_capture(cl, w, watched_section(w)->capture_timeout);
 }
 
-static void handle(Client *cl, json_object *req) {
+static void handle(Client *cl, const ControlRequest *req) {
         Control *c = cl->control;
         _cleanup_(json_object_putp) json_object *r = json_object_new_object();
-        json_object *jcmd = NULL, *jsvc = NULL;
-        const char *cmd, *name = NULL;
+        const char *cmd = control_command_to_string(req->command);
         Service *s = NULL;
         Watched *w = NULL;
 
-        if (!json_object_is_type(req, json_type_object) ||
-            !json_object_object_get_ex(req, "command", &jcmd) ||
-            !json_object_is_type(jcmd, json_type_string)) {
-                client_error(cl, "a request is a JSON object with a \"command\" string");
-                return;
-        }
-        cmd = json_object_get_string(jcmd);
-        if (json_object_object_get_ex(req, "service", &jsvc)) {
-                if (!json_object_is_type(jsvc, json_type_string)) {
-                        client_error(cl, "\"service\" must be a string");
-                        return;
-                }
-                name = json_object_get_string(jsvc);
-                s = find_service(c, name);
-                w = s ? NULL : find_watched(c, name);
+        if (req->has_service) {
+                s = find_service(c, req->service);
+                w = s ? NULL : find_watched(c, req->service);
                 if (!s && !w) {
-                        client_error(cl, "no service '%.64s'", name);
+                        client_error(cl, "no service '%.64s'", req->service);
                         return;
                 }
         }
         json_object_object_add(r, "ok", json_object_new_boolean(true));
-        if (streq(cmd, "status")) {
+        if (req->command == CONTROL_STATUS) {
                 json_object *arr = json_object_new_array();
                 Service *x;
                 Watched *y;
@@ -310,7 +299,7 @@ static void handle(Client *cl, json_object *req) {
                 client_reply(cl, r);
                 return;
         }
-        if (streq(cmd, "reload")) {
+        if (req->command == CONTROL_RELOAD) {
                 if (c->ops->reload(c->userdata) == -ENOENT) {
                         client_error(cl, "no configuration file to reload (exec mode)");
                         return;
@@ -318,21 +307,13 @@ static void handle(Client *cl, json_object *req) {
                 client_reply(cl, r);
                 return;
         }
-        if (!streq(cmd, "capture") && !streq(cmd, "start") && !streq(cmd, "stop") &&
-            !streq(cmd, "restart")) {
-                client_error(cl, "unknown command '%.32s' (status, capture, start, stop, restart, reload)",
-                             cmd);
-                return;
-        }
+        /* capture, start, stop, restart: the parser saw "service" */
         if (w) {
                 handle_watched(cl, cmd, w);
                 return;
         }
-        if (!s) {
-                client_error(cl, "'%s' needs a \"service\"", cmd);
-                return;
-        }
-        if (streq(cmd, "capture")) {
+        assert(s);
+        if (req->command == CONTROL_CAPTURE) {
                 char what[128];
                 int k;
                 snprintf(what, sizeof what, "cgwarden capture %s", s->cfg->name);
@@ -353,9 +334,9 @@ static void handle(Client *cl, json_object *req) {
                 return;
         }
         log_info("Control: %s '%s'.", cmd, s->cfg->name);
-        (void) service_request(s, streq(cmd, "start")  ? SVC_EV_START
-                                  : streq(cmd, "stop") ? SVC_EV_STOP
-                                                       : SVC_EV_RESTART);
+        (void) service_request(s, req->command == CONTROL_START  ? SVC_EV_START
+                                  : req->command == CONTROL_STOP ? SVC_EV_STOP
+                                                                 : SVC_EV_RESTART);
         json_object_object_add(r, "state", json_object_new_string(svc_state_to_string(s->state)));
         client_reply(cl, r);
 }
@@ -396,20 +377,14 @@ static void client_read(Client *cl) {
         *nl = 0;
         cl->in_len = (size_t) (nl - cl->in);
 parse : {
-        enum json_tokener_error jerr;
-        json_object *req;
+        ControlRequest req;
+        char err[256];
 
-        if (memchr(cl->in, 0, cl->in_len)) {
-                client_error(cl, "a NUL byte in the request");
+        if (control_request_parse(cl->in, cl->in_len, &req, err, sizeof err) < 0) {
+                client_error(cl, "%s", err);
                 return;
         }
-        req = json_tokener_parse_verbose(cl->in, &jerr);
-        if (!req) {
-                client_error(cl, "malformed JSON: %s", json_tokener_error_desc(jerr));
-                return;
-        }
-        handle(cl, req);
-        json_object_put(req);
+        handle(cl, &req);
 }
 }
 
