@@ -329,6 +329,17 @@ void report_format_bytes(uint64_t bytes, char *buf, size_t size) {
                 snprintf(buf, size, "%.1f%c", v, units[u]);
 }
 
+void report_format_growth_kb(int64_t kb, char *buf, size_t size) {
+        char x[32];
+
+        if (kb == 0) {
+                snprintf(buf, size, "%s", "");
+                return;
+        }
+        report_format_bytes((kb < 0 ? (uint64_t) - (kb + 1) + 1 : (uint64_t) kb) * 1024, x, sizeof(x));
+        snprintf(buf, size, "%c%s", kb < 0 ? '-' : '+', x);
+}
+
 char *report_head_lines(const char *text, size_t max_lines) {
         const char *p = text ?: "";
         size_t lines = 0;

@@ -329,8 +329,8 @@ static void nmt_bars(FILE *f, const Report *r, const ReportCapture *c, const cha
                 report_format_bytes(kb * 1024, b, sizeof(b));
                 if (d != 0) {
                         char x[32];
-                        report_format_bytes((uint64_t) (d < 0 ? -d : d) * 1024, x, sizeof(x));
-                        snprintf(g, sizeof(g), " (%c%s)", d < 0 ? '-' : '+', x);
+                        report_format_growth_kb(d, x, sizeof(x));
+                        snprintf(g, sizeof(g), " (%s)", x);
                 }
                 fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", left - 8, y + 14);
                 h(f, names[k]);
@@ -511,13 +511,8 @@ static void nmt_table(FILE *f, const Report *r, const char *const *names, size_t
                                 report_format_bytes(kb * 1024, b, sizeof(b));
                         fprintf(f, "<td>%s</td>", b);
                         if (r->n_captures == 1 || r->is_compare) {
-                                int64_t d = report_nmt_growth_kb(r->captures[i], names[k]);
-                                if (d != 0) {
-                                        char x[32];
-                                        report_format_bytes((uint64_t) (d < 0 ? -d : d) * 1024, x,
-                                                            sizeof(x));
-                                        snprintf(g, sizeof(g), "%c%s", d < 0 ? '-' : '+', x);
-                                }
+                                report_format_growth_kb(report_nmt_growth_kb(r->captures[i], names[k]), g,
+                                                        sizeof(g));
                                 fprintf(f, "<td>%s</td>", g);
                         }
                 }
@@ -525,11 +520,8 @@ static void nmt_table(FILE *f, const Report *r, const char *const *names, size_t
                         uint64_t a = report_nmt_committed_kb(r->captures[0], names[k]);
                         uint64_t b = report_nmt_committed_kb(r->captures[1], names[k]);
                         char d[40] = "";
-                        if (a != UINT64_MAX && b != UINT64_MAX && a != b) {
-                                char x[32];
-                                report_format_bytes((a > b ? a - b : b - a) * 1024, x, sizeof(x));
-                                snprintf(d, sizeof(d), "%c%s", b < a ? '-' : '+', x);
-                        }
+                        if (a != UINT64_MAX && b != UINT64_MAX)
+                                report_format_growth_kb((int64_t) b - (int64_t) a, d, sizeof(d));
                         fprintf(f, "<td>%s</td>", d);
                 }
                 fputs("</tr>\n", f);

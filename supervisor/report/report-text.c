@@ -163,12 +163,8 @@ static void nmt_table(FILE *f, const Report *r) {
                         report_format_bytes(kb == UINT64_MAX ? UINT64_MAX : kb * 1024, b, sizeof(b));
                         fprintf(f, " %9s", kb == UINT64_MAX ? "-" : b);
                         if (r->n_captures == 1 || r->is_compare) {
-                                int64_t d = report_nmt_growth_kb(r->captures[i], names[k]);
-                                if (d != 0) {
-                                        report_format_bytes((uint64_t) (d < 0 ? -d : d) * 1024, b,
-                                                            sizeof(b));
-                                        snprintf(g, sizeof(g), "%c%s", d < 0 ? '-' : '+', b);
-                                }
+                                report_format_growth_kb(report_nmt_growth_kb(r->captures[i], names[k]), g,
+                                                        sizeof(g));
                                 fprintf(f, " %9s", g);
                         }
                 }
@@ -176,11 +172,8 @@ static void nmt_table(FILE *f, const Report *r) {
                         uint64_t a = report_nmt_committed_kb(r->captures[0], names[k]);
                         uint64_t b = report_nmt_committed_kb(r->captures[1], names[k]);
                         char d[40] = "";
-                        if (a != UINT64_MAX && b != UINT64_MAX && a != b) {
-                                char x[32];
-                                report_format_bytes((a > b ? a - b : b - a) * 1024, x, sizeof(x));
-                                snprintf(d, sizeof(d), "%c%s", b < a ? '-' : '+', x);
-                        }
+                        if (a != UINT64_MAX && b != UINT64_MAX)
+                                report_format_growth_kb((int64_t) b - (int64_t) a, d, sizeof(d));
                         fprintf(f, " %9s", d);
                 }
                 fputc('\n', f);

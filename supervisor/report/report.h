@@ -86,6 +86,8 @@ int report_findings_lines(const ReportCapture *c, char ***ret_lines);
 
 /* Bytes as "118.5M", "256M", "12.0K" (1024-based); "?" for UINT64_MAX. */
 void report_format_bytes(uint64_t bytes, char *buf, size_t size);
+/* A growth in KiB as "+1.5M" or "-12.0K"; "" for 0. */
+void report_format_growth_kb(int64_t kb, char *buf, size_t size);
 
 /* The first max_lines lines of text (NULL-safe), as a malloc'd string. */
 char *report_head_lines(const char *text, size_t max_lines);

@@ -166,6 +166,14 @@ static void test_format_bytes(void **state) {
         assert_string_equal(b, "100B");
         report_format_bytes(UINT64_MAX, b, sizeof(b));
         assert_string_equal(b, "?");
+        report_format_growth_kb(1536, b, sizeof(b));
+        assert_string_equal(b, "+1.5M");
+        report_format_growth_kb(-12, b, sizeof(b));
+        assert_string_equal(b, "-12K");
+        report_format_growth_kb(0, b, sizeof(b));
+        assert_string_equal(b, "");
+        report_format_growth_kb(INT64_MIN, b, sizeof(b));
+        assert_true(b[0] == '-');
 }
 
 #define LEAKY FIXTURE_DIR "/report/leaky"
