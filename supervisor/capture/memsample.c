@@ -7,6 +7,7 @@
 
 #include "base/macro.h"
 #include "base/parse-util.h"
+#include "base/top-n.h"
 #include "capture/memsample.h"
 
 static int hexval(char c) {
@@ -112,6 +113,10 @@ static bool grew(const MapRange *base, size_t n_base, const Header *h, bool *is_
         return true;
 }
 
+static bool more_anon(const void *a, const void *b) {
+        return ((const MapPick *) a)->anon_kb > ((const MapPick *) b)->anon_kb;
+}
+
 int memsample_pick(const char *smaps, size_t n, const MapRange *base, size_t n_base, MapPick *ret,
                    size_t max, size_t *ret_n) {
         size_t pos = 0, len, k = 0;
@@ -137,18 +142,8 @@ int memsample_pick(const char *smaps, size_t n, const MapRange *base, size_t n_b
                         continue;
                 }
                 /* a header, or the end: the mapping before is complete */
-                if (in && cur.anon_kb > 0) {
-                        /* insert by anon_kb, largest first, keeping max */
-                        size_t at = k;
-                        while (at > 0 && ret[at - 1].anon_kb < cur.anon_kb)
-                                at--;
-                        if (at < max) {
-                                size_t last = MIN(k, max - 1);
-                                memmove(ret + at + 1, ret + at, (last - at) * sizeof *ret);
-                                ret[at] = cur;
-                                k = MIN(k + 1, max);
-                        }
-                }
+                if (in && cur.anon_kb > 0)
+                        k = top_n_insert(ret, k, max, sizeof *ret, &cur, more_anon);
                 in = false;
                 if (more && h.anon_rw) {
                         bool is_new;

@@ -5,6 +5,7 @@
 
 #include "capture/nmt.h"
 #include "base/parse-util.h"
+#include "base/top-n.h"
 
 /* A blank, or the '\r' of a CRLF report (its lines are trimmed). */
 static bool is_blank_or_cr(char c) {
@@ -351,6 +352,10 @@ static bool site_amount(const char *s, size_t len, NmtSite *site) {
         return false;
 }
 
+static bool grew_more(const void *a, const void *b) {
+        return ((const NmtSite *) a)->delta_kb > ((const NmtSite *) b)->delta_kb;
+}
+
 int nmt_detail_sites(const char *buf, size_t n, NmtSite *ret, size_t max, size_t *ret_n) {
         size_t pos = 0, len, k = 0;
         const char *line;
@@ -367,16 +372,8 @@ int nmt_detail_sites(const char *buf, size_t n, NmtSite *ret, size_t max, size_t
                         continue;
                 }
                 if (cur.n_frames > 0 && site_amount(line, len, &cur) && cur.delta_kb > 0 && max > 0) {
-                        size_t at = k;
                         cur.n_frames = MIN(cur.n_frames, (size_t) NMT_SITE_FRAMES);
-                        while (at > 0 && ret[at - 1].delta_kb < cur.delta_kb)
-                                at--;
-                        if (at < max) {
-                                size_t last = MIN(k, max - 1);
-                                memmove(ret + at + 1, ret + at, (last - at) * sizeof *ret);
-                                ret[at] = cur;
-                                k = MIN(k + 1, max);
-                        }
+                        k = top_n_insert(ret, k, max, sizeof *ret, &cur, grew_more);
                 }
                 cur = (NmtSite){};
         }
