@@ -17,6 +17,9 @@
 #   watchdog (the unit's WatchdogSec=30s, 3s in a drop-in to be quick):
 #           cgwarden pings; SIGSTOPped, it is killed and restarted by
 #           systemd, and its service runs exactly once
+#   crash:  cgwarden SIGKILLed: systemd (KillMode=mixed, Restart=on-failure)
+#           kills what is left and restarts the unit; the service runs
+#           exactly once, its old process gone
 # Skips (77) unless PID 1 is systemd; the host and the plain VM lane skip it.
 # systemd-lane: run by tests/integration/run --lane systemd
 # timeout: 400
@@ -252,6 +255,32 @@ check "the service runs again, exactly once (pids: '$now'; before: $svc)" test -
 check "its process before the watchdog kill is gone" is_dead "$svc"
 check_eq "the service's process is in <unit>/services/sleeper" "$now" "$(procs_of "$CG/services/sleeper")"
 say "watchdog: $(journal | grep -E "Watchdog timeout|Killing process|Main process exited|Scheduled restart|leftover|had left" | sed 's/cgwarden.service: //' | tr '\n' ';')"
+
+# ---- crash: cgwarden SIGKILLed (#18's crash model under systemd) ----
+# KillMode=mixed: the rest of the unit is SIGKILLed once cgwarden is gone;
+# Restart=on-failure starts a new one, which starts each service once.
+main=$new svc=$now
+mark
+t0=$(date +%s)
+kill -KILL "$main"
+if wait_until 60 sh -c "[ \"\$(systemctl show -p NRestarts --value $UNIT)\" = 2 ] &&
+                         [ \"\$(systemctl show -p ActiveState --value $UNIT)\" = active ]"; then
+        ok "SIGKILLed cgwarden: systemd restarts the unit (NRestarts=2, active) in $(($(date +%s) - t0)) s"
+else
+        not_ok "SIGKILLed cgwarden: systemd restarts the unit" \
+                "ActiveState=$(prop ActiveState) NRestarts=$(prop NRestarts)" "$(journal | tail -30)"
+fi
+check "crash: the journal says cgwarden was killed (status=9/KILL)" journal_has "status=9/KILL"
+new=$(prop MainPID)
+check "crash: a new cgwarden runs (MainPID $main -> $new)" test "$new" != "$main" -a "$new" != 0
+wait_until 30 sh -c "[ -n \"\$(pgrep -x -f '/bin/sleep $N1')\" ] && ! kill -0 $svc 2>/dev/null" || true
+now=$(sleepers "$N1")
+check "crash: the service runs again, exactly once (pids: '$now'; before: $svc)" test -n "$now" -a "$now" = "${now%% *}"
+check "crash: its process from before the crash is gone" is_dead "$svc"
+check_eq "crash: the service's process is in <unit>/services/sleeper" "$now" "$(procs_of "$CG/services/sleeper")"
+check_eq "crash: nothing in <unit> outside supervisor/ and services/" "" \
+        "$(find "$CG" -name cgroup.procs ! -path "$CG/supervisor/*" ! -path "$CG/services/*" -exec cat {} + 2> /dev/null)"
+say "crash: $(journal | grep -E "Main process exited|Killing process|Scheduled restart|had left|Service 'sleeper' started" | sed 's/cgwarden.service: //' | tr '\n' ';')"
 timeout 150 systemctl stop "$UNIT"
 rc=$?
 check_eq "watchdog: systemctl stop after the restart: exit 0, Result=success" "0 success" "$rc $(prop Result)"
