@@ -27,6 +27,13 @@ struct CgContext {
          * controller is not mounted) */
         char *own; /* v2 */
         char *own_v1[_CG_V1_MAX];
+        /* v1: where OWN/services goes in each hierarchy: own_v1[i], but
+         * memory's own path where own_v1[i] is a hierarchy's root and
+         * memory's is not (a root shared with the host holds no services
+         * of ours); the topmost directory of it we created (absolute),
+         * removed again at the end when empty, NULL when none */
+        char *base_v1[_CG_V1_MAX];
+        char *base_made_v1[_CG_V1_MAX];
         char *services_rel; /* OWN/services, relative (memory on v1) */
         bool created_services[_CG_V1_MAX + 1];
         bool moved_self; /* v2: we moved into OWN/supervisor */

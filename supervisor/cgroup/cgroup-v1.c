@@ -44,13 +44,76 @@ static bool is_cgroup_fs(const char *dir) {
         return statfs(dir, &st) >= 0 && st.f_type == CGROUP_SUPER_MAGIC;
 }
 
-/* Relative path of OWN/services in controller i. */
+/* Relative path of OWN/services in controller i (below base_v1[i]). */
 static char *services_rel(const CgContext *c, CgV1Ctrl i) {
-        return c->own_v1[i] ? cg_path_join(c->own_v1[i], "services") : NULL;
+        const char *b = c->base_v1[i] ? c->base_v1[i] : c->own_v1[i];
+        return b ? cg_path_join(b, "services") : NULL;
+}
+
+/* base_v1[]: our own path in each hierarchy, except where that is the
+ * hierarchy's root while memory's is not: a process nobody placed in the
+ * pids or cpu hierarchy (a shell on a hybrid host without a session
+ * scope, a container runtime that only set up memory) must not put its
+ * services at /sys/fs/cgroup/pids/services, next to the host's own
+ * cgroups; they go below memory's path there, as systemd mirrors a unit's
+ * path in every hierarchy. at_root[i]: whether our own path in
+ * hierarchy i was its root (before cgroup_root's suffix). */
+static int pick_bases(CgContext *c, const bool at_root[static _CG_V1_MAX]) {
+        const char *mem = c->own_v1[CG_V1_MEMORY];
+
+        for (int i = 0; i < _CG_V1_MAX; i++) {
+                const char *b = c->own_v1[i];
+                if (!b)
+                        continue;
+                if (i != CG_V1_MEMORY && at_root[i] && !at_root[CG_V1_MEMORY])
+                        b = mem;
+                c->base_v1[i] = strdup(b);
+                if (!c->base_v1[i])
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Create the directories of DIR (absolute, below the hierarchy's mount
+ * MNT) that are missing; *ret_top: the topmost one created (NULL: none). */
+static int make_base(const char *mnt, const char *dir, char **ret_top) {
+        _cleanup_free_ char *p = strdup(dir);
+        size_t l = strlen(mnt);
+
+        *ret_top = NULL;
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + l; s && *s;) {
+                s = strchr(s + 1, '/');
+                if (s)
+                        *s = 0;
+                if (mkdir(p, 0755) >= 0) {
+                        if (!*ret_top && !(*ret_top = strdup(p)))
+                                return -ENOMEM;
+                } else if (errno != EEXIST)
+                        return -errno;
+                if (s)
+                        *s = '/';
+        }
+        return 0;
+}
+
+/* Remove what make_base() created, deepest first, while empty. */
+static void remove_base(const char *dir, const char *top) {
+        _cleanup_free_ char *p = strdup(dir);
+        size_t l = strlen(top);
+
+        while (p && strlen(p) >= l && rmdir(p) >= 0 && strlen(p) > l) {
+                char *s = strrchr(p, '/');
+                if (!s)
+                        break;
+                *s = 0;
+        }
 }
 
 static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
         _cleanup_free_ char *buf = NULL;
+        bool at_root[_CG_V1_MAX];
         int r;
 
         r = cg_read_file("/proc/self/cgroup", &buf);
@@ -74,6 +137,8 @@ static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
                                      c->fs);
                 return -EOPNOTSUPP;
         }
+        for (int i = 0; i < _CG_V1_MAX; i++)
+                at_root[i] = c->own_v1[i] && streq(c->own_v1[i], "/");
         if (root) {
                 const char *own = c->own_v1[CG_V1_MEMORY];
                 size_t l = strlen(own);
@@ -99,6 +164,9 @@ static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
         c->libcgroup_ok = cgroup_init() == 0;
         if (c->observe_only)
                 return 0;
+        r = pick_bases(c, at_root);
+        if (r < 0)
+                return r;
         c->services_rel = services_rel(c, CG_V1_MEMORY);
         if (!c->services_rel)
                 return -ENOMEM;
@@ -111,6 +179,16 @@ static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
                 dir = mnt ? cg_path_join(mnt, rel) : NULL;
                 if (!dir)
                         return -ENOMEM;
+                if (!streq(c->base_v1[i], c->own_v1[i])) {
+                        _cleanup_free_ char *base = cg_path_join(mnt, c->base_v1[i]);
+                        r = base ? make_base(mnt, base, &c->base_made_v1[i]) : -ENOMEM;
+                        if (r < 0) {
+                                if (ret_error)
+                                        cg_set_error(ret_error, "cannot create %s: %s", base ? base : "?",
+                                                     strerror(-r));
+                                return r;
+                        }
+                }
                 if (mkdir(dir, 0755) >= 0)
                         c->created_services[i] = true;
                 else if (errno != EEXIST) {
@@ -140,6 +218,11 @@ static void v1_context_done(CgContext *c) {
                         (void) cg_rmdir_wait(dir);
                 else if (dir)
                         (void) rmdir(dir);
+                if (c->base_made_v1[i] && mnt) {
+                        _cleanup_free_ char *base = cg_path_join(mnt, c->base_v1[i]);
+                        if (base)
+                                remove_base(base, c->base_made_v1[i]);
+                }
         }
 }
 

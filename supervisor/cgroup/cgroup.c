@@ -300,8 +300,11 @@ CgContext *cg_context_free(CgContext *c) {
                 c->ops->context_done(c);
         free(c->fs);
         free(c->own);
-        for (int i = 0; i < _CG_V1_MAX; i++)
+        for (int i = 0; i < _CG_V1_MAX; i++) {
                 free(c->own_v1[i]);
+                free(c->base_v1[i]);
+                free(c->base_made_v1[i]);
+        }
         free(c->services_rel);
         free(c->subtree_before);
         free(c->tree_root);
