@@ -87,8 +87,10 @@ if [ -f "/sys/fs/cgroup$cg/memory.max" ]; then
         events="/sys/fs/cgroup$cg/memory.events"
 else
         echo "   memory.limit_in_bytes = $(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")"
-        pcg=$(sed -n 's/^[0-9]*:pids:\(.*\)/\1/p' /proc/$pid/cgroup)
-        echo "   pids.max              = $(cat /sys/fs/cgroup/pids${pcg%/}/services/leaky/pids.max 2>/dev/null || echo n/a)"
+        # the pids hierarchy's path may differ from memory's: the service's own
+        svc=$(sed -n "s/.*Service 'leaky' started (pid \([0-9]*\)).*/\1/p" "$d/cgwarden.log" | head -1)
+        pcg=$(sed -n 's/^[0-9]*:pids:\(.*\)/\1/p' "/proc/${svc:-0}/cgroup" 2>/dev/null)
+        echo "   pids.max              = $(cat "/sys/fs/cgroup/pids${pcg%/}/pids.max" 2>/dev/null || echo n/a)"
         events="/sys/fs/cgroup/memory$cg/memory.oom_control"
 fi
 
