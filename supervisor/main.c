@@ -34,7 +34,7 @@ static void help_main(FILE *f) {
                 "  cgwarden capture NAME               capture evidence now\n"
                 "  cgwarden capture --pid PID [--out DIR]\n"
                 "                                      capture evidence of any process, no supervisor\n"
-                "  cgwarden start|stop|restart NAME\n"
+                "  cgwarden start|stop|restart NAME    a service, or a watched unit (through systemd)\n"
                 "  cgwarden attach PID COMMAND [ARG ...]\n"
                 "                                      run a diagnostic command in a HotSpot JVM\n"
                 "  cgwarden report CAPTURE_DIR|SERVICE [--html FILE | --text] [--compare A B]\n"

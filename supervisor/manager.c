@@ -556,8 +556,14 @@ static Watched *watched_at(void *userdata, size_t i) {
         return NULL;
 }
 
+static WatchRule *rule_at(void *userdata, size_t i) {
+        Manager *m = userdata;
+        return i < m->n_rules ? m->rules[i] : NULL;
+}
+
 static const ControlOps control_ops = {
         .service_at = service_at,
+        .rule_at = rule_at,
         .watched_at = watched_at,
         .reload = control_reload,
 };

@@ -235,7 +235,10 @@ static int wait_stopped(const char *dir, const char *name, usec_t wait) {
                         printf("%s: removed\n", name);
                         return 0;
                 }
-                if (streq(state, "stopped") || streq(state, "failed")) {
+                /* a watched unit stopped through systemd: its cgroup
+                 * is empty, or gone (inactive) */
+                if (streq(state, "stopped") || streq(state, "failed") || streq(state, "empty") ||
+                    streq(state, "gone") || streq(state, "inactive")) {
                         printf("%s: %s\n", name, state);
                         return 0;
                 }
@@ -336,7 +339,10 @@ int control_client_main(int argc, char **argv) {
         }
         if (wait > 0)
                 return wait_stopped(dir, name, wait);
-        if (get_s(reply, "state"))
+        if (get_s(reply, "job"))
+                printf("%s: %s asked of %s (now %s)\n", name, cmd, get_s(reply, "job"),
+                       get_s(reply, "state") ?: "?");
+        else if (get_s(reply, "state"))
                 printf("%s: %s\n", name, get_s(reply, "state"));
         return 0;
 }

@@ -19,6 +19,7 @@
 #include "service/status.h"
 #include "base/log.h"
 #include "service/service.h"
+#include "watched/discover.h"
 #include "watched/watched.h"
 
 typedef struct Client Client;
@@ -203,6 +204,53 @@ static Watched *find_watched(Control *c, const char *name) {
         return NULL;
 }
 
+/* A [watch:NAME] section with unit= by its name: a unit is known to
+ * systemd (and can be started) also while no cgroup of it exists */
+static WatchRule *find_unit_rule(Control *c, const char *name) {
+        WatchRule *r;
+
+        for (size_t i = 0; name && c->ops->rule_at && (r = c->ops->rule_at(c->userdata, i)); i++)
+                if (watch_rule_unit(r) && streq(watch_rule_section(r)->name, name))
+                        return r;
+        return NULL;
+}
+
+/* The status of a watched unit that has no cgroup now */
+static json_object *inactive_unit_json(const WatchRule *r) {
+        ServiceStatus st;
+
+        status_init(&st, watch_rule_section(r)->name);
+        snprintf(st.state, sizeof st.state, "%s", "inactive");
+        snprintf(st.kind, sizeof st.kind, "%s", watched_kind_to_string(WATCHED_UNIT));
+        snprintf(st.cgroup, sizeof st.cgroup, "%.255s", watch_rule_unit_path(r));
+        return control_status_json(&st);
+}
+
+static WatchedRequest watched_request_of(ControlCommand c) {
+        return c == CONTROL_START ? WATCHED_START : c == CONTROL_STOP ? WATCHED_STOP : WATCHED_RESTART;
+}
+
+/* start, stop, restart of a watched unit: asked of systemd. state: the
+ * watched cgroup's now, "inactive" without one */
+static void handle_unit_request(Client *cl, WatchRule *r, ControlCommand cmd, const char *state) {
+        _cleanup_(json_object_putp) json_object *reply = NULL;
+        int k;
+
+        k = watch_rule_request(r, watched_request_of(cmd));
+        if (k < 0) {
+                client_error(cl, "cannot ask systemd for the %s of '%s': %s", control_command_to_string(cmd),
+                             watch_rule_section(r)->name, strerror(-k));
+                return;
+        }
+        /* the job runs in systemd: the state is today's; `stop --wait`
+         * asks again until the unit's cgroup is empty or gone */
+        reply = json_object_new_object();
+        json_object_object_add(reply, "ok", json_object_new_boolean(true));
+        json_object_object_add(reply, "state", json_object_new_string(state));
+        json_object_object_add(reply, "job", json_object_new_string("systemd"));
+        client_reply(cl, reply);
+}
+
 /* A capture requested by a client finished: answer the clients waiting
  * for it (a service or a watched cgroup). path dies with the capture. */
 static void capture_done(Control *c, const void *s, const char *path, bool complete) {
@@ -245,8 +293,20 @@ static void handle_watched(Client *cl, const char *cmd, Watched *w) {
         int k;
 
         if (!streq(cmd, "capture")) {
-                client_error(cl, "'%s' is a watched %s (%s): cgwarden does not %s it", name,
-                             watched_kind_to_string(watched_kind(w)), watched_path(w), cmd);
+                WatchRule *r = find_unit_rule(cl->control, name);
+                ServiceStatus st;
+
+                if (!r) {
+                        client_error(cl, "'%s' is a watched %s (%s): cgwarden does not %s it", name,
+                                     watched_kind_to_string(watched_kind(w)), watched_path(w), cmd);
+                        return;
+                }
+                watched_get_status(w, &st);
+                handle_unit_request(cl, r,
+                                    streq(cmd, "start")  ? CONTROL_START
+                                    : streq(cmd, "stop") ? CONTROL_STOP
+                                                         : CONTROL_RESTART,
+                                    st.state);
                 return;
         }
         snprintf(what, sizeof what, "cgwarden capture %s", name);
@@ -277,7 +337,22 @@ static void handle(Client *cl, const ControlRequest *req) {
                 s = find_service(c, req->service);
                 w = s ? NULL : find_watched(c, req->service);
                 if (!s && !w) {
-                        client_error(cl, "no service '%.64s'", req->service);
+                        WatchRule *u = find_unit_rule(c, req->service);
+                        if (!u) {
+                                client_error(cl, "no service '%.64s'", req->service);
+                                return;
+                        }
+                        if (req->command == CONTROL_STATUS) {
+                                json_object *arr = json_object_new_array();
+                                json_object_array_add(arr, inactive_unit_json(u));
+                                json_object_object_add(r, "ok", json_object_new_boolean(true));
+                                json_object_object_add(r, "services", arr);
+                                client_reply(cl, r);
+                        } else if (req->command == CONTROL_CAPTURE)
+                                client_error(cl, "watched unit '%s' has no cgroup now (inactive)",
+                                             req->service);
+                        else
+                                handle_unit_request(cl, u, req->command, "inactive");
                         return;
                 }
         }
@@ -286,6 +361,7 @@ static void handle(Client *cl, const ControlRequest *req) {
                 json_object *arr = json_object_new_array();
                 Service *x;
                 Watched *y;
+                WatchRule *u;
                 for (size_t i = 0; !w && (x = c->ops->service_at(c->userdata, i)); i++)
                         if (!s || x == s)
                                 json_object_array_add(arr, control_service_json(x));
@@ -295,6 +371,10 @@ static void handle(Client *cl, const ControlRequest *req) {
                                 watched_get_status(y, &st);
                                 json_object_array_add(arr, control_status_json(&st));
                         }
+                /* and the watched units that have no cgroup now */
+                for (size_t i = 0; !s && !w && c->ops->rule_at && (u = c->ops->rule_at(c->userdata, i)); i++)
+                        if (watch_rule_unit(u) && watch_rule_count(u) == 0)
+                                json_object_array_add(arr, inactive_unit_json(u));
                 json_object_object_add(r, "services", arr);
                 client_reply(cl, r);
                 return;

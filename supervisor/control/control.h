@@ -32,6 +32,7 @@
 
 typedef struct Service Service;
 typedef struct Watched Watched;
+typedef struct WatchRule WatchRule;
 typedef struct ServiceStatus ServiceStatus;
 typedef struct Control Control;
 
@@ -42,6 +43,9 @@ typedef struct ControlOps {
         /* the i-th watched cgroup ([watch:NAME]), NULL past the last; the
          * op may be NULL */
         Watched *(*watched_at)(void *userdata, size_t i);
+        /* the i-th [watch:NAME] section at work, NULL past the last; the
+         * op may be NULL */
+        WatchRule *(*rule_at)(void *userdata, size_t i);
         /* reload the configuration: 0, -ENOENT when there is no file to
          * reload (exec mode), or -errno (logged by the owner) */
         int (*reload)(void *userdata);

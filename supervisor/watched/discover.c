@@ -518,6 +518,27 @@ const ServiceConfig *watch_rule_section(const WatchRule *r) {
         return r->cfg;
 }
 
+const char *watch_rule_unit(const WatchRule *r) {
+        return r->unit ? r->cfg->watch_unit : NULL;
+}
+
+const char *watch_rule_unit_path(const WatchRule *r) {
+        return r->unit ? r->unit_path : NULL;
+}
+
+int watch_rule_request(WatchRule *r, WatchedRequest req) {
+        if (!r->unit)
+                return -EOPNOTSUPP;
+        log_info("Watch '%s': %s of %s asked through the control socket.", r->cfg->name,
+                 req == WATCHED_START  ? "start"
+                 : req == WATCHED_STOP ? "stop"
+                                       : "restart",
+                 r->cfg->watch_unit);
+        return req == WATCHED_START  ? unit_ctl_start(r->unit)
+               : req == WATCHED_STOP ? unit_ctl_stop(r->unit)
+                                     : unit_ctl_restart(r->unit);
+}
+
 size_t watch_rule_count(const WatchRule *r) {
         size_t n = r->n_dying;
         for (size_t i = 0; i < r->n_m; i++)

@@ -34,6 +34,15 @@ const ServiceConfig *watch_rule_section(const WatchRule *r);
 size_t watch_rule_count(const WatchRule *r);
 Watched *watch_rule_at(const WatchRule *r, size_t i);
 
+/* unit=: the unit's name and the cgroup it has or will have (NULL for
+ * cgroup= and match=), and a start, stop or restart of it asked of
+ * systemd also while the unit is inactive (no watched cgroup then).
+ * watch_rule_request() returns 0, -EOPNOTSUPP without unit=, or -errno
+ * (logged). */
+const char *watch_rule_unit(const WatchRule *r);
+const char *watch_rule_unit_path(const WatchRule *r);
+int watch_rule_request(WatchRule *r, WatchedRequest req);
+
 /* Free the watched cgroups that are gone and no longer capturing. The
  * owner calls it from its deferred work after changed(). */
 void watch_rule_reap(WatchRule *r);

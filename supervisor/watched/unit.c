@@ -22,7 +22,7 @@ struct UnitCtl {
         sd_event *event;
         sd_bus *bus;
         char *unit;
-        char what[2][320]; /* "restart of NAME", "stop of NAME": the replies' userdata */
+        char what[3][320]; /* "stop of NAME", "restart of NAME", "start of NAME": the replies' userdata */
 };
 
 char *unit_slice_path(const char *slice) {
@@ -188,7 +188,7 @@ static int bus_reopen(UnitCtl *u) {
 }
 
 static int job(UnitCtl *u, const char *method, const char *what) {
-        char *t = u->what[streq(method, "RestartUnit")];
+        char *t = u->what[streq(method, "RestartUnit") ? 1 : streq(method, "StartUnit") ? 2 : 0];
         int r;
 
         (void) snprintf(t, sizeof u->what[0], "%s of %s", what, u->unit);
@@ -209,4 +209,8 @@ int unit_ctl_restart(UnitCtl *u) {
 
 int unit_ctl_stop(UnitCtl *u) {
         return job(u, "StopUnit", "stop");
+}
+
+int unit_ctl_start(UnitCtl *u) {
+        return job(u, "StartUnit", "start");
 }

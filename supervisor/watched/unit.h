@@ -4,8 +4,8 @@
 /* A systemd unit, for [watch:NAME] unit = NAME.service: its cgroup's path,
  * asked of systemd over D-Bus (the system bus, or systemd's private socket
  * /run/systemd/private when no bus runs, as systemctl does as root), and
- * the restart and stop of the unit through systemd (RestartUnit,
- * StopUnit, mode "replace"), asynchronously on the event loop. */
+ * the restart, stop and start of the unit through systemd (RestartUnit,
+ * StopUnit, StartUnit, mode "replace"), asynchronously on the event loop. */
 
 #include <systemd/sd-event.h>
 
@@ -18,10 +18,11 @@ typedef struct UnitCtl UnitCtl;
 int unit_ctl_new(sd_event *event, const char *unit, UnitCtl **ret, char **ret_path, char **ret_error);
 UnitCtl *unit_ctl_free(UnitCtl *u);
 
-/* Ask systemd to restart / stop the unit; the job runs in systemd, its
- * result is logged. Returns 0 or -errno (logged). */
+/* Ask systemd to restart / stop / start the unit; the job runs in
+ * systemd, its result is logged. Returns 0 or -errno (logged). */
 int unit_ctl_restart(UnitCtl *u);
 int unit_ctl_stop(UnitCtl *u);
+int unit_ctl_start(UnitCtl *u);
 
 /* "a-b.slice" -> "/a.slice/a-b.slice" (systemd's slice nesting), for the
  * path of an inactive unit; "-.slice" is the root. Pure. Returns a

@@ -64,3 +64,11 @@ void watched_get_status(const Watched *w, ServiceStatus *st);
 
 /* `cgwarden capture NAME`: as guard_capture(). -ESRCH: no process. */
 int watched_capture(Watched *w, const char *what, watched_capture_done_t done, void *userdata);
+
+/* what `cgwarden start|stop|restart NAME` asks of a watched unit
+ * (watch_rule_request() in discover.h) */
+typedef enum WatchedRequest {
+        WATCHED_START,
+        WATCHED_STOP,
+        WATCHED_RESTART,
+} WatchedRequest;

@@ -13,6 +13,9 @@
 #   stop:     after a reload to on_pre_oom = capture stop, the next leak
 #             ends in StopUnit: the unit inactive, no cgroup left, cgwarden
 #             goes on
+#   cli:      `cgwarden start|restart|stop NAME` of the watched unit go to
+#             systemd (StartUnit, RestartUnit, StopUnit); `stop --wait`
+#             returns once the unit's cgroup is empty or gone
 # Skips (77) unless PID 1 is systemd; the host and the plain VM lane skip it.
 # systemd-lane: run by tests/integration/run --lane systemd
 # timeout: 500
@@ -144,5 +147,37 @@ wait_until 30 sh -c "[ \"\$(systemctl show -p ActiveState --value '$UNIT')\" = i
 check_eq "stopped through systemd: the unit is inactive" inactive "$(prop ActiveState)"
 check "no cgroup left of the unit" wait_until 10 test ! -d "/sys/fs/cgroup$CG"
 check "cgwarden goes on: status answers" sh -c "'$CGW' status -c '$T/c.ini' > /dev/null 2>&1"
+
+# ---- the CLI through systemd: cgwarden start, restart, stop NAME ----
+program Idle
+out=$("$CGW" start leaky -c "$T/c.ini" 2>&1)
+check_eq "cgwarden start leaky (a watched unit): exit 0" "0" "$?"
+check "start: the job went to systemd ('$out')" sh -c "echo '$out' | grep -q 'leaky: start asked of systemd'"
+wait_until 30 sh -c "[ \"\$(systemctl show -p ActiveState --value '$UNIT')\" = active ]"
+check_eq "start: the unit is active" active "$(prop ActiveState)"
+P6=$(wait_until 30 new_main 0)
+check "start: a JVM runs" test -n "$P6"
+wait_until 60 cgw_log_has "Watch 'leaky': the JVM is process $P6" ||
+        not_ok "start: the JVM is found" "$(tail -5 "$T/cgw.err")"
+"$CGW" restart leaky -c "$T/c.ini" > "$T/restart.out" 2>&1
+check_eq "cgwarden restart leaky: exit 0" "0" "$?"
+P7=$(wait_until 30 new_main "$P6")
+check "restart: a new JVM runs ($P6 -> $P7)" test -n "$P7"
+check "restart: logged as asked through the control socket" cgw_log_has "Watch 'leaky': restart of $UNIT asked through the control socket"
+out=$("$CGW" stop leaky --wait=60 -c "$T/c.ini" 2>&1)
+check_eq "cgwarden stop leaky --wait: exit 0 once stopped ('$out')" "0" "$?"
+check "stop --wait: its last line is the empty or gone cgroup, or the inactive unit" sh -c "echo '$out' | tail -n1 | grep -Eq '^leaky: (empty|gone|inactive)$'"
+check_eq "stop: the unit is inactive" inactive "$(prop ActiveState)"
+check "stop: the JVM is gone" is_dead "$P7"
+listed_inactive() { [ "$(st leaky 's[0]["state"]')" = inactive ]; }
+wait_until 10 listed_inactive
+check_eq "status: the inactive unit is listed (kind, state, its cgroup-to-be)" "unit inactive $CG" \
+        "$(st leaky 's[0]["kind"]+" "+s[0]["state"]+" "+s[0]["cgroup"]')"
+out=$("$CGW" start leaky -c "$T/c.ini" 2>&1)
+check_eq "cgwarden start of the inactive unit (no cgroup now): exit 0" "0" "$?"
+wait_until 30 sh -c "[ \"\$(systemctl show -p ActiveState --value '$UNIT')\" = active ]"
+check_eq "start: active again" active "$(prop ActiveState)"
+"$CGW" stop leaky --wait=60 -c "$T/c.ini" > /dev/null 2>&1
+check_eq "stop --wait again: exit 0" "0" "$?"
 cgw_stop
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
