@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -15,13 +16,66 @@
 #include "control/metrics.h"
 #include "service/status.h"
 
+/* libmicrohttpd is dlopen()ed when metrics_listen is set, as systemd loads
+ * its optional libraries: it pulls a TLS stack (gnutls, p11-kit, nettle,
+ * gmp, idn2, ...: 10 shared objects) that a daemon without metrics_listen
+ * and every CLI call would otherwise map for nothing. */
+#define MHD_SONAME "libmicrohttpd.so.12"
+static typeof(MHD_add_connection) *sym_MHD_add_connection;
+static typeof(MHD_add_response_header) *sym_MHD_add_response_header;
+static typeof(MHD_create_response_from_buffer) *sym_MHD_create_response_from_buffer;
+static typeof(MHD_destroy_response) *sym_MHD_destroy_response;
+static typeof(MHD_get_daemon_info) *sym_MHD_get_daemon_info;
+static typeof(MHD_get_timeout) *sym_MHD_get_timeout;
+static typeof(MHD_queue_response) *sym_MHD_queue_response;
+static typeof(MHD_run) *sym_MHD_run;
+static typeof(MHD_start_daemon) *sym_MHD_start_daemon;
+static typeof(MHD_stop_daemon) *sym_MHD_stop_daemon;
+
+static int mhd_load(void) {
+        static void *dl;
+        const struct {
+                const char *name;
+                void **fn;
+        } syms[] = {
+                { "MHD_add_connection", (void **) &sym_MHD_add_connection },
+                { "MHD_add_response_header", (void **) &sym_MHD_add_response_header },
+                { "MHD_create_response_from_buffer", (void **) &sym_MHD_create_response_from_buffer },
+                { "MHD_destroy_response", (void **) &sym_MHD_destroy_response },
+                { "MHD_get_daemon_info", (void **) &sym_MHD_get_daemon_info },
+                { "MHD_get_timeout", (void **) &sym_MHD_get_timeout },
+                { "MHD_queue_response", (void **) &sym_MHD_queue_response },
+                { "MHD_run", (void **) &sym_MHD_run },
+                { "MHD_start_daemon", (void **) &sym_MHD_start_daemon },
+                { "MHD_stop_daemon", (void **) &sym_MHD_stop_daemon },
+        };
+
+        if (dl)
+                return 0;
+        dl = dlopen(MHD_SONAME, RTLD_NOW | RTLD_NODELETE);
+        if (!dl)
+                return log_error_errno(-EOPNOTSUPP,
+                                       "metrics_listen: cannot load %s (package libmicrohttpd12): %s",
+                                       MHD_SONAME, dlerror());
+        for (size_t i = 0; i < ELEMENTSOF(syms); i++) {
+                *syms[i].fn = dlsym(dl, syms[i].name);
+                if (!*syms[i].fn) {
+                        log_error("metrics_listen: %s has no %s.", MHD_SONAME, syms[i].name);
+                        (void) dlclose(dl);
+                        dl = NULL;
+                        return -EOPNOTSUPP;
+                }
+        }
+        return 0;
+}
+
 /* Connections: 64 in all, 8 per client address, 5 s to send a request.
  * The listening socket is ours, not libmicrohttpd's: with its own, once it
  * reached its connection limit it took the socket out of its epoll set
  * and never put it back, so the backlog (CLOSE-WAIT) grew and /metrics
  * never answered again (seen with 80 idle connections held past the
  * timeout). We accept as long as there are connections to accept and hand
- * each to MHD_add_connection(), which applies the limits by closing what
+ * each to sym_MHD_add_connection(), which applies the limits by closing what
  * is over them. */
 #define METRICS_CONNECTIONS_MAX 64
 #define METRICS_CONNECTIONS_PER_IP 8
@@ -40,7 +94,7 @@ struct MetricsHttp {
 static void rearm(MetricsHttp *h) {
         MHD_UNSIGNED_LONG_LONG ms = 0;
 
-        if (MHD_get_timeout(h->daemon, &ms) == MHD_YES) {
+        if (sym_MHD_get_timeout(h->daemon, &ms) == MHD_YES) {
                 (void) sd_event_source_set_time_relative(h->timer, (usec_t) ms * USEC_PER_MSEC);
                 (void) sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT);
         } else
@@ -50,7 +104,7 @@ static void rearm(MetricsHttp *h) {
 static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         MetricsHttp *h = userdata;
 
-        (void) MHD_run(h->daemon);
+        (void) sym_MHD_run(h->daemon);
         rearm(h);
         return 0;
 }
@@ -66,9 +120,9 @@ static int on_listen(sd_event_source *src, int fd, uint32_t revents, void *userd
                 if (cfd < 0)
                         break; /* EAGAIN: all taken; else try at the next wakeup */
                 /* over a limit, MHD closes it at once */
-                (void) MHD_add_connection(h->daemon, cfd, (const struct sockaddr *) &sa, len);
+                (void) sym_MHD_add_connection(h->daemon, cfd, (const struct sockaddr *) &sa, len);
         }
-        (void) MHD_run(h->daemon);
+        (void) sym_MHD_run(h->daemon);
         rearm(h);
         return 0;
 }
@@ -79,16 +133,16 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
 
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned code, const char *type, char *body,
                                size_t len) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        struct MHD_Response *r = sym_MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
         enum MHD_Result ret;
 
         if (!r) {
                 free(body);
                 return MHD_NO;
         }
-        (void) MHD_add_response_header(r, "Content-Type", type);
-        ret = MHD_queue_response(conn, code, r);
-        MHD_destroy_response(r);
+        (void) sym_MHD_add_response_header(r, "Content-Type", type);
+        ret = sym_MHD_queue_response(conn, code, r);
+        sym_MHD_destroy_response(r);
         return ret;
 }
 
@@ -130,6 +184,9 @@ int metrics_http_new(sd_event *event, const char *address, metrics_collect_t col
         MetricsHttp *h;
         int r;
 
+        r = mhd_load();
+        if (r < 0)
+                return r;
         port = strrchr(address, ':');
         if (!port || port == address)
                 return log_error_errno(-EINVAL, "metrics_listen '%s': expected HOST:PORT", address);
@@ -161,17 +218,17 @@ int metrics_http_new(sd_event *event, const char *address, metrics_collect_t col
                 return log_error_errno(r, "metrics_listen '%s': cannot listen there: %m", address);
         }
         freeaddrinfo(ai);
-        h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, handler, h,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) METRICS_CONNECTIONS_MAX,
-                                     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                                     (unsigned) METRICS_CONNECTIONS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
-                                     (unsigned) METRICS_CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+        h->daemon = sym_MHD_start_daemon(
+                MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, handler, h,
+                MHD_OPTION_CONNECTION_LIMIT, (unsigned) METRICS_CONNECTIONS_MAX,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) METRICS_CONNECTIONS_PER_IP,
+                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) METRICS_CONNECTION_TIMEOUT_S, MHD_OPTION_END);
         if (!h->daemon) {
                 metrics_http_free(h);
                 return log_error_errno(-EINVAL, "metrics_listen '%s': cannot start the HTTP server",
                                        address);
         }
-        info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        info = sym_MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
         r = info ? sd_event_add_io(event, &h->io, info->epoll_fd, EPOLLIN, on_io, h) : -EINVAL;
         if (r >= 0)
                 r = sd_event_add_io(event, &h->listen_io, h->listen_fd, EPOLLIN, on_listen, h);
@@ -196,7 +253,7 @@ MetricsHttp *metrics_http_free(MetricsHttp *h) {
         sd_event_source_disable_unref(h->timer);
         sd_event_source_disable_unref(h->listen_io);
         if (h->daemon)
-                MHD_stop_daemon(h->daemon);
+                sym_MHD_stop_daemon(h->daemon);
         safe_close(h->listen_fd);
         free(h);
         return NULL;

@@ -13,6 +13,10 @@ stop_timeout = 1s
 EOF
 } > "$T/c.ini"
 cgw_start run -c "$T/c.ini"
+# libmicrohttpd is dlopen()ed for metrics_listen only (test-metrics-wedge)
+wait_until 10 test -S "$T/state/control.sock"
+check "no metrics_listen: neither libmicrohttpd nor its TLS stack is mapped" \
+        sh -c "! grep -Eq 'libmicrohttpd|libgnutls' /proc/$CGW_PID/maps"
 wait_until 30 cgw_log_has "Observation pids-limit for 'threads'" || not_ok "pids-limit observed" "$(tail -5 "$T/cgw.err")"
 obs=$(grep "Observation pids-limit for 'threads'" "$T/cgw.err" | head -1)
 say "${obs#*warn: }"

@@ -10,6 +10,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 { cfg_header; printf 'metrics_listen = 127.0.0.1:%s\n\n[service:one]\nexec = sleep 1000\n' "$port"; } > "$T/c.ini"
 cgw_start run -c "$T/c.ini"
 wait_until 10 has_main_pid one || not_ok "the service runs" "$(tail -n 20 "$T/cgw.err")"
+# libmicrohttpd is dlopen()ed for metrics_listen only (test-guard-pids: not without)
+check "metrics_listen: libmicrohttpd is loaded" grep -q "libmicrohttpd" "/proc/$CGW_PID/maps"
 
 cat > "$T/get.py" <<'EOF'
 import sys, urllib.request
