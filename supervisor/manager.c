@@ -688,6 +688,8 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, bool gu
                 else
                         log_info("cgroup mode %s; services below %s.", cg_context_mode_name(m->cg),
                                  cg_context_services_path(m->cg));
+                if (cg_context_warning(m->cg))
+                        log_warning("%s.", cg_context_warning(m->cg));
         }
         r = sd_event_add_defer(m->event, &m->dispatch, on_dispatch, m);
         if (r < 0)

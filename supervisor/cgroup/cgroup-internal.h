@@ -40,6 +40,7 @@ struct CgContext {
         char *subtree_before; /* v2: OWN's subtree_control before us */
         bool libcgroup_ok;
         bool observe_only; /* cg_context_new_observer(): nothing created, moved or enabled */
+        char *warning; /* cg_context_warning() */
 };
 
 struct CgService {

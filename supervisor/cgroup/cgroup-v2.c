@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 
 #include "cgroup/cgroup-internal.h"
@@ -78,6 +79,26 @@ static int enable_controllers(const char *dir, bool require_memory_pids, char **
         return r;
 }
 
+/* Whether OWN is a systemd unit's cgroup (NAME.service, NAME.scope) that
+ * systemd has not delegated: systemd 251 and later mark a delegated
+ * cgroup with the xattrs trusted.delegate and user.delegate. Cgroups made
+ * in an undelegated unit are systemd's to undo (CGROUP_DELEGATION.md), so
+ * the caller is warned; an older systemd marks nothing, hence a warning
+ * and not a refusal. */
+static bool systemd_undelegated(const char *own, const char *own_abs) {
+        const char *last = strrchr(own, '/');
+        char v[8];
+
+        last = last ? last + 1 : own;
+        if (access("/run/systemd/system", F_OK) < 0 ||
+            !(endswith(last, ".service") || endswith(last, ".scope")))
+                return false;
+        if (getxattr(own_abs, "trusted.delegate", v, sizeof v) >= 0 ||
+            getxattr(own_abs, "user.delegate", v, sizeof v) >= 0)
+                return false;
+        return errno == ENODATA;
+}
+
 static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
         _cleanup_free_ char *base_abs = NULL, *sup = NULL, *sup_procs = NULL, *svc = NULL;
         const char *base;
@@ -112,6 +133,14 @@ static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
         base = c->own;
         base_abs = abs_path(c, base);
         if (!base_abs)
+                return -ENOMEM;
+
+        if (systemd_undelegated(base, base_abs) &&
+            asprintf(&c->warning,
+                     "systemd has not marked %s as delegated (no trusted.delegate or user.delegate "
+                     "xattr): unless its unit has Delegate=yes (run by hand: systemd-run --scope -p "
+                     "Delegate=yes cgwarden ...), systemd may undo the cgroups cgwarden makes in it",
+                     base) < 0)
                 return -ENOMEM;
 
         /* A delegated subtree may hold processes only in leaves: move

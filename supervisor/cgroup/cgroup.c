@@ -306,6 +306,7 @@ CgContext *cg_context_free(CgContext *c) {
                 free(c->base_made_v1[i]);
         }
         free(c->services_rel);
+        free(c->warning);
         free(c->subtree_before);
         free(c->tree_root);
         free(c);
@@ -460,6 +461,10 @@ int cg_service_open_own(CgContext *c, const char *name, CgService **ret) {
         }
         *ret = s;
         return 0;
+}
+
+const char *cg_context_warning(const CgContext *c) {
+        return c->warning;
 }
 
 bool cg_service_is_own(const CgService *s) {

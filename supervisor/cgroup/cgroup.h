@@ -62,6 +62,10 @@ static inline void cg_context_freep(CgContext **c) {
  * container's entrypoint, a read-only cgroupfs). cg_service_new() on it
  * fails with -EROFS; cg_service_open() works. */
 int cg_context_new_observer(CgContext **ret, char **ret_error);
+/* What the set-up found doubtful without failing (the own cgroup is a
+ * systemd unit's that systemd has not delegated), for the caller to log;
+ * NULL when nothing. */
+const char *cg_context_warning(const CgContext *c);
 bool cg_context_observe_only(const CgContext *c);
 /* For tests: a context over a plain directory tree laid out as the mode's
  * cgroup file system (v2: fs_root/services/NAME; v1: fs_root/CONTROLLER/

@@ -34,11 +34,6 @@ int parse_match_key(void *obj, const KeyDef *k, const char *value, char **ret_er
         return free_and_strdup(FIELD(obj, k, char *), value);
 }
 
-static bool endswith(const char *s, const char *suffix) {
-        size_t n = strlen(s), m = strlen(suffix);
-        return n >= m && streq(s + n - m, suffix);
-}
-
 /* A systemd unit name: NAME.service or NAME.scope (what has processes). */
 int parse_unit_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         size_t n = strlen(value);
