@@ -88,6 +88,18 @@ json_object *control_status_json(const ServiceStatus *sp) {
         json_object_object_add(o, "jvm_max_heap", json_size_or_null(st.jvm_max_heap));
         json_object_object_add(o, "jvm_max_direct", json_size_or_null(st.jvm_max_direct));
         json_object_object_add(o, "jvm_finding", jstr(st.jvm_finding));
+        json_object_object_add(o, "jvm_heap_used", json_size_or_null(st.jvm_heap_used));
+        json_object_object_add(o, "jvm_heap_committed", json_size_or_null(st.jvm_heap_committed));
+        json_object_object_add(o, "jvm_old_used", json_size_or_null(st.jvm_old_used));
+        json_object_object_add(o, "jvm_old_committed", json_size_or_null(st.jvm_old_committed));
+        json_object_object_add(o, "jvm_metaspace_used", json_size_or_null(st.jvm_metaspace_used));
+        json_object_object_add(o, "jvm_gc_count", json_size_or_null(st.jvm_gc_count));
+        json_object_object_add(
+                o, "jvm_gc_s",
+                st.jvm_gc_time_usec == UINT64_MAX
+                        ? json_object_new_null()
+                        : json_object_new_double((double) st.jvm_gc_time_usec / USEC_PER_SEC));
+        json_object_object_add(o, "jvm_threads", json_size_or_null(st.jvm_threads));
         json_object_object_add(o, "last_oom_kill_s",
                                st.oom_kills > 0
                                        ? json_object_new_double((double) st.last_oom_kill_age / USEC_PER_SEC)

@@ -196,6 +196,33 @@ static bool get_jvm_max_heap(const ServiceStatus *s, char buf[static VALUE_MAX])
         return u64_known(s->jvm_max_heap, buf);
 }
 
+static bool get_jvm_heap_used(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        return u64_known(s->jvm_heap_used, buf);
+}
+
+static bool get_jvm_heap_committed(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        return u64_known(s->jvm_heap_committed, buf);
+}
+
+static bool get_jvm_old_used(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        return u64_known(s->jvm_old_used, buf);
+}
+
+static bool get_jvm_gc_collections(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        return u64_known(s->jvm_gc_count, buf);
+}
+
+static bool get_jvm_gc_seconds(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        if (s->jvm_gc_time_usec == UINT64_MAX)
+                return false;
+        value_double(buf, (double) s->jvm_gc_time_usec / USEC_PER_SEC);
+        return true;
+}
+
+static bool get_jvm_threads(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        return u64_known(s->jvm_threads, buf);
+}
+
 static bool get_jvm_limit_problems(const ServiceStatus *s, char buf[static VALUE_MAX]) {
         if (s->jvm_max_heap == UINT64_MAX)
                 return false;
@@ -313,6 +340,27 @@ static const Family families[] = {
         { "cgwarden_service_jvm_max_heap_bytes", "gauge",
           "The JVM's max heap (MaxHeapSize, from its options or VM.flags); absent when not known.",
           get_jvm_max_heap, NULL },
+        { "cgwarden_service_jvm_heap_used_bytes", "gauge",
+          "The JVM's heap in use over its generations, from its hsperfdata file (no attach); absent when "
+          "not "
+          "read.",
+          get_jvm_heap_used, NULL },
+        { "cgwarden_service_jvm_heap_committed_bytes", "gauge",
+          "The JVM's heap committed over its generations, from its hsperfdata file; absent when not read.",
+          get_jvm_heap_committed, NULL },
+        { "cgwarden_service_jvm_old_used_bytes", "gauge",
+          "The JVM's old generation in use, from its hsperfdata file; absent when not read or none.",
+          get_jvm_old_used, NULL },
+        { "cgwarden_service_jvm_gc_collections_total", "counter",
+          "Collections of the JVM's collectors since it started, from its hsperfdata file; absent when not "
+          "read.",
+          get_jvm_gc_collections, NULL },
+        { "cgwarden_service_jvm_gc_seconds_total", "counter",
+          "Seconds the JVM's collectors took since it started, from its hsperfdata file; absent when not "
+          "read.",
+          get_jvm_gc_seconds, NULL },
+        { "cgwarden_service_jvm_threads", "gauge",
+          "The JVM's live threads, from its hsperfdata file; absent when not read.", get_jvm_threads, NULL },
         { "cgwarden_service_jvm_limit_problems", "gauge",
           "Problems of the JVM's memory bounds under the limit: a heap or MaxDirectMemorySize above it, or "
           "heap plus the default direct limit above it; absent when not a known JVM.",

@@ -184,7 +184,11 @@ struct Guard {
         sd_event_source *tele_timer;
         int tele_fd;
         unsigned tele_tries; /* looks for the file */
-        PerfSummary tele; /* the last read (tele_have) */
+        /* the last read (tele_have), what status and metrics show */
+        struct {
+                uint64_t heap_used, heap_committed, old_used, old_committed, metaspace_used;
+                uint64_t gc_count, gc_time_usec, threads; /* UINT64_MAX: not in the file */
+        } tele;
         bool tele_have;
         uint64_t tele_old_max; /* sun.gc.generation.1.maxCapacity (0: unknown) */
         uint64_t tele_old_colls; /* old collections so far (UINT64_MAX: none read yet) */

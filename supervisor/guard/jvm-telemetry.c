@@ -231,6 +231,20 @@ static void heap_leak_check(Guard *g, usec_t now, const PerfSummary *s) {
         guard_report(g, EVENT_HEAP_LEAK, what, false);
 }
 
+/* What status and metrics show of the last read */
+static void tele_keep(Guard *g, const PerfSummary *s) {
+        bool heap = s->have & PERF_HAVE_HEAP, old = s->have & PERF_HAVE_OLD, gc = s->have & PERF_HAVE_GC;
+
+        g->tele.heap_used = heap ? s->heap_used_bytes : UINT64_MAX;
+        g->tele.heap_committed = heap ? s->heap_capacity_bytes : UINT64_MAX;
+        g->tele.old_used = old ? s->old_used_bytes : UINT64_MAX;
+        g->tele.old_committed = old ? s->old_capacity_bytes : UINT64_MAX;
+        g->tele.metaspace_used = s->have & PERF_HAVE_METASPACE ? s->metaspace_used_bytes : UINT64_MAX;
+        g->tele.gc_count = gc ? s->gc_invocations : UINT64_MAX;
+        g->tele.gc_time_usec = gc ? s->gc_time_usec : UINT64_MAX;
+        g->tele.threads = s->have & PERF_HAVE_THREADS ? s->threads_live : UINT64_MAX;
+}
+
 static int on_tele_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         Guard *g = userdata;
         PerfSummary s;
@@ -248,7 +262,7 @@ static int on_tele_timer(sd_event_source *src, uint64_t usec, void *userdata) {
                 g->tele_fd = safe_close(g->tele_fd); /* another JVM: find its file */
         if (r >= 0) {
                 now = now_usec(CLOCK_MONOTONIC);
-                g->tele = s;
+                tele_keep(g, &s);
                 g->tele_have = true;
                 gc_overhead_check(g, now, &s);
                 heap_leak_check(g, now, &s);

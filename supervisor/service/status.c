@@ -26,6 +26,14 @@ void status_init(ServiceStatus *st, const char *name) {
                 .eta_s = -1,
                 .jvm_max_heap = UINT64_MAX,
                 .jvm_max_direct = UINT64_MAX,
+                .jvm_heap_used = UINT64_MAX,
+                .jvm_heap_committed = UINT64_MAX,
+                .jvm_old_used = UINT64_MAX,
+                .jvm_old_committed = UINT64_MAX,
+                .jvm_metaspace_used = UINT64_MAX,
+                .jvm_gc_count = UINT64_MAX,
+                .jvm_gc_time_usec = UINT64_MAX,
+                .jvm_threads = UINT64_MAX,
         };
         snprintf(st->name, sizeof st->name, "%s", name);
 }
@@ -67,6 +75,16 @@ void status_fill_guard(const Guard *e, bool running, ServiceStatus *st) {
         st->jvm_max_direct = e->jvm_flags.max_direct;
         st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);
         snprintf(st->jvm_finding, sizeof st->jvm_finding, "%s", e->jvm_finding);
+        if (running && e->tele_have) {
+                st->jvm_heap_used = e->tele.heap_used;
+                st->jvm_heap_committed = e->tele.heap_committed;
+                st->jvm_old_used = e->tele.old_used;
+                st->jvm_old_committed = e->tele.old_committed;
+                st->jvm_metaspace_used = e->tele.metaspace_used;
+                st->jvm_gc_count = e->tele.gc_count;
+                st->jvm_gc_time_usec = e->tele.gc_time_usec;
+                st->jvm_threads = e->tele.threads;
+        }
 }
 
 void service_get_status(const Service *s, ServiceStatus *st) {

@@ -53,6 +53,11 @@ typedef struct ServiceStatus {
         uint64_t jvm_max_direct; /* its MaxDirectMemorySize; UINT64_MAX: unset or unknown */
         unsigned jvm_limit_problems; /* what the bounds mean under the limit: how many problems */
         char jvm_finding[400]; /* and in words; "" when none */
+        /* from the JVM's hsperfdata file, read every sample_interval
+         * without attaching (jvm-telemetry.c); UINT64_MAX: not a JVM, not
+         * read (yet), or not in its file */
+        uint64_t jvm_heap_used, jvm_heap_committed, jvm_old_used, jvm_old_committed, jvm_metaspace_used;
+        uint64_t jvm_gc_count, jvm_gc_time_usec, jvm_threads;
 } ServiceStatus;
 
 typedef struct Guard Guard;

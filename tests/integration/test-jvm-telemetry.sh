@@ -12,6 +12,9 @@
 #                of the wall time -> "Observation gc-overhead"
 #                (gc_overhead_at = 30%/5s) and its capture
 #   no file      a JVM with -XX:-UsePerfData: said once, nothing observed
+#   status       an idle JVM's heap, old generation, metaspace, GC count and
+#                time, threads in status --json and the metrics file; null
+#                and absent for the JVM without a file
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
@@ -19,7 +22,7 @@
 
 [ -f "$CLASSES/HeapLeak.class" ] || skip_test "the Java test programs were not compiled (no javac at build time)"
 
-cfg_header > "$T/c.ini"
+{ cfg_header; printf 'metrics_file = %s/metrics/cgwarden.prom\nmetrics_interval = 1s\n' "$T"; } > "$T/c.ini"
 n=0 NAMES=
 for J in $JAVA $OTHER_JAVAS; do
         n=$((n + 1))
@@ -39,6 +42,9 @@ done
         printf 'memory_max = 1G\ngc_overhead_at = 30%%/5s\non_gc_overhead = capture stop\nstop_timeout = 10s\n'
         printf '\n[service:blind]\n'
         printf 'exec = %s %s -XX:-UsePerfData -cp %s Idle\n' "$JAVA" "$JOPTS" "$CLASSES"
+        printf 'memory_max = 256M\nsample_interval = 250ms\n'
+        printf '\n[service:idle]\n'
+        printf 'exec = %s %s -XX:+UseSerialGC -cp %s Idle\n' "$JAVA" "$JOPTS" "$CLASSES"
         printf 'memory_max = 256M\nsample_interval = 250ms\n'
 } >> "$T/c.ini"
 check "config valid" "$CGW" check "$T/c.ini"
@@ -71,3 +77,15 @@ check "storm: no heap-leak from a live set that does not grow" sh -c "! grep -q 
 wait_until 90 cgw_log_has "Service 'blind': no hsperfdata file for process" ||
         not_ok "blind: the missing hsperfdata file is said" "$(grep "'blind'" "$T/cgw.err" | tail -3)"
 check "blind: nothing observed" sh -c "! grep -qE \"Observation (heap-leak|gc-overhead) for 'blind'\" '$T/cgw.err'"
+
+# status and metrics show the counters read (the idle JVM), null without a file
+jst() { "$CGW" status --json -c "$T/c.ini" 2> /dev/null | python3 -c 'import json,sys; d={x["name"]: x for x in json.load(sys.stdin)}; print(eval(sys.argv[1]))' "$1" 2> /dev/null; }
+wait_until 30 sh -c "'$CGW' status --json -c '$T/c.ini' | grep -q '\"jvm_threads\": [0-9]'"
+say "idle: $(jst '{k: v for k, v in d["idle"].items() if k.startswith("jvm_")}')"
+check_eq "status: the idle JVM's heap, old generation, GC and threads from its hsperfdata" True \
+        "$(jst 'all(isinstance(d["idle"][k], (int, float)) for k in ("jvm_heap_used", "jvm_heap_committed", "jvm_old_used", "jvm_old_committed", "jvm_metaspace_used", "jvm_gc_count", "jvm_gc_s", "jvm_threads")) and 0 < d["idle"]["jvm_heap_used"] <= d["idle"]["jvm_heap_committed"] and d["idle"]["jvm_threads"] > 5')"
+check_eq "status: none of them for the JVM without hsperfdata" True \
+        "$(jst 'all(d["blind"][k] is None for k in ("jvm_heap_used", "jvm_gc_count", "jvm_threads"))')"
+wait_until 10 grep -q 'cgwarden_service_jvm_threads{service="idle"}' "$T/metrics/cgwarden.prom"
+check "metrics: the idle JVM's heap and GC counters" sh -c "grep -q 'cgwarden_service_jvm_heap_used_bytes{service=\"idle\"} [1-9]' '$T/metrics/cgwarden.prom' && grep -q 'cgwarden_service_jvm_gc_seconds_total{service=\"idle\"} ' '$T/metrics/cgwarden.prom'"
+check "metrics: nothing of the kind for the JVM without hsperfdata" sh -c "! grep -q 'cgwarden_service_jvm_heap_used_bytes{service=\"blind\"}' '$T/metrics/cgwarden.prom'"

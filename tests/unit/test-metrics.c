@@ -42,6 +42,14 @@ static ServiceStatus svc_web(void) {
                 .jvm_max_heap = 1024 * MiB,
                 .jvm_max_direct = UINT64_MAX,
                 .jvm_limit_problems = 1,
+                .jvm_heap_used = 300 * MiB,
+                .jvm_heap_committed = 512 * MiB,
+                .jvm_old_used = 200 * MiB,
+                .jvm_old_committed = 256 * MiB,
+                .jvm_metaspace_used = 40 * MiB,
+                .jvm_gc_count = 42,
+                .jvm_gc_time_usec = 1500 * 1000,
+                .jvm_threads = 55,
         };
         s.captures[0] = 3; /* pre-oom */
         s.captures[_EVENT_TYPE_MAX] = 1; /* manual */
@@ -68,6 +76,14 @@ static ServiceStatus svc_unknowns(void) {
                 .eta_s = -1,
                 .jvm_max_heap = UINT64_MAX,
                 .jvm_max_direct = UINT64_MAX,
+                .jvm_heap_used = UINT64_MAX,
+                .jvm_heap_committed = UINT64_MAX,
+                .jvm_old_used = UINT64_MAX,
+                .jvm_old_committed = UINT64_MAX,
+                .jvm_metaspace_used = UINT64_MAX,
+                .jvm_gc_count = UINT64_MAX,
+                .jvm_gc_time_usec = UINT64_MAX,
+                .jvm_threads = UINT64_MAX,
         };
 }
 
@@ -234,6 +250,30 @@ static const char golden[] =
         "VM.flags); absent when not known.\n"
         "# TYPE cgwarden_service_jvm_max_heap_bytes gauge\n"
         "cgwarden_service_jvm_max_heap_bytes{service=\"web\"} 1073741824\n"
+        "# HELP cgwarden_service_jvm_heap_used_bytes The JVM's heap in use over its generations, from its "
+        "hsperfdata file (no attach); absent when not read.\n"
+        "# TYPE cgwarden_service_jvm_heap_used_bytes gauge\n"
+        "cgwarden_service_jvm_heap_used_bytes{service=\"web\"} 314572800\n"
+        "# HELP cgwarden_service_jvm_heap_committed_bytes The JVM's heap committed over its generations, from "
+        "its hsperfdata file; absent when not read.\n"
+        "# TYPE cgwarden_service_jvm_heap_committed_bytes gauge\n"
+        "cgwarden_service_jvm_heap_committed_bytes{service=\"web\"} 536870912\n"
+        "# HELP cgwarden_service_jvm_old_used_bytes The JVM's old generation in use, from its hsperfdata file; "
+        "absent when not read or none.\n"
+        "# TYPE cgwarden_service_jvm_old_used_bytes gauge\n"
+        "cgwarden_service_jvm_old_used_bytes{service=\"web\"} 209715200\n"
+        "# HELP cgwarden_service_jvm_gc_collections_total Collections of the JVM's collectors since it "
+        "started, from its hsperfdata file; absent when not read.\n"
+        "# TYPE cgwarden_service_jvm_gc_collections_total counter\n"
+        "cgwarden_service_jvm_gc_collections_total{service=\"web\"} 42\n"
+        "# HELP cgwarden_service_jvm_gc_seconds_total Seconds the JVM's collectors took since it started, "
+        "from its hsperfdata file; absent when not read.\n"
+        "# TYPE cgwarden_service_jvm_gc_seconds_total counter\n"
+        "cgwarden_service_jvm_gc_seconds_total{service=\"web\"} 1.5\n"
+        "# HELP cgwarden_service_jvm_threads The JVM's live threads, from its hsperfdata file; absent when not "
+        "read.\n"
+        "# TYPE cgwarden_service_jvm_threads gauge\n"
+        "cgwarden_service_jvm_threads{service=\"web\"} 55\n"
         "# HELP cgwarden_service_jvm_limit_problems Problems of the JVM's memory bounds under the limit: a "
         "heap or MaxDirectMemorySize above it, or heap plus the default direct limit above it; absent when "
         "not a known JVM.\n"
