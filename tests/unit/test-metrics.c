@@ -60,31 +60,14 @@ static ServiceStatus svc_web(void) {
 
 /* A service in back-off with nothing known and no limits. */
 static ServiceStatus svc_unknowns(void) {
-        return (ServiceStatus){
-                .name = "worker",
-                .kind = "container",
-                .cgroup = "/machine.slice/libpod-\"x\".scope",
-                .state = "backoff",
-                .restarts = 7,
-                .memory_current = UINT64_MAX,
-                .memory_high = UINT64_MAX,
-                .memory_max = UINT64_MAX,
-                .memory_effective = UINT64_MAX,
-                .pids_current = UINT64_MAX,
-                .pids_max = UINT64_MAX,
-                .growth_bps = 0,
-                .eta_s = -1,
-                .jvm_max_heap = UINT64_MAX,
-                .jvm_max_direct = UINT64_MAX,
-                .jvm_heap_used = UINT64_MAX,
-                .jvm_heap_committed = UINT64_MAX,
-                .jvm_old_used = UINT64_MAX,
-                .jvm_old_committed = UINT64_MAX,
-                .jvm_metaspace_used = UINT64_MAX,
-                .jvm_gc_count = UINT64_MAX,
-                .jvm_gc_time_usec = UINT64_MAX,
-                .jvm_threads = UINT64_MAX,
-        };
+        ServiceStatus s;
+
+        status_init(&s, "worker"); /* every value unknown or none */
+        snprintf(s.kind, sizeof s.kind, "container");
+        snprintf(s.cgroup, sizeof s.cgroup, "/machine.slice/libpod-\"x\".scope");
+        snprintf(s.state, sizeof s.state, "backoff");
+        s.restarts = 7;
+        return s;
 }
 
 /* metrics_format() into a string; asserts success. */
