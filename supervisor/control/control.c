@@ -299,26 +299,23 @@ static void client_wait_capture(Client *cl, const void *target, usec_t timeout) 
 }
 
 /* A watched cgroup: status and capture; cgwarden does not start or stop it. */
-static void handle_watched(Client *cl, const char *cmd, Watched *w) {
+static void handle_watched(Client *cl, ControlCommand cmd, Watched *w) {
         const char *name = watched_name(w);
         char what[128];
         int k;
 
-        if (!streq(cmd, "capture")) {
+        if (cmd != CONTROL_CAPTURE) {
                 WatchRule *r = find_unit_rule(cl->control, name);
                 ServiceStatus st;
 
                 if (!r) {
                         client_error(cl, "'%s' is a watched %s (%s): cgwarden does not %s it", name,
-                                     watched_kind_to_string(watched_kind(w)), watched_path(w), cmd);
+                                     watched_kind_to_string(watched_kind(w)), watched_path(w),
+                                     control_command_to_string(cmd));
                         return;
                 }
                 watched_get_status(w, &st);
-                handle_unit_request(cl, r,
-                                    streq(cmd, "start")  ? CONTROL_START
-                                    : streq(cmd, "stop") ? CONTROL_STOP
-                                                         : CONTROL_RESTART,
-                                    st.state);
+                handle_unit_request(cl, r, cmd, st.state);
                 return;
         }
         snprintf(what, sizeof what, "cgwarden capture %s", name);
@@ -401,7 +398,7 @@ static void handle(Client *cl, const ControlRequest *req) {
         }
         /* capture, start, stop, restart: the parser saw "service" */
         if (w) {
-                handle_watched(cl, cmd, w);
+                handle_watched(cl, req->command, w);
                 return;
         }
         assert(s);
