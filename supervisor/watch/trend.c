@@ -4,12 +4,19 @@
 
 #include "watch/trend.h"
 
+typedef struct TrendSlot {
+        TrendPoint min; /* the bucket's minimum; t == USEC_INFINITY: empty */
+        uint64_t rise; /* sum of the rises from one sample to the next seen in the bucket */
+        uint64_t n_rises;
+} TrendSlot;
+
 struct TrendWindow {
         usec_t bucket_usec;
         usec_t first_t; /* first sample since reset; USEC_INFINITY: none yet */
         usec_t last_t;
+        uint64_t last_v;
         size_t n;
-        TrendPoint slot[]; /* bucket id's minimum at slot[id % n]; t == USEC_INFINITY: empty */
+        TrendSlot slot[]; /* bucket id at slot[id % n] */
 };
 
 /* b - a as a double. Subtracting in uint64 first keeps small differences
@@ -63,8 +70,11 @@ static double median(double *a, size_t n) {
         return lower / 2 + upper / 2;
 }
 
-/* m[0..k-1]: bucket minima in strictly increasing t order. */
-static int estimate_from_minima(const TrendPoint *m, size_t k, usec_t span_usec, TrendResult *ret) {
+/* m[0..k-1]: bucket minima in strictly increasing t order; step[0..k-1]:
+ * each bucket's mean rise from one sample to the next (0: none). step is
+ * reordered. */
+static int estimate_from_minima(const TrendPoint *m, double *step, size_t k, usec_t span_usec,
+                                TrendResult *ret) {
         _cleanup_free_ double *slopes = NULL;
         size_t n_pairs, n = 0, pos = 0, neg = 0;
 
@@ -90,6 +100,7 @@ static int estimate_from_minima(const TrendPoint *m, size_t k, usec_t span_usec,
         *ret = (TrendResult){
                 .slope_bps = median(slopes, n) * (double) USEC_PER_SEC,
                 .steadiness = ((double) pos - (double) neg) / (double) n_pairs,
+                .step_bytes = median(step, k),
                 .n_buckets = k,
                 .span_usec = span_usec,
         };
@@ -98,6 +109,8 @@ static int estimate_from_minima(const TrendPoint *m, size_t k, usec_t span_usec,
 
 int trend_estimate(const TrendPoint *p, size_t n, usec_t bucket_usec, TrendResult *ret) {
         TrendPoint m[TREND_BUCKETS_MAX];
+        double step[TREND_BUCKETS_MAX], rise = 0;
+        uint64_t n_rises = 0;
         usec_t span, bucket = bucket_usec, cur_id = 0;
         size_t k = 0;
 
@@ -117,13 +130,22 @@ int trend_estimate(const TrendPoint *p, size_t n, usec_t bucket_usec, TrendResul
                 usec_t id = (p[i].t - p[0].t) / bucket;
 
                 if (k == 0 || id != cur_id) {
+                        if (k > 0)
+                                step[k - 1] = n_rises > 0 ? rise / (double) n_rises : 0;
                         m[k++] = p[i];
                         cur_id = id;
+                        rise = 0;
+                        n_rises = 0;
                 } else if (p[i].v < m[k - 1].v)
                         m[k - 1] = p[i]; /* strictly lower: a flat floor keeps its earliest time */
+                if (i > 0 && p[i].v > p[i - 1].v) {
+                        rise += (double) (p[i].v - p[i - 1].v);
+                        n_rises++;
+                }
         }
+        step[k - 1] = n_rises > 0 ? rise / (double) n_rises : 0;
 
-        return estimate_from_minima(m, k, span, ret);
+        return estimate_from_minima(m, step, k, span, ret);
 }
 
 usec_t trend_eta(uint64_t current, uint64_t limit, double slope_bps) {
@@ -161,6 +183,10 @@ bool trend_is_leak(const TrendResult *r, usec_t window_usec, double min_slope_by
         if (!(per_hour > 0) || per_hour < min_slope_bytes_per_hour)
                 return false;
 
+        if (r->slope_bps * ((double) r->span_usec / (double) USEC_PER_SEC) <
+            TREND_LEAK_STEPS * r->step_bytes)
+                return false;
+
         return r->steadiness >= TREND_LEAK_STEADINESS;
 }
 
@@ -171,7 +197,7 @@ int trend_window_new(usec_t window_usec, size_t n_buckets, TrendWindow **ret) {
             window_usec < n_buckets)
                 return -EINVAL;
 
-        w = malloc(offsetof(TrendWindow, slot) + n_buckets * sizeof(TrendPoint));
+        w = malloc(offsetof(TrendWindow, slot) + n_buckets * sizeof(TrendSlot));
         if (!w)
                 return -ENOMEM;
         w->bucket_usec = window_usec / n_buckets;
@@ -192,13 +218,14 @@ void trend_window_reset(TrendWindow *w) {
                 return;
         w->first_t = USEC_INFINITY;
         w->last_t = 0;
+        w->last_v = 0;
         for (size_t i = 0; i < w->n; i++)
-                w->slot[i] = (TrendPoint){ .t = USEC_INFINITY };
+                w->slot[i] = (TrendSlot){ .min.t = USEC_INFINITY };
 }
 
 int trend_window_add(TrendWindow *w, usec_t t, uint64_t v) {
         usec_t id;
-        TrendPoint *s;
+        TrendSlot *s;
 
         if (!w || t == USEC_INFINITY)
                 return -EINVAL;
@@ -207,17 +234,25 @@ int trend_window_add(TrendWindow *w, usec_t t, uint64_t v) {
 
         id = t / w->bucket_usec;
         s = &w->slot[id % w->n];
-        if (s->t == USEC_INFINITY || s->t / w->bucket_usec != id || v < s->v)
-                *s = (TrendPoint){ .t = t, .v = v };
+        if (s->min.t == USEC_INFINITY || s->min.t / w->bucket_usec != id)
+                *s = (TrendSlot){ .min = { .t = t, .v = v } };
+        else if (v < s->min.v)
+                s->min = (TrendPoint){ .t = t, .v = v };
+        if (w->first_t != USEC_INFINITY && v > w->last_v) {
+                s->rise += v - w->last_v;
+                s->n_rises++;
+        }
 
         if (w->first_t == USEC_INFINITY)
                 w->first_t = t;
         w->last_t = t;
+        w->last_v = v;
         return 0;
 }
 
 int trend_window_estimate(const TrendWindow *w, TrendResult *ret) {
         TrendPoint m[TREND_BUCKETS_MAX];
+        double step[TREND_BUCKETS_MAX];
         usec_t cur, start;
         size_t k = 0;
 
@@ -226,22 +261,24 @@ int trend_window_estimate(const TrendWindow *w, TrendResult *ret) {
 
         cur = w->last_t / w->bucket_usec;
         for (size_t back = w->n; back-- > 0;) {
-                const TrendPoint *s;
+                const TrendSlot *s;
                 usec_t id;
 
                 if (cur < back)
                         continue;
                 id = cur - back;
                 s = &w->slot[id % w->n];
-                if (s->t != USEC_INFINITY && s->t / w->bucket_usec == id)
-                        m[k++] = *s;
+                if (s->min.t != USEC_INFINITY && s->min.t / w->bucket_usec == id) {
+                        step[k] = s->n_rises > 0 ? (double) s->rise / (double) s->n_rises : 0;
+                        m[k++] = s->min;
+                }
         }
 
         start = cur >= w->n - 1 ? (cur - (w->n - 1)) * w->bucket_usec : 0;
         start = MAX(start, w->first_t);
-        return estimate_from_minima(m, k, w->last_t - start, ret);
+        return estimate_from_minima(m, step, k, w->last_t - start, ret);
 }
 
 size_t trend_window_memory_bytes(const TrendWindow *w) {
-        return w ? offsetof(TrendWindow, slot) + w->n * sizeof(TrendPoint) : 0;
+        return w ? offsetof(TrendWindow, slot) + w->n * sizeof(TrendSlot) : 0;
 }

@@ -40,6 +40,16 @@
  * so repeated growth counts as a climb and one step does not. Noise on a
  * flat series gives tau ~ 0 with sd ~ 0.09 at 60 buckets. */
 #define TREND_LEAK_STEADINESS 0.6
+/* The floor under a sawtooth is only known to within one sample step: the
+ * first sample after a collection comes up to one interval after it. When
+ * the sawtooth's period and the sample interval beat, that phase drifts and
+ * the bucket minima climb steadily by up to one step before they wrap
+ * (measured: a flat 40 MB/s sawtooth sampled every 200 ms gave a "leak" of
+ * 0.76 MB/s with steadiness 0.61). So trend_is_leak() also wants the floor
+ * to have risen by at least this many typical steps (step_bytes) over the
+ * window. A leak without a sawtooth rises by one step per sample and
+ * passes at once. */
+#define TREND_LEAK_STEPS 2.0
 
 typedef struct TrendPoint {
         usec_t t; /* any monotonic clock */
@@ -49,6 +59,8 @@ typedef struct TrendPoint {
 typedef struct TrendResult {
         double slope_bps; /* bytes per second; Theil-Sen over the bucket minima */
         double steadiness; /* Kendall's tau of the minima vs time, -1..+1 */
+        double step_bytes; /* the typical rise from one sample to the next: the median over the
+                            * buckets of their mean positive step (0 in a bucket without one) */
         size_t n_buckets; /* non-empty buckets used */
         usec_t span_usec; /* time covered by the input: last t - first t */
 } TrendResult;
@@ -70,11 +82,12 @@ usec_t trend_eta(uint64_t current, uint64_t limit, double slope_bps);
 /* The leak-trend decision over a window of window_usec: true if r is not
  * NULL, covers at least 90% of the window with at least
  * TREND_LEAK_BUCKETS_MIN buckets, climbs at >= min_slope_bytes_per_hour
- * (and > 0), and its steadiness is >= TREND_LEAK_STEADINESS. */
+ * (and > 0), has risen over its span by at least TREND_LEAK_STEPS times
+ * step_bytes, and its steadiness is >= TREND_LEAK_STEADINESS. */
 bool trend_is_leak(const TrendResult *r, usec_t window_usec, double min_slope_bytes_per_hour);
 
 /* A sliding window that keeps only the bucket minima, so that a 1 h window
- * sampled every second costs n_buckets * 16 bytes, not 3600 points. Buckets
+ * sampled every second costs n_buckets * 32 bytes, not 3600 points. Buckets
  * are aligned to multiples of window_usec / n_buckets on the sample clock;
  * the last n_buckets buckets (the current one included) are kept. With the
  * same bucket boundaries, estimating from the window gives the same slope and
