@@ -25,6 +25,7 @@
 # exists for Debian 12). jvm_options adds -XX:+HeapDumpOnOutOfMemoryError,
 # so the JVM's "Picked up JAVA_TOOL_OPTIONS: ..." line names what app2's
 # OutOfMemoryError filter looks for: it must fire nothing.
+# not-in-lanes: vm (importing wrapper.conf and the JVM's argv are the same on v1 and v2, and its services run the launch path every VM test runs; CI's VM lane has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-jsw-import.sh)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
 . "$(dirname "$0")/jvm-lib.sh"

@@ -6,6 +6,7 @@
 # idle. profile = jvm's trigger (java\.lang\.OutOfMemoryError => capture
 # restart) captures the limping JVM (its thread dump, NMT, heap info),
 # then restarts it.
+# not-in-lanes: vm (the output trigger reads the service's output, the same on v1 and v2; test-log-trigger runs it in the VM lane, and CI's VM lane has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-log-trigger-jvm.sh)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
 . "$(dirname "$0")/jvm-lib.sh"
