@@ -242,10 +242,13 @@ static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
  * (the guard's changed). */
 static void exec_exit(Manager *m) {
         for (size_t i = 0; i < m->n_services; i++)
-                if (m->services[i]->guard && m->services[i]->guard->capture) {
+                if (m->services[i]->guard &&
+                    (m->services[i]->guard->capture || guard_upload_busy(m->services[i]->guard))) {
                         if (!m->exit_waits_capture)
-                                log_info("Service '%s' ended: exiting once its running capture is finished.",
-                                         m->services[i]->cfg->name);
+                                log_info("Service '%s' ended: exiting once its running capture is "
+                                         "finished%s.",
+                                         m->services[i]->cfg->name,
+                                         m->services[i]->cfg->capture_upload ? " and uploaded" : "");
                         m->exit_waits_capture = true;
                         return;
                 }

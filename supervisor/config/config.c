@@ -178,6 +178,9 @@ ServiceConfig *service_config_new(const char *name) {
         s->capture_reserve = UINT64_C(64) << 20;
         s->pids_capture_reserve = 16;
         s->nmt_baseline_after = 5 * USEC_PER_MINUTE;
+        s->capture_upload_timeout = 10 * USEC_PER_MINUTE;
+        s->capture_upload_retries = 5;
+        s->capture_upload_backoff = 10 * USEC_PER_SEC;
 
         s->on_event[EVENT_PRE_OOM] = action_list_make(1, (ActionType[]){ ACTION_CAPTURE });
         s->on_event[EVENT_OOM_KILL] = action_list_make(2, (ActionType[]){ ACTION_CAPTURE, ACTION_RESTART });
@@ -236,6 +239,7 @@ ServiceConfig *service_config_free(ServiceConfig *s) {
         free(s->syscall_filter);
         free(s->memory_pressure);
         strv_free(s->notify_exec);
+        strv_free(s->capture_upload);
         log_triggers_free(s->log_triggers, s->n_log_triggers);
         free(s->profile);
         free(s->watch_cgroup);
@@ -417,7 +421,7 @@ static bool exit_status_equal(const ExitStatusSet *a, const ExitStatusSet *b) {
 /* A field added to ServiceConfig must be compared below; this trips when
  * the struct changes so that it is not forgotten (update the size too). */
 #if __SIZEOF_POINTER__ == 8 && defined(__x86_64__)
-_Static_assert(sizeof(ServiceConfig) == 776, "ServiceConfig changed: update service_config_equal()");
+_Static_assert(sizeof(ServiceConfig) == 808, "ServiceConfig changed: update service_config_equal()");
 #endif
 
 bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
@@ -462,7 +466,8 @@ bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
                 return false;
         if (!(SAME(throttle_cpu_bp) && SAME_LIMIT(throttle_release_at) &&
               action_list_equal(&a->throttle_then, &b->throttle_then) && SAME(throttle_max) &&
-              SAME_STRV(notify_exec)))
+              SAME_STRV(notify_exec) && SAME_STRV(capture_upload) && SAME(capture_upload_timeout) &&
+              SAME(capture_upload_retries) && SAME(capture_upload_backoff)))
                 return false;
         if (!exit_status_equal(&a->success_exit_status, &b->success_exit_status) ||
             !exit_status_equal(&a->restart_prevent_exit_status, &b->restart_prevent_exit_status))

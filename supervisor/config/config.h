@@ -233,6 +233,10 @@ typedef struct ServiceConfig {
         ActionList throttle_then; /* default restart */
         usec_t throttle_max; /* default 10min */
         char **notify_exec; /* argv */
+        char **capture_upload; /* argv */
+        usec_t capture_upload_timeout; /* default 10min, each attempt */
+        uint64_t capture_upload_retries; /* default 5 */
+        usec_t capture_upload_backoff; /* default 10s, doubled each retry */
         ExitStatusSet success_exit_status;
         ExitStatusSet restart_prevent_exit_status;
         LogTrigger *log_triggers;

@@ -262,6 +262,20 @@ static void emit_captures(FILE *out, const char *name, const ServiceStatus *s) {
         }
 }
 
+static void emit_uploads(FILE *out, const char *name, const ServiceStatus *s) {
+        char buf[VALUE_MAX];
+
+        value_u64(buf, s->uploads);
+        put_sample(out, name, s, "result", "uploaded", SIZE_MAX, buf);
+        value_u64(buf, s->upload_failures);
+        put_sample(out, name, s, "result", "failed", SIZE_MAX, buf);
+}
+
+static bool get_uploads_pending(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        value_u64(buf, s->uploads_pending);
+        return true;
+}
+
 /* name{service="NAME",kind="KIND",cgroup="PATH"} 1 */
 static void emit_info(FILE *out, const char *name, const ServiceStatus *s) {
         fprintf(out, "%s{service=\"", name);
@@ -335,6 +349,12 @@ static const Family families[] = {
           "the "
           "log summarises.",
           NULL, emit_observations },
+        { "cgwarden_service_capture_uploads_total", "counter",
+          "Captures handed to capture_upload since cgwarden started, by result: uploaded (its command "
+          "exited 0), failed (given up after its retries, or gone before its turn).",
+          NULL, emit_uploads },
+        { "cgwarden_service_capture_uploads_pending", "gauge",
+          "Captures waiting for capture_upload or being uploaded.", get_uploads_pending, NULL },
         { "cgwarden_service_throttled_seconds_total", "counter",
           "Seconds the service spent throttled since cgwarden started.", get_throttled_seconds, NULL },
         { "cgwarden_service_jvm_max_heap_bytes", "gauge",

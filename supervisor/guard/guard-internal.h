@@ -63,6 +63,10 @@ void guard_throttle_release(Guard *g, const char *why);
 void guard_notify(Guard *g, EventType type);
 void guard_notify_job_free(NotifyJob *j);
 
+/* upload.c: capture_upload */
+void guard_upload_queue(Guard *g, const char *dir);
+void guard_upload_free(Guard *g);
+
 /* log-trigger.c */
 void guard_triggers_setup(Guard *g);
 void guard_triggers_free(Guard *g);

@@ -76,6 +76,7 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
                                  path);
                         (void) outlog_note(g->log, line, now_usec(CLOCK_REALTIME));
                 }
+                guard_upload_queue(g, path);
         }
         guard_changed(g);
         /* a requester waiting for it (cgwarden capture NAME): path dies with c */
@@ -499,6 +500,7 @@ Guard *guard_free(Guard *g) {
         for (size_t i = 0; i < ELEMENTSOF(g->notify_jobs); i++)
                 if (g->notify_jobs[i])
                         guard_notify_job_free(g->notify_jobs[i]);
+        guard_upload_free(g);
         g->capture = capture_free(g->capture);
         g->throttle_timer = sd_event_source_disable_unref(g->throttle_timer);
         g->report = mfree(g->report);

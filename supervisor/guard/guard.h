@@ -54,6 +54,7 @@ typedef struct TelePoint {
         uint64_t v;
 } TelePoint;
 typedef struct NotifyJob NotifyJob;
+typedef struct Upload Upload;
 
 /* The guarded process as its owner knows it. */
 typedef struct GuardProcess {
@@ -129,6 +130,9 @@ struct Guard {
         usec_t last_event_at; /* CLOCK_MONOTONIC */
         char event_capture[PATH_MAX]; /* the capture made for the current event ("" if none) */
         NotifyJob *notify_jobs[4]; /* notify_exec processes running */
+        Upload *upload; /* capture_upload's queue (upload.c); NULL: none yet */
+        uint64_t n_uploads; /* captures uploaded */
+        uint64_t n_upload_failures; /* captures given up (or gone) before their upload */
 
         /* log summaries: a repeat of an observation that does nothing is
          * counted, not logged, until action_cooldown after the last one
@@ -229,6 +233,12 @@ struct Guard {
  * -errno (logged). */
 int guard_new(const GuardSpec *spec, const GuardOwnerOps *ops, void *owner, Guard **ret);
 Guard *guard_free(Guard *g);
+
+/* capture_upload's captures waiting or uploading (upload.c); busy: > 0 */
+size_t guard_upload_pending(const Guard *g);
+static inline bool guard_upload_busy(const Guard *g) {
+        return guard_upload_pending(g) > 0;
+}
 
 /* The owner's process started / is being stopped (a stop, a restart) / is
  * gone. Stopping: at or near its task limit a JVM cannot start the thread

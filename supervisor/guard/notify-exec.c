@@ -130,16 +130,7 @@ void guard_notify(Guard *g, EventType type) {
                 return;
         }
         if (pid == 0) {
-                sigset_t all;
-                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                sigfillset(&all);
-                for (int sig = 1; sig < _NSIG; sig++)
-                        (void) signal(sig, SIG_DFL);
-                (void) sigprocmask(SIG_UNBLOCK, &all, NULL);
-                (void) setsid();
-                if (fd >= 0)
-                        (void) dup2(fd, STDIN_FILENO);
-                (void) close_range(3, ~0U, 0);
+                spawn_helper_child_prepare();
                 execve(exe, g->cfg->notify_exec, env);
                 _exit(127);
         }

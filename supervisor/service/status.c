@@ -71,6 +71,9 @@ void status_fill_guard(const Guard *e, bool running, ServiceStatus *st) {
         snprintf(st->last_event, sizeof st->last_event, "%s", e->last_event);
         st->last_event_age = e->last_event_at > 0 && now > e->last_event_at ? now - e->last_event_at : 0;
         snprintf(st->last_capture, sizeof st->last_capture, "%.255s", e->last_capture);
+        st->uploads = e->n_uploads;
+        st->upload_failures = e->n_upload_failures;
+        st->uploads_pending = guard_upload_pending(e);
         st->jvm_max_heap = e->jvm_flags.max_heap;
         st->jvm_max_direct = e->jvm_flags.max_direct;
         st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);

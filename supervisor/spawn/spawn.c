@@ -33,6 +33,20 @@ const char *spawn_stage_to_string(SpawnStage s) {
         return s >= 0 && s < _SPAWN_STAGE_MAX ? stage_names[s] : "starting";
 }
 
+void spawn_helper_child_prepare(void) {
+        sigset_t all;
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        sigfillset(&all);
+        for (int sig = 1; sig < _NSIG; sig++)
+                (void) signal(sig, SIG_DFL);
+        (void) sigprocmask(SIG_UNBLOCK, &all, NULL);
+        (void) setsid();
+        if (fd >= 0)
+                (void) dup2(fd, STDIN_FILENO);
+        (void) close_range(3, ~0U, 0);
+}
+
 int spawn_find_executable(const char *name, const char *path_env, char **ret) {
         const char *p;
         int last = -ENOENT;

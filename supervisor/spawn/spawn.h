@@ -66,6 +66,12 @@ int spawn_start(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, int *ret_e
  * malloc'd path, -ENOENT or -EACCES. */
 int spawn_find_executable(const char *name, const char *path_env, char **ret);
 
+/* In a freshly forked helper of cgwarden's (notify_exec, capture_upload),
+ * before its exec: default signal dispositions, none blocked, a session
+ * of its own (so that it and its children can be killed as one), stdin
+ * from /dev/null, no descriptor above stderr. */
+void spawn_helper_child_prepare(void);
+
 /* Resolve user and group names (or numeric ids) to ids and the user's
  * supplementary groups, plus extra groups. Returns 0 or -ESRCH (unknown
  * user/group), -errno. home/shell are malloc'd (may be NULL). */

@@ -230,6 +230,11 @@ static void test_full(void **state) {
         assert_true(action_list_is(&s->throttle_then, 2, ACTION_RESTART, ACTION_NOTIFY));
         assert_true(s->throttle_max == 15 * MINUTE);
         assert_strv(s->notify_exec, STRV("/usr/local/bin/page-oncall", "--service", "push", "memory event"));
+        assert_strv(s->capture_upload, STRV("rclone", "copyto", "${CGWARDEN_CAPTURE_TARBALL}",
+                                            "remote:evidence/${CGWARDEN_OBJECT}"));
+        assert_true(s->capture_upload_timeout == 2 * MINUTE);
+        assert_int_equal(s->capture_upload_retries, 3);
+        assert_true(s->capture_upload_backoff == 30 * SEC);
 
         assert_true(s->success_exit_status.set);
         assert_true(exit_status_set_test(&s->success_exit_status, 0, 0));
@@ -260,7 +265,7 @@ static void test_full(void **state) {
         /* indented header and key are ordinary lines, not continuations */
         s = c->services[1];
         assert_string_equal(s->name, "minimal.v2");
-        assert_int_equal(s->line, 83);
+        assert_int_equal(s->line, 87);
         assert_strv(s->argv, STRV("/bin/sleep", "infinity"));
 }
 
@@ -329,6 +334,10 @@ static void assert_defaults(const ServiceConfig *s) {
         assert_true(action_list_is(&s->throttle_then, 1, ACTION_RESTART));
         assert_true(s->throttle_max == 10 * MINUTE);
         assert_null(s->notify_exec);
+        assert_null(s->capture_upload);
+        assert_true(s->capture_upload_timeout == 10 * MINUTE);
+        assert_int_equal(s->capture_upload_retries, 5);
+        assert_true(s->capture_upload_backoff == 10 * SEC);
         assert_false(s->success_exit_status.set);
         assert_false(s->restart_prevent_exit_status.set);
         assert_int_equal(s->n_log_triggers, 0);
@@ -930,7 +939,7 @@ static void test_tables(void **state) {
 
         for (; keys[n]; n++)
                 assert_true(service_config_key_known(keys[n]));
-        assert_int_equal(n, 65);
+        assert_int_equal(n, 69);
         assert_false(service_config_key_known("capture_dir")); /* [supervisor] only */
         assert_false(service_config_key_known("argv"));
         assert_false(service_config_key_known(NULL));

@@ -39,6 +39,9 @@ static ServiceStatus svc_web(void) {
                 .eta_s = 450.75,
                 .oom_kills = 1,
                 .throttled_s = 12.5,
+                .uploads = 2,
+                .upload_failures = 1,
+                .uploads_pending = 1,
                 .jvm_max_heap = 1024 * MiB,
                 .jvm_max_direct = UINT64_MAX,
                 .jvm_limit_problems = 1,
@@ -224,6 +227,19 @@ static const char golden[] =
         "cgwarden_service_observations_total{service=\"worker\",event=\"hang\"} 0\n"
         "cgwarden_service_observations_total{service=\"worker\",event=\"heap-leak\"} 0\n"
         "cgwarden_service_observations_total{service=\"worker\",event=\"gc-overhead\"} 0\n"
+        "# HELP cgwarden_service_capture_uploads_total Captures handed to capture_upload since cgwarden "
+        "started, by result: uploaded (its command exited 0), failed (given up after its retries, or gone "
+        "before its turn).\n"
+        "# TYPE cgwarden_service_capture_uploads_total counter\n"
+        "cgwarden_service_capture_uploads_total{service=\"web\",result=\"uploaded\"} 2\n"
+        "cgwarden_service_capture_uploads_total{service=\"web\",result=\"failed\"} 1\n"
+        "cgwarden_service_capture_uploads_total{service=\"worker\",result=\"uploaded\"} 0\n"
+        "cgwarden_service_capture_uploads_total{service=\"worker\",result=\"failed\"} 0\n"
+        "# HELP cgwarden_service_capture_uploads_pending Captures waiting for capture_upload or being "
+        "uploaded.\n"
+        "# TYPE cgwarden_service_capture_uploads_pending gauge\n"
+        "cgwarden_service_capture_uploads_pending{service=\"web\"} 1\n"
+        "cgwarden_service_capture_uploads_pending{service=\"worker\"} 0\n"
         "# HELP cgwarden_service_throttled_seconds_total Seconds the service spent throttled since cgwarden "
         "started.\n"
         "# TYPE cgwarden_service_throttled_seconds_total counter\n"
