@@ -76,6 +76,10 @@ static void help_exec(FILE *f) {
                    "Extra options:\n"
                    "  --name=NAME         service (and cgroup) name; default: the command's basename\n"
                    "  --capture-dir=DIR   where evidence is written\n"
+                   "  --termination-log=PATH|none\n"
+                   "                      at exit, why it ended and where the evidence is, as JSON\n"
+                   "                      (default /dev/termination-log when it exists: a pod's\n"
+                   "                      termination message)\n"
                    "  --log-dir=DIR       also write the output to DIR/NAME.log\n"
                    "  --guard-self        entrypoint mode: guard cgwarden's own cgroup\n\n"
                    "Service keys:\n ");
@@ -596,7 +600,7 @@ static int entrypoint_mode(bool forced) {
 
 static int cmd_exec(int argc, char **argv) {
         _cleanup_(service_config_freep) ServiceConfig *s = NULL;
-        _cleanup_free_ char *name = NULL, *capture_dir = NULL, *raw = NULL;
+        _cleanup_free_ char *name = NULL, *capture_dir = NULL, *raw = NULL, *termination_log = NULL;
         const char *profile = NULL, *limit_option = NULL;
         bool guard_self = false, restart_given = false;
         Config *c = NULL;
@@ -662,6 +666,11 @@ static int cmd_exec(int argc, char **argv) {
                 if (streq(key, "capture_dir")) {
                         free(capture_dir);
                         capture_dir = strdup(eq + 1);
+                        continue;
+                }
+                if (streq(key, "termination_log")) {
+                        free(termination_log);
+                        termination_log = strdup(eq + 1);
                         continue;
                 }
                 if (streq(key, "log_dir")) {
@@ -755,6 +764,7 @@ static int cmd_exec(int argc, char **argv) {
         c->services[0] = TAKE_PTR(s);
         c->n_services = 1;
         c->capture_dir = TAKE_PTR(capture_dir);
+        c->termination_log = TAKE_PTR(termination_log);
         r = config_apply_defaults(c);
         if (r < 0) {
                 config_free(c);

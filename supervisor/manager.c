@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 
 #include "capture/capture.h"
@@ -16,6 +17,7 @@
 #include "service/status.h"
 #include "base/children.h"
 #include "base/fs-util.h"
+#include "base/json-util.h"
 #include "base/log.h"
 #include "manager.h"
 
@@ -669,6 +671,8 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, bool gu
                 }
                 log_info("cgroup mode %s; guarding cgwarden's own cgroup %s.", cg_context_mode_name(m->cg),
                          strna(cg_context_own_path(m->cg)));
+                if (cg_context_warning(m->cg))
+                        log_warning("%s.", cg_context_warning(m->cg));
         } else {
                 /* only [watch:] sections: look, create nothing (a read-only
                  * cgroupfs in a DaemonSet, a host where cgwarden launches nothing) */
@@ -832,6 +836,86 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
+/* Kubernetes shows a container's termination message (terminationMessagePath,
+ * /dev/termination-log, at most 4096 bytes) in `kubectl describe pod`:
+ * at the exit of `cgwarden exec`, why the command ended and where its
+ * evidence is, as one JSON object; the trigger's text is cut, then left
+ * out, to fit. */
+#define TERMINATION_LOG_MAX 4096
+static void write_termination_log(Manager *m) {
+        const char *path = m->config->termination_log;
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        char host[256] = "", uploaded[PATH_MAX + 16], what[sizeof(((CaptureTrigger *) NULL)->what)];
+        ServiceStatus st;
+        const Guard *g;
+        const char *text;
+        uint64_t n_captures = 0;
+        size_t len;
+        int fd;
+
+        if (!m->exec_mode || m->n_services == 0 || (path && streq(path, "none")))
+                return;
+        if (!path) {
+                if (access("/dev/termination-log", W_OK) < 0)
+                        return;
+                path = "/dev/termination-log";
+        }
+        g = m->services[0]->guard;
+        service_get_status(m->services[0], &st);
+        (void) gethostname(host, sizeof host - 1);
+        snprintf(what, sizeof what, "%s", g ? g->trigger.what : "");
+        snprintf(uploaded, sizeof uploaded, "%s/.uploaded", st.last_capture);
+        for (size_t i = 0; i < ELEMENTSOF(st.captures); i++)
+                n_captures += st.captures[i];
+
+        for (size_t cut = strlen(what);; cut = cut > 64 ? cut / 2 : 0) {
+                json_object_put(TAKE_PTR(o));
+                o = json_object_new_object();
+                if (!o)
+                        return (void) log_oom();
+                json_object_object_add(o, "service", json_object_new_string(st.name));
+                json_object_object_add(o, "exit_status", json_object_new_int(m->exit_status));
+                json_object_object_add(o, "oom_kills", json_object_new_uint64(st.oom_kills));
+                json_object_object_add(o, "last_event",
+                                       st.last_event[0] ? json_object_new_string(st.last_event)
+                                                        : json_object_new_null());
+                what[cut] = 0;
+                if (st.last_event[0] && what[0])
+                        json_object_object_add(o, "trigger", json_object_new_string(what));
+                json_object_object_add(o, "last_capture",
+                                       st.last_capture[0] ? json_object_new_string(st.last_capture)
+                                                          : json_object_new_null());
+                if (st.last_capture[0] && access(uploaded, F_OK) >= 0) {
+                        const char *name = strrchr(st.last_capture, '/');
+                        char obj[PATH_MAX + 300];
+                        snprintf(obj, sizeof obj, "%s/%s/%s.tar.gz", host, st.name,
+                                 name ? name + 1 : st.last_capture);
+                        json_object_object_add(o, "uploaded_as", json_object_new_string(obj));
+                }
+                json_object_object_add(o, "captures", json_object_new_uint64(n_captures));
+                json_object_object_add(o, "uploads", json_object_new_uint64(st.uploads));
+                json_object_object_add(o, "upload_failures", json_object_new_uint64(st.upload_failures));
+                text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+                len = text ? strlen(text) : 0;
+                if (len < TERMINATION_LOG_MAX || cut == 0)
+                        break;
+        }
+        if (!text || len >= TERMINATION_LOG_MAX) {
+                log_warning("Termination message for %s over %d bytes: not written.", path,
+                            TERMINATION_LOG_MAX);
+                return;
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+        if (fd < 0 || write(fd, text, len) != (ssize_t) len || write(fd, "\n", 1) != 1)
+                log_warning_errno(fd < 0 ? errno : EIO, "Cannot write the termination message to %s: %m",
+                                  path);
+        else
+                log_info("Termination message written to %s.", path);
+        if (fd >= 0)
+                close(fd);
+}
+
 int manager_run(Manager *m) {
         int r;
 
@@ -856,5 +940,6 @@ int manager_run(Manager *m) {
                 log_error_errno(r, "Event loop failed: %m");
                 return 1;
         }
+        write_termination_log(m);
         return m->exec_mode ? m->exit_status : 0;
 }

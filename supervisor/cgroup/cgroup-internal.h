@@ -37,6 +37,7 @@ struct CgContext {
         char *services_rel; /* OWN/services, relative (memory on v1) */
         bool created_services[_CG_V1_MAX + 1];
         bool moved_self; /* v2: we moved into OWN/supervisor */
+        bool oom_group_cleared; /* v2: OWN's memory.oom.group was 1, set to 0 (back at the end) */
         char *subtree_before; /* v2: OWN's subtree_control before us */
         bool libcgroup_ok;
         bool observe_only; /* cg_context_new_observer(): nothing created, moved or enabled */

@@ -99,6 +99,71 @@ static bool systemd_undelegated(const char *own, const char *own_abs) {
         return errno == ENODATA;
 }
 
+static int add_warning(CgContext *c, const char *text) {
+        char *w;
+
+        if (asprintf(&w, "%s%s%s", c->warning ?: "", c->warning ? "; " : "", text) < 0)
+                return -ENOMEM;
+        free(c->warning);
+        c->warning = w;
+        return 0;
+}
+
+/* memory.oom.group = 1 (the kubelet sets it on a container's cgroup, 1.28
+ * on): the kernel's OOM kill then takes every process of the highest such
+ * cgroup between the victim's and the one whose limit was hit, cgwarden
+ * with them. On OWN, when cgwarden may write there (a delegated cgroup),
+ * it is set to 0, and to 1 on each service's cgroup instead (the service
+ * still dies whole, cgwarden lives to tell); back to 1 at the end.
+ * Otherwise, and above OWN, it is only said. */
+static int check_oom_group(CgContext *c, bool may_clear) {
+        _cleanup_free_ char *path = strdup(c->own);
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        for (;;) {
+                _cleanup_free_ char *dir = abs_path(c, path), *f = NULL, *v = NULL;
+                char *slash;
+
+                f = dir ? cg_path_join(dir, "memory.oom.group") : NULL;
+                if (!f)
+                        return -ENOMEM;
+                if (cg_read_file(f, &v) >= 0 && v[0] == '1') {
+                        _cleanup_free_ char *msg = NULL;
+                        bool own = streq(path, c->own);
+
+                        if (own && may_clear && cg_write_file(f, "0") >= 0) {
+                                c->oom_group_cleared = true;
+                                r = asprintf(
+                                        &msg,
+                                        "memory.oom.group was 1 on %s (a container's cgroup): set to 0 "
+                                        "for cgwarden's time, and to 1 on each service's cgroup, so that "
+                                        "an OOM kill takes the service whole but not cgwarden",
+                                        path);
+                        } else
+                                r = asprintf(&msg,
+                                             "memory.oom.group = 1 on %s%s: a kernel OOM kill there takes "
+                                             "cgwarden with the command; what survives is the evidence "
+                                             "captured before it (capture_at, capture_lead)",
+                                             path,
+                                             own ? " (not delegated: cgwarden may not change it)" : "");
+                        if (r < 0)
+                                return -ENOMEM;
+                        r = add_warning(c, msg);
+                        if (r < 0)
+                                return r;
+                }
+                if (streq(path, "/"))
+                        return 0;
+                slash = strrchr(path, '/');
+                if (slash == path)
+                        path[1] = 0;
+                else
+                        *slash = 0;
+        }
+}
+
 static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
         _cleanup_free_ char *base_abs = NULL, *sup = NULL, *sup_procs = NULL, *svc = NULL;
         const char *base;
@@ -129,7 +194,7 @@ static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
                 }
         }
         if (c->observe_only)
-                return 0;
+                return check_oom_group(c, false);
         base = c->own;
         base_abs = abs_path(c, base);
         if (!base_abs)
@@ -173,6 +238,9 @@ static int v2_context_init(CgContext *c, const char *root, char **ret_error) {
         r = enable_controllers(base_abs, true, ret_error);
         if (r < 0)
                 return r;
+        r = check_oom_group(c, true);
+        if (r < 0)
+                return r;
 
         c->services_rel = cg_path_join(base, "services");
         svc = c->services_rel ? abs_path(c, c->services_rel) : NULL;
@@ -197,6 +265,11 @@ static void v2_context_done(CgContext *c) {
         base_abs = abs_path(c, c->own);
         if (!base_abs)
                 return;
+        if (c->oom_group_cleared) {
+                _cleanup_free_ char *f = cg_path_join(base_abs, "memory.oom.group");
+                if (f)
+                        (void) cg_write_file(f, "1");
+        }
         if (c->services_rel) {
                 svc = abs_path(c, c->services_rel);
                 /* ours: wait for the kernel to let go of it; an adopted
@@ -242,6 +315,11 @@ static int v2_service_create(CgService *s) {
         s->dir_fd = open(s->dir_v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (s->dir_fd < 0)
                 return -errno;
+        if (c->oom_group_cleared) {
+                _cleanup_free_ char *f = cg_path_join(s->dir_v2, "memory.oom.group");
+                if (f)
+                        (void) cg_write_file(f, "1");
+        }
         return 0;
 }
 

@@ -504,6 +504,7 @@ Config *config_free(Config *c) {
                 return NULL;
         free(c->path);
         free(c->capture_dir);
+        free(c->termination_log);
         free(c->state_dir);
         free(c->log_dir);
         free(c->cgroup_root);

@@ -264,6 +264,7 @@ typedef struct Config {
         char *metrics_file;
         usec_t metrics_interval; /* default 15s */
         char *metrics_listen;
+        char *termination_log; /* exec: --termination-log=PATH|none; NULL: /dev/termination-log if it exists */
         ServiceConfig **services;
         size_t n_services;
         ServiceConfig **watches; /* [watch:NAME] sections (kind SERVICE_KIND_WATCH) */

@@ -332,9 +332,10 @@ static int upload_attempt(Upload *u) {
         if (r >= 0)
                 r = sd_event_add_child(g->event, &u->child, pid, WEXITED, on_upload_exit, u);
         if (r >= 0)
-                r = sd_event_add_time_relative(g->event, &u->timer, CLOCK_MONOTONIC,
-                                               c->capture_upload_timeout, USEC_PER_SEC, on_upload_timeout,
-                                               u);
+                r = sd_event_add_time_relative(
+                        g->event, &u->timer, CLOCK_MONOTONIC, c->capture_upload_timeout,
+                        MAX(MIN(USEC_PER_SEC, c->capture_upload_timeout / 10), USEC_PER_MSEC),
+                        on_upload_timeout, u);
         if (r < 0) {
                 log_error_errno(r, "Service '%s': cannot watch capture_upload (pid %d): %m", c->name,
                                 (int) pid);

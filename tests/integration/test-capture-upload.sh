@@ -1,7 +1,8 @@
 #!/bin/bash
 # capture_upload with a real client, rclone, to a real WebDAV server on
 # loopback (rclone serve webdav, from Debian's rclone):
-#   leak   a C leaker under memory_max = 128M: its pre-oom capture and the
+#   leak   a C leaker under memory_max = 128M (memory_high = none, so that
+#          on v2 the kernel kills it rather than throttles it): its pre-oom capture and the
 #          oom-kill post-mortem are each uploaded as a tarball named
 #          HOST/SERVICE/CAPTURE.tar.gz, holding the capture as it is on
 #          disk; the capture gets .uploaded, the tarball beside it is
@@ -13,7 +14,8 @@
 #   slow   a client that hangs: killed with the child it started at
 #          capture_upload_timeout
 #   exec   `cgwarden exec` of the leaker exits 137 only once its captures
-#          are uploaded
+#          are uploaded, and leaves the pod's termination message (JSON:
+#          why it ended, where the evidence is, under 4096 bytes)
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
@@ -40,6 +42,7 @@ st() { # SERVICE EXPR-ON-s
 [service:leak]
 exec = $HELPERS/leaker 40
 memory_max = 128M
+memory_high = none
 oom_pause_max = 1s
 restart = no
 stop_timeout = 2s
@@ -77,8 +80,9 @@ for reason in pre-oom oom-kill; do
         check "leak: $reason client had CGWARDEN_CAPTURE_DIR and CGWARDEN_EVENT" \
                 sh -c "grep -qx 'CGWARDEN_CAPTURE_DIR=$d' '$T/env.$reason' && grep -qx 'CGWARDEN_EVENT=$reason' '$T/env.$reason'"
 done
-check "leak: pre-oom uploaded before the OOM kill was seen" \
-        test "$(log_line_of "capture .*-pre-oom uploaded")" -lt "$(log_line_of "Observation oom-kill for 'leak'")"
+# (its upload may end after the kill: 2.3 s in the VM, with the leak 1 s from the limit)
+check "leak: the pre-oom capture finished before the OOM kill was seen" \
+        test "$(log_line_of "Capture for 'leak' finished (complete): .*-pre-oom")" -lt "$(log_line_of "Observation oom-kill for 'leak'")"
 check "leak: no tarball left beside the captures" sh -c "! ls -a '$T/captures/leak' | grep -q 'tar.gz'"
 check_eq "leak: status uploads, upload_failures, uploads_pending" "2 0 0" \
         "$(st leak '" ".join(str(s[0][k]) for k in ("uploads", "upload_failures", "uploads_pending"))')"
@@ -109,7 +113,8 @@ check_eq "cgwarden exits 0" 0 "$CGW_RC"
 
 # ---- exec: the exit waits for the uploads ----
 rm -rf "$T/remote/$HOST"
-cgw_run_fg exec --restart=no --memory-max=128M --oom-pause-max=1s --capture-dir="$T/xcap" \
+cgw_run_fg exec --restart=no --memory-max=128M --memory-high=none --oom-pause-max=1s --capture-dir="$T/xcap" \
+        --termination-log="$T/termination-log" \
         --capture-upload="rclone copyto --retries 1 --low-level-retries 1 \${CGWARDEN_CAPTURE_TARBALL} :webdav:x/\${CGWARDEN_CAPTURE_NAME}.tar.gz" \
         -- "$HELPERS/leaker" 40 > /dev/null 2> "$T/exec.err"
 check_eq "exec: exits 137 (the OOM kill's SIGKILL)" 137 "$?"
@@ -117,3 +122,12 @@ n=$(ls "$T/xcap"/*/ 2> /dev/null | wc -l)
 check "exec: its captures were made" test "$n" -ge 1
 check_eq "exec: each was uploaded before it exited" "$n" "$(ls "$T/remote/x" 2> /dev/null | wc -l)"
 check "exec: it said it waits for the upload" grep -q "exiting once its running capture is finished and uploaded" "$T/exec.err"
+# the pod's termination message (kubectl describe pod): why, and where the evidence is
+tl() { python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/termination-log" "$1"; }
+check "exec: termination message written, under 4096 bytes" test -s "$T/termination-log" -a "$(stat -c %s "$T/termination-log" 2> /dev/null || echo 9999)" -lt 4096
+check_eq "exec: termination message: service, exit_status, last_event" "leaker 137 oom-kill" \
+        "$(tl '"%s %d %s" % (m["service"], m["exit_status"], m["last_event"])')"
+last=$(ls -d "$T/xcap/leaker"/*-oom-kill 2> /dev/null | tail -n1)
+check_eq "exec: termination message: last_capture, uploaded_as" "$last $HOST/leaker/$(basename "${last:-x}").tar.gz" \
+        "$(tl '"%s %s" % (m["last_capture"], m.get("uploaded_as"))')"
+say "termination message: $(cat "$T/termination-log")"
