@@ -723,6 +723,7 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, bool gu
                 .event = m->event,
                 .cg = m->cg,
                 .config = m->config,
+                .host_ledger = &m->host_ledger,
                 .log_dir_fd = m->log_dir_fd,
                 .exec_mode = exec_mode,
                 .guard_self = m->guard_self,
@@ -735,6 +736,7 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, bool gu
                 .event = m->event,
                 .cg = m->cg,
                 .config = m->config,
+                .host_ledger = &m->host_ledger,
                 .changed = on_watched_changed,
                 .userdata = m,
         };

@@ -39,6 +39,7 @@ typedef struct Manager {
         WatchRule **rules; /* one per [watch:NAME] section (discover.h) */
         size_t n_rules;
         WatchedContext watched_ctx; /* what every watched cgroup gets (watched.h) */
+        CaptureLedger host_ledger; /* [supervisor] capture_budget's, over every guard */
         sd_event_source *dispatch; /* the deferred queue: settled services, STATUS= */
         sd_event_source *exit_timer; /* the second stop request's bound */
         bool status_dirty;

@@ -83,6 +83,11 @@ static uint64_t tree_bytes(int dir_fd) {
         return sum;
 }
 
+uint64_t capture_store_size(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd >= 0 ? tree_bytes(fd) : 0;
+}
+
 static int remove_capture(int svc_fd, const char *name) {
         _cleanup_close_ int fd = openat(svc_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         _cleanup_closedir_ DIR *d = NULL;

@@ -38,6 +38,10 @@ int capture_store_create_file(int dir_fd, const char *file);
  * rename failed. */
 int capture_store_rename(int svc_fd, int dir_fd, const char *partial, const char *name);
 
+/* The bytes a finished capture's files take on disk (allocated blocks);
+ * 0 when dir cannot be read. */
+uint64_t capture_store_size(const char *dir);
+
 /* Retention in a service's capture directory (dir_fd): keep the newest
  * `keep` finished captures (0: all) and remove older ones while the total
  * exceeds max_bytes (0: no limit); the newest is never removed. Partial

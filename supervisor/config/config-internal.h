@@ -73,8 +73,8 @@ enum {
 
 /* The tables' sizes are constants so that the parser can keep a line
  * number per key; keys.c checks them against the tables. */
-#define N_SERVICE_KEYS 74
-#define N_SUPERVISOR_KEYS 8
+#define N_SERVICE_KEYS 75
+#define N_SUPERVISOR_KEYS 9
 extern const KeyDef service_keys[];
 extern const KeyDef supervisor_keys[];
 
@@ -90,6 +90,7 @@ size_t service_key_index(const char *name);
 /* generic */
 KEY_PARSER_PROTOTYPE(parse_duration_key);
 KEY_PARSER_PROTOTYPE(parse_size_key);
+KEY_PARSER_PROTOTYPE(parse_budget_key);
 KEY_PARSER_PROTOTYPE(parse_count_key);
 KEY_PARSER_PROTOTYPE(parse_limit_key);
 KEY_PARSER_PROTOTYPE(parse_bool_key);

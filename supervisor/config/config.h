@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "base/macro.h"
+#include "config/budget.h"
 
 typedef enum RestartMode {
         RESTART_NO,
@@ -192,6 +193,7 @@ typedef struct ServiceConfig {
         bool capture_memory_sample; /* anon-sample.txt: reads the process's memory */
         uint64_t capture_keep; /* default 10 */
         uint64_t capture_max_bytes; /* default 1G */
+        CaptureBudget capture_budget; /* default none */
         usec_t capture_timeout; /* default 20s */
         uint64_t capture_reserve; /* bytes, default 64M */
         uint64_t pids_capture_reserve; /* default 16 */
@@ -264,6 +266,7 @@ typedef struct Config {
         char *metrics_file;
         usec_t metrics_interval; /* default 15s */
         char *metrics_listen;
+        CaptureBudget capture_budget; /* over every service and watch; default none */
         char *termination_log; /* exec: --termination-log=PATH|none; NULL: /dev/termination-log if it exists */
         ServiceConfig **services;
         size_t n_services;

@@ -39,6 +39,7 @@ const KeyDef service_keys[] = {
         { "capture_memory_sample", parse_bool_key, SVC(capture_memory_sample), ANY, 0 },
         { "capture_keep", parse_count_key, SVC(capture_keep), 1, 100000, 0 },
         { "capture_max_bytes", parse_size_key, SVC(capture_max_bytes), POSITIVE, 0 },
+        { "capture_budget", parse_budget_key, SVC(capture_budget), ANY, 0 },
         { "capture_timeout", parse_duration_key, SVC(capture_timeout), POSITIVE, 0 },
         { "capture_reserve", parse_size_key, SVC(capture_reserve), ANY, 0 },
         { "pids_capture_reserve", parse_count_key, SVC(pids_capture_reserve), 0, INT32_MAX, 0 },
@@ -111,6 +112,7 @@ const KeyDef supervisor_keys[] = {
         { "metrics_file", parse_path_key, SUP(metrics_file), ANY, 0 },
         { "metrics_interval", parse_duration_key, SUP(metrics_interval), POSITIVE, 0 },
         { "metrics_listen", parse_listen_key, SUP(metrics_listen), ANY, 0 },
+        { "capture_budget", parse_budget_key, SUP(capture_budget), ANY, 0 },
 };
 
 _Static_assert(ELEMENTSOF(service_keys) == N_SERVICE_KEYS, "update N_SERVICE_KEYS in config-internal.h");

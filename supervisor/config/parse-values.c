@@ -109,6 +109,14 @@ int parse_duration_key(void *obj, const KeyDef *k, const char *value, char **ret
         return 0;
 }
 
+int parse_budget_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
+        char reason[BUDGET_TEXT_MAX];
+
+        if (capture_budget_parse(value, FIELD(obj, k, CaptureBudget), reason) < 0)
+                return error_setf(ret_error, -EINVAL, "invalid %s '%s': %s", k->name, value, reason);
+        return 0;
+}
+
 int parse_size_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
         char reason[UNIT_REASON_MAX];
         uint64_t v;

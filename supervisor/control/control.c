@@ -109,6 +109,7 @@ json_object *control_status_json(const ServiceStatus *sp) {
                                        i < _EVENT_TYPE_MAX ? event_type_to_string((EventType) i) : "manual",
                                        json_object_new_uint64(st.captures[i]));
         json_object_object_add(o, "captures", caps);
+        json_object_object_add(o, "captures_dropped", json_object_new_uint64(st.captures_dropped));
         {
                 json_object *obs = json_object_new_object();
                 for (size_t i = 0; i < _EVENT_TYPE_MAX; i++)

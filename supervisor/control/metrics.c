@@ -271,6 +271,11 @@ static void emit_uploads(FILE *out, const char *name, const ServiceStatus *s) {
         put_sample(out, name, s, "result", "failed", SIZE_MAX, buf);
 }
 
+static bool get_captures_dropped(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        value_u64(buf, s->captures_dropped);
+        return true;
+}
+
 static bool get_uploads_pending(const ServiceStatus *s, char buf[static VALUE_MAX]) {
         value_u64(buf, s->uploads_pending);
         return true;
@@ -344,6 +349,9 @@ static const Family families[] = {
         { "cgwarden_service_captures_total", "counter",
           "Evidence captures taken for the service since cgwarden started, by reason.", NULL,
           emit_captures },
+        { "cgwarden_service_captures_dropped_total", "counter",
+          "Captures an observation asked for that capture_budget (the service's or the host's) dropped.",
+          get_captures_dropped, NULL },
         { "cgwarden_service_observations_total", "counter",
           "Observations of the service's watchers since cgwarden started, by event: each one, also those "
           "the "

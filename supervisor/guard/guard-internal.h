@@ -63,6 +63,11 @@ void guard_throttle_release(Guard *g, const char *why);
 void guard_notify(Guard *g, EventType type);
 void guard_notify_job_free(NotifyJob *j);
 
+/* budget.c: capture_budget, the service's and the host's */
+bool guard_budget_allows(Guard *g, const char *reason);
+void guard_budget_record(Guard *g);
+void guard_budget_finished(Guard *g, const char *path);
+
 /* upload.c: capture_upload */
 void guard_upload_queue(Guard *g, const char *dir);
 void guard_upload_free(Guard *g);

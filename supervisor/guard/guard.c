@@ -76,6 +76,7 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
                                  path);
                         (void) outlog_note(g->log, line, now_usec(CLOCK_REALTIME));
                 }
+                guard_budget_finished(g, path);
                 guard_upload_queue(g, path);
         }
         guard_changed(g);
@@ -136,6 +137,9 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
 
         if (g->capture)
                 return -EBUSY;
+        /* a capture asked for by hand is never dropped */
+        if (type != _EVENT_TYPE_INVALID && !guard_budget_allows(g, reason))
+                return -EDQUOT;
         /* why a capture has no nmt-diff, for its items and findings */
         if (g->nmt_why[0])
                 snprintf(nmt_why, sizeof nmt_why, "%s", g->nmt_why);
@@ -187,6 +191,7 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
         g->capture_incarnation = post_mortem || guard_pid(g) <= 0 ? 0 : guard_incarnation(g);
         /* the capture takes over from the OOM pause's timer */
         watch_hold_pause(g->watch, true);
+        guard_budget_record(g);
         r = capture_start(g->event, g->capture_dir, &spec, capture_done, g, &g->capture);
         if (r < 0) {
                 watch_hold_pause(g->watch, false);
@@ -466,6 +471,10 @@ int guard_new(const GuardSpec *spec, const GuardOwnerOps *ops, void *owner, Guar
                 .limits = spec->limits,
                 .capture_dir = spec->capture_dir,
                 .log = spec->log,
+                .host_budget = spec->host_budget,
+                .host_ledger = spec->host_ledger,
+                .ledger_slot = SIZE_MAX,
+                .host_slot = SIZE_MAX,
                 .ops = ops,
                 .owner = owner,
                 .dump_fd = -1,
@@ -501,6 +510,7 @@ Guard *guard_free(Guard *g) {
                 if (g->notify_jobs[i])
                         guard_notify_job_free(g->notify_jobs[i]);
         guard_upload_free(g);
+        g->ledger = mfree(g->ledger);
         g->capture = capture_free(g->capture);
         g->throttle_timer = sd_event_source_disable_unref(g->throttle_timer);
         g->report = mfree(g->report);

@@ -42,6 +42,7 @@
 #include "cgroup/cgroup.h"
 #include "config/config.h"
 #include "jvm/perfdata.h"
+#include "policies/budget.h"
 #include "policies/engine.h"
 #include "spawn/outlog.h"
 #include "watch/observation.h"
@@ -92,6 +93,10 @@ typedef struct GuardSpec {
         CgLimits *limits; /* the limits in force, kept by the owner */
         const char *capture_dir;
         OutLog *log; /* the service's output (log triggers, SIGQUIT dump); NULL: none */
+        /* [supervisor] capture_budget over every guard, and the ledger they
+         * share (the owner's owner keeps it); NULL: none */
+        const CaptureBudget *host_budget;
+        CaptureLedger *host_ledger;
 } GuardSpec;
 
 struct Guard {
@@ -103,6 +108,8 @@ struct Guard {
         CgLimits *limits;
         const char *capture_dir;
         OutLog *log;
+        const CaptureBudget *host_budget;
+        CaptureLedger *host_ledger;
         const GuardOwnerOps *ops;
         void *owner;
         Watch *watch;
@@ -133,6 +140,12 @@ struct Guard {
         Upload *upload; /* capture_upload's queue (upload.c); NULL: none yet */
         uint64_t n_uploads; /* captures uploaded */
         uint64_t n_upload_failures; /* captures given up (or gone) before their upload */
+        /* capture_budget: this guard's ledger (allocated with a budget), the
+         * running capture's slots in it and the host's, and the drops */
+        CaptureLedger *ledger;
+        size_t ledger_slot, host_slot;
+        bool budget_dropping; /* the drop was logged; the next ones are counted until a capture runs */
+        uint64_t n_captures_dropped;
 
         /* log summaries: a repeat of an observation that does nothing is
          * counted, not logged, until action_cooldown after the last one

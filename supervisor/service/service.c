@@ -921,6 +921,8 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
                         .limits = &s->limits,
                         .capture_dir = ctx->config ? ctx->config->capture_dir : NULL,
                         .log = s->log,
+                        .host_budget = ctx->config ? &ctx->config->capture_budget : NULL,
+                        .host_ledger = ctx->host_ledger,
                 },
                 &guard_ops, s, &s->guard);
         if (r < 0)

@@ -35,7 +35,8 @@ typedef void (*service_capture_done_t)(void *userdata, Service *s, const char *p
 typedef struct ServiceContext {
         sd_event *event;
         CgContext *cg;
-        const Config *config; /* state_dir, capture_dir, log_dir */
+        const Config *config; /* state_dir, capture_dir, log_dir, capture_budget */
+        CaptureLedger *host_ledger; /* the host's capture_budget ledger, shared */
         int log_dir_fd; /* -EBADF: no output log */
         bool exec_mode; /* one service, output relayed */
         /* a container's entrypoint (cgwarden exec --guard-self): the service

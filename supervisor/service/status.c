@@ -74,6 +74,7 @@ void status_fill_guard(const Guard *e, bool running, ServiceStatus *st) {
         st->uploads = e->n_uploads;
         st->upload_failures = e->n_upload_failures;
         st->uploads_pending = guard_upload_pending(e);
+        st->captures_dropped = e->n_captures_dropped;
         st->jvm_max_heap = e->jvm_flags.max_heap;
         st->jvm_max_direct = e->jvm_flags.max_direct;
         st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);

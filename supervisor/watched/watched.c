@@ -302,6 +302,8 @@ int watched_new(const WatchedContext *ctx, const ServiceConfig *section, const c
                         .cfg = &w->cfg,
                         .limits = &w->limits,
                         .capture_dir = ctx->config ? ctx->config->capture_dir : NULL,
+                        .host_budget = ctx->config ? &ctx->config->capture_budget : NULL,
+                        .host_ledger = ctx->host_ledger,
                 },
                 &guard_ops, w, &w->guard);
         if (r < 0)

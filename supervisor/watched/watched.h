@@ -30,7 +30,8 @@ typedef struct Watched Watched;
 typedef struct WatchedContext {
         sd_event *event;
         CgContext *cg;
-        const Config *config; /* capture_dir */
+        const Config *config; /* capture_dir, capture_budget */
+        CaptureLedger *host_ledger; /* the host's capture_budget ledger, shared */
         void (*changed)(void *userdata); /* status, throttle or capture changed */
         void *userdata;
 } WatchedContext;

@@ -144,11 +144,14 @@ static void test_full(void **state) {
         assert_string_equal(c->metrics_file, "/run/cgw-test/metrics.prom");
         assert_true(c->metrics_interval == 30 * SEC);
         assert_string_equal(c->metrics_listen, "127.0.0.1:9187");
+        assert_int_equal(c->capture_budget.n, 2);
+        assert_int_equal(c->capture_budget.l[0].max, 20);
+        assert_true(c->capture_budget.l[1].bytes && c->capture_budget.l[1].max == 5 * G);
 
         assert_int_equal(c->n_services, 2);
         s = c->services[0];
         assert_string_equal(s->name, "push");
-        assert_int_equal(s->line, 14);
+        assert_int_equal(s->line, 15);
         assert_strv(s->argv, STRV("/usr/bin/java", "-Xmx2g", "-XX:NativeMemoryTracking=summary",
                                   "-Dname=push gateway", "-XX:+UnlockDiagnosticVMOptions",
                                   "-XX:+PrintNMTStatistics", "-Djava.io.tmpdir=/srv/push/tmp",
@@ -182,6 +185,10 @@ static void test_full(void **state) {
                                                   (1u << CAPTURE_PMAP) | (1u << CAPTURE_CLASS_HISTOGRAM));
         assert_int_equal(s->capture_keep, 20);
         assert_true(s->capture_max_bytes == 2 * G);
+        assert_int_equal(s->capture_budget.n, 2);
+        assert_int_equal(s->capture_budget.l[0].max, 3);
+        assert_true(s->capture_budget.l[0].window == HOUR);
+        assert_true(s->capture_budget.l[1].bytes && s->capture_budget.l[1].max == 2 * G);
         assert_true(s->capture_timeout == 40 * SEC);
         assert_true(s->capture_reserve == 128 * M);
         assert_int_equal(s->pids_capture_reserve, 32);
@@ -265,7 +272,7 @@ static void test_full(void **state) {
         /* indented header and key are ordinary lines, not continuations */
         s = c->services[1];
         assert_string_equal(s->name, "minimal.v2");
-        assert_int_equal(s->line, 87);
+        assert_int_equal(s->line, 89);
         assert_strv(s->argv, STRV("/bin/sleep", "infinity"));
 }
 
@@ -290,6 +297,7 @@ static void assert_defaults(const ServiceConfig *s) {
         assert_int_equal(s->capture_mask, CAPTURE_AUTO_MASK);
         assert_int_equal(s->capture_keep, 10);
         assert_true(s->capture_max_bytes == G);
+        assert_int_equal(s->capture_budget.n, 0);
         assert_true(s->capture_timeout == 20 * SEC);
         assert_true(s->capture_reserve == 64 * M);
         assert_int_equal(s->pids_capture_reserve, 16);
@@ -362,6 +370,7 @@ static void test_defaults(void **state) {
         assert_string_equal(c->services[0]->exec_raw, "/bin/sleep 1000");
         assert_null(c->capture_dir);
         assert_true(c->metrics_interval == 15 * SEC);
+        assert_int_equal(c->capture_budget.n, 0);
 
         /* A parsed minimal service equals a fresh one with the same exec. */
         assert_int_equal(service_config_set(fresh, "exec", "/bin/sleep   1000", NULL), 0);
@@ -773,6 +782,14 @@ static void test_service_config_set(void **state) {
         assert_int_equal(s->stop_signal, SIGKILL);
         assert_int_equal(service_config_set(s, "notify_exec", "", NULL), 0);
         assert_null(s->notify_exec);
+        assert_int_equal(service_config_set(s, "capture_budget", "3/1h, 2G/1d", NULL), 0);
+        assert_int_equal(s->capture_budget.n, 2);
+        assert_int_equal(service_config_set(s, "capture_budget", "3 per hour", &err), -EINVAL);
+        assert_non_null(strstr(err, "capture_budget"));
+        err = mfree_test(err);
+        assert_int_equal(s->capture_budget.n, 2); /* unchanged */
+        assert_int_equal(service_config_set(s, "capture_budget", "none", NULL), 0);
+        assert_int_equal(s->capture_budget.n, 0);
 }
 
 /* Ranges of exit codes: an imported wrapper.conf's on_exit needs them. */
@@ -939,7 +956,7 @@ static void test_tables(void **state) {
 
         for (; keys[n]; n++)
                 assert_true(service_config_key_known(keys[n]));
-        assert_int_equal(n, 69);
+        assert_int_equal(n, 70);
         assert_false(service_config_key_known("capture_dir")); /* [supervisor] only */
         assert_false(service_config_key_known("argv"));
         assert_false(service_config_key_known(NULL));

@@ -42,6 +42,7 @@ static ServiceStatus svc_web(void) {
                 .uploads = 2,
                 .upload_failures = 1,
                 .uploads_pending = 1,
+                .captures_dropped = 47,
                 .jvm_max_heap = 1024 * MiB,
                 .jvm_max_direct = UINT64_MAX,
                 .jvm_limit_problems = 1,
@@ -206,6 +207,12 @@ static const char golden[] =
         "cgwarden_service_captures_total{service=\"worker\",reason=\"heap-leak\"} 0\n"
         "cgwarden_service_captures_total{service=\"worker\",reason=\"gc-overhead\"} 0\n"
         "cgwarden_service_captures_total{service=\"worker\",reason=\"manual\"} 0\n"
+        "# HELP cgwarden_service_captures_dropped_total Captures an observation asked for that "
+        "capture_budget "
+        "(the service's or the host's) dropped.\n"
+        "# TYPE cgwarden_service_captures_dropped_total counter\n"
+        "cgwarden_service_captures_dropped_total{service=\"web\"} 47\n"
+        "cgwarden_service_captures_dropped_total{service=\"worker\"} 0\n"
         "# HELP cgwarden_service_observations_total Observations of the service's watchers since cgwarden "
         "started, by event: each one, also those the log summarises.\n"
         "# TYPE cgwarden_service_observations_total counter\n"
