@@ -881,6 +881,8 @@ static void write_termination_log(Manager *m) {
                 json_object_object_add(o, "last_event",
                                        st.last_event[0] ? json_object_new_string(st.last_event)
                                                         : json_object_new_null());
+                if (st.incident[0])
+                        json_object_object_add(o, "incident", json_object_new_string(st.incident));
                 what[cut] = 0;
                 if (st.last_event[0] && what[0])
                         json_object_object_add(o, "trigger", json_object_new_string(what));
@@ -890,8 +892,8 @@ static void write_termination_log(Manager *m) {
                 if (st.last_capture[0] && access(uploaded, F_OK) >= 0) {
                         const char *name = strrchr(st.last_capture, '/');
                         char obj[PATH_MAX + 300];
-                        snprintf(obj, sizeof obj, "%s/%s/%s.tar.gz", host, st.name,
-                                 name ? name + 1 : st.last_capture);
+                        snprintf(obj, sizeof obj, "%s/%s/%s/%s.tar.gz", host, st.name,
+                                 st.incident[0] ? st.incident : "none", name ? name + 1 : st.last_capture);
                         json_object_object_add(o, "uploaded_as", json_object_new_string(obj));
                 }
                 json_object_object_add(o, "captures", json_object_new_uint64(n_captures));

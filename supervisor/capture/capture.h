@@ -56,6 +56,7 @@ typedef struct CaptureHooks {
 typedef struct CaptureSpec {
         const char *service; /* the directory below capture_dir */
         const char *reason; /* "pre-oom", "pids-limit", "leak-trend", "oom-kill", "manual", ... */
+        char incident[33]; /* the incident's id (32 hex), for the manifest; "" when none */
         pid_t pid; /* the main process; 0 when there is none (post-mortem) */
         const char *cgroup; /* for the manifest */
         /* absolute cgroup directories for the cgroup items (NULL: none);

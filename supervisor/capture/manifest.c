@@ -286,6 +286,8 @@ int capture_manifest_write(Capture *c, bool complete, usec_t finished_rt) {
         capture_format_rfc3339(finished_rt, t2);
         json_object_object_add(m, "service", jstr(c->service));
         json_object_object_add(m, "reason", jstr(c->reason));
+        json_object_object_add(m, "incident",
+                               c->spec.incident[0] ? jstr(c->spec.incident) : json_object_new_null());
         json_object_object_add(m, "pid",
                                c->spec.pid > 0 ? json_object_new_int(c->spec.pid) : json_object_new_null());
         json_object_object_add(m, "cgroup", jstr(c->cgroup));

@@ -124,6 +124,8 @@ json_object *control_status_json(const ServiceStatus *sp) {
                                        ? json_object_new_double((double) st.last_event_age / USEC_PER_SEC)
                                        : json_object_new_null());
         json_object_object_add(o, "last_capture", jstr(st.last_capture));
+        json_object_object_add(o, "last_incident",
+                               st.incident[0] ? jstr(st.incident) : json_object_new_null());
         json_object_object_add(o, "uploads", json_object_new_uint64(st.uploads));
         json_object_object_add(o, "upload_failures", json_object_new_uint64(st.upload_failures));
         json_object_object_add(o, "uploads_pending", json_object_new_uint64(st.uploads_pending));

@@ -35,6 +35,10 @@ static inline void guard_changed(Guard *g) {
                 g->ops->changed(g->owner);
 }
 
+/* guard.c: the current incident's id, opening one when there is none for
+ * this process (or the last was used over an hour ago) */
+const char *guard_incident(Guard *g);
+
 /* guard.c: decisions and the action executor */
 void guard_observed(Guard *g, EventType type, const CaptureTrigger *t, const char *report, bool quiet);
 void guard_decide_and_run(Guard *g, EventType type, int trigger);

@@ -2,6 +2,9 @@
 /* A guard: the observer of its watchers, the policy's decisions and the
  * actions it runs (guard.h). */
 #include <stdarg.h>
+#include <unistd.h>
+
+#include <systemd/sd-id128.h>
 
 #include "base/log.h"
 #include "base/units.h"
@@ -14,6 +17,21 @@ static const CaptureHooks hooks = {
         .sigquit_dump = guard_hook_sigquit_dump,
         .sigquit_cancel = guard_hook_sigquit_cancel,
 };
+
+const char *guard_incident(Guard *g) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        uint64_t inc = guard_incarnation(g);
+        sd_id128_t id;
+
+        if (!g->incident[0] || g->incident_incarnation != inc || now - g->incident_at > USEC_PER_HOUR) {
+                if (sd_id128_randomize(&id) < 0)
+                        id = (sd_id128_t){ .qwords = { now, (uint64_t) getpid() ^ inc } };
+                sd_id128_to_string(id, g->incident);
+                g->incident_incarnation = inc;
+        }
+        g->incident_at = now;
+        return g->incident;
+}
 
 bool guard_list_has(const ActionList *l, ActionType a) {
         for (size_t i = 0; i < l->n && i < ACTION_LIST_MAX; i++)
@@ -62,12 +80,13 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
                 g->last_capture_rt = now_usec(CLOCK_REALTIME);
                 g->captures[type >= 0 && type < _EVENT_TYPE_MAX ? (size_t) type : _EVENT_TYPE_MAX]++;
                 g->n_captures++;
-                char f_dir[PATH_MAX + 32], f_ok[32];
+                char f_dir[PATH_MAX + 32], f_ok[32], f_inc[64];
                 snprintf(f_dir, sizeof f_dir, "CGWARDEN_CAPTURE_DIR=%s", path);
                 snprintf(f_ok, sizeof f_ok, "CGWARDEN_CAPTURE_COMPLETE=%d", complete);
+                snprintf(f_inc, sizeof f_inc, "CGWARDEN_INCIDENT=%s", g->incident);
                 (void) log_service_event(LOG_NOTICE, EVIDENCE_CAPTURE_MESSAGE_ID, g->cfg->name,
                                          type >= 0 ? event_type_to_string(type) : "manual",
-                                         (char *[]){ f_dir, f_ok, NULL },
+                                         (char *[]){ f_dir, f_ok, f_inc, NULL },
                                          "Capture for '%s' finished (%s): %s", g->cfg->name,
                                          complete ? "complete" : "incomplete, see manifest.json", path);
                 if (g->log) {
@@ -187,6 +206,7 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
                 .hooks = &hooks,
                 .hooks_userdata = g,
         };
+        snprintf(spec.incident, sizeof spec.incident, "%s", guard_incident(g));
         g->capture_event = type;
         g->capture_incarnation = post_mortem || guard_pid(g) <= 0 ? 0 : guard_incarnation(g);
         /* the capture takes over from the OOM pause's timer */
@@ -219,16 +239,17 @@ int guard_capture(Guard *g, const char *reason, const char *what, guard_capture_
  * it answers. */
 #define MESSAGE_ID_ACTION "6c5dbf41e8a04b9c2d3e4f5a6b7c8d94"
 void guard_action_log(Guard *g, EventType type, const char *action, const char *fmt, ...) {
-        char msg[512], f_act[48];
+        char msg[512], f_act[48], f_inc[64];
         va_list ap;
 
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
         snprintf(f_act, sizeof f_act, "CGWARDEN_ACTION=%s", action);
+        snprintf(f_inc, sizeof f_inc, "CGWARDEN_INCIDENT=%s", guard_incident(g));
         (void) log_service_event(LOG_NOTICE, MESSAGE_ID_ACTION, g->cfg->name,
                                  type >= 0 ? event_type_to_string(type) : "manual",
-                                 (char *[]){ f_act, NULL }, "%s", msg);
+                                 (char *[]){ f_act, f_inc, NULL }, "%s", msg);
 }
 
 void guard_run_actions(Guard *g, EventType type, const ActionList *l, uint8_t from) {
@@ -344,7 +365,7 @@ static bool log_observation(Guard *g, const Observation *o) {
         EventType type = o->type;
         const EffectiveLimits *lim = o->limits;
         char cur[UNIT_SIZE_MAX], lb[UNIT_SIZE_MAX], etabuf[32];
-        char f_mc[48], f_mm[48], f_pc[48], f_pm[48], f_eta[48], f_what[240];
+        char f_mc[48], f_mm[48], f_pc[48], f_pm[48], f_eta[48], f_what[240], f_inc[64];
         usec_t now = now_usec(CLOCK_MONOTONIC), window = MAX(g->cfg->action_cooldown, USEC_PER_SEC);
         bool quiet = false;
 
@@ -388,9 +409,12 @@ static bool log_observation(Guard *g, const Observation *o) {
         snprintf(f_pm, sizeof f_pm, "CGWARDEN_PIDS_MAX=%" PRIu64, t->pids_max);
         snprintf(f_eta, sizeof f_eta, "CGWARDEN_ETA_USEC=%" PRIu64, t->eta == USEC_INFINITY ? 0 : t->eta);
         snprintf(f_what, sizeof f_what, "CGWARDEN_TRIGGER=%s", t->what);
+        /* a repeat that is only counted opens no incident */
+        snprintf(f_inc, sizeof f_inc, "CGWARDEN_INCIDENT=%s", quiet ? "" : guard_incident(g));
         (void) log_service_event(
                 quiet ? LOG_DEBUG : LOG_WARNING, watch_message_id(type), g->cfg->name,
-                event_type_to_string(type), (char *[]){ f_mc, f_mm, f_pc, f_pm, f_eta, f_what, NULL },
+                event_type_to_string(type),
+                (char *[]){ f_mc, f_mm, f_pc, f_pm, f_eta, f_what, quiet ? NULL : f_inc, NULL },
                 "Observation %s for '%s': %s; memory %s of %s (%s), pids %" PRIu64 " of %" PRIu64
                 " (%s), eta %s.",
                 event_type_to_string(type), g->cfg->name, t->what, cur, lb, lim ? lim->memory.source : "",

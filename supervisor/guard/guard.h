@@ -136,6 +136,12 @@ struct Guard {
         char last_event[32];
         usec_t last_event_at; /* CLOCK_MONOTONIC */
         char event_capture[PATH_MAX]; /* the capture made for the current event ("" if none) */
+        /* the incident: one id (32 hex) for the observations, captures,
+         * uploads and journal entries of one process's trouble; a new one
+         * for another process, or after an hour without an event */
+        char incident[33];
+        uint64_t incident_incarnation;
+        usec_t incident_at; /* CLOCK_MONOTONIC of its last use */
         NotifyJob *notify_jobs[4]; /* notify_exec processes running */
         Upload *upload; /* capture_upload's queue (upload.c); NULL: none yet */
         uint64_t n_uploads; /* captures uploaded */

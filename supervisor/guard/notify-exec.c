@@ -84,13 +84,14 @@ static void notify_env(Guard *g, EventType type, char ***env) {
         else
                 SETF("CGWARDEN_PIDS_MAX", "%s", "max");
         SETF("CGWARDEN_TRIGGER", "%s", t->what);
+        SETF("CGWARDEN_INCIDENT", "%s", g->incident);
 #undef SETF
 }
 
 /* The notify action: always a structured journal entry; and notify_exec,
  * when set, started without waiting for it (killed after 30 s). */
 void guard_notify(Guard *g, EventType type) {
-        char f_dir[PATH_MAX + 32], f_what[240];
+        char f_dir[PATH_MAX + 32], f_what[240], f_inc[64];
         _cleanup_strv_free_ char **env = NULL;
         _cleanup_free_ char *exe = NULL;
         NotifyJob *j = NULL;
@@ -100,8 +101,9 @@ void guard_notify(Guard *g, EventType type) {
 
         snprintf(f_dir, sizeof f_dir, "CGWARDEN_CAPTURE_DIR=%s", g->event_capture);
         snprintf(f_what, sizeof f_what, "CGWARDEN_TRIGGER=%s", g->trigger.what);
+        snprintf(f_inc, sizeof f_inc, "CGWARDEN_INCIDENT=%s", guard_incident(g));
         (void) log_service_event(LOG_WARNING, watch_message_id(type), g->cfg->name,
-                                 event_type_to_string(type), (char *[]){ f_dir, f_what, NULL },
+                                 event_type_to_string(type), (char *[]){ f_dir, f_what, f_inc, NULL },
                                  "Notify: %s for '%s'%s%s.", event_type_to_string(type), g->cfg->name,
                                  g->event_capture[0] ? "; evidence in " : "", g->event_capture);
         if (!g->cfg->notify_exec || !g->cfg->notify_exec[0])

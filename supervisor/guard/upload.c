@@ -30,6 +30,7 @@
 struct Upload {
         Guard *guard;
         char *queue[UPLOAD_QUEUE_MAX]; /* capture directories; [0] is being uploaded */
+        char incident[UPLOAD_QUEUE_MAX][33]; /* each one's incident */
         size_t n;
         unsigned attempt; /* of queue[0], from 1 */
         pid_t pid; /* the running attempt, 0: none */
@@ -88,7 +89,9 @@ static void upload_env(const Upload *u, const char *dir, const char *tarball, ch
         SETF("CGWARDEN_CAPTURE_NAME", "%s", name);
         SETF("CGWARDEN_CAPTURE_TARBALL", "%s", tarball);
         SETF("CGWARDEN_HOSTNAME", "%s", host);
-        SETF("CGWARDEN_OBJECT", "%s/%s/%s.tar.gz", host, g->cfg->name, name);
+        SETF("CGWARDEN_INCIDENT", "%s", u->incident[0]);
+        SETF("CGWARDEN_OBJECT", "%s/%s/%s/%s.tar.gz", host, g->cfg->name,
+             u->incident[0][0] ? u->incident[0] : "none", name);
         SETF("CGWARDEN_UPLOAD_ATTEMPT", "%u", u->attempt);
 #undef SETF
 }
@@ -158,6 +161,7 @@ static void upload_pop(Upload *u) {
         (void) unlink(tmp);
         free(u->queue[0]);
         memmove(u->queue, u->queue + 1, (u->n - 1) * sizeof *u->queue);
+        memmove(u->incident, u->incident + 1, (u->n - 1) * sizeof *u->incident);
         u->n--;
         u->attempt = 0;
 }
@@ -388,6 +392,7 @@ void guard_upload_queue(Guard *g, const char *dir) {
                 return;
         }
         u->queue[u->n] = strdup(dir);
+        snprintf(u->incident[u->n], sizeof u->incident[u->n], "%s", g->incident);
         if (!u->queue[u->n]) {
                 log_oom();
                 return;

@@ -161,6 +161,7 @@ ReportCapture *report_capture_free(ReportCapture *c) {
         free(c->name);
         free(c->service);
         free(c->reason);
+        free(c->incident);
         free(c->started_at);
         free(c->trigger_what);
         free(c->effective_limits);
@@ -247,6 +248,7 @@ int report_capture_load(const char *path, ReportCapture **ret) {
         c->name = strndup(slash ? slash + 1 : path, strcspn(slash ? slash + 1 : path, "/"));
         c->service = jdup(m, "service");
         c->reason = jdup(m, "reason");
+        c->incident = jdup(m, "incident");
         c->started_at = jdup(m, "started_at");
         c->effective_limits = jdup(m, "effective_limits");
         c->error = jdup(m, "error");

@@ -656,6 +656,11 @@ int report_write_html(const Report *r, FILE *f) {
                         h(f, r->captures[i]->name);
                         fputs(r->is_compare ? "</h3>\n" : "</h3>\n", f);
                 }
+                if (r->captures[i]->incident) {
+                        fputs("<p class=\"sub\">Incident <code>", f);
+                        h(f, r->captures[i]->incident);
+                        fputs("</code></p>\n", f);
+                }
                 findings(f, r->captures[i]);
                 if (r->is_compare)
                         fputs("</div>", f);

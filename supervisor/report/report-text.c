@@ -281,6 +281,11 @@ int report_write_text(const Report *r, FILE *f) {
                         puts_safe(f, r->captures[i]->name);
                 }
                 fputc('\n', f);
+                if (r->captures[i]->incident) {
+                        fputs("   incident ", f);
+                        puts_safe(f, r->captures[i]->incident);
+                        fputc('\n', f);
+                }
                 findings(f, r->captures[i], "   ");
         }
         timeline(f, r);

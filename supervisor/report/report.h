@@ -50,6 +50,7 @@ typedef struct ReportCapture {
         char *path;
         char *name; /* the directory's name: <time>-<reason> */
         char *service, *reason, *started_at, *trigger_what, *effective_limits, *error;
+        char *incident; /* the manifest's incident id; NULL: none (an older capture) */
         int64_t started_ms; /* INT64_MIN when unknown */
         uint64_t memory_current, memory_max, pids_current, pids_max; /* UINT64_MAX: unknown */
         double eta_s; /* < 0: unknown */

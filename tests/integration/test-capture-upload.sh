@@ -4,7 +4,7 @@
 #   leak   a C leaker under memory_max = 128M (memory_high = none, so that
 #          on v2 the kernel kills it rather than throttles it): its pre-oom capture and the
 #          oom-kill post-mortem are each uploaded as a tarball named
-#          HOST/SERVICE/CAPTURE.tar.gz, holding the capture as it is on
+#          HOST/SERVICE/INCIDENT/CAPTURE.tar.gz (one incident for both), holding the capture as it is on
 #          disk; the capture gets .uploaded, the tarball beside it is
 #          removed; the client ran outside the service's cgroup and got
 #          cgwarden's environment (RCLONE_WEBDAV_URL) and CGWARDEN_*
@@ -70,8 +70,10 @@ wait_until 90 cgw_log_has "Service 'leak': capture .*-oom-kill uploaded (attempt
 for reason in pre-oom oom-kill; do
         d=$(capture_dir_of leak $reason)
         name=$(basename "${d:-none}")
-        obj=$T/remote/$HOST/leak/$name.tar.gz
-        check "leak: $reason capture uploaded as HOST/leak/$name.tar.gz" test -s "$obj"
+        inc=$(mf "$d" "m['incident']" 2> /dev/null)
+        eval "inc_${reason//-/_}=\$inc"
+        obj=$T/remote/$HOST/leak/$inc/$name.tar.gz
+        check "leak: $reason capture uploaded as HOST/leak/INCIDENT/$name.tar.gz" test -s "$obj"
         check "leak: $reason tarball holds the capture's manifest, as on disk" \
                 sh -c "tar -xzOf '$obj' '$name/manifest.json' | cmp -s - '$d/manifest.json'"
         check "leak: $reason capture has .uploaded (RFC 3339 stamp, attempt 1)" \
@@ -83,6 +85,9 @@ done
 # (its upload may end after the kill: 2.3 s in the VM, with the leak 1 s from the limit)
 check "leak: the pre-oom capture finished before the OOM kill was seen" \
         test "$(log_line_of "Capture for 'leak' finished (complete): .*-pre-oom")" -lt "$(log_line_of "Observation oom-kill for 'leak'")"
+check "leak: one incident id (32 hex) for the pre-oom capture and the OOM kill of one process" \
+        sh -c "echo '$inc_pre_oom' | grep -Eqx '[0-9a-f]{32}' && [ '$inc_pre_oom' = '$inc_oom_kill' ]"
+check "leak: the report names the incident" sh -c "'$CGW' report '$(capture_dir_of leak oom-kill)' --text 2> /dev/null | grep -qx '   incident $inc_oom_kill'"
 check "leak: no tarball left beside the captures" sh -c "! ls -a '$T/captures/leak' | grep -q 'tar.gz'"
 check_eq "leak: status uploads, upload_failures, uploads_pending" "2 0 0" \
         "$(st leak '" ".join(str(s[0][k]) for k in ("uploads", "upload_failures", "uploads_pending"))')"
@@ -128,6 +133,8 @@ check "exec: termination message written, under 4096 bytes" test -s "$T/terminat
 check_eq "exec: termination message: service, exit_status, last_event" "leaker 137 oom-kill" \
         "$(tl '"%s %d %s" % (m["service"], m["exit_status"], m["last_event"])')"
 last=$(ls -d "$T/xcap/leaker"/*-oom-kill 2> /dev/null | tail -n1)
-check_eq "exec: termination message: last_capture, uploaded_as" "$last $HOST/leaker/$(basename "${last:-x}").tar.gz" \
-        "$(tl '"%s %s" % (m["last_capture"], m.get("uploaded_as"))')"
+inc=$(mf "$last" "m['incident']" 2> /dev/null)
+check_eq "exec: termination message: incident, last_capture, uploaded_as" \
+        "$inc $last $HOST/leaker/$inc/$(basename "${last:-x}").tar.gz" \
+        "$(tl '"%s %s %s" % (m.get("incident"), m["last_capture"], m.get("uploaded_as"))')"
 say "termination message: $(cat "$T/termination-log")"
