@@ -15,6 +15,7 @@
 #                    intrinsic: a Java frame without a symbol); the others
 #                    run NMT summary: the item is skipped with the reason
 # timeout: 300
+# not-in-lanes: vm (the anonymous-memory sample reads the process's own memory, the same on v1 and v2; CI's VM lane has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-anon-sample.sh)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
 . "$(dirname "$0")/jvm-lib.sh"
