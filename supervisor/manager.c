@@ -847,7 +847,7 @@ Manager *manager_free(Manager *m) {
 static void write_termination_log(Manager *m) {
         const char *path = m->config->termination_log;
         _cleanup_(json_object_putp) json_object *o = NULL;
-        char host[256] = "", uploaded[PATH_MAX + 16], what[sizeof(((CaptureTrigger *) NULL)->what)];
+        char uploaded[PATH_MAX + 16], what[sizeof(((CaptureTrigger *) NULL)->what)];
         ServiceStatus st;
         const Guard *g;
         const char *text;
@@ -864,7 +864,6 @@ static void write_termination_log(Manager *m) {
         }
         g = m->services[0]->guard;
         service_get_status(m->services[0], &st);
-        (void) gethostname(host, sizeof host - 1);
         snprintf(what, sizeof what, "%s", g ? g->trigger.what : "");
         snprintf(uploaded, sizeof uploaded, "%s/.uploaded", st.last_capture);
         for (size_t i = 0; i < ELEMENTSOF(st.captures); i++)
@@ -890,10 +889,8 @@ static void write_termination_log(Manager *m) {
                                        st.last_capture[0] ? json_object_new_string(st.last_capture)
                                                           : json_object_new_null());
                 if (st.last_capture[0] && access(uploaded, F_OK) >= 0) {
-                        const char *name = strrchr(st.last_capture, '/');
                         char obj[PATH_MAX + 300];
-                        snprintf(obj, sizeof obj, "%s/%s/%s/%s.tar.gz", host, st.name,
-                                 st.incident[0] ? st.incident : "none", name ? name + 1 : st.last_capture);
+                        guard_upload_object(st.name, st.incident, st.last_capture, obj, sizeof obj);
                         json_object_object_add(o, "uploaded_as", json_object_new_string(obj));
                 }
                 json_object_object_add(o, "captures", json_object_new_uint64(n_captures));

@@ -40,6 +40,26 @@ struct Upload {
         sd_event_source *timer; /* the attempt's timeout, or the wait before the next */
 };
 
+static const char *base_name(const char *dir) {
+        const char *slash = strrchr(dir, '/');
+        return slash ? slash + 1 : dir;
+}
+
+static void host_name(char buf[static 256]) {
+        if (gethostname(buf, 255) < 0)
+                strcpy(buf, "localhost");
+        buf[255] = 0;
+}
+
+void guard_upload_object(const char *service, const char *incident, const char *dir, char *buf,
+                         size_t size) {
+        char host[256];
+
+        host_name(host);
+        snprintf(buf, size, "%s/%s/%s/%s.tar.gz", host, service, incident && incident[0] ? incident : "none",
+                 base_name(dir));
+}
+
 static void tarball_path(const char *dir, char buf[static PATH_MAX]) {
         const char *slash = strrchr(dir, '/');
 
@@ -62,8 +82,8 @@ static void upload_env(const Upload *u, const char *dir, const char *tarball, ch
         static const char *const own[] = { "NOTIFY_SOCKET=",  "LISTEN_PID=",   "LISTEN_FDS=",
                                            "LISTEN_FDNAMES=", "WATCHDOG_PID=", "WATCHDOG_USEC=" };
         const Guard *g = u->guard;
-        const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-        char host[256] = "localhost", v[PATH_MAX + 64];
+        const char *name = base_name(dir);
+        char host[256], v[PATH_MAX + 64], obj[PATH_MAX];
 
         for (char **e = environ; e && *e; e++) {
                 bool skip = strncmp(*e, "CGWARDEN_", 9) == 0;
@@ -74,8 +94,7 @@ static void upload_env(const Upload *u, const char *dir, const char *tarball, ch
                         return;
                 }
         }
-        (void) gethostname(host, sizeof host - 1);
-        host[sizeof host - 1] = 0;
+        host_name(host);
 #define SETF(key, ...)                                      \
         do {                                                \
                 snprintf(v, sizeof v, key "=" __VA_ARGS__); \
@@ -90,8 +109,8 @@ static void upload_env(const Upload *u, const char *dir, const char *tarball, ch
         SETF("CGWARDEN_CAPTURE_TARBALL", "%s", tarball);
         SETF("CGWARDEN_HOSTNAME", "%s", host);
         SETF("CGWARDEN_INCIDENT", "%s", u->incident[0]);
-        SETF("CGWARDEN_OBJECT", "%s/%s/%s/%s.tar.gz", host, g->cfg->name,
-             u->incident[0][0] ? u->incident[0] : "none", name);
+        guard_upload_object(g->cfg->name, u->incident[0], dir, obj, sizeof obj);
+        SETF("CGWARDEN_OBJECT", "%s", obj);
         SETF("CGWARDEN_UPLOAD_ATTEMPT", "%u", u->attempt);
 #undef SETF
 }
@@ -296,7 +315,7 @@ static int upload_attempt(Upload *u) {
         const ServiceConfig *c = g->cfg;
         _cleanup_free_ char *exe = NULL, *tar = NULL, *parent = NULL;
         _cleanup_strv_free_ char **env = NULL, **argv = NULL;
-        const char *dir = u->queue[0], *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+        const char *dir = u->queue[0], *name = base_name(dir);
         char tarball[PATH_MAX], tmp[PATH_MAX + 8];
         pid_t pid;
         int r;
