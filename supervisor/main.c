@@ -81,7 +81,12 @@ static void help_exec(FILE *f) {
                    "                      (default /dev/termination-log when it exists: a pod's\n"
                    "                      termination message)\n"
                    "  --log-dir=DIR       also write the output to DIR/NAME.log\n"
-                   "  --guard-self        entrypoint mode: guard cgwarden's own cgroup\n\n"
+                   "  --guard-self        entrypoint mode: guard cgwarden's own cgroup\n"
+                   "  --signal-group      signals for the command go to its process group (the\n"
+                   "                      forwarded ones and stop_signal; tini -g)\n"
+                   "  --remap-exit=STATUS...\n"
+                   "                      exit 0 when the command's status is one of these (codes\n"
+                   "                      0..255, 128+N or a signal name; repeatable; tini -e)\n\n"
                    "Service keys:\n ");
         for (size_t i = 0, col = 1; keys[i]; i++) {
                 size_t l = strlen(keys[i]) + 3;
@@ -602,7 +607,8 @@ static int cmd_exec(int argc, char **argv) {
         _cleanup_(service_config_freep) ServiceConfig *s = NULL;
         _cleanup_free_ char *name = NULL, *capture_dir = NULL, *raw = NULL, *termination_log = NULL;
         const char *profile = NULL, *limit_option = NULL;
-        bool guard_self = false, restart_given = false;
+        bool guard_self = false, restart_given = false, signal_group = false;
+        ExitStatusSet remap_exit = {};
         Config *c = NULL;
         CfgErrors errs = {};
         int i, r;
@@ -647,6 +653,10 @@ static int cmd_exec(int argc, char **argv) {
                         guard_self = true;
                         continue;
                 }
+                if (streq(a, "--signal-group")) {
+                        signal_group = true;
+                        continue;
+                }
                 eq = strchr(a, '=');
                 if (!eq) {
                         fprintf(stderr, "%s exec: option '%s' needs a value: %s=VALUE\n", prog, a, a);
@@ -675,6 +685,20 @@ static int cmd_exec(int argc, char **argv) {
                 }
                 if (streq(key, "log_dir")) {
                         setenv("CGWARDEN_EXEC_LOG_DIR", eq + 1, 1);
+                        continue;
+                }
+                if (streq(key, "remap_exit")) {
+                        ExitStatusSet more;
+                        r = exit_status_set_parse(eq + 1, "--remap-exit", &more, &err);
+                        if (r < 0) {
+                                fprintf(stderr, "%s exec: %s\n", prog, err ?: strerror(-r));
+                                return 2;
+                        }
+                        /* repeatable, as tini's -e */
+                        for (size_t b = 0; b < sizeof more.codes; b++)
+                                remap_exit.codes[b] |= more.codes[b];
+                        remap_exit.signals |= more.signals;
+                        remap_exit.set = remap_exit.set || more.set;
                         continue;
                 }
                 if (streq(key, "exec")) {
@@ -765,6 +789,8 @@ static int cmd_exec(int argc, char **argv) {
         c->n_services = 1;
         c->capture_dir = TAKE_PTR(capture_dir);
         c->termination_log = TAKE_PTR(termination_log);
+        c->signal_group = signal_group;
+        c->remap_exit = remap_exit;
         r = config_apply_defaults(c);
         if (r < 0) {
                 config_free(c);

@@ -231,6 +231,7 @@ static int add_service(Manager *m, ServiceConfig *cfg, Service **ret) {
         r = service_new(&m->service_ctx, cfg, &s);
         if (r < 0)
                 return r;
+        s->signal_group = m->exec_mode && m->config->signal_group;
         m->services[m->n_services++] = s;
         if (ret)
                 *ret = s;
@@ -286,6 +287,8 @@ static bool service_settled_now(Manager *m, Service *s) {
         return false;
 }
 
+static void write_termination_log(Manager *m, bool final);
+
 /* The deferred queue (systemd's gc and dbus queues): a service that
  * changed only enables this source; settled services and STATUS= are
  * handled here, after the service's own callback has returned. */
@@ -326,6 +329,8 @@ static int on_dispatch(sd_event_source *src, void *userdata) {
         send_ready_when_due(m);
         if (m->status_dirty && m->ready_sent)
                 send_status(m);
+        if (m->status_dirty)
+                write_termination_log(m, false);
         m->status_dirty = false;
         return 0;
 }
@@ -724,6 +729,7 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, bool gu
                 .cg = m->cg,
                 .config = m->config,
                 .host_ledger = &m->host_ledger,
+                .host_heap_ledger = &m->host_heap_ledger,
                 .log_dir_fd = m->log_dir_fd,
                 .exec_mode = exec_mode,
                 .guard_self = m->guard_self,
@@ -737,6 +743,7 @@ int manager_new(Config *config, const char *config_path, bool exec_mode, bool gu
                 .cg = m->cg,
                 .config = m->config,
                 .host_ledger = &m->host_ledger,
+                .host_heap_ledger = &m->host_heap_ledger,
                 .changed = on_watched_changed,
                 .userdata = m,
         };
@@ -834,17 +841,21 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         free(m->config_path);
         free(m->oom_score_adj_orig);
+        free(m->termination_text);
         free(m);
         return NULL;
 }
 
 /* Kubernetes shows a container's termination message (terminationMessagePath,
  * /dev/termination-log, at most 4096 bytes) in `kubectl describe pod`:
- * at the exit of `cgwarden exec`, why the command ended and where its
- * evidence is, as one JSON object; the trigger's text is cut, then left
- * out, to fit. */
+ * why the command ended and where its evidence is, as one JSON object; the
+ * trigger's text is cut, then left out, to fit. Written at the exit of
+ * `cgwarden exec` (final) and, before it, each time an event, a capture or
+ * an upload changes it: a group OOM kill (memory.oom.group = 1 on a cgroup
+ * cgwarden may not change) takes cgwarden with the command, and the last
+ * one written is then what the pod shows ("exit_status": null). */
 #define TERMINATION_LOG_MAX 4096
-static void write_termination_log(Manager *m) {
+static void write_termination_log(Manager *m, bool final) {
         const char *path = m->config->termination_log;
         _cleanup_(json_object_putp) json_object *o = NULL;
         char uploaded[PATH_MAX + 16], what[sizeof(((CaptureTrigger *) NULL)->what)];
@@ -864,6 +875,8 @@ static void write_termination_log(Manager *m) {
         }
         g = m->services[0]->guard;
         service_get_status(m->services[0], &st);
+        if (!final && !st.last_event[0] && !st.last_capture[0])
+                return; /* nothing to say yet */
         snprintf(what, sizeof what, "%s", g ? g->trigger.what : "");
         snprintf(uploaded, sizeof uploaded, "%s/.uploaded", st.last_capture);
         for (size_t i = 0; i < ELEMENTSOF(st.captures); i++)
@@ -875,7 +888,8 @@ static void write_termination_log(Manager *m) {
                 if (!o)
                         return (void) log_oom();
                 json_object_object_add(o, "service", json_object_new_string(st.name));
-                json_object_object_add(o, "exit_status", json_object_new_int(m->exit_status));
+                json_object_object_add(o, "exit_status",
+                                       final ? json_object_new_int(m->exit_status) : json_object_new_null());
                 json_object_object_add(o, "oom_kills", json_object_new_uint64(st.oom_kills));
                 json_object_object_add(o, "last_event",
                                        st.last_event[0] ? json_object_new_string(st.last_event)
@@ -907,12 +921,18 @@ static void write_termination_log(Manager *m) {
                             TERMINATION_LOG_MAX);
                 return;
         }
+        if (m->termination_text && streq(m->termination_text, text))
+                return; /* unchanged */
+        free(m->termination_text);
+        m->termination_text = strdup(text);
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0 || write(fd, text, len) != (ssize_t) len || write(fd, "\n", 1) != 1)
                 log_warning_errno(fd < 0 ? errno : EIO, "Cannot write the termination message to %s: %m",
                                   path);
-        else
+        else if (final)
                 log_info("Termination message written to %s.", path);
+        else
+                log_debug("Termination message updated in %s.", path);
         if (fd >= 0)
                 close(fd);
 }
@@ -941,6 +961,13 @@ int manager_run(Manager *m) {
                 log_error_errno(r, "Event loop failed: %m");
                 return 1;
         }
-        write_termination_log(m);
+        if (m->exec_mode && m->exit_status > 0 &&
+            (exit_status_set_test(&m->config->remap_exit, m->exit_status, -1) ||
+             (m->exit_status > 128 &&
+              exit_status_set_test(&m->config->remap_exit, -1, m->exit_status - 128)))) {
+                log_info("Exit status %d remapped to 0 (--remap-exit).", m->exit_status);
+                m->exit_status = 0;
+        }
+        write_termination_log(m, true);
         return m->exec_mode ? m->exit_status : 0;
 }

@@ -40,9 +40,11 @@ typedef struct Manager {
         size_t n_rules;
         WatchedContext watched_ctx; /* what every watched cgroup gets (watched.h) */
         CaptureLedger host_ledger; /* [supervisor] capture_budget's, over every guard */
+        CaptureLedger host_heap_ledger; /* [supervisor] heap_dump_budget's */
         sd_event_source *dispatch; /* the deferred queue: settled services, STATUS= */
         sd_event_source *exit_timer; /* the second stop request's bound */
         bool status_dirty;
+        char *termination_text; /* the termination message last written */
         struct Control *control; /* the control socket (control.h); NULL in exec mode */
         sd_event_source *metrics_timer; /* metrics_file */
         struct MetricsHttp *metrics_http; /* metrics_listen */

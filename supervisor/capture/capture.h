@@ -91,6 +91,9 @@ typedef struct CaptureSpec {
          * directory of the JVM's user in the JVM's own /tmp, then moved
          * into the capture as heap.hprof[.gz] */
         int heap_dump;
+        /* non-empty: the heap dump heap_dump asks for is left out, this is
+         * why (heap_dump_budget); the manifest says it as skipped */
+        char heap_dump_skip[200];
         /* capture_memory_sample: anon-sample.txt from the process's memory
          * (process_vm_readv), in the mappings that grew since map_base */
         bool memory_sample;

@@ -175,7 +175,10 @@ void capture_steps_build(Capture *c) {
                 }
                 if (want(c, CAPTURE_HEAP_DUMP) || c->spec.heap_dump != HEAP_DUMP_NO) {
                         Step *s = add_step(c, STEP_JVM, "heap_dump", NULL), *m;
-                        if (s) {
+                        if (s && c->spec.heap_dump_skip[0] && !want(c, CAPTURE_HEAP_DUMP)) {
+                                s->skipped = true;
+                                snprintf(s->error, sizeof s->error, "%s", c->spec.heap_dump_skip);
+                        } else if (s) {
                                 s->heap_dump = true;
                                 s->when_heap_grew = !want(c, CAPTURE_HEAP_DUMP) &&
                                                     c->spec.heap_dump == HEAP_DUMP_ON_HEAP_GROWTH;

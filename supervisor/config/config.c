@@ -421,7 +421,7 @@ static bool exit_status_equal(const ExitStatusSet *a, const ExitStatusSet *b) {
 /* A field added to ServiceConfig must be compared below; this trips when
  * the struct changes so that it is not forgotten (update the size too). */
 #if __SIZEOF_POINTER__ == 8 && defined(__x86_64__)
-_Static_assert(sizeof(ServiceConfig) == 912, "ServiceConfig changed: update service_config_equal()");
+_Static_assert(sizeof(ServiceConfig) == 1016, "ServiceConfig changed: update service_config_equal()");
 #endif
 
 bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
@@ -448,8 +448,9 @@ bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
               SAME(capture_mask) && SAME(capture_auto) && SAME(heap_dump) && SAME(capture_memory_sample) &&
               SAME(gc_overhead_bp) && SAME(gc_overhead_window) && SAME(capture_keep) &&
               SAME(capture_max_bytes) && capture_budget_equal(&a->capture_budget, &b->capture_budget) &&
-              SAME(capture_timeout) && SAME(capture_reserve) && SAME(pids_capture_reserve) &&
-              SAME(nmt_baseline_after) && SAME_STR(jvm_options) && SAME(jvm_options_env)))
+              capture_budget_equal(&a->heap_dump_budget, &b->heap_dump_budget) && SAME(capture_timeout) &&
+              SAME(capture_reserve) && SAME(pids_capture_reserve) && SAME(nmt_baseline_after) &&
+              SAME_STR(jvm_options) && SAME(jvm_options_env)))
                 return false;
         for (int e = 0; e < _EVENT_TYPE_MAX; e++)
                 if (!action_list_equal(&a->on_event[e], &b->on_event[e]))

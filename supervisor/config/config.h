@@ -157,6 +157,7 @@ typedef struct ExitStatusSet {
         bool set;
 } ExitStatusSet;
 bool exit_status_set_test(const ExitStatusSet *s, int code, int sig);
+int exit_status_set_parse(const char *value, const char *what, ExitStatusSet *ret, char **ret_error);
 
 /* What a section guards: a service cgwarden launches ([service:NAME]) or
  * a cgroup it did not start ([watch:NAME]). */
@@ -194,6 +195,7 @@ typedef struct ServiceConfig {
         uint64_t capture_keep; /* default 10 */
         uint64_t capture_max_bytes; /* default 1G */
         CaptureBudget capture_budget; /* default none */
+        CaptureBudget heap_dump_budget; /* the heap dumps in captures, apart; default none */
         usec_t capture_timeout; /* default 20s */
         uint64_t capture_reserve; /* bytes, default 64M */
         uint64_t pids_capture_reserve; /* default 16 */
@@ -267,7 +269,10 @@ typedef struct Config {
         usec_t metrics_interval; /* default 15s */
         char *metrics_listen;
         CaptureBudget capture_budget; /* over every service and watch; default none */
+        CaptureBudget heap_dump_budget; /* the heap dumps, over every service and watch; default none */
         char *termination_log; /* exec: --termination-log=PATH|none; NULL: /dev/termination-log if it exists */
+        bool signal_group; /* exec: --signal-group (tini -g): forwarded signals to the process group */
+        ExitStatusSet remap_exit; /* exec: --remap-exit= (tini -e): these statuses exit 0 */
         ServiceConfig **services;
         size_t n_services;
         ServiceConfig **watches; /* [watch:NAME] sections (kind SERVICE_KIND_WATCH) */

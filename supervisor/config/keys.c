@@ -40,6 +40,7 @@ const KeyDef service_keys[] = {
         { "capture_keep", parse_count_key, SVC(capture_keep), 1, 100000, 0 },
         { "capture_max_bytes", parse_size_key, SVC(capture_max_bytes), POSITIVE, 0 },
         { "capture_budget", parse_budget_key, SVC(capture_budget), ANY, 0 },
+        { "heap_dump_budget", parse_budget_key, SVC(heap_dump_budget), ANY, 0 },
         { "capture_timeout", parse_duration_key, SVC(capture_timeout), POSITIVE, 0 },
         { "capture_reserve", parse_size_key, SVC(capture_reserve), ANY, 0 },
         { "pids_capture_reserve", parse_count_key, SVC(pids_capture_reserve), 0, INT32_MAX, 0 },
@@ -113,6 +114,7 @@ const KeyDef supervisor_keys[] = {
         { "metrics_interval", parse_duration_key, SUP(metrics_interval), POSITIVE, 0 },
         { "metrics_listen", parse_listen_key, SUP(metrics_listen), ANY, 0 },
         { "capture_budget", parse_budget_key, SUP(capture_budget), ANY, 0 },
+        { "heap_dump_budget", parse_budget_key, SUP(heap_dump_budget), ANY, 0 },
 };
 
 _Static_assert(ELEMENTSOF(service_keys) == N_SERVICE_KEYS, "update N_SERVICE_KEYS in config-internal.h");

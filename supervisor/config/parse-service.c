@@ -473,9 +473,9 @@ syntax:
                 value, k->name);
 }
 
-/* "0 1 TERM SIGHUP": exit codes 0..255 and signal names. An empty value
- * resets to "not configured". */
-int parse_exit_status_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
+/* "0 1 TERM SIGHUP": exit codes 0..255 and signal names; what names the
+ * key or option in the error. An empty value is the empty set, not set. */
+int exit_status_set_parse(const char *value, const char *what, ExitStatusSet *ret, char **ret_error) {
         ExitStatusSet set = {};
         const char *p = value, *w;
         size_t n;
@@ -501,7 +501,7 @@ int parse_exit_status_key(void *obj, const KeyDef *k, const char *value, char **
                                         ret_error, -EINVAL,
                                         "invalid exit status '%.*s' for %s: expected 0..255, a range "
                                         "like 1-255, or a signal name",
-                                        (int) n, w, k->name);
+                                        (int) n, w, what);
                         if (!dash)
                                 last = code;
                         for (; code <= last; code++)
@@ -509,14 +509,17 @@ int parse_exit_status_key(void *obj, const KeyDef *k, const char *value, char **
                 } else {
                         if (unit_parse_signal(word, &sig) < 0 || sig >= 64)
                                 return error_setf(ret_error, -EINVAL, "invalid signal '%s' for %s", word,
-                                                  k->name);
+                                                  what);
                         set.signals |= UINT64_C(1) << sig;
                 }
                 set.set = true;
         }
-
-        *FIELD(obj, k, ExitStatusSet) = set;
+        *ret = set;
         return 0;
+}
+
+int parse_exit_status_key(void *obj, const KeyDef *k, const char *value, char **ret_error) {
+        return exit_status_set_parse(value, k->name, FIELD(obj, k, ExitStatusSet), ret_error);
 }
 
 LogTrigger *log_triggers_free(LogTrigger *t, size_t n) {

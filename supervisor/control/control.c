@@ -110,6 +110,7 @@ json_object *control_status_json(const ServiceStatus *sp) {
                                        json_object_new_uint64(st.captures[i]));
         json_object_object_add(o, "captures", caps);
         json_object_object_add(o, "captures_dropped", json_object_new_uint64(st.captures_dropped));
+        json_object_object_add(o, "heap_dumps_dropped", json_object_new_uint64(st.heap_dumps_dropped));
         {
                 json_object *obs = json_object_new_object();
                 for (size_t i = 0; i < _EVENT_TYPE_MAX; i++)

@@ -276,6 +276,11 @@ static bool get_captures_dropped(const ServiceStatus *s, char buf[static VALUE_M
         return true;
 }
 
+static bool get_heap_dumps_dropped(const ServiceStatus *s, char buf[static VALUE_MAX]) {
+        value_u64(buf, s->heap_dumps_dropped);
+        return true;
+}
+
 static bool get_uploads_pending(const ServiceStatus *s, char buf[static VALUE_MAX]) {
         value_u64(buf, s->uploads_pending);
         return true;
@@ -352,6 +357,9 @@ static const Family families[] = {
         { "cgwarden_service_captures_dropped_total", "counter",
           "Captures an observation asked for that capture_budget (the service's or the host's) dropped.",
           get_captures_dropped, NULL },
+        { "cgwarden_service_heap_dumps_dropped_total", "counter",
+          "Heap dumps heap_dump_budget (the service's or the host's) left out of captures.",
+          get_heap_dumps_dropped, NULL },
         { "cgwarden_service_observations_total", "counter",
           "Observations of the service's watchers since cgwarden started, by event: each one, also those "
           "the "

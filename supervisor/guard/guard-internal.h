@@ -67,14 +67,20 @@ void guard_throttle_release(Guard *g, const char *why);
 void guard_notify(Guard *g, EventType type);
 void guard_notify_job_free(NotifyJob *j);
 
-/* budget.c: capture_budget, the service's and the host's */
+/* budget.c: capture_budget and heap_dump_budget, the service's and the host's */
 bool guard_budget_allows(Guard *g, const char *reason);
+bool guard_heap_budget_allows(Guard *g, const char *reason);
 void guard_budget_record(Guard *g);
 void guard_budget_finished(Guard *g, const char *path);
 
 /* upload.c: capture_upload */
 void guard_upload_queue(Guard *g, const char *dir);
 void guard_upload_free(Guard *g);
+/* the finished captures of this service without .uploaded (a cgwarden
+ * stopped or crashed before their upload, or an upload given up), queued
+ * oldest first once the event loop runs: after the interrupted captures
+ * are recovered (manager_run) */
+void guard_upload_scan_later(Guard *g);
 
 /* log-trigger.c */
 void guard_triggers_setup(Guard *g);

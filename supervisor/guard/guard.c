@@ -207,6 +207,17 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
                 .hooks_userdata = g,
         };
         snprintf(spec.incident, sizeof spec.incident, "%s", guard_incident(g));
+        /* heap_dump_budget: an observation's capture runs, without its dump */
+        if (spec.heap_dump != HEAP_DUMP_NO && type != _EVENT_TYPE_INVALID && !post_mortem &&
+            !guard_heap_budget_allows(g, reason)) {
+                char lim[BUDGET_TEXT_MAX];
+                snprintf(spec.heap_dump_skip, sizeof spec.heap_dump_skip,
+                         "heap_dump_budget spent (the service's %s, the host's %s)",
+                         capture_budget_format(&g->cfg->heap_dump_budget, lim),
+                         g->host_heap_budget
+                                 ? capture_budget_format(g->host_heap_budget, (char[BUDGET_TEXT_MAX]){})
+                                 : "none");
+        }
         g->capture_event = type;
         g->capture_incarnation = post_mortem || guard_pid(g) <= 0 ? 0 : guard_incarnation(g);
         /* the capture takes over from the OOM pause's timer */
@@ -497,6 +508,8 @@ int guard_new(const GuardSpec *spec, const GuardOwnerOps *ops, void *owner, Guar
                 .log = spec->log,
                 .host_budget = spec->host_budget,
                 .host_ledger = spec->host_ledger,
+                .host_heap_budget = spec->host_heap_budget,
+                .host_heap_ledger = spec->host_heap_ledger,
                 .ledger_slot = SIZE_MAX,
                 .host_slot = SIZE_MAX,
                 .ops = ops,
@@ -522,6 +535,7 @@ int guard_new(const GuardSpec *spec, const GuardOwnerOps *ops, void *owner, Guar
                 free(g);
                 return r;
         }
+        guard_upload_scan_later(g);
         *ret = g;
         return 0;
 }
@@ -535,6 +549,7 @@ Guard *guard_free(Guard *g) {
                         guard_notify_job_free(g->notify_jobs[i]);
         guard_upload_free(g);
         g->ledger = mfree(g->ledger);
+        g->heap_ledger = mfree(g->heap_ledger);
         g->capture = capture_free(g->capture);
         g->throttle_timer = sd_event_source_disable_unref(g->throttle_timer);
         g->report = mfree(g->report);

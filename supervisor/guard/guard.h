@@ -97,6 +97,9 @@ typedef struct GuardSpec {
          * share (the owner's owner keeps it); NULL: none */
         const CaptureBudget *host_budget;
         CaptureLedger *host_ledger;
+        /* [supervisor] heap_dump_budget, and its shared ledger */
+        const CaptureBudget *host_heap_budget;
+        CaptureLedger *host_heap_ledger;
 } GuardSpec;
 
 struct Guard {
@@ -110,6 +113,8 @@ struct Guard {
         OutLog *log;
         const CaptureBudget *host_budget;
         CaptureLedger *host_ledger;
+        const CaptureBudget *host_heap_budget;
+        CaptureLedger *host_heap_ledger;
         const GuardOwnerOps *ops;
         void *owner;
         Watch *watch;
@@ -144,6 +149,7 @@ struct Guard {
         usec_t incident_at; /* CLOCK_MONOTONIC of its last use */
         NotifyJob *notify_jobs[4]; /* notify_exec processes running */
         Upload *upload; /* capture_upload's queue (upload.c); NULL: none yet */
+        sd_event_source *upload_scan; /* the captures of before, queued once the loop runs */
         uint64_t n_uploads; /* captures uploaded */
         uint64_t n_upload_failures; /* captures given up (or gone) before their upload */
         /* capture_budget: this guard's ledger (allocated with a budget), the
@@ -152,6 +158,11 @@ struct Guard {
         size_t ledger_slot, host_slot;
         bool budget_dropping; /* the drop was logged; the next ones are counted until a capture runs */
         uint64_t n_captures_dropped;
+        /* heap_dump_budget: the heap dumps this guard's captures held, and
+         * those left out */
+        CaptureLedger *heap_ledger;
+        bool heap_dropping; /* as budget_dropping, until a heap dump is taken */
+        uint64_t n_heap_dumps_dropped;
 
         /* log summaries: a repeat of an observation that does nothing is
          * counted, not logged, until action_cooldown after the last one

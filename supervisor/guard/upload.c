@@ -11,7 +11,9 @@
  * a tarball of it (".NAME.tar.gz" beside it, made before the first
  * attempt and removed at the end, a dot name that retention skips); exit
  * status 0 leaves ".uploaded" in the capture directory. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <json.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -391,42 +393,124 @@ static void upload_next(Upload *u) {
         }
 }
 
-void guard_upload_queue(Guard *g, const char *dir) {
+static int guard_upload_queue_as(Guard *g, const char *dir, const char *incident) {
         Upload *u = g->upload;
 
         if (!g->cfg->capture_upload || !g->cfg->capture_upload[0])
-                return;
+                return -ENOENT;
         if (!u) {
                 u = g->upload = calloc(1, sizeof *u);
-                if (!u) {
-                        log_oom();
-                        return;
-                }
+                if (!u)
+                        return log_oom();
                 u->guard = g;
         }
         if (u->n >= UPLOAD_QUEUE_MAX) {
                 log_warning("Service '%s': %d captures wait for their upload: %s is not uploaded.",
                             g->cfg->name, UPLOAD_QUEUE_MAX, dir);
                 g->n_upload_failures++;
-                return;
+                return -ENOBUFS;
         }
         u->queue[u->n] = strdup(dir);
-        snprintf(u->incident[u->n], sizeof u->incident[u->n], "%s", g->incident);
-        if (!u->queue[u->n]) {
-                log_oom();
-                return;
-        }
+        if (!u->queue[u->n])
+                return log_oom();
+        snprintf(u->incident[u->n], sizeof u->incident[u->n], "%s", incident);
         u->n++;
         upload_next(u);
+        return 0;
+}
+
+void guard_upload_queue(Guard *g, const char *dir) {
+        (void) guard_upload_queue_as(g, dir, g->incident);
 }
 
 size_t guard_upload_pending(const Guard *g) {
         return g && g->upload ? g->upload->n : 0;
 }
 
+static int capture_name_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* the incident the capture's manifest names; "" when none */
+static void manifest_incident(const char *dir, char buf[static 33]) {
+        char path[PATH_MAX + 16];
+        json_object *m, *v;
+
+        buf[0] = 0;
+        if (snprintf(path, sizeof path, "%s/manifest.json", dir) >= (int) sizeof path)
+                return;
+        m = json_object_from_file(path);
+        if (m && json_object_object_get_ex(m, "incident", &v) && json_object_is_type(v, json_type_string))
+                snprintf(buf, 33, "%s", json_object_get_string(v));
+        json_object_put(m);
+}
+
+static int on_upload_scan(sd_event_source *src, void *userdata) {
+        Guard *g = userdata;
+        const char *svc = g->cfg->name;
+        _cleanup_free_ char **names = NULL;
+        char dir[PATH_MAX], path[PATH_MAX + CAPTURE_NAME_MAX + 16];
+        size_t n = 0, cap = 0, queued = 0;
+        struct dirent *de;
+        DIR *d;
+
+        g->upload_scan = sd_event_source_disable_unref(g->upload_scan);
+        if (snprintf(dir, sizeof dir, "%s/%s", g->capture_dir, svc) >= (int) sizeof dir)
+                return 0;
+        d = opendir(dir);
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (de->d_name[0] == '.')
+                        continue; /* partial captures, tarballs */
+                if (snprintf(path, sizeof path, "%s/%s/manifest.json", dir, de->d_name) >=
+                            (int) sizeof path ||
+                    lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                if (snprintf(path, sizeof path, "%s/%s/.uploaded", dir, de->d_name) >= (int) sizeof path ||
+                    access(path, F_OK) >= 0)
+                        continue;
+                if (n == cap) {
+                        char **nn = reallocarray(names, cap = cap ? cap * 2 : 16, sizeof *nn);
+                        if (!nn)
+                                break;
+                        names = nn;
+                }
+                if (!(names[n] = strdup(de->d_name)))
+                        break;
+                n++;
+        }
+        closedir(d);
+        qsort(names, n, sizeof *names, capture_name_cmp); /* the stamps sort in time */
+        for (size_t i = 0; i < n; i++) {
+                char incident[33];
+                int l = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+                free(names[i]);
+                if (l >= (int) sizeof path || (g->upload && g->upload->n >= UPLOAD_QUEUE_MAX))
+                        continue;
+                manifest_incident(path, incident);
+                if (guard_upload_queue_as(g, path, incident) >= 0)
+                        queued++;
+        }
+        if (n > 0)
+                log_info("Service '%s': %zu capture(s) of before without .uploaded, %zu queued for "
+                         "capture_upload.",
+                         svc, n, queued);
+        return 0;
+}
+
+void guard_upload_scan_later(Guard *g) {
+        if (!g->cfg->capture_upload || !g->cfg->capture_upload[0] || !g->capture_dir)
+                return;
+        if (sd_event_add_defer(g->event, &g->upload_scan, on_upload_scan, g) < 0)
+                log_warning("Service '%s': cannot look for captures not uploaded yet.", g->cfg->name);
+}
+
 void guard_upload_free(Guard *g) {
         Upload *u = g->upload;
 
+        g->upload_scan = sd_event_source_disable_unref(g->upload_scan);
         if (!u)
                 return;
         if (u->pid > 0) {

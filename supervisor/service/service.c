@@ -152,6 +152,9 @@ static bool main_alive(const Service *s) {
 static void signal_main(Service *s, int sig) {
         if (!main_alive(s))
                 return;
+        /* not reaped yet: its pid, the group's id, is not reused */
+        if (s->signal_group && kill(-s->main_pid, sig) >= 0)
+                return;
         if (s->pidfd >= 0 && syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0) >= 0)
                 return;
         (void) kill(s->main_pid, sig);
@@ -923,6 +926,8 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
                         .log = s->log,
                         .host_budget = ctx->config ? &ctx->config->capture_budget : NULL,
                         .host_ledger = ctx->host_ledger,
+                        .host_heap_budget = ctx->config ? &ctx->config->heap_dump_budget : NULL,
+                        .host_heap_ledger = ctx->host_heap_ledger,
                 },
                 &guard_ops, s, &s->guard);
         if (r < 0)

@@ -37,6 +37,7 @@ typedef struct ServiceContext {
         CgContext *cg;
         const Config *config; /* state_dir, capture_dir, log_dir, capture_budget */
         CaptureLedger *host_ledger; /* the host's capture_budget ledger, shared */
+        CaptureLedger *host_heap_ledger; /* the host's heap_dump_budget ledger, shared */
         int log_dir_fd; /* -EBADF: no output log */
         bool exec_mode; /* one service, output relayed */
         /* a container's entrypoint (cgwarden exec --guard-self): the service
@@ -117,6 +118,10 @@ struct Service {
         /* reload */
         bool remove_when_settled;
         ServiceConfig *replacement;
+
+        /* signals for the main process go to its process group (its own:
+         * it called setsid), as tini -g does; set by the owner */
+        bool signal_group;
 };
 
 /* Create the service and its cgroup (with ctx->guard_self: open cgwarden's
@@ -137,7 +142,8 @@ void service_changed(Service *s);
 void service_get_status(const Service *s, ServiceStatus *st);
 
 /* Send sig to the main process (a container's entrypoint forwards what it
- * gets). Returns 0, or -ESRCH when none is running. */
+ * gets), or to its process group with s->signal_group. Returns 0, or
+ * -ESRCH when none is running. */
 int service_signal_main(Service *s, int sig);
 
 /* Settled: stopped or failed, nothing running, no restart pending. */

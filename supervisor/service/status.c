@@ -75,6 +75,7 @@ void status_fill_guard(const Guard *e, bool running, ServiceStatus *st) {
         st->upload_failures = e->n_upload_failures;
         st->uploads_pending = guard_upload_pending(e);
         st->captures_dropped = e->n_captures_dropped;
+        st->heap_dumps_dropped = e->n_heap_dumps_dropped;
         snprintf(st->incident, sizeof st->incident, "%s", e->incident);
         st->jvm_max_heap = e->jvm_flags.max_heap;
         st->jvm_max_direct = e->jvm_flags.max_direct;

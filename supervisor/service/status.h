@@ -50,6 +50,7 @@ typedef struct ServiceStatus {
         char last_capture[STATUS_TEXT_MAX]; /* path; "" when none */
         uint64_t uploads, upload_failures, uploads_pending; /* capture_upload: done, given up, queued */
         uint64_t captures_dropped; /* by capture_budget (the service's or the host's) */
+        uint64_t heap_dumps_dropped; /* left out of captures by heap_dump_budget */
         char incident[33]; /* the last incident's id; "" when none */
         char status_text[STATUS_TEXT_MAX]; /* the service's last STATUS= (sd_notify) */
         uint64_t jvm_max_heap; /* the JVM's MaxHeapSize; UINT64_MAX: not a JVM, or unknown */

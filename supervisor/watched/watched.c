@@ -304,6 +304,8 @@ int watched_new(const WatchedContext *ctx, const ServiceConfig *section, const c
                         .capture_dir = ctx->config ? ctx->config->capture_dir : NULL,
                         .host_budget = ctx->config ? &ctx->config->capture_budget : NULL,
                         .host_ledger = ctx->host_ledger,
+                        .host_heap_budget = ctx->config ? &ctx->config->heap_dump_budget : NULL,
+                        .host_heap_ledger = ctx->host_heap_ledger,
                 },
                 &guard_ops, w, &w->guard);
         if (r < 0)

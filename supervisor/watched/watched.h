@@ -32,6 +32,7 @@ typedef struct WatchedContext {
         CgContext *cg;
         const Config *config; /* capture_dir, capture_budget */
         CaptureLedger *host_ledger; /* the host's capture_budget ledger, shared */
+        CaptureLedger *host_heap_ledger; /* the host's heap_dump_budget ledger, shared */
         void (*changed)(void *userdata); /* status, throttle or capture changed */
         void *userdata;
 } WatchedContext;

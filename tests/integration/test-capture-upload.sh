@@ -13,6 +13,9 @@
 #          .uploaded; status answers meanwhile (uploads_pending 1)
 #   slow   a client that hangs: killed with the child it started at
 #          capture_upload_timeout
+#   again  the next start of cgwarden queues the captures left without
+#          .uploaded (down's, given up) and uploads them under their own
+#          incident; the ones uploaded before are left alone
 #   exec   `cgwarden exec` of the leaker exits 137 only once its captures
 #          are uploaded, and leaves the pod's termination message (JSON:
 #          why it ended, where the evidence is, under 4096 bytes)
@@ -115,6 +118,29 @@ check "slow: the client's own child is killed too" wait_until 10 is_dead "$(cat 
 
 cgw_stop TERM
 check_eq "cgwarden exits 0" 0 "$CGW_RC"
+
+# ---- again: what was not uploaded is queued at the next start ----
+d=$(capture_dir_of down manual)
+inc=$(mf "$d" "m['incident']" 2> /dev/null)
+{ cfg_header; cat <<EOF
+[service:down]
+exec = /bin/sleep infinity
+capture_upload = rclone copyto --retries 1 --low-level-retries 1 \${CGWARDEN_CAPTURE_TARBALL} :webdav:\${CGWARDEN_OBJECT}
+
+[service:leak]
+exec = /bin/sleep infinity
+capture_upload = rclone copyto --retries 1 --low-level-retries 1 \${CGWARDEN_CAPTURE_TARBALL} :webdav:again/\${CGWARDEN_CAPTURE_NAME}
+EOF
+} > "$T/c2.ini"
+cgw_start run -c "$T/c2.ini"
+check "again: down's capture without .uploaded is queued at start" \
+        wait_until 20 cgw_log_has "Service 'down': 1 capture(s) of before without .uploaded, 1 queued for capture_upload"
+check "again: and uploaded" wait_until 30 test -s "$d/.uploaded"
+check "again: under its own incident's name" test -s "$T/remote/$HOST/down/${inc:-none}/$(basename "${d:-x}").tar.gz"
+check "again: leak's captures, uploaded before, are not queued" \
+        sh -c "! grep -q \"Service 'leak': .* of before without .uploaded\" '$T/cgw.err' && ! test -e '$T/remote/again'"
+cgw_stop TERM
+check_eq "again: cgwarden exits 0" 0 "$CGW_RC"
 
 # ---- exec: the exit waits for the uploads ----
 rm -rf "$T/remote/$HOST"

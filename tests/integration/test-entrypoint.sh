@@ -17,6 +17,10 @@
 #      forces the mode (not PID 1); limits to set are usage errors; not as
 #      PID 1, a foreign process in the cgroup is not stopped with the
 #      service, the service's orphan is
+#   f. tini's flags: a shell as the command, its child sigcheck in its
+#      process group: a forwarded USR1 reaches the child with
+#      --signal-group (tini -g) only, TERM too; --remap-exit=143 (tini -e)
+#      makes the TERM-killed shell's 143 an exit 0
 #   e. a JVM leaking direct buffers under a 160M limit: a pre-oom capture
 #      (manifest, complete) is in --capture-dir before the kernel's OOM kill
 #      (its memory.events.txt has no oom_kill yet; the cgroup's has one
@@ -181,6 +185,40 @@ entry_start exec -- sh -c 'kill -KILL $$'
 entry_wait 30
 check_eq "killed by SIGKILL gives 137" 137 "$ENTRY_RC"
 check "the death is logged" grep -q "killed by signal SIGKILL" "$T/cgw.err"
+
+# ---- f: --signal-group (tini -g), --remap-exit (tini -e) ----
+say "f: tini's -g and -e"
+# sh traps USR1 and waits for its child; the child records its signals
+grp_cmd() { # RECORD
+        echo "$HELPERS/sigcheck --record $1 > /dev/null & c=\$!; trap 'echo USR1 >> $1.sh' USR1; echo ready >> $1.sh; while kill -0 \$c 2> /dev/null; do wait \$c; done"
+}
+entry_start exec -- sh -c "$(grp_cmd "$T/g0")"
+wait_until 20 sh -c "grep -qx ready '$T/g0' && grep -qx ready '$T/g0.sh'"
+kill -s USR1 "$ENTRY_PID"
+check "without --signal-group USR1 reaches the shell (the main process)" wait_until 10 grep -qx USR1 "$T/g0.sh"
+check "and not its child" sh -c "! grep -qx USR1 '$T/g0'"
+kill -s TERM "$ENTRY_PID"
+entry_wait 60
+check_eq "SIGTERM kills the shell: 143" 143 "$ENTRY_RC"
+entry_start exec --signal-group --remap-exit=143 --remap-exit=7 -- sh -c "$(grp_cmd "$T/g1")"
+wait_until 20 sh -c "grep -qx ready '$T/g1' && grep -qx ready '$T/g1.sh'"
+kill -s USR1 "$ENTRY_PID"
+check "--signal-group: USR1 reaches the shell" wait_until 10 grep -qx USR1 "$T/g1.sh"
+check "--signal-group: and its child (the process group)" wait_until 10 grep -qx USR1 "$T/g1"
+kill -s TERM "$ENTRY_PID"
+entry_wait 60
+check "--signal-group: the stop signal reaches the child too" grep -qx TERM "$T/g1"
+check_eq "--remap-exit=143: the shell's 143 exits 0" 0 "$ENTRY_RC"
+check "the remap is logged" grep -q "Exit status 143 remapped to 0 (--remap-exit)" "$T/cgw.err"
+entry_start exec --remap-exit=SIGKILL -- sh -c 'kill -KILL $$'
+entry_wait 30
+check_eq "--remap-exit=SIGKILL: killed by SIGKILL exits 0" 0 "$ENTRY_RC"
+entry_start exec --remap-exit=143 -- "$HELPERS/crasher" exit 7
+entry_wait 30
+check_eq "--remap-exit=143: another status (7) passes through" 7 "$ENTRY_RC"
+cgw_run_fg exec --remap-exit=300 -- /bin/true 2> "$T/e-remap"
+check_eq "--remap-exit=300 is a usage error" 2 $?
+check "it says why" grep -q "exec: invalid exit status '300' for --remap-exit" "$T/e-remap"
 
 # ---- the usage errors of the mode ----
 CG_PROCS=$TESTCG_PROCS unshare --pid --fork --mount --mount-proc --propagation private -- \

@@ -956,7 +956,7 @@ static void test_tables(void **state) {
 
         for (; keys[n]; n++)
                 assert_true(service_config_key_known(keys[n]));
-        assert_int_equal(n, 70);
+        assert_int_equal(n, 71);
         assert_false(service_config_key_known("capture_dir")); /* [supervisor] only */
         assert_false(service_config_key_known("argv"));
         assert_false(service_config_key_known(NULL));

@@ -43,6 +43,7 @@ static ServiceStatus svc_web(void) {
                 .upload_failures = 1,
                 .uploads_pending = 1,
                 .captures_dropped = 47,
+                .heap_dumps_dropped = 3,
                 .jvm_max_heap = 1024 * MiB,
                 .jvm_max_direct = UINT64_MAX,
                 .jvm_limit_problems = 1,
@@ -213,6 +214,11 @@ static const char golden[] =
         "# TYPE cgwarden_service_captures_dropped_total counter\n"
         "cgwarden_service_captures_dropped_total{service=\"web\"} 47\n"
         "cgwarden_service_captures_dropped_total{service=\"worker\"} 0\n"
+        "# HELP cgwarden_service_heap_dumps_dropped_total Heap dumps heap_dump_budget (the service's or the "
+        "host's) left out of captures.\n"
+        "# TYPE cgwarden_service_heap_dumps_dropped_total counter\n"
+        "cgwarden_service_heap_dumps_dropped_total{service=\"web\"} 3\n"
+        "cgwarden_service_heap_dumps_dropped_total{service=\"worker\"} 0\n"
         "# HELP cgwarden_service_observations_total Observations of the service's watchers since cgwarden "
         "started, by event: each one, also those the log summarises.\n"
         "# TYPE cgwarden_service_observations_total counter\n"
