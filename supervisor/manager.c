@@ -904,7 +904,8 @@ static void write_termination_log(Manager *m, bool final) {
                                                           : json_object_new_null());
                 if (st.last_capture[0] && access(uploaded, F_OK) >= 0) {
                         char obj[PATH_MAX + 300];
-                        guard_upload_object(st.name, st.incident, st.last_capture, obj, sizeof obj);
+                        /* the capture's own incident (its manifest's), not the last one */
+                        guard_upload_object(st.name, NULL, st.last_capture, obj, sizeof obj);
                         json_object_object_add(o, "uploaded_as", json_object_new_string(obj));
                 }
                 json_object_object_add(o, "captures", json_object_new_uint64(n_captures));

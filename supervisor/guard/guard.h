@@ -266,8 +266,9 @@ Guard *guard_free(Guard *g);
 
 /* capture_upload's captures waiting or uploading (upload.c); busy: > 0 */
 size_t guard_upload_pending(const Guard *g);
-/* capture_upload's object name for the capture at dir of incident (NULL or
- * "": none): "HOST/SERVICE/INCIDENT/CAPTURE.tar.gz", as CGWARDEN_OBJECT. */
+/* capture_upload's object name for the capture at dir of incident ("":
+ * none; NULL: the one dir's manifest names):
+ * "HOST/SERVICE/INCIDENT/CAPTURE.tar.gz", as CGWARDEN_OBJECT. */
 void guard_upload_object(const char *service, const char *incident, const char *dir, char *buf, size_t size);
 static inline bool guard_upload_busy(const Guard *g) {
         return guard_upload_pending(g) > 0;

@@ -53,10 +53,28 @@ static void host_name(char buf[static 256]) {
         buf[255] = 0;
 }
 
+/* the incident the capture's manifest names; "" when none */
+static void manifest_incident(const char *dir, char buf[static 33]) {
+        char path[PATH_MAX + 16];
+        json_object *m, *v;
+
+        buf[0] = 0;
+        if (snprintf(path, sizeof path, "%s/manifest.json", dir) >= (int) sizeof path)
+                return;
+        m = json_object_from_file(path);
+        if (m && json_object_object_get_ex(m, "incident", &v) && json_object_is_type(v, json_type_string))
+                snprintf(buf, 33, "%s", json_object_get_string(v));
+        json_object_put(m);
+}
+
 void guard_upload_object(const char *service, const char *incident, const char *dir, char *buf,
                          size_t size) {
-        char host[256];
+        char host[256], own[33];
 
+        if (!incident) {
+                manifest_incident(dir, own);
+                incident = own;
+        }
         host_name(host);
         snprintf(buf, size, "%s/%s/%s/%s.tar.gz", host, service, incident && incident[0] ? incident : "none",
                  base_name(dir));
@@ -429,20 +447,6 @@ size_t guard_upload_pending(const Guard *g) {
 
 static int capture_name_cmp(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* the incident the capture's manifest names; "" when none */
-static void manifest_incident(const char *dir, char buf[static 33]) {
-        char path[PATH_MAX + 16];
-        json_object *m, *v;
-
-        buf[0] = 0;
-        if (snprintf(path, sizeof path, "%s/manifest.json", dir) >= (int) sizeof path)
-                return;
-        m = json_object_from_file(path);
-        if (m && json_object_object_get_ex(m, "incident", &v) && json_object_is_type(v, json_type_string))
-                snprintf(buf, 33, "%s", json_object_get_string(v));
-        json_object_put(m);
 }
 
 static int on_upload_scan(sd_event_source *src, void *userdata) {
