@@ -1,0 +1,62 @@
+#!/bin/bash
+# A node agent's storm under one budget: [watch:pods] match= finds three
+# "pods" (cgroups made below the test cgroup, 64M each) whose process is a
+# GC-like sawtooth (40 MB of garbage freed every second) crossing
+# capture_at = 50% every second; action_cooldown = 0, so that each
+# crossing asks for a capture: ~60 triggers in 20 s. [supervisor]
+# capture_budget = 4/1h holds them to 4 captures in all; each pod's guard
+# logs its first drop once, the rest are counted (captures_dropped, the
+# metric).
+# timeout: 300
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/capture-lib.sh"
+. "$(dirname "$0")/watch-lib.sh"
+
+status_json() { "$CGW" status --json -c "$T/c.ini" 2> /dev/null; }
+dropped() { # NAME
+        status_json | python3 -c 'import json,sys; d=json.load(sys.stdin); s=[x for x in d if x["name"]==sys.argv[1]]; print(s[0]["captures_dropped"] if s else -1)' "$1" 2> /dev/null
+}
+
+pods="pod-a pod-b pod-c"
+for p in $pods; do
+        watched_cg_make "$p" $((64 << 20)) || not_ok "make the $p cgroup"
+done
+{
+        cfg_header
+        printf 'capture_budget = 4/1h\nmetrics_file = %s\nmetrics_interval = 1s\n' "$T/metrics.prom"
+        printf '\n[watch:pods]\nmatch = %s/pod-*\ncapture_at = 50%%\ncapture_lead = 0\naction_cooldown = 0\ncapture = cgroup status\n' "$TESTREL"
+} > "$T/c.ini"
+cgw_start run -c "$T/c.ini"
+for p in $pods; do
+        wait_until 20 cgw_log_has "guarding cgroup $TESTREL/$p\b" ||
+                not_ok "$p: found" "$(tail -5 "$T/cgw.err")"
+done
+names=$(status_json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)))')
+say "guarded: $names"
+for p in $pods; do
+        watched_run "$p" "$T/$p.pid" "$HELPERS/leaker" --saw 0 40 1000
+done
+# ~20 crossings per pod
+end=$((SECONDS + 20))
+while [ $SECONDS -lt $end ]; do sleep 1; done
+n=$(find "$T/captures" -mindepth 2 -maxdepth 2 -type d -name '*-pre-oom' | wc -l)
+total=0
+for name in $names; do
+        d=$(dropped "$name")
+        say "$name: captures $(ls -d "$T/captures/$name"/*-pre-oom 2> /dev/null | wc -l), dropped $d"
+        total=$((total + d))
+done
+check_eq "the host's budget: 4 captures in all" 4 "$n"
+check "the rest were asked for and dropped (>= 20)" test "$total" -ge 20
+for name in $names; do
+        c=$(grep -c "Service '$name': pre-oom capture dropped: the host's capture_budget 4/1h (of 4/1h) is spent" "$T/cgw.err")
+        check "$name: at most one log line about its drops" test "$c" -le 1
+done
+check_eq "one log line per pod that had a drop" "$(for name in $names; do [ "$(dropped "$name")" -gt 0 ] && echo x; done | wc -l)" \
+        "$(grep -c "pre-oom capture dropped: the host's capture_budget" "$T/cgw.err")"
+check "metrics: cgwarden_service_captures_dropped_total" \
+        wait_until 10 grep -Eq '^cgwarden_service_captures_dropped_total\{service="[^"]*pod-[abc][^"]*"\} [1-9][0-9]*$' "$T/metrics.prom"
+for p in $pods; do kill -9 "$(cat "$T/$p.pid")" 2> /dev/null; done
+cgw_stop TERM
+check_eq "cgwarden exits 0" 0 "$CGW_RC"
+for p in $pods; do watched_cg_remove "$p"; done
