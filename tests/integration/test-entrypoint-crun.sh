@@ -28,19 +28,23 @@ oci_rootfs "$T/rootfs"
 
 # ctr_bundle DIR -- ARGV...: oci_bundle with what a runtime gives an
 # entrypoint here: a cgroup namespace, the container's cgroup read-only at
-# /sys/fs/cgroup, and $VOL read-write at /vol
+# /sys/fs/cgroup (read-write with CTR_CGMODE=rw), and $VOL read-write at
+# /vol; CTR_OOM_GROUP=1 sets memory.oom.group = 1 on the container's cgroup
+# the way the kubelet has it done (linux.resources.unified, v2)
 ctr_bundle() {
         local dir=$1 cg=/ctr-$(basename "$1")
         shift
         oci_bundle "$dir" "$cg" "$LIMIT" "$@" || return 1
-        python3 - "$dir" "$VOL" <<'EOF'
+        python3 - "$dir" "$VOL" "${CTR_CGMODE:-ro}" "${CTR_OOM_GROUP:-}" <<'EOF'
 import json, sys
-d, vol = sys.argv[1:3]
+d, vol, mode, oom_group = sys.argv[1:5]
 with open(d + "/config.json") as f:
     c = json.load(f)
 c["linux"]["namespaces"].append({"type": "cgroup"})
 c["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-                    "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]})
+                    "options": ["nosuid", "noexec", "nodev", "relatime", mode]})
+if oom_group:
+    c["linux"]["resources"]["unified"] = {"memory.oom.group": oom_group}
 c["mounts"].append({"destination": "/vol", "type": "bind", "source": vol, "options": ["rbind", "rw"]})
 with open(d + "/config.json", "w") as f:
     json.dump(c, f, indent=1)
@@ -115,6 +119,60 @@ ctr_start k9 "$T/k9"
 ctr_wait 60
 check_eq "killed by SIGKILL: the container's status is 137" 137 "$CTR_RC"
 oci_cleanup k9
+
+# ---- memory.oom.group = 1, as the kubelet sets it (v2) ----
+# A C leaker (5 MB/s: the upload has the seconds from capture_at to the
+# limit). ro: the group kill takes cgwarden too, after the pre-oom capture
+# was finished and uploaded (cp to the volume: the upload target), and the
+# termination message is written. rw: cgwarden moves memory.oom.group to
+# the service's cgroup, survives the kill, writes the post-mortem.
+if [ "$LANE" = v2 ]; then
+        mkdir -m 755 "$VOL/up" "$VOL/tl"
+        : > "$VOL/tl/ro"
+        : > "$VOL/tl/rw"
+        for mode in ro rw; do
+                # rw: its cgroup delegated, cgwarden is a supervisor there:
+                # restart defaults to on-failure, and memory_high to 90% of
+                # the effective limit, which throttles a C leaker for ever
+                # instead of letting the kernel kill it
+                extra=
+                [ $mode = rw ] && extra=--memory-high=none
+                CTR_CGMODE=$mode CTR_OOM_GROUP=1 ctr_bundle "$T/og$mode" -- "$CGW" exec --name=leaker $extra \
+                        --restart=no --capture-dir=/vol/og$mode --termination-log=/vol/tl/$mode \
+                        --capture-upload="/bin/cp \${CGWARDEN_CAPTURE_TARBALL} /vol/up/" -- "$HELPERS/leaker" 5
+                ctr_start og$mode "$T/og$mode"
+                # (rw: cgwarden may have moved it already; its log says it was 1)
+                [ $mode = ro ] && check_eq "ro: memory.oom.group = 1 on the container's cgroup (crun set it from the config)" \
+                        1 "$(cat "$(oci_cgdir og$mode)/memory.oom.group" 2> /dev/null)"
+                ctr_wait 200
+                err=$T/og$mode/err.log
+                check_eq "$mode: the container's status is 137" 137 "$CTR_RC"
+                [ "$CTR_RC" = 137 ] || say "$mode: $(tail -n 12 "$err")"
+                d=$(ls -d "$VOL/og$mode/leaker"/*-pre-oom 2> /dev/null | head -n1)
+                check "$mode: a pre-oom capture" test -n "$d"
+                [ -n "$d" ] && check_complete "$mode: it is complete" "$d"
+                check "$mode: it was uploaded (.uploaded, the tarball at the target)" \
+                        sh -c "test -s '$d/.uploaded' && test -s '$VOL/up/.$(basename "${d:-x}").tar.gz'"
+                check "$mode: the termination message names the service" \
+                        python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j.get('service') == 'leaker' else 1)" "$VOL/tl/$mode"
+                oci_cleanup og$mode
+        done
+        check "ro: said at start that an OOM kill takes cgwarden too" \
+                grep -q "warn: memory.oom.group = 1 on / (not delegated: cgwarden may not change it)" "$T/ogro/err.log"
+        check_eq "ro: no post-mortem (cgwarden died in the group kill)" "" "$(ls -d "$VOL/ogro/leaker"/*-oom-kill 2> /dev/null)"
+        check "rw: cgwarden moved memory.oom.group to the service's cgroup" \
+                grep -q "warn: memory.oom.group was 1 on / (a container's cgroup): set to 0 for cgwarden's time" "$T/ogrw/err.log"
+        check "rw: cgwarden survived the kill and wrote the post-mortem" \
+                test -n "$(ls -d "$VOL/ogrw/leaker"/*-oom-kill 2> /dev/null)"
+        # ro: written while cgwarden lived, after the capture's upload
+        tl_has() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if $2 else 1)" "$1"; }
+        check "ro: the termination message was written before the kill (no exit status)" \
+                tl_has "$VOL/tl/ro" "j['exit_status'] is None and j['last_event'] == 'pre-oom'"
+        check "ro: it names the uploaded capture" \
+                tl_has "$VOL/tl/ro" "j['last_capture'].endswith('-pre-oom') and j['uploaded_as'].endswith('-pre-oom.tar.gz') and j['uploads'] == 1"
+        check "rw: the termination message is the post-mortem's, at the exit (137)" \
+                tl_has "$VOL/tl/rw" "j['exit_status'] == 137 and j['last_event'] == 'oom-kill' and j['oom_kills'] == 1"
+fi
 
 # ---- a JVM, its evidence before the kernel's OOM kill ----
 [ -f "$CLASSES/DirectLeak.class" ] || { say "JVM part skipped: the Java test programs were not compiled"; exit 0; }
