@@ -3,11 +3,13 @@
 # "pods" (cgroups made below the test cgroup, 64M each) whose process is a
 # GC-like sawtooth (40 MB of garbage freed every second) crossing
 # capture_at = 50% every second; action_cooldown = 0, so that each
-# crossing asks for a capture: ~60 triggers in 20 s. [supervisor]
+# crossing asks for a capture, until 50 were asked for (~20 s here, ~70 s
+# in the VM, where a crossing is seen every few seconds). [supervisor]
 # capture_budget = 4/1h holds them to 4 captures in all; each pod's guard
 # logs its first drop once, the rest are counted (captures_dropped, the
 # metric).
 # timeout: 300
+# not-in-lanes: vm (the budget counts captures, the same on v1 and v2, and CI's VM lane has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-watch-storm.sh)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
 . "$(dirname "$0")/watch-lib.sh"
@@ -36,9 +38,17 @@ say "guarded: $names"
 for p in $pods; do
         watched_run "$p" "$T/$p.pid" "$HELPERS/leaker" --saw 0 40 1000
 done
-# ~20 crossings per pod
-end=$((SECONDS + 20))
-while [ $SECONDS -lt $end ]; do sleep 1; done
+# the storm: until 50 captures were asked for (taken or dropped), at most 90 s
+asked() {
+        local a=0 name
+        for name in $names; do
+                a=$((a + $(dropped "$name") + $(ls -d "$T/captures/$name"/*-pre-oom 2> /dev/null | wc -l)))
+        done
+        echo "$a"
+}
+start=$SECONDS
+while [ "$(asked)" -lt 50 ] && [ $((SECONDS - start)) -lt 90 ]; do sleep 1; done
+say "$(asked) captures asked for in $((SECONDS - start)) s"
 n=$(find "$T/captures" -mindepth 2 -maxdepth 2 -type d -name '*-pre-oom' | wc -l)
 total=0
 for name in $names; do
@@ -47,7 +57,7 @@ for name in $names; do
         total=$((total + d))
 done
 check_eq "the host's budget: 4 captures in all" 4 "$n"
-check "the rest were asked for and dropped (>= 20)" test "$total" -ge 20
+check "a storm of 50: the 46 others dropped" test "$total" -ge 46
 for name in $names; do
         c=$(grep -c "Service '$name': pre-oom capture dropped: the host's capture_budget 4/1h (of 4/1h) is spent" "$T/cgw.err")
         check "$name: at most one log line about its drops" test "$c" -le 1
