@@ -11,7 +11,10 @@
 #            /usr/share/cgwarden/profiles) in <unit>/services/leak gets a
 #            complete pre-oom capture in /var/lib/cgwarden/captures before
 #            the kernel's OOM kill; `cgwarden status` answers through the
-#            unit's socket
+#            unit's socket; journalctl -o json MESSAGE_ID=... finds the
+#            start, pre-oom, capture, oom-kill, exit and restart entries
+#            with their CGWARDEN_* fields; the service's own output is in
+#            /var/log/cgwarden/leak.log
 #   harden:  the same under contrib/systemd/hardening.conf (ProtectSystem=
 #            strict, ReadWritePaths= the capture, state and log dirs, and
 #            the rest that leaves attach and the services alone) as a
@@ -77,9 +80,36 @@ exec = $HELPERS/leaker 10
 profile = generic
 memory_max = 96M
 memory_high = none
-restart = no
+restart = on-failure
+restart_delay = 2s
 EOF
 check "cgwarden check accepts the config" /usr/bin/cgwarden check /etc/cgwarden/cgwarden.ini
+# journalctl -o json MESSAGE_ID=... CGWARDEN_SERVICE=leak: the first entry's
+# FIELD (python expression on j), "" when none
+jentry() { # MESSAGE_ID EXPR
+        journalctl -q --no-pager -o json "MESSAGE_ID=$1" CGWARDEN_SERVICE=leak -u "$UNIT" 2> /dev/null | head -n1 |
+                python3 -c 'import json,sys
+l=sys.stdin.readline()
+j=json.loads(l) if l.strip() else None
+print(eval(sys.argv[1]) if j else "")' "$2" 2> /dev/null
+}
+journald_entries() {
+        check_eq "journald: start entry (CGWARDEN_EVENT, CGWARDEN_CGROUP)" "start /system.slice/$UNIT/services/leak" \
+                "$(jentry 3f2a8c1e5b7d4e6f9a0b1c2d3e4f5a61 'j["CGWARDEN_EVENT"] + " " + j["CGWARDEN_CGROUP"]')"
+        check_eq "journald: pre-oom entry (CGWARDEN_EVENT)" pre-oom \
+                "$(jentry a046e2d49d924883a37020a55a4b5096 'j["CGWARDEN_EVENT"]')"
+        check "journald: capture entry (CGWARDEN_CAPTURE_DIR, CGWARDEN_CAPTURE_COMPLETE=1)" \
+                sh -c "echo '$(jentry f0a1e6a3c52a4c3f9d0f2b1c7e8d9a01 'j["CGWARDEN_CAPTURE_DIR"] + " " + j["CGWARDEN_CAPTURE_COMPLETE"]')' | grep -Eq '^/var/lib/cgwarden/captures/leak/.*-pre-oom 1$'"
+        check_eq "journald: oom-kill entry" oom-kill "$(jentry 7bd6eb0938394ca48b4abee3d8426ed8 'j["CGWARDEN_EVENT"]')"
+        check_eq "journald: exit entry (CGWARDEN_EXIT_SIGNAL)" KILL \
+                "$(jentry 4a3b9d2f6c8e4f7a0b1c2d3e4f5a6b72 'j.get("CGWARDEN_EXIT_SIGNAL", "")' | sed 's/^SIG//')"
+        wait_until 20 sh -c "journalctl -q -o cat MESSAGE_ID=5b4cae30d7f94a8b1c2d3e4f5a6b7c83 -u $UNIT | grep -q ." 
+        check_eq "journald: restart entry (CGWARDEN_RESTART_DELAY_USEC)" 2000000 \
+                "$(jentry 5b4cae30d7f94a8b1c2d3e4f5a6b7c83 'j["CGWARDEN_RESTART_DELAY_USEC"]')"
+        check "the service's own output is in /var/log/cgwarden/leak.log (as the README says), stamped" \
+                grep -Eq '^[0-9T:.-]+Z stdout: leaked 16 MB$' /var/log/cgwarden/leak.log
+        check "and not in the journal" sh -c "! journalctl -q -o cat -u $UNIT | grep -q '^leaked 16 MB'"
+}
 run_leak() { # LABEL
         local d t0=$SECONDS
         rm -rf /var/lib/cgwarden/captures/leak
@@ -96,6 +126,7 @@ run_leak() { # LABEL
                 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["complete"])' "$d/manifest.json" 2> /dev/null)"
         [ -n "$d" ] && check "$1: taken before the kill (oom_kill 0)" grep -q "oom_kill 0" "$d/memory.events.txt"
         check_eq "$1: the unit is still active after the service's death" active "$(systemctl is-active "$UNIT")"
+        [ "$1" = installed ] && journald_entries
         systemctl stop "$UNIT"
         check_eq "$1: systemctl stop: cgwarden exited 0" 0 "$(prop ExecMainStatus)"
         say "$1: $((SECONDS - t0)) s"
