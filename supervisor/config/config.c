@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -597,6 +598,12 @@ int config_apply_defaults_for_uid(Config *c, uid_t euid) {
 
 int config_apply_defaults(Config *c) {
         return config_apply_defaults_for_uid(c, geteuid());
+}
+
+int config_apply_defaults_for_file(Config *c, const char *path) {
+        struct stat st;
+
+        return config_apply_defaults_for_uid(c, path && stat(path, &st) >= 0 ? st.st_uid : geteuid());
 }
 
 /* ---- loading ---- */

@@ -355,6 +355,12 @@ Config *config_free(Config *c);
 int config_apply_defaults(Config *c);
 /* The same for a given euid (tests). */
 int config_apply_defaults_for_uid(Config *c, uid_t euid);
+/* The client side (status, capture, report ... -c FILE): the defaults of
+ * the uid that owns FILE, which is the one that runs the supervisor of
+ * it, so that a member of control_group reading root's
+ * /etc/cgwarden/cgwarden.ini finds /run/cgwarden; the caller's own when
+ * FILE cannot be read. */
+int config_apply_defaults_for_file(Config *c, const char *path);
 
 static inline void config_freep(Config **c) {
         *c = config_free(*c);

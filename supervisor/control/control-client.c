@@ -56,7 +56,7 @@ static char *state_dir_of(const char *config, const char *state_dir) {
                 if (!c)
                         return NULL;
         }
-        if (config_apply_defaults(c) < 0 && !c->state_dir)
+        if (config_apply_defaults_for_file(c, config) < 0 && !c->state_dir)
                 return NULL;
         if (c->state_dir)
                 r = strdup(c->state_dir);

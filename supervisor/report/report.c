@@ -173,7 +173,7 @@ static int service_dir_of(const char *config_path, const char *service, char **r
         cfg_errors_done(&errs);
         if (k < 0)
                 return k;
-        k = config_apply_defaults(c);
+        k = config_apply_defaults_for_file(c, config_path);
         if (k < 0)
                 return k;
         return asprintf(ret, "%s/%s", c->capture_dir, service) < 0 ? -ENOMEM : 0;

@@ -11,7 +11,8 @@
 #            /usr/share/cgwarden/profiles) in <unit>/services/leak gets a
 #            complete pre-oom capture in /var/lib/cgwarden/captures before
 #            the kernel's OOM kill; `cgwarden status` answers through the
-#            unit's socket; journalctl -o json MESSAGE_ID=... finds the
+#            unit's socket, to root and a member of control_group, not to
+#            another user; journalctl -o json MESSAGE_ID=... finds the
 #            start, pre-oom, capture, oom-kill, exit and restart entries
 #            with their CGWARDEN_* fields; the service's own output is in
 #            /var/log/cgwarden/leak.log
@@ -42,6 +43,9 @@ deb_cleanup() {
         rm -rf /etc/systemd/system/$UNIT.d
         dpkg -P cgwarden > /dev/null 2>&1
         rm -rf /etc/cgwarden /var/lib/cgwarden /var/log/cgwarden /run/cgwarden
+        userdel "cgwm$$" 2> /dev/null
+        userdel "cgwo$$" 2> /dev/null
+        groupdel "cgwctl$$" 2> /dev/null
         [ -n "${POLICY_SAVED:-}" ] && mv "$T/policy-rc.d" /usr/sbin/policy-rc.d
         systemctl daemon-reload
 }
@@ -74,7 +78,14 @@ check "the profiles are installed" test -s /usr/share/cgwarden/profiles/generic.
 
 # ---- run: the installed unit, a leak, its evidence ----
 mkdir -p /etc/cgwarden
+# a member of control_group and a user who is not
+GRP=cgwctl$$ MEMBER=cgwm$$ OTHER=cgwo$$
+groupadd "$GRP" && useradd -M -G "$GRP" "$MEMBER" && useradd -M "$OTHER" ||
+        not_ok "make the group and users"
 cat > /etc/cgwarden/cgwarden.ini <<EOF
+[supervisor]
+control_group = $GRP
+
 [service:leak]
 exec = $HELPERS/leaker 10
 profile = generic
@@ -118,6 +129,10 @@ run_leak() { # LABEL
         check "$1: the leak runs in <unit>/services/leak" wait_until 10 grep -q . "$CGU/services/leak/cgroup.procs"
         check "$1: cgwarden status answers through the unit's socket" \
                 sh -c "/usr/bin/cgwarden status | grep -q '^leak '"
+        check "$1: and to a member of control_group" \
+                sh -c "runuser -u $MEMBER -- /usr/bin/cgwarden status -c /etc/cgwarden/cgwarden.ini | grep -q '^leak '"
+        check "$1: not to another user" \
+                sh -c "! runuser -u $OTHER -- /usr/bin/cgwarden status -c /etc/cgwarden/cgwarden.ini > /dev/null 2>&1"
         wait_until 60 sh -c "ls -d /var/lib/cgwarden/captures/leak/*-oom-kill > /dev/null 2>&1" ||
                 not_ok "$1: the OOM kill's post-mortem" "$(journalctl -u "$UNIT" -n 15 --no-pager -o cat)"
         d=$(ls -d /var/lib/cgwarden/captures/leak/*-pre-oom 2> /dev/null | head -n1)
