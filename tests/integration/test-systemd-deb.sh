@@ -12,7 +12,7 @@
 #            complete pre-oom capture in /var/lib/cgwarden/captures before
 #            the kernel's OOM kill; `cgwarden status` answers through the
 #            unit's socket, to root and a member of control_group, not to
-#            another user; journalctl -o json MESSAGE_ID=... finds the
+#            another user; the installed completion completes its service; journalctl -o json MESSAGE_ID=... finds the
 #            start, pre-oom, capture, oom-kill, exit and restart entries
 #            with their CGWARDEN_* fields; the service's own output is in
 #            /var/log/cgwarden/leak.log
@@ -32,8 +32,9 @@ fi
 CGW_NO_TESTCG=1
 . "$(dirname "$0")/lib.sh"
 require_v2
-DEB=${CGW_DEB:-$(ls "$TOP"/build/deb/cgwarden_*.deb 2> /dev/null | head -n1)}
-[ -n "$DEB" ] && [ -f "$DEB" ] || skip_test "no cgwarden .deb built (tests/run builds it: tests/docs/deb-check with CGW_DEB_KEEP)"
+# (only the one named: a .deb left by an earlier run may be stale)
+DEB=${CGW_DEB:-}
+[ -n "$DEB" ] && [ -f "$DEB" ] || skip_test "no cgwarden .deb given (tests/run builds it with tests/docs/deb-check and passes CGW_DEB)"
 [ -e /usr/bin/cgwarden ] && skip_test "/usr/bin/cgwarden exists here already: not installing over it"
 
 UNIT=cgwarden.service
@@ -141,7 +142,14 @@ run_leak() { # LABEL
                 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["complete"])' "$d/manifest.json" 2> /dev/null)"
         [ -n "$d" ] && check "$1: taken before the kill (oom_kill 0)" grep -q "oom_kill 0" "$d/memory.events.txt"
         check_eq "$1: the unit is still active after the service's death" active "$(systemctl is-active "$UNIT")"
-        [ "$1" = installed ] && journald_entries
+        if [ "$1" = installed ]; then
+                check_eq "$1: the installed bash completion completes the running supervisor's service" leak \
+                        "$(bash -c '. /usr/share/bash-completion/bash_completion 2> /dev/null
+. /usr/share/bash-completion/completions/cgwarden
+COMP_LINE="cgwarden status "; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(cgwarden status ""); COMP_CWORD=2
+_cgwarden cgwarden "" status 2> /dev/null; printf "%s\n" "${COMPREPLY[@]}"')"
+                journald_entries
+        fi
         systemctl stop "$UNIT"
         check_eq "$1: systemctl stop: cgwarden exited 0" 0 "$(prop ExecMainStatus)"
         say "$1: $((SECONDS - t0)) s"
