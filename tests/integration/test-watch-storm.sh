@@ -9,7 +9,7 @@
 # logs its first drop once, the rest are counted (captures_dropped, the
 # metric).
 # timeout: 300
-# not-in-lanes: vm (the budget counts captures, the same on v1 and v2, and CI's VM lane has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-watch-storm.sh)
+# not-in-lanes: vm host-asan (the budget counts captures, the same on v1 and v2, and its code runs under ASan in test-capture-budget; CI has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-watch-storm.sh)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
 . "$(dirname "$0")/watch-lib.sh"
