@@ -11,6 +11,7 @@
 #       service alone; cgwarden writes the post-mortem, exits 137 (the
 #       service's status), and puts memory.oom.group back to 1
 # timeout: 300
+# not-in-lanes: vm (test-entrypoint-crun.sh runs both cases in a real crun container, with the upload and the termination message; this namespace-only twin also checks that memory.oom.group is back to 1 at exit; CI's VM lane has no minutes to spare: run it with tests/integration/run --lane v2 test-entrypoint-oom-group.sh)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
 

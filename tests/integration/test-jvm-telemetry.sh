@@ -16,7 +16,7 @@
 #                time, threads in status --json and the metrics file; null
 #                and absent for the JVM without a file
 # timeout: 300
-# not-in-lanes: vm (hsperfdata is read from the JVM's file, the same on v1 and v2, as test-perfdata-jvm; CI's VM lane has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-jvm-telemetry.sh)
+# not-in-lanes: vm host-asan (hsperfdata is read from the JVM's file, the same on v1 and v2, as test-perfdata-jvm; CI's VM lane has no minutes to spare, and the parser is fuzzed (fuzz-perfdata); in the VM run it with tests/integration/run --lane v2 test-jvm-telemetry.sh)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
 . "$(dirname "$0")/jvm-lib.sh"
