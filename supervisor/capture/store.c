@@ -108,20 +108,20 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes) {
+int capture_store_list(int dir_fd, char ***ret_names, size_t *ret_n) {
         _cleanup_closedir_ DIR *d = fdopendir(dup(dir_fd));
         char **names = NULL;
-        uint64_t *sizes = NULL, total = 0;
-        size_t n = 0, cap = 0, first = 0;
+        size_t n = 0, cap = 0;
         struct dirent *de;
-        int removed = 0;
 
+        *ret_names = NULL;
+        *ret_n = 0;
         if (!d)
                 return -errno;
         while ((de = readdir(d))) {
                 struct stat st;
                 if (de->d_name[0] == '.')
-                        continue; /* ".", "..", partial captures */
+                        continue; /* ".", "..", partial captures, tarballs */
                 if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
                         continue;
                 if (n == cap) {
@@ -137,12 +137,27 @@ int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes) {
                         break;
                 n++;
         }
-        if (n == 0) {
-                free(names);
-                return 0;
-        }
         /* "YYYYmmddTHHMMSS.mmmZ-reason": the name sorts by time */
-        qsort(names, n, sizeof *names, cmp_str);
+        if (n > 0)
+                qsort(names, n, sizeof *names, cmp_str);
+        else
+                names = mfree(names);
+        *ret_names = names;
+        *ret_n = n;
+        return 0;
+}
+
+int capture_prune(int dir_fd, uint64_t keep, uint64_t max_bytes) {
+        char **names = NULL;
+        uint64_t *sizes = NULL, total = 0;
+        size_t n = 0, first = 0;
+        int removed = 0, r;
+
+        r = capture_store_list(dir_fd, &names, &n);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return 0;
         sizes = calloc(n, sizeof *sizes);
         for (size_t i = 0; sizes && i < n; i++) {
                 _cleanup_close_ int fd =

@@ -42,6 +42,11 @@ int capture_store_rename(int svc_fd, int dir_fd, const char *partial, const char
  * 0 when dir cannot be read. */
 uint64_t capture_store_size(const char *dir);
 
+/* The finished captures in a service's capture directory (dir_fd): their
+ * names, oldest first (the stamps sort in time), in *ret_names (NULL when
+ * none; free each and the array). Returns 0 or -errno. */
+int capture_store_list(int dir_fd, char ***ret_names, size_t *ret_n);
+
 /* Retention in a service's capture directory (dir_fd): keep the newest
  * `keep` finished captures (0: all) and remove older ones while the total
  * exceeds max_bytes (0: no limit); the newest is never removed. Partial

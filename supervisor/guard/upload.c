@@ -11,8 +11,8 @@
  * a tarball of it (".NAME.tar.gz" beside it, made before the first
  * attempt and removed at the end, a dot name that retention skips); exit
  * status 0 leaves ".uploaded" in the capture directory. */
-#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <json.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -445,62 +445,44 @@ size_t guard_upload_pending(const Guard *g) {
         return g && g->upload ? g->upload->n : 0;
 }
 
-static int capture_name_cmp(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static int on_upload_scan(sd_event_source *src, void *userdata) {
         Guard *g = userdata;
         const char *svc = g->cfg->name;
         _cleanup_free_ char **names = NULL;
-        char dir[PATH_MAX], path[PATH_MAX + CAPTURE_NAME_MAX + 16];
-        size_t n = 0, cap = 0, queued = 0;
-        struct dirent *de;
-        DIR *d;
+        _cleanup_close_ int fd = -EBADF;
+        char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
+        size_t n = 0, waiting = 0, queued = 0;
 
         g->upload_scan = sd_event_source_disable_unref(g->upload_scan);
         if (snprintf(dir, sizeof dir, "%s/%s", g->capture_dir, svc) >= (int) sizeof dir)
                 return 0;
-        d = opendir(dir);
-        if (!d)
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || capture_store_list(fd, &names, &n) < 0)
                 return 0;
-        while ((de = readdir(d))) {
-                struct stat st;
-                if (de->d_name[0] == '.')
-                        continue; /* partial captures, tarballs */
-                if (snprintf(path, sizeof path, "%s/%s/manifest.json", dir, de->d_name) >=
-                            (int) sizeof path ||
-                    lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
-                        continue;
-                if (snprintf(path, sizeof path, "%s/%s/.uploaded", dir, de->d_name) >= (int) sizeof path ||
-                    access(path, F_OK) >= 0)
-                        continue;
-                if (n == cap) {
-                        char **nn = reallocarray(names, cap = cap ? cap * 2 : 16, sizeof *nn);
-                        if (!nn)
-                                break;
-                        names = nn;
-                }
-                if (!(names[n] = strdup(de->d_name)))
-                        break;
-                n++;
-        }
-        closedir(d);
-        qsort(names, n, sizeof *names, capture_name_cmp); /* the stamps sort in time */
         for (size_t i = 0; i < n; i++) {
-                char incident[33];
-                int l = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+                char incident[33], mf[NAME_MAX + 32], up[NAME_MAX + 32];
+                struct stat st;
+                /* finished (its manifest), not uploaded (no .uploaded) */
+                bool want = snprintf(mf, sizeof mf, "%s/manifest.json", names[i]) < (int) sizeof mf &&
+                            snprintf(up, sizeof up, "%s/.uploaded", names[i]) < (int) sizeof up &&
+                            fstatat(fd, mf, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode) &&
+                            faccessat(fd, up, F_OK, 0) < 0 &&
+                            snprintf(path, sizeof path, "%s/%s", dir, names[i]) < (int) sizeof path;
+
                 free(names[i]);
-                if (l >= (int) sizeof path || (g->upload && g->upload->n >= UPLOAD_QUEUE_MAX))
+                if (!want)
+                        continue;
+                waiting++;
+                if (g->upload && g->upload->n >= UPLOAD_QUEUE_MAX)
                         continue;
                 manifest_incident(path, incident);
                 if (guard_upload_queue_as(g, path, incident) >= 0)
                         queued++;
         }
-        if (n > 0)
+        if (waiting > 0)
                 log_info("Service '%s': %zu capture(s) of before without .uploaded, %zu queued for "
                          "capture_upload.",
-                         svc, n, queued);
+                         svc, waiting, queued);
         return 0;
 }
 
