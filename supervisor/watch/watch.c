@@ -15,6 +15,7 @@
 #include "watch/trend.h"
 #include "base/units.h"
 #include "watch/oom-report.h"
+#include "watch/sampler.h"
 #include "watch/watch.h"
 
 typedef enum WatchFile {
@@ -39,6 +40,10 @@ struct Watch {
         uint64_t capture_bytes; /* capture_at against the effective limit */
         uint64_t pids_capture; /* pids_capture_at against the effective task limit */
 
+        /* the next sample: on the shared sampler far from the limits, on a
+         * timer of its own (made at first use) near them */
+        Sampler *sampler;
+        SamplerEntry sampler_entry;
         sd_event_source *sample;
         usec_t interval;
         /* the sampled files, kept open and read with pread(): opening a
@@ -49,6 +54,7 @@ struct Watch {
         unsigned n_samples;
         uint64_t memory_current, pids_current;
         uint64_t failcnt; /* v1 memory.failcnt */
+        bool failcnt_known; /* failcnt read at the last sample (far from the limits it is not) */
         /* main process, from smaps_rollup (every 10th sample, or every
          * sample near a limit: it walks all mappings, costly for a JVM) */
         uint64_t main_rss, main_pss, main_anon;
@@ -345,6 +351,15 @@ static void read_pids_events(Watch *w, bool report);
  * and pids.max in a second: when the last step's rate would reach
  * pids_capture_at within two intervals, the next sample comes at half the
  * projected time, down to 10 ms, so the band is seen before the limit. */
+/* Below half of every capture threshold, no episode open: only the
+ * counters matter, the kernel's notifications (v1 usage threshold, v2
+ * memory.events and PSI) see a fast climb, and the sample may come late. */
+static bool far_from_limits(const Watch *w) {
+        return !w->pre_oom_raised && !w->pids_limit_raised &&
+               (w->capture_bytes == UINT64_MAX || w->memory_current < w->capture_bytes / 2) &&
+               (w->pids_capture == UINT64_MAX || w->pids_current < w->pids_capture / 2);
+}
+
 static usec_t next_interval(const Watch *w, usec_t now) {
         usec_t iv = w->cfg->sample_interval;
 
@@ -372,10 +387,14 @@ static void sample_now(Watch *w) {
                 w->memory_current = v;
         if (wf_read(w, WF_PIDS, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0)
                 w->pids_current = v;
-        if (w->failcnt_ok) {
-                /* allocations that hit the limit and had to reclaim */
+        /* allocations that hit the limit and had to reclaim: counted from
+         * half of capture_at on, so not read below it (the first read
+         * there is the baseline) */
+        if (w->failcnt_ok && far_from_limits(w))
+                w->failcnt_known = false;
+        else if (w->failcnt_ok) {
                 if (wf_read(w, WF_FAILCNT, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0) {
-                        if (v > w->failcnt && w->n_samples > 0 && !w->pre_oom_raised &&
+                        if (v > w->failcnt && w->failcnt_known && w->n_samples > 0 && !w->pre_oom_raised &&
                             w->capture_bytes != UINT64_MAX && w->memory_current >= w->capture_bytes / 2) {
                                 char what[96];
                                 snprintf(what, sizeof what,
@@ -385,6 +404,7 @@ static void sample_now(Watch *w) {
                                 raise_pre_oom(w, what, eta_now(w, now_mono()));
                         }
                         w->failcnt = v;
+                        w->failcnt_known = true;
                 }
         }
         update_trends(w, now);
@@ -435,24 +455,48 @@ static void arm_threshold(Watch *w);
  * late: sd-event then wakes once for all the services whose windows
  * overlap (it aligns wake-ups inside the windows), instead of once per
  * service. Near a limit, 5 ms. */
-static void rearm_sample(Watch *w) {
-        usec_t acc = w->interval >= w->cfg->sample_interval && w->interval >= USEC_PER_SEC / 2
-                             ? w->interval / 4
-                             : 5 * USEC_PER_MSEC;
+static int on_sample(sd_event_source *src, uint64_t usec, void *userdata);
 
+static void rearm_sample(Watch *w) {
+        bool late_ok = w->interval >= w->cfg->sample_interval && w->interval >= USEC_PER_SEC / 2;
+        usec_t acc = late_ok ? w->interval / 4 : 5 * USEC_PER_MSEC;
+
+        if (late_ok && w->sampler) {
+                /* many guards, one wake-up (sampler.h) */
+                (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
+                sampler_schedule(w->sampler, &w->sampler_entry, now_mono() + w->interval,
+                                 MAX(acc / USEC_PER_MSEC * USEC_PER_MSEC, USEC_PER_MSEC));
+                return;
+        }
+        sampler_cancel(w->sampler, &w->sampler_entry);
+        if (!w->sample) {
+                int r = sd_event_add_time_relative(w->spec.event, &w->sample, CLOCK_MONOTONIC, w->interval,
+                                                   acc, on_sample, w);
+                if (r < 0) {
+                        log_error_errno(r, "Service '%s': cannot arm the sample timer: %m", w->cfg->name);
+                        return;
+                }
+                (void) sd_event_source_set_description(w->sample, "watch-sample");
+        }
         (void) sd_event_source_set_time_accuracy(w->sample, acc);
         (void) sd_event_source_set_time_relative(w->sample, w->interval);
         (void) sd_event_source_set_enabled(w->sample, SD_EVENT_ONESHOT);
 }
 
-static int on_sample(sd_event_source *src, uint64_t usec, void *userdata) {
-        Watch *w = userdata;
-
+static void sample_due(Watch *w) {
         if (w->threshold_ok && w->main_pid > 0)
                 arm_threshold(w);
         sample_now(w);
         rearm_sample(w);
+}
+
+static int on_sample(sd_event_source *src, uint64_t usec, void *userdata) {
+        sample_due(userdata);
         return 0;
+}
+
+static void on_sampler_entry(SamplerEntry *e) {
+        sample_due((Watch *) (void *) ((char *) e - offsetof(Watch, sampler_entry)));
 }
 
 /* ---- events ---- */
@@ -839,6 +883,7 @@ void watch_stopped(Watch *w) {
         w->paused = false;
         (void) sd_event_source_set_enabled(w->oom_pause, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
+        sampler_cancel(w->sampler, &w->sampler_entry);
         wf_close(w, WF_STATUS);
         /* the eventfds stay registered: they belong to the cgroup, which
          * outlives the process, and re-registering costs */
@@ -874,12 +919,10 @@ int watch_new(const WatchSpec *spec, const WatchCallbacks *cb, void *userdata, W
         w->high_ok = cg_context_has(spec->cg_context, CG_FEATURE_MEMORY_HIGH);
         w->interval = w->cfg->sample_interval;
 
-        r = sd_event_add_time_relative(spec->event, &w->sample, CLOCK_MONOTONIC, w->interval,
-                                       5 * USEC_PER_MSEC, on_sample, w);
+        w->sampler_entry.fn = on_sampler_entry;
+        r = sampler_acquire(spec->event, &w->sampler);
         if (r < 0)
                 goto fail;
-        (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
-        (void) sd_event_source_set_description(w->sample, "watch-sample");
 
         if (w->events_notify)
                 watch_inotify(w, CG_FILE_MEMORY_EVENTS, on_memory_events, "watch-memory-events",
@@ -897,6 +940,8 @@ Watch *watch_free(Watch *w) {
         if (!w)
                 return NULL;
         sd_event_source_disable_unref(w->sample);
+        sampler_cancel(w->sampler, &w->sampler_entry);
+        sampler_release(w->sampler);
         sd_event_source_disable_unref(w->mem_events);
         sd_event_source_disable_unref(w->pids_events);
         sd_event_source_disable_unref(w->v1_threshold);
