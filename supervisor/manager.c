@@ -554,18 +554,6 @@ static int control_reload(void *userdata) {
         return manager_reload(m);
 }
 
-static Watched *watched_at(void *userdata, size_t i) {
-        Manager *m = userdata;
-
-        for (size_t j = 0; j < m->n_rules; j++) {
-                size_t n = watch_rule_count(m->rules[j]);
-                if (i < n)
-                        return watch_rule_at(m->rules[j], i);
-                i -= n;
-        }
-        return NULL;
-}
-
 static WatchRule *rule_at(void *userdata, size_t i) {
         Manager *m = userdata;
         return i < m->n_rules ? m->rules[i] : NULL;
@@ -574,7 +562,6 @@ static WatchRule *rule_at(void *userdata, size_t i) {
 static const ControlOps control_ops = {
         .service_at = service_at,
         .rule_at = rule_at,
-        .watched_at = watched_at,
         .reload = control_reload,
 };
 
@@ -592,8 +579,9 @@ static int collect_status(void *userdata, ServiceStatus **ret, size_t *ret_n) {
         for (size_t i = 0; i < m->n_services; i++)
                 service_get_status(m->services[i], &st[i]);
         n = m->n_services;
-        for (size_t i = 0; (w = watched_at(m, i)); i++)
-                watched_get_status(w, &st[n++]);
+        for (size_t j = 0; j < m->n_rules; j++)
+                for (size_t pos = 0; (w = watch_rule_next(m->rules[j], &pos));)
+                        watched_get_status(w, &st[n++]);
         *ret = st;
         *ret_n = n;
         return 0;

@@ -214,10 +214,23 @@ static Service *find_service(Control *c, const char *name) {
         return NULL;
 }
 
-static Watched *find_watched(Control *c, const char *name) {
+/* The next watched cgroup of every [watch:] section; *rule and *pos 0 at
+ * first */
+static Watched *next_watched(Control *c, size_t *rule, size_t *pos) {
+        WatchRule *r;
         Watched *w;
 
-        for (size_t i = 0; name && c->ops->watched_at && (w = c->ops->watched_at(c->userdata, i)); i++)
+        for (; c->ops->rule_at && (r = c->ops->rule_at(c->userdata, *rule)); (*rule)++, *pos = 0)
+                if ((w = watch_rule_next(r, pos)))
+                        return w;
+        return NULL;
+}
+
+static Watched *find_watched(Control *c, const char *name) {
+        size_t rule = 0, pos = 0;
+        Watched *w;
+
+        while (name && (w = next_watched(c, &rule, &pos)))
                 if (streq(watched_name(w), name))
                         return w;
         return NULL;
@@ -381,7 +394,7 @@ static void handle(Client *cl, const ControlRequest *req) {
                 for (size_t i = 0; !w && (x = c->ops->service_at(c->userdata, i)); i++)
                         if (!s || x == s)
                                 json_object_array_add(arr, control_service_json(x));
-                for (size_t i = 0; !s && c->ops->watched_at && (y = c->ops->watched_at(c->userdata, i)); i++)
+                for (size_t rule = 0, pos = 0; !s && (y = next_watched(c, &rule, &pos));)
                         if (!w || y == w) {
                                 ServiceStatus st;
                                 watched_get_status(y, &st);

@@ -40,11 +40,8 @@ typedef struct Control Control;
 typedef struct ControlOps {
         /* the i-th service, NULL past the last */
         Service *(*service_at)(void *userdata, size_t i);
-        /* the i-th watched cgroup ([watch:NAME]), NULL past the last; the
-         * op may be NULL */
-        Watched *(*watched_at)(void *userdata, size_t i);
-        /* the i-th [watch:NAME] section at work, NULL past the last; the
-         * op may be NULL */
+        /* the i-th [watch:NAME] section at work, NULL past the last (its
+         * watched cgroups: watch_rule_next()); the op may be NULL */
         WatchRule *(*rule_at)(void *userdata, size_t i);
         /* reload the configuration: 0, -ENOENT when there is no file to
          * reload (exec mode), or -errno (logged by the owner) */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <search.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -44,6 +45,8 @@ struct WatchRule {
         size_t n_m;
         Watched **dying; /* gone, their captures still running */
         size_t n_dying;
+        size_t n_guarded; /* the m[].w that are set */
+        void *names; /* tsearch() tree of the names of every Watched above: unique in the rule */
         bool walking_all; /* the walk after an overflow: look into every directory again */
         UnitCtl *unit; /* unit=: systemd, asked for the path, restarts and stops */
         char *unit_path; /* the unit's cgroup, the pattern */
@@ -121,23 +124,35 @@ static void match_add(WatchRule *r, const char *path) {
         r->n_m++;
 }
 
+static int name_cmp(const void *a, const void *b) {
+        return strcmp(a, b);
+}
+
+static void rule_free_watched(WatchRule *r, Watched *w) {
+        if (!w)
+                return;
+        (void) tdelete(watched_name(w), &r->names, name_cmp);
+        watched_free(w);
+}
+
 /* Stop guarding: at once, or when its capture ends (gone: the cgroup was
- * removed). */
+ * removed). The caller clears its m[].w. */
 static void release(WatchRule *r, Watched *w, bool gone) {
         Watched **t;
 
         if (!w)
                 return;
+        r->n_guarded--;
         if (gone)
                 watched_set_gone(w);
         if (!watched_capturing(w)) {
-                watched_free(w);
+                rule_free_watched(r, w);
                 return;
         }
         watched_set_gone(w);
         t = reallocarray(r->dying, r->n_dying + 1, sizeof *t);
         if (!t) {
-                watched_free(w); /* the capture ends with what it has */
+                rule_free_watched(r, w); /* the capture ends with what it has */
                 return;
         }
         r->dying = t;
@@ -163,13 +178,7 @@ static void match_remove_tree(WatchRule *r, const char *path) {
 }
 
 static bool name_taken(const WatchRule *r, const char *name) {
-        for (size_t i = 0; i < r->n_m; i++)
-                if (r->m[i].w && streq(watched_name(r->m[i].w), name))
-                        return true;
-        for (size_t i = 0; i < r->n_dying; i++)
-                if (streq(watched_name(r->dying[i]), name))
-                        return true;
-        return false;
+        return tfind(name, &r->names, name_cmp) != NULL;
 }
 
 static void guard_match(WatchRule *r, Match *m) {
@@ -184,8 +193,15 @@ static void guard_match(WatchRule *r, Match *m) {
         for (unsigned n = 2; name_taken(r, name) && n < 1000; n++)
                 snprintf(name, sizeof name, "%.58s-%u", base, n);
         k = watched_new(r->ctx, r->cfg, name, m->path, r->unit ? WATCHED_UNIT : kind, &m->w);
-        if (k >= 0 && r->unit)
-                watched_set_unit(m->w, r->unit);
+        if (k >= 0 && !tsearch(watched_name(m->w), &r->names, name_cmp)) {
+                watched_free(m->w);
+                k = log_oom();
+        }
+        if (k >= 0) {
+                r->n_guarded++;
+                if (r->unit)
+                        watched_set_unit(m->w, r->unit);
+        }
         if (k < 0) {
                 m->w = NULL;
                 if (k != -ENOENT)
@@ -492,12 +508,12 @@ WatchRule *watch_rule_free(WatchRule *r) {
         if (!r)
                 return NULL;
         for (size_t i = 0; i < r->n_m; i++) {
-                watched_free(r->m[i].w);
+                rule_free_watched(r, r->m[i].w);
                 free(r->m[i].path);
         }
         free(r->m);
         for (size_t i = 0; i < r->n_dying; i++)
-                watched_free(r->dying[i]);
+                rule_free_watched(r, r->dying[i]);
         free(r->dying);
         for (size_t i = 0; i < r->n_dirs; i++)
                 free(r->dirs[i].path);
@@ -540,23 +556,25 @@ int watch_rule_request(WatchRule *r, WatchedRequest req) {
 }
 
 size_t watch_rule_count(const WatchRule *r) {
-        size_t n = r->n_dying;
-        for (size_t i = 0; i < r->n_m; i++)
-                n += r->m[i].w != NULL;
-        return n;
+        return r->n_guarded + r->n_dying;
 }
 
-Watched *watch_rule_at(const WatchRule *r, size_t i) {
-        for (size_t j = 0; j < r->n_m; j++)
-                if (r->m[j].w && i-- == 0)
-                        return r->m[j].w;
-        return i < r->n_dying ? r->dying[i] : NULL;
+Watched *watch_rule_next(const WatchRule *r, size_t *pos) {
+        for (; *pos < r->n_m; (*pos)++)
+                if (r->m[*pos].w)
+                        return r->m[(*pos)++].w;
+        if (*pos - r->n_m < r->n_dying) {
+                Watched *w = r->dying[*pos - r->n_m];
+                (*pos)++;
+                return w;
+        }
+        return NULL;
 }
 
 void watch_rule_reap(WatchRule *r) {
         for (size_t i = 0; i < r->n_dying;)
                 if (!watched_capturing(r->dying[i])) {
-                        watched_free(r->dying[i]);
+                        rule_free_watched(r, r->dying[i]);
                         memmove(r->dying + i, r->dying + i + 1, (r->n_dying - i - 1) * sizeof *r->dying);
                         r->n_dying--;
                 } else

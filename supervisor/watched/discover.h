@@ -32,7 +32,9 @@ WatchRule *watch_rule_free(WatchRule *r);
 const ServiceConfig *watch_rule_section(const WatchRule *r);
 /* The cgroups guarded now (and those gone whose capture still runs). */
 size_t watch_rule_count(const WatchRule *r);
-Watched *watch_rule_at(const WatchRule *r, size_t i);
+/* The next watched cgroup of r from *pos (0 at first), NULL after the
+ * last: a walk over all of them costs O(n). */
+Watched *watch_rule_next(const WatchRule *r, size_t *pos);
 
 /* unit=: the unit's name and the cgroup it has or will have (NULL for
  * cgroup= and match=), and a start, stop or restart of it asked of
