@@ -4,6 +4,9 @@
  * notifications. The only place besides the backends that knows which
  * version names what. */
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -69,6 +72,22 @@ int cg_service_file_path(const CgService *s, CgFile f, char **ret) {
         if (f < 0 || f >= _CG_FILE_MAX)
                 return -EINVAL;
         return path_of(s, files[f].controller, unified(s->ctx) ? files[f].v2 : files[f].v1, ret);
+}
+
+int cg_service_join_paths(CgService *s, char *ret[static 3]) {
+        int r;
+
+        ret[0] = ret[1] = ret[2] = NULL;
+        if (unified(s->ctx))
+                return cg_service_events_path(s, &ret[0]);
+        /* v1: a process comes in only by a write of its pid (or a
+         * thread's) to one of these, and a write raises IN_MODIFY */
+        r = path_of(s, "memory", "cgroup.procs", &ret[0]);
+        if (r >= 0)
+                r = path_of(s, "memory", "tasks", &ret[1]);
+        if (r < 0)
+                ret[0] = mfree(ret[0]);
+        return r;
 }
 
 int cg_service_open_file(const CgService *s, CgFile f) {
@@ -193,6 +212,145 @@ int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd) {
 
         snprintf(b, sizeof b, "%" PRIu64, bytes);
         return v1_register(s, "memory.usage_in_bytes", b, ret_fd);
+}
+
+/* ---- v1 usage thresholds registered off the loop ----
+ *
+ * The kernel registers a usage threshold and then waits for an RCU grace
+ * period (synchronize_rcu() in the v1 memcg threshold code), 15-20 ms
+ * here, with the caller blocked. One guard's registration is nothing; ten
+ * thousand watched cgroups took minutes in which the loop stood still for
+ * 15-20 ms at a time (tests/bench/watch-scale). So the write goes to a
+ * few worker threads, which do nothing but that write and close their own
+ * copies of the fds: no locks of ours or of libc's are held across it, no
+ * logging, no sd-event. Concurrent grace periods are shared by the kernel,
+ * so the workers also arm thousands faster than one would. */
+
+#define REGISTER_WORKERS_MAX 4
+
+struct CgPending {
+        CgPending *next;
+        atomic_int refs;
+        atomic_int result; /* -EINPROGRESS, 0 or -errno */
+        int ctl, efd, tfd; /* the job's own */
+        char line[96];
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reg_cond = PTHREAD_COND_INITIALIZER;
+static CgPending *reg_head, **reg_tail = &reg_head;
+static unsigned reg_workers, reg_idle;
+
+CgPending *cg_pending_unref(CgPending *p) {
+        if (p && atomic_fetch_sub(&p->refs, 1) == 1)
+                free(p);
+        return NULL;
+}
+
+int cg_pending_result(const CgPending *p) {
+        return p ? atomic_load(&((CgPending *) p)->result) : -EINVAL;
+}
+
+static void pending_run(CgPending *p) {
+        ssize_t n = write(p->ctl, p->line, strlen(p->line));
+        int r = n < 0 ? -errno : 0;
+
+        safe_close(p->ctl);
+        safe_close(p->efd);
+        safe_close(p->tfd);
+        atomic_store(&p->result, r);
+        cg_pending_unref(p);
+}
+
+static void *reg_worker(void *arg) {
+        for (;;) {
+                CgPending *p;
+
+                pthread_mutex_lock(&reg_lock);
+                while (!reg_head) {
+                        reg_idle++;
+                        pthread_cond_wait(&reg_cond, &reg_lock);
+                        reg_idle--;
+                }
+                p = reg_head;
+                reg_head = p->next;
+                if (!reg_head)
+                        reg_tail = &reg_head;
+                pthread_mutex_unlock(&reg_lock);
+                pending_run(p);
+        }
+        return NULL;
+}
+
+/* Called with reg_lock held. */
+static bool reg_worker_start(void) {
+        sigset_t all, old;
+        pthread_attr_t attr;
+        pthread_t t;
+        int r;
+
+        if (pthread_attr_init(&attr) != 0)
+                return false;
+        (void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        (void) pthread_attr_setstacksize(&attr, 64 * 1024);
+        /* no signal for it: they are the loop's (signalfd) */
+        sigfillset(&all);
+        (void) pthread_sigmask(SIG_SETMASK, &all, &old);
+        r = pthread_create(&t, &attr, reg_worker, NULL);
+        (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+        (void) pthread_attr_destroy(&attr);
+        if (r != 0)
+                return false;
+        reg_workers++;
+        return true;
+}
+
+int cg_service_watch_usage_async(CgService *s, uint64_t bytes, int *ret_fd, CgPending **ret_pending) {
+        _cleanup_free_ char *target = NULL, *ctl = NULL;
+        _cleanup_close_ int efd = -EBADF;
+        CgPending *p;
+        bool queued = false;
+        int r;
+
+        if (unified(s->ctx))
+                return -EOPNOTSUPP;
+        r = path_of(s, "memory", "memory.usage_in_bytes", &target);
+        if (r < 0)
+                return r;
+        r = path_of(s, "memory", "cgroup.event_control", &ctl);
+        if (r < 0)
+                return r;
+        p = calloc(1, sizeof *p);
+        if (!p)
+                return -ENOMEM;
+        p->ctl = p->efd = p->tfd = -EBADF;
+        atomic_init(&p->refs, 2);
+        atomic_init(&p->result, -EINPROGRESS);
+        efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (efd < 0 || (p->efd = fcntl(efd, F_DUPFD_CLOEXEC, 3)) < 0 ||
+            (p->tfd = open(target, O_RDONLY | O_CLOEXEC)) < 0 ||
+            (p->ctl = open(ctl, O_WRONLY | O_CLOEXEC)) < 0) {
+                r = -errno;
+                safe_close(p->efd);
+                safe_close(p->tfd);
+                free(p);
+                return r;
+        }
+        snprintf(p->line, sizeof p->line, "%d %d %" PRIu64, p->efd, p->tfd, bytes);
+
+        pthread_mutex_lock(&reg_lock);
+        if (reg_idle > 0 || reg_workers >= REGISTER_WORKERS_MAX || reg_worker_start()) {
+                *reg_tail = p;
+                reg_tail = &p->next;
+                pthread_cond_signal(&reg_cond);
+                queued = true;
+        }
+        pthread_mutex_unlock(&reg_lock);
+        if (!queued) /* no thread: here, blocking, as before */
+                pending_run(p);
+        *ret_fd = TAKE_FD(efd);
+        *ret_pending = p;
+        return 0;
 }
 
 int cg_service_watch_oom(CgService *s, int *ret_fd) {

@@ -157,6 +157,12 @@ int cg_service_populated(CgService *s);
 /* fd to watch for "populated" changes (v2 cgroup.events, EPOLLPRI or
  * inotify), or -EOPNOTSUPP on v1. */
 int cg_service_events_path(CgService *s, char **ret_path);
+/* The files whose IN_MODIFY tells that a process may have joined the
+ * cgroup: v2 cgroup.events (every change of "populated"), v1 the memory
+ * hierarchy's cgroup.procs and tasks (written to move a process in; a
+ * process leaving raises nothing there). ret: up to 2 malloc'd paths,
+ * NULL-terminated. 0 or -errno (-EOPNOTSUPP: none, poll instead). */
+int cg_service_join_paths(CgService *s, char *ret[static 3]);
 
 /* Read a control file of the service ("memory.stat", "pids.current", ...)
  * in whichever hierarchy holds it. Returns 0 and a malloc'd NUL-terminated
@@ -231,6 +237,15 @@ int cg_service_memory_usage(CgService *s, bool without_cache, uint64_t *ret);
  *   within window (CG_FEATURE_PSI). -EOPNOTSUPP where absent. */
 int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd);
 int cg_service_watch_oom(CgService *s, int *ret_fd);
+/* cg_service_watch_usage() without waiting: v1 registers a threshold and
+ * then waits for an RCU grace period (15-20 ms here), which a worker thread
+ * does instead of the caller. The fd counts crossings once the pending
+ * registration's result is 0; -EINPROGRESS until then, or -errno when the
+ * kernel refused it. The caller unrefs *ret_pending. */
+typedef struct CgPending CgPending;
+int cg_service_watch_usage_async(CgService *s, uint64_t bytes, int *ret_fd, CgPending **ret_pending);
+int cg_pending_result(const CgPending *p);
+CgPending *cg_pending_unref(CgPending *p);
 int cg_service_psi_trigger(CgService *s, bool full, uint64_t stall_usec, uint64_t window_usec, int *ret_fd);
 
 /* The files that hold the memory event counters, NULL-terminated: one

@@ -83,6 +83,7 @@ struct Watch {
         sd_event_source *mem_events; /* v2 inotify on memory.events */
         sd_event_source *pids_events; /* inotify on pids.events (v2, v1 where present) */
         sd_event_source *v1_threshold; /* eventfd */
+        CgPending *threshold_pending; /* its registration, until the worker is done */
         uint64_t threshold_bytes; /* what v1_threshold is registered at */
         bool threshold_failed; /* the kernel refused threshold_bytes (a read-only cgroupfs): not again */
         sd_event_source *v1_oom; /* eventfd */
@@ -758,27 +759,42 @@ static void arm_oom_event(Watch *w) {
                                   "memory.oom_control"); /* layer-ok: log text */
 }
 
+static void threshold_refused(Watch *w, int r) {
+        /* once per threshold, not at every sample */
+        w->threshold_failed = true;
+        w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
+        log_warning_errno(r, "Service '%s': cannot register a memory threshold, sampling only: %m",
+                          w->cfg->name);
+}
+
 /* The usage threshold eventfd. Registering one makes the kernel wait for
- * an RCU grace period (~10-15 ms here) while our loop is blocked, so it is
- * done from the first sample after a start (a process that lives shorter
- * than sample_interval never pays) and only when the threshold changed. */
+ * an RCU grace period (15-20 ms here): a worker thread waits (cgroup.h),
+ * and it is done from the first sample after a start (a process that
+ * lives shorter than sample_interval never pays) and only when the
+ * threshold changed. Until it is registered, the samples see a crossing. */
 static void arm_threshold(Watch *w) {
         int fd = -EBADF, r;
 
+        if (w->threshold_pending) {
+                r = cg_pending_result(w->threshold_pending);
+                if (r == -EINPROGRESS)
+                        return;
+                w->threshold_pending = cg_pending_unref(w->threshold_pending);
+                if (r < 0)
+                        threshold_refused(w, r);
+        }
         if (w->capture_bytes == w->threshold_bytes && (w->v1_threshold || w->threshold_failed))
                 return;
         w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
         w->threshold_bytes = w->capture_bytes;
+        w->threshold_failed = false;
         if (w->capture_bytes == UINT64_MAX)
                 return;
-        r = cg_service_watch_usage(w->spec.cg, w->capture_bytes, &fd);
+        r = cg_service_watch_usage_async(w->spec.cg, w->capture_bytes, &fd, &w->threshold_pending);
         if (r >= 0)
                 r = add_eventfd(w, fd, on_threshold, &w->v1_threshold);
-        /* once per threshold, not at every sample */
-        w->threshold_failed = r < 0;
         if (r < 0)
-                log_warning_errno(r, "Service '%s': cannot register a memory threshold, sampling only: %m",
-                                  w->cfg->name);
+                threshold_refused(w, r);
 }
 
 static void compute_thresholds(Watch *w) {
@@ -945,6 +961,7 @@ Watch *watch_free(Watch *w) {
         sd_event_source_disable_unref(w->mem_events);
         sd_event_source_disable_unref(w->pids_events);
         sd_event_source_disable_unref(w->v1_threshold);
+        cg_pending_unref(w->threshold_pending);
         sd_event_source_disable_unref(w->v1_oom);
         sd_event_source_disable_unref(w->oom_pause);
         sd_event_source_disable_unref(w->psi);
