@@ -14,10 +14,13 @@
 
 /* Until a JVM is found (or jvm_match's process), the cgroup is looked at
  * again after SCAN_FIRST, doubling:
- *   empty, where the kernel tells when the population changes (v2): up to
- *   SCAN_QUIET, then only on that event;
- *   empty, where it does not (v1): up to SCAN_MAX_UNNOTIFIED, so that a
- *   process started in a cgroup that was empty for long is seen within it;
+ *   empty, where the kernel tells when a process joins (v2 cgroup.events,
+ *   v1 a write to cgroup.procs or tasks: cg_service_join_paths()): up to
+ *   SCAN_QUIET, then only on that event (10 000 empty v1 cgroups looked at
+ *   every 2 s cost 11 % of a core: tests/bench/watch-scale);
+ *   empty, where it does not (the paths could not be watched): up to
+ *   SCAN_MAX_UNNOTIFIED, so that a process started in a cgroup that was
+ *   empty for long is seen within it;
  *   with a main process that is not a JVM (a shell that may exec one, a
  *   program that may start one): up to SCAN_MAX_OTHER. Its exit, and the
  *   population's change, bring a look at once. */
@@ -46,7 +49,7 @@ struct Watched {
         sd_event_source *pid_source; /* the main process exits */
         sd_event_source *scan_timer;
         usec_t scan_delay;
-        sd_event_source *events_source; /* v2: the population changed */
+        sd_event_source *events_source[2]; /* a process may have joined (cg_service_join_paths()) */
         bool gone;
 
         watched_capture_done_t capture_done;
@@ -180,7 +183,7 @@ static bool main_is_final(const Watched *w) {
 
 static void scan_schedule(Watched *w) {
         if (w->gone || main_is_final(w) ||
-            (w->main.pid <= 0 && w->events_source && w->scan_delay > SCAN_QUIET)) {
+            (w->main.pid <= 0 && w->events_source[0] && w->scan_delay > SCAN_QUIET)) {
                 if (w->scan_timer)
                         (void) sd_event_source_set_enabled(w->scan_timer, SD_EVENT_OFF);
                 return;
@@ -196,8 +199,13 @@ static void scan_schedule(Watched *w) {
                 (void) sd_event_source_set_enabled(w->scan_timer, SD_EVENT_ONESHOT);
         }
         w->scan_delay = MIN(w->scan_delay * 2, w->main.pid > 0    ? SCAN_MAX_OTHER
-                                               : w->events_source ? SCAN_QUIET * 2
+                                               : w->events_source[0] ? SCAN_QUIET * 2
                                                                   : SCAN_MAX_UNNOTIFIED);
+}
+
+static void events_forget(Watched *w) {
+        for (size_t i = 0; i < ELEMENTSOF(w->events_source); i++)
+                w->events_source[i] = sd_event_source_disable_unref(w->events_source[i]);
 }
 
 static void main_forget(Watched *w) {
@@ -261,7 +269,7 @@ static void rescan(Watched *w) {
 
 int watched_new(const WatchedContext *ctx, const ServiceConfig *section, const char *name, const char *path,
                 WatchedKind kind, Watched **ret) {
-        _cleanup_free_ char *events = NULL;
+        char *join[3] = {};
         Watched *w;
         int r;
 
@@ -311,9 +319,18 @@ int watched_new(const WatchedContext *ctx, const ServiceConfig *section, const c
         if (r < 0)
                 goto fail;
 
-        if (cg_service_events_path(w->cg, &events) >= 0 &&
-            sd_event_add_inotify(ctx->event, &w->events_source, events, IN_MODIFY, on_cgroup_events, w) >= 0)
-                (void) sd_event_source_set_description(w->events_source, "watched-events");
+        if (cg_service_join_paths(w->cg, join) >= 0)
+                for (size_t i = 0; i < ELEMENTSOF(w->events_source) && join[i]; i++) {
+                        if (sd_event_add_inotify(ctx->event, &w->events_source[i], join[i], IN_MODIFY,
+                                                 on_cgroup_events, w) < 0) {
+                                /* all or none: else poll */
+                                events_forget(w);
+                                break;
+                        }
+                        (void) sd_event_source_set_description(w->events_source[i], "watched-events");
+                }
+        free(join[0]);
+        free(join[1]);
 
         log_info("Watch '%s': guarding %s %s%s.", w->name, watched_kind_to_string(kind), path,
                  w->cfg.may_write ? " (may write its limits)" : "");
@@ -336,7 +353,7 @@ Watched *watched_free(Watched *w) {
         w->guard = guard_free(w->guard);
         main_forget(w);
         w->scan_timer = sd_event_source_disable_unref(w->scan_timer);
-        w->events_source = sd_event_source_disable_unref(w->events_source);
+        events_forget(w);
         cg_service_free(w->cg);
         if (w->have_re)
                 regfree(&w->jvm_re);
@@ -353,7 +370,7 @@ void watched_set_gone(Watched *w) {
         log_info("Watch '%s': cgroup %s is gone%s.", w->name, w->path,
                  watched_capturing(w) ? "; the running capture ends with what it could read" : "");
         w->scan_timer = sd_event_source_disable_unref(w->scan_timer);
-        w->events_source = sd_event_source_disable_unref(w->events_source);
+        events_forget(w);
         if (w->main.pid > 0) {
                 main_forget(w);
                 w->main = (MainProcess){};
