@@ -227,6 +227,8 @@ int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd) {
  * so the workers also arm thousands faster than one would. */
 
 #define REGISTER_WORKERS_MAX 4
+/* each job holds 3 fds while it waits: at most this many wait */
+#define REGISTER_QUEUED_MAX 32
 
 struct CgPending {
         CgPending *next;
@@ -239,7 +241,7 @@ struct CgPending {
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t reg_cond = PTHREAD_COND_INITIALIZER;
 static CgPending *reg_head, **reg_tail = &reg_head;
-static unsigned reg_workers, reg_idle;
+static unsigned reg_workers, reg_idle, reg_queued;
 
 CgPending *cg_pending_unref(CgPending *p) {
         if (p && atomic_fetch_sub(&p->refs, 1) == 1)
@@ -273,6 +275,7 @@ static void *reg_worker(void *arg) {
                         reg_idle--;
                 }
                 p = reg_head;
+                reg_queued--;
                 reg_head = p->next;
                 if (!reg_head)
                         reg_tail = &reg_head;
@@ -314,6 +317,11 @@ int cg_service_watch_usage_async(CgService *s, uint64_t bytes, int *ret_fd, CgPe
 
         if (unified(s->ctx))
                 return -EOPNOTSUPP;
+        pthread_mutex_lock(&reg_lock);
+        r = reg_queued >= REGISTER_QUEUED_MAX ? -EBUSY : 0;
+        pthread_mutex_unlock(&reg_lock);
+        if (r < 0)
+                return r;
         r = path_of(s, "memory", "memory.usage_in_bytes", &target);
         if (r < 0)
                 return r;
@@ -342,6 +350,7 @@ int cg_service_watch_usage_async(CgService *s, uint64_t bytes, int *ret_fd, CgPe
         if (reg_idle > 0 || reg_workers >= REGISTER_WORKERS_MAX || reg_worker_start()) {
                 *reg_tail = p;
                 reg_tail = &p->next;
+                reg_queued++;
                 pthread_cond_signal(&reg_cond);
                 queued = true;
         }

@@ -241,7 +241,8 @@ int cg_service_watch_oom(CgService *s, int *ret_fd);
  * then waits for an RCU grace period (15-20 ms here), which a worker thread
  * does instead of the caller. The fd counts crossings once the pending
  * registration's result is 0; -EINPROGRESS until then, or -errno when the
- * kernel refused it. The caller unrefs *ret_pending. */
+ * kernel refused it. The caller unrefs *ret_pending. -EBUSY: too many wait
+ * already (each holds fds), ask again later. */
 typedef struct CgPending CgPending;
 int cg_service_watch_usage_async(CgService *s, uint64_t bytes, int *ret_fd, CgPending **ret_pending);
 int cg_pending_result(const CgPending *p);

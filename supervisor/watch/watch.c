@@ -791,6 +791,11 @@ static void arm_threshold(Watch *w) {
         if (w->capture_bytes == UINT64_MAX)
                 return;
         r = cg_service_watch_usage_async(w->spec.cg, w->capture_bytes, &fd, &w->threshold_pending);
+        if (r == -EBUSY) {
+                /* thousands at once: the next sample asks again */
+                w->threshold_bytes = 0;
+                return;
+        }
         if (r >= 0)
                 r = add_eventfd(w, fd, on_threshold, &w->v1_threshold);
         if (r < 0)
