@@ -24,9 +24,17 @@ typedef struct Dir {
         char *path; /* from the hierarchy's root: "/", "/system.slice" */
 } Dir;
 
+/* A watched cgroup's file whose IN_MODIFY tells that a process may have
+ * joined (watched_join_paths()), in the rule's inotify instance */
+typedef struct Join {
+        int wd;
+        Watched *w;
+} Join;
+
 typedef struct Match {
         char *path;
         Watched *w; /* NULL: not guarded (yet, or an inner match) */
+        int join_wd[2]; /* -1: none */
         usec_t found_at; /* CLOCK_MONOTONIC */
         bool seen; /* in the walk after an overflow */
 } Match;
@@ -41,6 +49,8 @@ struct WatchRule {
         sd_event_source *io, *settle_timer, *rescan_timer;
         Dir *dirs; /* sorted by wd */
         size_t n_dirs;
+        Join *joins; /* sorted by wd */
+        size_t n_joins;
         Match *m; /* sorted by path_cmp(): a cgroup's descendants follow it */
         size_t n_m;
         Watched **dying; /* gone, their captures still running */
@@ -120,8 +130,92 @@ static void match_add(WatchRule *r, const char *path) {
         }
         r->m = t;
         memmove(r->m + i + 1, r->m + i, (r->n_m - i) * sizeof *t);
-        r->m[i] = (Match){ .path = p, .found_at = now_usec(CLOCK_MONOTONIC), .seen = true };
+        r->m[i] = (Match){ .path = p, .found_at = now_usec(CLOCK_MONOTONIC), .seen = true, .join_wd = { -1, -1 } };
         r->n_m++;
+}
+
+/* ---- joins ---- */
+
+static size_t join_find(const WatchRule *r, int wd, bool *found) {
+        size_t lo = 0, hi = r->n_joins;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (r->joins[mid].wd == wd) {
+                        *found = true;
+                        return mid;
+                }
+                if (r->joins[mid].wd < wd)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+        return lo;
+}
+
+static void join_forget(WatchRule *r, int wd) {
+        bool found;
+        size_t i = join_find(r, wd, &found);
+
+        if (!found)
+                return;
+        memmove(r->joins + i, r->joins + i + 1, (r->n_joins - i - 1) * sizeof *r->joins);
+        r->n_joins--;
+}
+
+/* m's cgroup no longer guarded: its watches go */
+static void unjoin(WatchRule *r, Match *m) {
+        for (size_t k = 0; k < ELEMENTSOF(m->join_wd); k++)
+                if (m->join_wd[k] >= 0) {
+                        bool found;
+                        (void) join_find(r, m->join_wd[k], &found);
+                        if (found) /* not yet removed by the kernel (IN_IGNORED) */
+                                (void) inotify_rm_watch(r->ifd, m->join_wd[k]);
+                        join_forget(r, m->join_wd[k]);
+                        m->join_wd[k] = -1;
+                }
+}
+
+/* Watch the files that tell of a process joining m's cgroup: all or none
+ * (then the guard polls an empty cgroup). The inotify instance is the
+ * rule's: sd-event's would hold an fd per file until its loop turns. */
+static void join(WatchRule *r, Match *m) {
+        char *paths[3] = {};
+        bool ok = watched_join_paths(m->w, paths) >= 0;
+
+        for (size_t k = 0; ok && k < ELEMENTSOF(m->join_wd) && paths[k]; k++) {
+                int wd = inotify_add_watch(r->ifd, paths[k], IN_MODIFY);
+                bool found;
+                size_t i;
+                Join *t;
+
+                if (wd < 0) {
+                        ok = false;
+                        break;
+                }
+                m->join_wd[k] = wd;
+                i = join_find(r, wd, &found);
+                if (found) {
+                        r->joins[i].w = m->w;
+                        continue;
+                }
+                t = reallocarray(r->joins, r->n_joins + 1, sizeof *t);
+                if (!t) {
+                        ok = false;
+                        break;
+                }
+                r->joins = t;
+                memmove(r->joins + i + 1, r->joins + i, (r->n_joins - i) * sizeof *t);
+                r->joins[i] = (Join){ .wd = wd, .w = m->w };
+                r->n_joins++;
+        }
+        ok = ok && paths[0];
+        if (!ok)
+                unjoin(r, m);
+        watched_set_join_notified(m->w, ok);
+        free(paths[0]);
+        free(paths[1]);
 }
 
 static int name_cmp(const void *a, const void *b) {
@@ -160,6 +254,7 @@ static void release(WatchRule *r, Watched *w, bool gone) {
 }
 
 static void match_remove_at(WatchRule *r, size_t i) {
+        unjoin(r, &r->m[i]);
         release(r, r->m[i].w, true);
         free(r->m[i].path);
         memmove(r->m + i, r->m + i + 1, (r->n_m - i - 1) * sizeof *r->m);
@@ -201,6 +296,7 @@ static void guard_match(WatchRule *r, Match *m) {
                 r->n_guarded++;
                 if (r->unit)
                         watched_set_unit(m->w, r->unit);
+                join(r, m);
         }
         if (k < 0) {
                 m->w = NULL;
@@ -222,6 +318,7 @@ static void reconcile(WatchRule *r) {
                         if (m->w) {
                                 log_info("Watch '%s': %s has matching cgroups below it: guarding those.",
                                          r->cfg->name, m->path);
+                                unjoin(r, m);
                                 release(r, m->w, false);
                                 m->w = NULL;
                                 changed = true;
@@ -374,6 +471,10 @@ static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata) {
         log_info("Watch '%s': walking the cgroup tree again after an inotify queue overflow.", r->cfg->name);
         walk_all(r);
         reconcile(r);
+        /* a process that joined may have been among the events lost */
+        for (size_t i = 0; i < r->n_m; i++)
+                if (r->m[i].w)
+                        watched_joined(r->m[i].w);
         return 0;
 }
 
@@ -403,6 +504,14 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                         if (ev->mask & IN_Q_OVERFLOW) {
                                 (void) sd_event_source_set_time_relative(r->rescan_timer, RESCAN_DELAY);
                                 (void) sd_event_source_set_enabled(r->rescan_timer, SD_EVENT_ONESHOT);
+                                continue;
+                        }
+                        i = join_find(r, ev->wd, &found);
+                        if (found) {
+                                if (ev->mask & IN_IGNORED)
+                                        join_forget(r, ev->wd);
+                                else
+                                        watched_joined(r->joins[i].w);
                                 continue;
                         }
                         if (ev->mask & IN_IGNORED) {
@@ -518,6 +627,7 @@ WatchRule *watch_rule_free(WatchRule *r) {
         for (size_t i = 0; i < r->n_dirs; i++)
                 free(r->dirs[i].path);
         free(r->dirs);
+        free(r->joins);
         sd_event_source_disable_unref(r->io);
         sd_event_source_disable_unref(r->settle_timer);
         sd_event_source_disable_unref(r->rescan_timer);

@@ -49,7 +49,7 @@ struct Watched {
         sd_event_source *pid_source; /* the main process exits */
         sd_event_source *scan_timer;
         usec_t scan_delay;
-        sd_event_source *events_source[2]; /* a process may have joined (cg_service_join_paths()) */
+        bool join_notified; /* its owner tells when a process may have joined (watched_joined()) */
         bool gone;
 
         watched_capture_done_t capture_done;
@@ -155,12 +155,17 @@ static int on_scan_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static int on_cgroup_events(sd_event_source *src, const struct inotify_event *ev, void *userdata) {
-        Watched *w = userdata;
-
+void watched_joined(Watched *w) {
         w->scan_delay = SCAN_FIRST;
         rescan(w);
-        return 0;
+}
+
+void watched_set_join_notified(Watched *w, bool b) {
+        w->join_notified = b;
+}
+
+int watched_join_paths(Watched *w, char *ret[static 3]) {
+        return cg_service_join_paths(w->cg, ret);
 }
 
 /* CLOCK_MONOTONIC of a process's start, from its starttime (clock ticks
@@ -183,7 +188,7 @@ static bool main_is_final(const Watched *w) {
 
 static void scan_schedule(Watched *w) {
         if (w->gone || main_is_final(w) ||
-            (w->main.pid <= 0 && w->events_source[0] && w->scan_delay > SCAN_QUIET)) {
+            (w->main.pid <= 0 && w->join_notified && w->scan_delay > SCAN_QUIET)) {
                 if (w->scan_timer)
                         (void) sd_event_source_set_enabled(w->scan_timer, SD_EVENT_OFF);
                 return;
@@ -199,13 +204,8 @@ static void scan_schedule(Watched *w) {
                 (void) sd_event_source_set_enabled(w->scan_timer, SD_EVENT_ONESHOT);
         }
         w->scan_delay = MIN(w->scan_delay * 2, w->main.pid > 0    ? SCAN_MAX_OTHER
-                                               : w->events_source[0] ? SCAN_QUIET * 2
+                                               : w->join_notified  ? SCAN_QUIET * 2
                                                                   : SCAN_MAX_UNNOTIFIED);
-}
-
-static void events_forget(Watched *w) {
-        for (size_t i = 0; i < ELEMENTSOF(w->events_source); i++)
-                w->events_source[i] = sd_event_source_disable_unref(w->events_source[i]);
 }
 
 static void main_forget(Watched *w) {
@@ -269,7 +269,6 @@ static void rescan(Watched *w) {
 
 int watched_new(const WatchedContext *ctx, const ServiceConfig *section, const char *name, const char *path,
                 WatchedKind kind, Watched **ret) {
-        char *join[3] = {};
         Watched *w;
         int r;
 
@@ -319,18 +318,6 @@ int watched_new(const WatchedContext *ctx, const ServiceConfig *section, const c
         if (r < 0)
                 goto fail;
 
-        if (cg_service_join_paths(w->cg, join) >= 0)
-                for (size_t i = 0; i < ELEMENTSOF(w->events_source) && join[i]; i++) {
-                        if (sd_event_add_inotify(ctx->event, &w->events_source[i], join[i], IN_MODIFY,
-                                                 on_cgroup_events, w) < 0) {
-                                /* all or none: else poll */
-                                events_forget(w);
-                                break;
-                        }
-                        (void) sd_event_source_set_description(w->events_source[i], "watched-events");
-                }
-        free(join[0]);
-        free(join[1]);
 
         log_info("Watch '%s': guarding %s %s%s.", w->name, watched_kind_to_string(kind), path,
                  w->cfg.may_write ? " (may write its limits)" : "");
@@ -353,7 +340,6 @@ Watched *watched_free(Watched *w) {
         w->guard = guard_free(w->guard);
         main_forget(w);
         w->scan_timer = sd_event_source_disable_unref(w->scan_timer);
-        events_forget(w);
         cg_service_free(w->cg);
         if (w->have_re)
                 regfree(&w->jvm_re);
@@ -370,7 +356,6 @@ void watched_set_gone(Watched *w) {
         log_info("Watch '%s': cgroup %s is gone%s.", w->name, w->path,
                  watched_capturing(w) ? "; the running capture ends with what it could read" : "");
         w->scan_timer = sd_event_source_disable_unref(w->scan_timer);
-        events_forget(w);
         if (w->main.pid > 0) {
                 main_forget(w);
                 w->main = (MainProcess){};

@@ -60,6 +60,15 @@ bool watched_capturing(const Watched *w);
 /* The cgroup was removed: nothing more is watched or scanned; the capture
  * running, if any, finishes with what it could read. */
 void watched_set_gone(Watched *w);
+/* The files whose IN_MODIFY tells that a process may have joined the
+ * cgroup (cg_service_join_paths()): the owner watches them in its own
+ * inotify instance (sd-event's holds an fd per watch until its loop turns,
+ * thousands at once run out of fds), says so with set_join_notified, and
+ * calls watched_joined() on each event. Until then an empty cgroup is
+ * looked at every 2 s. */
+int watched_join_paths(Watched *w, char *ret[static 3]);
+void watched_set_join_notified(Watched *w, bool b);
+void watched_joined(Watched *w);
 bool watched_gone(const Watched *w);
 
 void watched_get_status(const Watched *w, ServiceStatus *st);
