@@ -50,14 +50,13 @@ struct Watch {
          * file under a long cgroup path by name costs more than reading
          * it (bench/watch-cost). -1 until first use; reopened on error. */
         int fd[_WF_MAX];
+        unsigned absent; /* 1 << WatchFile: the cgroup has no such file (a v1 hierarchy without
+                          * it): not looked for again until the next start */
         pid_t status_pid; /* whose /proc/PID/status fd[WF_STATUS] is */
         unsigned n_samples;
         uint64_t memory_current, pids_current;
         uint64_t failcnt; /* v1 memory.failcnt */
         bool failcnt_known; /* failcnt read at the last sample (far from the limits it is not) */
-        /* main process, from smaps_rollup (every 10th sample, or every
-         * sample near a limit: it walks all mappings, costly for a JVM) */
-        uint64_t main_rss, main_pss, main_anon;
         /* from the last full sample (memory.stat, /proc/PID/status) */
         uint64_t last_anon, last_rss;
         uint32_t last_threads;
@@ -188,7 +187,11 @@ static int wf_open(Watch *w, WatchFile f) {
                 w->fd[f] = open(path, O_RDONLY | O_CLOEXEC);
                 return w->fd[f] < 0 ? -errno : 0;
         }
+        if (w->absent & (1u << f))
+                return -ENOENT;
         fd = cg_service_open_file(w->spec.cg, files[f]);
+        if (fd == -ENOENT || fd == -ENODEV || fd == -EOPNOTSUPP)
+                w->absent |= 1u << f;
         if (fd < 0)
                 return fd;
         w->fd[f] = fd;
@@ -226,16 +229,20 @@ static void wf_close_all(Watch *w) {
                 wf_close(w, f);
 }
 
-/* The slow reads (memory.stat, /proc status) are needed for the history,
- * not for the thresholds: far from the limits every 5th sample, near them
- * every sample. */
+static bool far_from_limits(const Watch *w);
+
+/* The slow reads (memory.stat, /proc status: 8-9 us each here, against
+ * 0.8 us for the usage) are for the history, not for the thresholds: near
+ * a limit every sample, far from all of them (far_from_limits()) every
+ * 30th, else every 5th. */
 static bool full_sample(Watch *w) {
-        return w->n_samples % 5 == 0 || w->interval < w->cfg->sample_interval;
+        if (w->interval < w->cfg->sample_interval)
+                return true;
+        return w->n_samples % (far_from_limits(w) ? 30 : 5) == 0;
 }
 
-/* The costly per-sample reads (memory.stat, /proc status, smaps_rollup):
- * done after the thresholds are checked, so they never delay an
- * observation. */
+/* The costly per-sample reads (memory.stat, /proc status): done after the
+ * thresholds are checked, so they never delay an observation. */
 static void record_history(Watch *w, usec_t now) {
         char buf[8192];
         ssize_t n;
@@ -255,14 +262,6 @@ static void record_history(Watch *w, usec_t now) {
                 if (n >= 0 && procfs_status_parse_buf(buf, (size_t) n, &ps) >= 0) {
                         w->last_rss = ps.vm_rss;
                         w->last_threads = ps.threads;
-                }
-        }
-        if (w->main_pid > 0 && (w->n_samples % 10 == 0 || w->interval < w->cfg->sample_interval)) {
-                ProcSmapsRollup sr;
-                if (procfs_read_smaps_rollup(NULL, w->main_pid, &sr) >= 0) {
-                        w->main_rss = sr.rss;
-                        w->main_pss = sr.pss;
-                        w->main_anon = sr.anonymous;
                 }
         }
         (void) history_add(w->history,
@@ -838,6 +837,7 @@ void watch_started(Watch *w, pid_t main_pid, uid_t uid) {
                 return;
         w->main_pid = main_pid;
         w->uid = uid;
+        w->absent = 0;
         compute_thresholds(w);
         w->pre_oom_raised = w->pids_limit_raised = false;
         /* the history outlives restarts (the run before a crash matters);
