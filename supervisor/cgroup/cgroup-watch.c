@@ -226,9 +226,9 @@ int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd) {
  * logging, no sd-event. Concurrent grace periods are shared by the kernel,
  * so the workers also arm thousands faster than one would. */
 
-#define REGISTER_WORKERS_MAX 4
+#define REGISTER_WORKERS_MAX 8
 /* each job holds 3 fds while it waits: at most this many wait */
-#define REGISTER_QUEUED_MAX 32
+#define REGISTER_QUEUED_MAX 64
 
 struct CgPending {
         CgPending *next;
