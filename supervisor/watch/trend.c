@@ -15,6 +15,7 @@ struct TrendWindow {
         usec_t first_t; /* first sample since reset; USEC_INFINITY: none yet */
         usec_t last_t;
         uint64_t last_v;
+        uint64_t minima_changed; /* counts the samples that moved a bucket's minimum */
         size_t n;
         TrendSlot slot[]; /* bucket id at slot[id % n] */
 };
@@ -219,6 +220,7 @@ void trend_window_reset(TrendWindow *w) {
         w->first_t = USEC_INFINITY;
         w->last_t = 0;
         w->last_v = 0;
+        w->minima_changed++;
         for (size_t i = 0; i < w->n; i++)
                 w->slot[i] = (TrendSlot){ .min.t = USEC_INFINITY };
 }
@@ -234,10 +236,13 @@ int trend_window_add(TrendWindow *w, usec_t t, uint64_t v) {
 
         id = t / w->bucket_usec;
         s = &w->slot[id % w->n];
-        if (s->min.t == USEC_INFINITY || s->min.t / w->bucket_usec != id)
+        if (s->min.t == USEC_INFINITY || s->min.t / w->bucket_usec != id) {
                 *s = (TrendSlot){ .min = { .t = t, .v = v } };
-        else if (v < s->min.v)
+                w->minima_changed++;
+        } else if (v < s->min.v) {
                 s->min = (TrendPoint){ .t = t, .v = v };
+                w->minima_changed++;
+        }
         if (w->first_t != USEC_INFINITY && v > w->last_v) {
                 s->rise += v - w->last_v;
                 s->n_rises++;
@@ -281,4 +286,8 @@ int trend_window_estimate(const TrendWindow *w, TrendResult *ret) {
 
 size_t trend_window_memory_bytes(const TrendWindow *w) {
         return w ? offsetof(TrendWindow, slot) + w->n * sizeof(TrendSlot) : 0;
+}
+
+uint64_t trend_window_minima_changed(const TrendWindow *w) {
+        return w ? w->minima_changed : 0;
 }

@@ -109,6 +109,12 @@ void trend_window_reset(TrendWindow *w);
 /* Add a sample. Returns 0, or -EINVAL (and ignores the sample) if t is
  * before the latest sample added. */
 int trend_window_add(TrendWindow *w, usec_t t, uint64_t v);
+/* How many added samples started a bucket or lowered its minimum: while it
+ * stays the same, the minima are the same (the buckets held change only
+ * when one starts), so the slope and steadiness of an estimate are too
+ * (step_bytes may differ a little). An idle series changes it once per
+ * bucket, so an estimate per change, not per sample, costs little. */
+uint64_t trend_window_minima_changed(const TrendWindow *w);
 
 /* Estimate over the buckets currently held; span_usec runs from the start of
  * the oldest bucket held (or the first sample, if later) to the latest

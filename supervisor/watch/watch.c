@@ -69,6 +69,7 @@ struct Watch {
         TrendWindow *short_trend;
         TrendWindow *long_trend;
         usec_t leak_raised_at; /* at most one leak-trend per leak_window */
+        uint64_t short_seen, long_seen; /* trend_window_minima_changed() at the last estimate */
         double slope_bps; /* short-window growth, bytes/s (0: unknown) */
 
         /* raised once per episode, re-armed when usage falls back */
@@ -279,11 +280,16 @@ static void update_trends(Watch *w, usec_t now) {
         const ServiceConfig *c = w->cfg;
         TrendResult r;
 
-        w->slope_bps = 0;
+        /* estimated again only when the minima moved (trend.h): an idle
+         * cgroup's sample then costs no Theil-Sen */
         if (w->short_trend && trend_window_add(w->short_trend, now, w->memory_current) >= 0 &&
-            trend_window_estimate(w->short_trend, &r) >= 0)
-                w->slope_bps = r.slope_bps;
+            trend_window_minima_changed(w->short_trend) != w->short_seen) {
+                w->short_seen = trend_window_minima_changed(w->short_trend);
+                w->slope_bps = trend_window_estimate(w->short_trend, &r) >= 0 ? r.slope_bps : 0;
+        }
         if (w->long_trend && trend_window_add(w->long_trend, now, w->memory_current) >= 0 &&
+            trend_window_minima_changed(w->long_trend) != w->long_seen &&
+            (w->long_seen = trend_window_minima_changed(w->long_trend), true) &&
             trend_window_estimate(w->long_trend, &r) >= 0 &&
             trend_is_leak(&r, c->leak_window, (double) c->leak_min_slope) &&
             (w->leak_raised_at == 0 || now - w->leak_raised_at >= c->leak_window)) {

@@ -222,6 +222,12 @@ cleanup() {
                         echo "# --- cgwarden stderr (last 40 lines) ---"
                         tail -n 40 "$T/cgw.err" | sed 's/^/#   /'
                 fi
+                # CGW_KEEP_FAILED=DIR: the failed test's temp dir (logs,
+                # captures) is copied there
+                if [ -n "${CGW_KEEP_FAILED:-}" ] && mkdir -p "$CGW_KEEP_FAILED"; then
+                        cp -a "$T" "$CGW_KEEP_FAILED/" 2>/dev/null &&
+                                echo "# kept: $CGW_KEEP_FAILED/$(basename "$T")"
+                fi
         fi
         rm -rf "$T"
         # directories a test made outside $T (space separated)

@@ -439,7 +439,7 @@ static void test_window(void **state) {
         assert_int_equal(trend_window_new(10, 60, &w), -EINVAL);
         assert_null(w);
         assert_int_equal(trend_window_new(HOUR, 60, &w), 0);
-        assert_int_equal(trend_window_memory_bytes(w), 60 * 4 * 8 + 5 * 8); /* 32 bytes a bucket */
+        assert_int_equal(trend_window_memory_bytes(w), 60 * 4 * 8 + 6 * 8); /* 32 bytes a bucket */
 
         rw = r0;
         assert_int_equal(trend_window_estimate(w, &rw), -EINVAL);
@@ -477,6 +477,27 @@ static void test_window(void **state) {
         assert_int_equal(trend_window_estimate(w, &rr), -EINVAL);
         /* after a reset, earlier times are fine again */
         assert_int_equal(trend_window_add(w, 0, 5), 0);
+}
+
+/* The counter that lets a caller skip an estimate: it moves when a bucket
+ * starts or its minimum falls, and only then. */
+static void test_window_minima_changed(void **state) {
+        _cleanup_trend_window_free_ TrendWindow *w = NULL;
+        uint64_t c;
+
+        assert_int_equal(trend_window_new(60 * SEC, 12, &w), 0);
+        c = trend_window_minima_changed(w);
+        assert_int_equal(trend_window_add(w, 0, 100), 0); /* a bucket starts */
+        assert_true(trend_window_minima_changed(w) == c + 1);
+        assert_int_equal(trend_window_add(w, 1 * SEC, 200), 0); /* higher: the same minimum */
+        assert_int_equal(trend_window_add(w, 2 * SEC, 100), 0); /* equal: the same */
+        assert_true(trend_window_minima_changed(w) == c + 1);
+        assert_int_equal(trend_window_add(w, 3 * SEC, 50), 0); /* lower */
+        assert_true(trend_window_minima_changed(w) == c + 2);
+        assert_int_equal(trend_window_add(w, 5 * SEC, 500), 0); /* the next bucket (5 s wide) */
+        assert_true(trend_window_minima_changed(w) == c + 3);
+        trend_window_reset(w);
+        assert_true(trend_window_minima_changed(w) == c + 4);
 }
 
 static void test_window_exact_match(void **state) {
@@ -565,6 +586,7 @@ int main(void) {
                 cmocka_unit_test(test_leak_rules),
                 cmocka_unit_test(test_sawtooth_beat),
                 cmocka_unit_test(test_window),
+                cmocka_unit_test(test_window_minima_changed),
                 cmocka_unit_test(test_window_exact_match),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
