@@ -235,11 +235,13 @@ static bool far_from_limits(const Watch *w);
 /* The slow reads (memory.stat, /proc status: 8-9 us each here, against
  * 0.8 us for the usage) are for the history, not for the thresholds: near
  * a limit every sample, far from all of them (far_from_limits()) every
- * 30th, else every 5th. */
+ * 30 sample_intervals, else every 5th sample. */
 static bool full_sample(Watch *w) {
         if (w->interval < w->cfg->sample_interval)
                 return true;
-        return w->n_samples % (far_from_limits(w) ? 30 : 5) == 0;
+        return w->n_samples % (far_from_limits(w) ? MAX(30 * w->cfg->sample_interval / w->interval, (usec_t) 1)
+                                                  : 5) ==
+               0;
 }
 
 /* The costly per-sample reads (memory.stat, /proc status): done after the
@@ -366,8 +368,22 @@ static bool far_from_limits(const Watch *w) {
                (w->pids_capture == UINT64_MAX || w->pids_current < w->pids_capture / 2);
 }
 
+/* Would the kernel tell of a climb to capture_at before the next sample?
+ * (WatchSpec.idle_stretch) */
+static bool kernel_sees_capture(const Watch *w) {
+        if (w->capture_bytes == UINT64_MAX)
+                return true; /* no memory threshold to cross */
+        if (w->v1_threshold && !w->threshold_pending && w->threshold_bytes == w->capture_bytes)
+                return true;
+        return w->events_notify && w->spec.limits->memory_high <= w->capture_bytes;
+}
+
 static usec_t next_interval(const Watch *w, usec_t now) {
         usec_t iv = w->cfg->sample_interval;
+
+        if (w->spec.idle_stretch > 1 && far_from_limits(w) && kernel_sees_capture(w) &&
+            (w->pids_capture == UINT64_MAX || w->pids_current < w->pids_capture / 8))
+                return iv * w->spec.idle_stretch;
 
         if ((w->capture_bytes != UINT64_MAX && w->memory_current >= w->capture_bytes / 2) ||
             (w->pids_capture != UINT64_MAX && w->pids_current >= w->pids_capture / 2))

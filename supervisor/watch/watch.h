@@ -52,6 +52,14 @@ typedef struct WatchSpec {
         /* may the watchers write the cgroup (the tripwire, memory_high
          * against an effective limit, the OOM pause)? */
         bool may_write;
+        /* Far from every limit (below half of capture_at, tasks below an
+         * eighth of pids_capture_at), where the kernel tells of a climb to
+         * capture_at before a sample would (a v1 usage threshold
+         * registered, a v2 memory.high at or below capture_at) or there is
+         * no memory threshold: sample this many times less often. For the
+         * thousands of cgroups a fleet agent watches (tests/bench/
+         * watch-scale); 0 or 1: every sample_interval. */
+        unsigned idle_stretch;
 } WatchSpec;
 
 typedef struct WatchCallbacks {
