@@ -237,11 +237,13 @@ static bool far_from_limits(const Watch *w);
  * a limit every sample, far from all of them (far_from_limits()) every
  * 30 sample_intervals, else every 5th sample. */
 static bool full_sample(Watch *w) {
+        usec_t every = 5;
+
         if (w->interval < w->cfg->sample_interval)
                 return true;
-        return w->n_samples % (far_from_limits(w) ? MAX(30 * w->cfg->sample_interval / w->interval, (usec_t) 1)
-                                                  : 5) ==
-               0;
+        if (far_from_limits(w))
+                every = MAX(30 * w->cfg->sample_interval / w->interval, (usec_t) 1);
+        return w->n_samples % every == 0;
 }
 
 /* The costly per-sample reads (memory.stat, /proc status): done after the

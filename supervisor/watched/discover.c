@@ -130,7 +130,9 @@ static void match_add(WatchRule *r, const char *path) {
         }
         r->m = t;
         memmove(r->m + i + 1, r->m + i, (r->n_m - i) * sizeof *t);
-        r->m[i] = (Match){ .path = p, .found_at = now_usec(CLOCK_MONOTONIC), .seen = true, .join_wd = { -1, -1 } };
+        r->m[i] = (Match){
+                .path = p, .found_at = now_usec(CLOCK_MONOTONIC), .seen = true, .join_wd = { -1, -1 }
+        };
         r->n_m++;
 }
 

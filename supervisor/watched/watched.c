@@ -205,7 +205,7 @@ static void scan_schedule(Watched *w) {
                 (void) sd_event_source_set_enabled(w->scan_timer, SD_EVENT_ONESHOT);
         }
         w->scan_delay = MIN(w->scan_delay * 2, w->main.pid > 0    ? SCAN_MAX_OTHER
-                                               : w->join_notified  ? SCAN_QUIET * 2
+                                               : w->join_notified ? SCAN_QUIET * 2
                                                                   : SCAN_MAX_UNNOTIFIED);
 }
 
@@ -322,7 +322,6 @@ int watched_new(const WatchedContext *ctx, const ServiceConfig *section, const c
                 &guard_ops, w, &w->guard);
         if (r < 0)
                 goto fail;
-
 
         log_info("Watch '%s': guarding %s %s%s.", w->name, watched_kind_to_string(kind), path,
                  w->cfg.may_write ? " (may write its limits)" : "");
