@@ -208,13 +208,6 @@ static int v1_register(CgService *s, const char *file, const char *args, int *re
         return 0;
 }
 
-int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd) {
-        char b[32];
-
-        snprintf(b, sizeof b, "%" PRIu64, bytes);
-        return v1_register(s, "memory.usage_in_bytes", b, ret_fd);
-}
-
 /* ---- v1 usage thresholds registered off the loop ----
  *
  * The kernel registers a usage threshold and then waits for an RCU grace
@@ -236,7 +229,8 @@ int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd) {
  * RssAnon). A job its caller dropped while a worker had it waits in the
  * abandoned list until the worker is done. */
 struct CgPending {
-        CgPending *next; /* in the queue (under reg_lock), then in the abandoned list */
+        CgPending *next; /* in the queue, under reg_lock */
+        CgPending *abandoned_next; /* the loop's thread only */
         atomic_int result; /* -EINPROGRESS, 0 or -errno: the worker's last access */
         int ctl, efd, tfd; /* the job's own */
         char line[96];
@@ -256,10 +250,10 @@ static void abandoned_sweep(void) {
         for (CgPending **q = &reg_abandoned; *q;)
                 if (pending_done(*q)) {
                         CgPending *p = *q;
-                        *q = p->next;
+                        *q = p->abandoned_next;
                         free(p);
                 } else
-                        q = &(*q)->next;
+                        q = &(*q)->abandoned_next;
 }
 
 CgPending *cg_pending_unref(CgPending *p) {
@@ -269,39 +263,11 @@ CgPending *cg_pending_unref(CgPending *p) {
                 free(p);
                 return NULL;
         }
-        /* a worker has it (it left the queue, or will: p->next is then the
-         * queue's until it does) */
-        pthread_mutex_lock(&reg_lock);
-        if (!pending_done(p)) {
-                bool queued = false;
-                for (CgPending *x = reg_head; x; x = x->next)
-                        queued = queued || x == p;
-                if (queued) {
-                        /* not started: take it out, nothing to wait for */
-                        CgPending **q = &reg_head;
-                        while (*q != p)
-                                q = &(*q)->next;
-                        *q = p->next;
-                        if (!reg_head || reg_tail == &p->next) {
-                                reg_tail = &reg_head;
-                                for (CgPending *x = reg_head; x; x = x->next)
-                                        reg_tail = &x->next;
-                        }
-                        reg_queued--;
-                        pthread_mutex_unlock(&reg_lock);
-                        safe_close(p->ctl);
-                        safe_close(p->efd);
-                        safe_close(p->tfd);
-                        free(p);
-                        return NULL;
-                }
-                pthread_mutex_unlock(&reg_lock);
-                p->next = reg_abandoned;
-                reg_abandoned = p;
-                return NULL;
-        }
-        pthread_mutex_unlock(&reg_lock);
-        free(p);
+        /* queued or running: the worker still writes and closes its own
+         * fds (a registration on an eventfd nobody else holds, dropped as
+         * it closes); freed by a later sweep */
+        p->abandoned_next = reg_abandoned;
+        reg_abandoned = p;
         return NULL;
 }
 

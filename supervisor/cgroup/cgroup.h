@@ -235,9 +235,9 @@ int cg_service_memory_usage(CgService *s, bool without_cache, uint64_t *ret);
  *   an eventfd for the OOM state (CG_FEATURE_OOM_PAUSE),
  *   a PSI trigger fd, EPOLLPRI when tasks stalled on memory for stall
  *   within window (CG_FEATURE_PSI). -EOPNOTSUPP where absent. */
-int cg_service_watch_usage(CgService *s, uint64_t bytes, int *ret_fd);
 int cg_service_watch_oom(CgService *s, int *ret_fd);
-/* cg_service_watch_usage() without waiting: v1 registers a threshold and
+/* An eventfd that counts each crossing of bytes (CG_FEATURE_USAGE_THRESHOLD),
+ * without waiting: v1 registers a threshold and
  * then waits for an RCU grace period (15-20 ms here), which a worker thread
  * does instead of the caller. The fd counts crossings once the pending
  * registration's result is 0; -EINPROGRESS until then, or -errno when the
