@@ -51,6 +51,7 @@ void guard_telemetry_stop(Guard *g) {
         if (g->tele_timer)
                 (void) sd_event_source_set_enabled(g->tele_timer, SD_EVENT_OFF);
         g->tele_fd = safe_close(g->tele_fd);
+        watch_set_jvm_heap(g->watch, UINT64_MAX, UINT64_MAX);
 }
 
 void guard_telemetry_start(Guard *g) {
@@ -243,6 +244,8 @@ static void tele_keep(Guard *g, const PerfSummary *s) {
         g->tele.gc_count = gc ? s->gc_invocations : UINT64_MAX;
         g->tele.gc_time_usec = gc ? s->gc_time_usec : UINT64_MAX;
         g->tele.threads = s->have & PERF_HAVE_THREADS ? s->threads_live : UINT64_MAX;
+        /* and the history's heap columns */
+        watch_set_jvm_heap(g->watch, g->tele.heap_used, g->tele.old_used);
 }
 
 static int on_tele_timer(sd_event_source *src, uint64_t usec, void *userdata) {

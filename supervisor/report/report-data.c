@@ -84,27 +84,34 @@ static int parse_field_u64(const char *s, size_t n, uint64_t *ret) {
         return 0;
 }
 
-static int parse_row(const char *s, size_t n, ReportSample *ret) {
-        const char *f[6];
-        size_t len[6], k = 0, start = 0;
-        ReportSample row;
-        uint64_t *cols[5] = { &row.memory_current, &row.anon, &row.rss, &row.threads, &row.pids };
+/* 6 columns before the heap ones came (older captures), 8 since */
+#define HISTORY_COLS_MAX 8
 
+static int parse_row(const char *s, size_t n, size_t cols_want, ReportSample *ret) {
+        const char *f[HISTORY_COLS_MAX];
+        size_t len[HISTORY_COLS_MAX], k = 0, start = 0;
+        ReportSample row = { .heap_used = UINT64_MAX, .old_used = UINT64_MAX };
+        uint64_t *cols[HISTORY_COLS_MAX - 1] = { &row.memory_current, &row.anon, &row.rss,
+                                                 &row.threads,        &row.pids, &row.heap_used,
+                                                 &row.old_used };
+
+        if (cols_want > HISTORY_COLS_MAX)
+                return -EINVAL;
         if (n > 0 && s[n - 1] == '\r')
                 n--;
         for (size_t i = 0; i <= n; i++)
                 if (i == n || s[i] == ',') {
-                        if (k == 6)
+                        if (k == cols_want)
                                 return -EINVAL;
                         f[k] = s + start;
                         len[k++] = i - start;
                         start = i + 1;
                 }
-        if (k != 6)
+        if (k != cols_want)
                 return -EINVAL;
         if (report_parse_time(f[0], len[0], &row.time_ms) < 0)
                 return -EINVAL;
-        for (size_t i = 0; i < 5; i++)
+        for (size_t i = 0; i + 1 < cols_want; i++)
                 if (parse_field_u64(f[i + 1], len[i + 1], cols[i]) < 0)
                         return -EINVAL;
         *ret = row;
@@ -113,10 +120,10 @@ static int parse_row(const char *s, size_t n, ReportSample *ret) {
 
 int report_history_parse_buf(const char *buf, size_t n, ReportSample **ret_rows, size_t *ret_n,
                              size_t *ret_bad) {
-        static const char header[] = "time_utc,memory_current,anon,rss,threads,pids";
+        static const char header6[] = "time_utc,memory_current,anon,rss,threads,pids",
+                          header8[] = "time_utc,memory_current,anon,rss,threads,pids,heap_used,old_used";
         _cleanup_free_ ReportSample *rows = NULL;
-        size_t n_rows = 0, cap = 0, bad = 0, pos = 0;
-        bool first = true;
+        size_t n_rows = 0, cap = 0, bad = 0, pos = 0, cols = 0;
 
         while (pos < n) {
                 const char *nl = memchr(buf + pos, '\n', n - pos);
@@ -124,11 +131,14 @@ int report_history_parse_buf(const char *buf, size_t n, ReportSample **ret_rows,
                 const char *line = buf + pos;
 
                 pos += len + 1;
-                if (first) {
+                if (cols == 0) {
                         size_t l = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
-                        if (l != strlen(header) || memcmp(line, header, l) != 0)
+                        if (l == strlen(header8) && memcmp(line, header8, l) == 0)
+                                cols = 8;
+                        else if (l == strlen(header6) && memcmp(line, header6, l) == 0)
+                                cols = 6;
+                        else
                                 return -EBADMSG;
-                        first = false;
                         continue;
                 }
                 if (len == 0)
@@ -141,12 +151,12 @@ int report_history_parse_buf(const char *buf, size_t n, ReportSample **ret_rows,
                         rows = p;
                         cap = c2;
                 }
-                if (parse_row(line, len, &rows[n_rows]) < 0)
+                if (parse_row(line, len, cols, &rows[n_rows]) < 0)
                         bad++;
                 else
                         n_rows++;
         }
-        if (first)
+        if (cols == 0)
                 return -EBADMSG;
         *ret_rows = TAKE_PTR(rows);
         *ret_n = n_rows;

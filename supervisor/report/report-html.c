@@ -45,6 +45,8 @@ static const char css[] =
         "svg text{fill:#3b4252}svg .series{fill:none;stroke-width:2;stroke-linejoin:round}\n"
         "svg .memory{stroke:#2f6db5}svg .anon{stroke:#e08a1e;stroke-dasharray:6 3}svg .rss{stroke:#5a9e4b;"
         "stroke-dasharray:2 3}\n"
+        "svg .heap{stroke:#b9770e;stroke-width:1.5}svg .old{stroke:#34495e;stroke-width:1.5;"
+        "stroke-dasharray:10 3}\n"
         "svg .threads{stroke:#8e44ad}svg .pids{stroke:#16a085;stroke-dasharray:6 3}\n"
         "svg .limit{stroke:#c0392b;stroke-width:2;stroke-dasharray:8 4}svg "
         "text.limit{fill:#c0392b;stroke:none}\n"
@@ -221,12 +223,14 @@ static void time_range(const Report *r, double *ret_lo, double *ret_hi) {
 }
 
 static void timeline(FILE *f, const Report *r) {
-        static const char *const cls[] = { "memory", "anon", "rss" };
-        static const char *const lab[] = { "memory.current", "anon", "RSS" };
+        static const char *const cls[] = { "memory", "anon", "rss", "heap", "old" };
+        static const char *const lab[] = { "memory.current", "anon", "RSS", "Java heap used",
+                                           "old generation" };
         static const char *const cls2[] = { "threads", "pids" };
         static const char *const lab2[] = { "threads", "pids" };
         double ymax = 1, y_div, yt[SVG_TICKS_MAX], tmax = 1;
         const char *y_unit;
+        bool heap = false;
         Axis a;
         int ny;
 
@@ -234,10 +238,11 @@ static void timeline(FILE *f, const Report *r) {
                 return;
         for (size_t i = 0; i < r->n_history; i++) {
                 const ReportSample *s = &r->history[i];
-                uint64_t v[3] = { s->memory_current, s->anon, s->rss };
-                for (size_t k = 0; k < 3; k++)
+                uint64_t v[5] = { s->memory_current, s->anon, s->rss, s->heap_used, s->old_used };
+                for (size_t k = 0; k < 5; k++)
                         if (v[k] != UINT64_MAX)
                                 ymax = MAX(ymax, (double) v[k]);
+                heap = heap || s->heap_used != UINT64_MAX || s->old_used != UINT64_MAX;
                 if (s->threads != UINT64_MAX)
                         tmax = MAX(tmax, (double) s->threads);
                 if (s->pids != UINT64_MAX)
@@ -253,7 +258,12 @@ static void timeline(FILE *f, const Report *r) {
               f);
         if (r->n_captures > 1)
                 fputs(" of every capture, merged", f);
-        fputs(". The dashed red line is the memory limit; the vertical lines mark the captures.</p>\n", f);
+        fputs(". The dashed red line is the memory limit; the vertical lines mark the captures.", f);
+        if (heap)
+                fputs(" The Java heap and its old generation are the JVM's own counters (hsperfdata), "
+                      "inside memory.current.",
+                      f);
+        fputs("</p>\n", f);
 
         a = (Axis){ .y_lo = 0,
                     .y_hi = (ny > 0 ? yt[ny - 1] : ymax / y_div) * y_div,
@@ -279,8 +289,12 @@ static void timeline(FILE *f, const Report *r) {
         polyline(f, &a, r, offsetof(ReportSample, rss), "rss");
         polyline(f, &a, r, offsetof(ReportSample, anon), "anon");
         polyline(f, &a, r, offsetof(ReportSample, memory_current), "memory");
+        if (heap) {
+                polyline(f, &a, r, offsetof(ReportSample, old_used), "old");
+                polyline(f, &a, r, offsetof(ReportSample, heap_used), "heap");
+        }
         marks(f, &a, r);
-        legend(f, a.px_lo, 12, cls, lab, 3);
+        legend(f, a.px_lo, 12, cls, lab, heap ? 5 : 3);
         fputs("</svg>\n", f);
 
         ny = svg_nice_ticks(0, tmax * 1.1, 5, yt);

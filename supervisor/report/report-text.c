@@ -69,10 +69,14 @@ static void timeline(FILE *f, const Report *r) {
         size_t rows = MIN(r->n_history, (size_t) TEXT_TIMELINE_ROWS);
         uint64_t top = r->memory_max;
         const ReportCapture *last = r->captures[r->n_captures - 1];
+        bool heap = false;
 
         if (r->n_history == 0)
                 return;
-        section(f, "Timeline (history.csv): memory, threads and pids");
+        for (size_t i = 0; i < r->n_history; i++)
+                heap = heap || r->history[i].heap_used != UINT64_MAX || r->history[i].old_used != UINT64_MAX;
+        section(f, heap ? "Timeline (history.csv): memory, Java heap, threads and pids"
+                        : "Timeline (history.csv): memory, threads and pids");
         report_format_bytes(r->memory_max, lim, sizeof(lim));
         if (top == UINT64_MAX || top == 0) {
                 top = 1;
@@ -85,8 +89,10 @@ static void timeline(FILE *f, const Report *r) {
                 puts_safe(f, last->effective_limits);
                 fputc('\n', f);
         }
-        fprintf(f, "   %-8s %8s %8s %8s %7s %6s  %s\n", "UTC", "memory", "anon", "rss", "threads", "pids",
-                "memory of the limit");
+        fprintf(f, "   %-8s %8s %8s %8s", "UTC", "memory", "anon", "rss");
+        if (heap)
+                fprintf(f, " %8s %8s", "heap", "old gen");
+        fprintf(f, " %7s %6s  %s\n", "threads", "pids", "memory of the limit");
         for (size_t k = 0; k < rows; k++) {
                 size_t i = row_index(k, rows, r->n_history);
                 const ReportSample *s = &r->history[i];
@@ -109,7 +115,16 @@ static void timeline(FILE *f, const Report *r) {
                 memset(bar, '#', fill);
                 memset(bar + fill, '.', TEXT_BAR_WIDTH - fill);
                 bar[TEXT_BAR_WIDTH] = '\0';
-                fprintf(f, "   %-8s %8s %8s %8s %7s %6s  [%s]", t, m, a, rs, th, pi, bar);
+                fprintf(f, "   %-8s %8s %8s %8s", t, m, a, rs);
+                if (heap) {
+                        char hu[32] = "-", ou[32] = "-";
+                        if (s->heap_used != UINT64_MAX)
+                                report_format_bytes(s->heap_used, hu, sizeof(hu));
+                        if (s->old_used != UINT64_MAX)
+                                report_format_bytes(s->old_used, ou, sizeof(ou));
+                        fprintf(f, " %8s %8s", hu, ou);
+                }
+                fprintf(f, " %7s %6s  [%s]", th, pi, bar);
                 /* the captures since the previous row (the last row takes the later ones too) */
                 for (size_t j = 0; j < r->n_captures; j++) {
                         int64_t c = r->captures[j]->started_ms;

@@ -27,10 +27,15 @@ typedef struct ReportSample {
         uint64_t rss;
         uint64_t threads;
         uint64_t pids;
+        /* a JVM's heap and old generation used (hsperfdata); UINT64_MAX:
+         * unknown (an empty field, or a history.csv from before they came) */
+        uint64_t heap_used;
+        uint64_t old_used;
 } ReportSample;
 
 /* Parse history.csv (buf need not be NUL-terminated, never read past n).
- * The header line is required as the first line; a line that does not
+ * The header line is required as the first line, with or without the two
+ * heap columns (all rows then have the header's field count); a line that does not
  * parse (a bad time, a bad number, a wrong field count) is skipped and
  * counted in *ret_bad. Rows are returned in file order. Returns 0 and
  * the rows (malloc'd, possibly none) or -EBADMSG (no header), -ENOMEM. */

@@ -12,9 +12,13 @@ typedef struct HistRecord {
         uint32_t memory_current; /* HISTORY_UNIT_BYTES units, rounded up */
         uint32_t anon;
         uint32_t rss;
+        /* the JVM's hsperfdata: units + 1, 0 unknown (a heap is never 0,
+         * an old generation may be) */
+        uint32_t heap_used;
+        uint32_t old_used;
 } HistRecord;
 
-_Static_assert(sizeof(HistRecord) == 24, "HistRecord should stay 24 bytes");
+_Static_assert(sizeof(HistRecord) == 32, "HistRecord should stay 32 bytes");
 
 /* A FIFO over a fixed array: items head, head + 1, ... (mod capacity). */
 typedef struct Fifo {
@@ -51,6 +55,16 @@ static uint32_t to_units(uint64_t bytes) {
         return (uint32_t) MIN(u, (uint64_t) UINT32_MAX);
 }
 
+/* HISTORY_UNKNOWN -> 0, bytes -> units + 1 (saturating) */
+static uint32_t to_units_known(uint64_t bytes) {
+        uint32_t u = to_units(bytes);
+        return bytes == HISTORY_UNKNOWN ? 0 : u == UINT32_MAX ? u : u + 1;
+}
+
+static uint64_t from_units_known(uint32_t u) {
+        return u == 0 ? HISTORY_UNKNOWN : (uint64_t) (u - 1) * HISTORY_UNIT_BYTES;
+}
+
 static void merge(HistRecord *into, const HistRecord *r) {
         if (r->memory_current > into->memory_current) {
                 into->sec = r->sec;
@@ -61,6 +75,8 @@ static void merge(HistRecord *into, const HistRecord *r) {
         into->rss = MAX(into->rss, r->rss);
         into->threads = MAX(into->threads, r->threads);
         into->pids = MAX(into->pids, r->pids);
+        into->heap_used = MAX(into->heap_used, r->heap_used);
+        into->old_used = MAX(into->old_used, r->old_used);
 }
 
 static void coarse_fold(History *h, const HistRecord *r) {
@@ -142,6 +158,8 @@ int history_add(History *h, const HistSample *s) {
                 .memory_current = to_units(s->memory_current),
                 .anon = to_units(s->anon),
                 .rss = to_units(s->rss),
+                .heap_used = to_units_known(s->heap_used),
+                .old_used = to_units_known(s->old_used),
         };
 
         /* The fine tier is never empty once a sample was added: expire()
@@ -173,6 +191,8 @@ static HistSample decode(const History *h, const HistRecord *r) {
                 .rss = (uint64_t) r->rss * HISTORY_UNIT_BYTES,
                 .threads = r->threads,
                 .pids = r->pids,
+                .heap_used = from_units_known(r->heap_used),
+                .old_used = from_units_known(r->old_used),
         };
 }
 
@@ -212,16 +232,20 @@ int history_write_csv(const History *h, FILE *f, usec_t now_realtime_usec, usec_
         if (!f)
                 return -EINVAL;
 
-        if (fputs("time_utc,memory_current,anon,rss,threads,pids\n", f) < 0)
+        if (fputs("time_utc,memory_current,anon,rss,threads,pids,heap_used,old_used\n", f) < 0)
                 return negative_errno();
 
         for (size_t i = 0; i < total; i++) {
                 HistSample s = decode(h, record_at(h, i));
-                char ts[32];
+                char ts[32], heap[24] = "", old[24] = "";
 
                 outlog_format_time(to_realtime(s.t, now_realtime_usec, now_monotonic_usec), ts);
-                if (fprintf(f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu32 ",%" PRIu32 "\n", ts,
-                            s.memory_current, s.anon, s.rss, s.threads, s.pids) < 0)
+                if (s.heap_used != HISTORY_UNKNOWN)
+                        snprintf(heap, sizeof heap, "%" PRIu64, s.heap_used);
+                if (s.old_used != HISTORY_UNKNOWN)
+                        snprintf(old, sizeof old, "%" PRIu64, s.old_used);
+                if (fprintf(f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu32 ",%" PRIu32 ",%s,%s\n", ts,
+                            s.memory_current, s.anon, s.rss, s.threads, s.pids, heap, old) < 0)
                         return negative_errno();
         }
 

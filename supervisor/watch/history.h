@@ -2,10 +2,10 @@
 #pragma once
 
 /* The last ten minutes of a service's samples, for captures and status, in
- * a fixed ~2.8 KB (one allocation, made when the service first starts; a
+ * a fixed ~3.7 KB (one allocation, made when the service first starts; a
  * service that never ran costs a NULL pointer).
  *
- * Two tiers, each a FIFO of 24-byte records:
+ * Two tiers, each a FIFO of 32-byte records:
  *   fine   - the last 60 s (the current second included), one record per
  *            second that had samples;
  *   coarse - 10 s buckets before that, back to at least 10 min (at most
@@ -54,7 +54,13 @@ typedef struct HistSample {
         uint64_t rss; /* bytes */
         uint32_t threads;
         uint32_t pids;
+        /* a JVM's heap and old generation used (hsperfdata), bytes;
+         * HISTORY_UNKNOWN when not a JVM or not read */
+        uint64_t heap_used;
+        uint64_t old_used;
 } HistSample;
+
+#define HISTORY_UNKNOWN UINT64_MAX
 
 typedef struct History History;
 
@@ -81,8 +87,10 @@ size_t history_count(const History *h);
  * NULL (returns 0). */
 size_t history_get(const History *h, HistSample *out, size_t max);
 
-/* Write "time_utc,memory_current,anon,rss,threads,pids" and one line per
- * record, oldest first, e.g. "2026-11-22T04:55:01.123Z,1048576,...". Times
+/* Write "time_utc,memory_current,anon,rss,threads,pids,heap_used,old_used"
+ * and one line per record, oldest first, e.g.
+ * "2026-11-22T04:55:01.123Z,1048576,...". heap_used and old_used are empty
+ * where unknown. Times
  * are converted with now_realtime_usec - now_monotonic_usec (both read by
  * the caller just before). h may be NULL (header only). Returns 0 or -errno
  * of the failed write. */

@@ -57,9 +57,14 @@ struct Watch {
         uint64_t memory_current, pids_current;
         uint64_t failcnt; /* v1 memory.failcnt */
         bool failcnt_known; /* failcnt read at the last sample (far from the limits it is not) */
-        /* from the last full sample (memory.stat, /proc/PID/status) */
+        /* from the last full sample (memory.stat, /proc/PID/status), and
+         * the usage then */
+        uint64_t full_memory;
         uint64_t last_anon, last_rss;
         uint32_t last_threads;
+        /* the JVM's heap and old generation, from its owner's last read of
+         * the hsperfdata (HISTORY_UNKNOWN: none) */
+        uint64_t jvm_heap_used, jvm_old_used;
         uint64_t prev_memory, prev_pids;
         usec_t prev_t;
 
@@ -235,11 +240,17 @@ static bool far_from_limits(const Watch *w);
 /* The slow reads (memory.stat, /proc status: 8-9 us each here, against
  * 0.8 us for the usage) are for the history, not for the thresholds: near
  * a limit every sample, far from all of them (far_from_limits()) every
- * 30 sample_intervals, else every 5th sample. */
+ * 30 sample_intervals, else every 5th sample; and whenever the usage moved
+ * by more than 1/16 since the last ones, so that a growing service's anon,
+ * RSS and threads in the history are never those of a smaller one. */
 static bool full_sample(Watch *w) {
         usec_t every = 5;
+        uint64_t was = w->full_memory, moved;
 
         if (w->interval < w->cfg->sample_interval)
+                return true;
+        moved = w->memory_current > was ? w->memory_current - was : was - w->memory_current;
+        if (moved > MAX(was / 16, (uint64_t) 1 << 20))
                 return true;
         if (far_from_limits(w))
                 every = MAX(30 * w->cfg->sample_interval / w->interval, (usec_t) 1);
@@ -258,6 +269,7 @@ static void record_history(Watch *w, usec_t now) {
                 CgMemStat ms;
                 ProcStatus ps;
 
+                w->full_memory = w->memory_current;
                 /* anon from the cgroup; RSS and threads of the main process */
                 n = wf_read(w, WF_STAT, buf, sizeof buf);
                 if (n >= 0 && cg_service_memory_stat_parse(w->spec.cg, buf, (size_t) n, &ms) >= 0 &&
@@ -277,6 +289,8 @@ static void record_history(Watch *w, usec_t now) {
                                    .anon = w->last_anon,
                                    .rss = w->last_rss,
                                    .threads = w->last_threads,
+                                   .heap_used = w->jvm_heap_used,
+                                   .old_used = w->jvm_old_used,
                            });
 }
 
@@ -879,6 +893,8 @@ void watch_started(Watch *w, pid_t main_pid, uid_t uid) {
         w->leak_raised_at = 0;
         w->prev_t = 0;
         w->last_rss = w->last_threads = 0;
+        w->full_memory = 0;
+        w->jvm_heap_used = w->jvm_old_used = HISTORY_UNKNOWN;
         read_memory_events(w, false);
         read_pids_events(w, false);
         if (w->oom_pause_ok) {
@@ -956,6 +972,7 @@ int watch_new(const WatchSpec *spec, const WatchCallbacks *cb, void *userdata, W
         w->userdata = userdata;
         for (WatchFile f = 0; f < _WF_MAX; f++)
                 w->fd[f] = -1;
+        w->jvm_heap_used = w->jvm_old_used = HISTORY_UNKNOWN;
         w->events_notify = cg_context_has(spec->cg_context, CG_FEATURE_EVENTS_NOTIFY);
         w->psi_ok = cg_context_has(spec->cg_context, CG_FEATURE_PSI);
         w->oom_pause_ok = cg_context_has(spec->cg_context, CG_FEATURE_OOM_PAUSE);
@@ -1030,6 +1047,13 @@ void watch_hold_pause(Watch *w, bool hold) {
                                    w->cfg->name);
                 w->paused = false;
         }
+}
+
+void watch_set_jvm_heap(Watch *w, uint64_t heap_used, uint64_t old_used) {
+        if (!w)
+                return;
+        w->jvm_heap_used = heap_used;
+        w->jvm_old_used = old_used;
 }
 
 const History *watch_history(const Watch *w) {

@@ -86,6 +86,10 @@ void watch_stopped(Watch *w);
 bool watch_paused(const Watch *w);
 void watch_hold_pause(Watch *w, bool hold);
 const History *watch_history(const Watch *w);
+/* The JVM's heap and old generation used, in bytes (UINT64_MAX: unknown),
+ * as its owner last read them: kept with the next samples in the history
+ * until set again (a start resets them to unknown). */
+void watch_set_jvm_heap(Watch *w, uint64_t heap_used, uint64_t old_used);
 void watch_format_limits(const Watch *w, char *buf, size_t size);
 /* The last sample's numbers into a capture trigger. */
 void watch_fill_trigger(const Watch *w, CaptureTrigger *t);

@@ -41,6 +41,36 @@ static void test_history_parse(void **state) {
         assert_int_equal(rows[1].pids, 15); /* the \r dropped */
         assert_int_equal(rows[2].time_ms, 1796571595000LL);
         assert_int_equal(rows[2].pids, 7);
+        /* a history from before the heap columns: unknown */
+        assert_int_equal(rows[0].heap_used, UINT64_MAX);
+        assert_int_equal(rows[2].old_used, UINT64_MAX);
+        free(rows);
+}
+
+/* The heap columns: values, empty (not a JVM, or not read yet), and the
+ * header's field count for every row. */
+static void test_history_parse_heap(void **state) {
+        static const char csv[] = "time_utc,memory_current,anon,rss,threads,pids,heap_used,old_used\n"
+                                  "2026-12-06T15:39:52.631Z,1835008,1486848,8998912,2,2,,\n"
+                                  "2026-12-06T15:39:53.000Z,50593792,40000000,8998912,20,15,31457280,0\n"
+                                  "2026-12-06T15:39:54.000Z,1,2,3,4,5\n" /* the old count: bad here */
+                                  "2026-12-06T15:39:54.000Z,1,2,3,4,5,6,7,8\n" /* a field more */
+                                  "2026-12-06T15:39:54.000Z,1,2,3,4,5,x,7\n" /* not a number */
+                                  "2026-12-06T15:39:55.000Z,1,2,3,4,5,6,\r\n";
+        ReportSample *rows = NULL;
+        size_t n = 0, bad = 0;
+
+        (void) state;
+        assert_int_equal(report_history_parse_buf(csv, strlen(csv), &rows, &n, &bad), 0);
+        assert_int_equal(n, 3);
+        assert_int_equal(bad, 3);
+        assert_int_equal(rows[0].heap_used, UINT64_MAX);
+        assert_int_equal(rows[0].old_used, UINT64_MAX);
+        assert_int_equal(rows[1].heap_used, 31457280);
+        assert_int_equal(rows[1].old_used, 0);
+        assert_int_equal(rows[1].threads, 20);
+        assert_int_equal(rows[2].heap_used, 6);
+        assert_int_equal(rows[2].old_used, UINT64_MAX);
         free(rows);
 }
 
@@ -293,12 +323,12 @@ static void test_html_one_and_compare(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_history_parse),        cmocka_unit_test(test_history_header),
-                cmocka_unit_test(test_parse_time),           cmocka_unit_test(test_nice_ticks),
-                cmocka_unit_test(test_time_ticks),           cmocka_unit_test(test_scale),
-                cmocka_unit_test(test_html_escape),          cmocka_unit_test(test_format_bytes),
-                cmocka_unit_test(test_capture_load),         cmocka_unit_test(test_html_service),
-                cmocka_unit_test(test_html_one_and_compare),
+                cmocka_unit_test(test_history_parse),  cmocka_unit_test(test_history_parse_heap),
+                cmocka_unit_test(test_history_header), cmocka_unit_test(test_parse_time),
+                cmocka_unit_test(test_nice_ticks),     cmocka_unit_test(test_time_ticks),
+                cmocka_unit_test(test_scale),          cmocka_unit_test(test_html_escape),
+                cmocka_unit_test(test_format_bytes),   cmocka_unit_test(test_capture_load),
+                cmocka_unit_test(test_html_service),   cmocka_unit_test(test_html_one_and_compare),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
