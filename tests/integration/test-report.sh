@@ -11,7 +11,8 @@
 #   service  the service's captures, oldest first (by directory, and by
 #            name through -c CONFIG); --compare A B
 #   bad      a history.csv with bad lines still gives a timeline
-#   chromium when installed, a screenshot of the page (not blank)
+#   chromium when installed, a screenshot of the page, its pixels showing
+#            the memory and limit lines and the NMT bars (python3-pil)
 # timeout: 120
 # not-in-lanes: vm (the report reads a capture's files, the same on v1 and v2; test-capture-jvm runs the v2 capture path, and CI's VM lane has no minutes to spare; in the VM run it with tests/integration/run --lane v2 test-report.sh)
 . "$(dirname "$0")/lib.sh"
@@ -108,6 +109,27 @@ m["reason"] = "pre-oom\"><b>x"
 json.dump(m, open(sys.argv[1], "w"))
 EOF
 html_ok() { python3 "$T/html_ok.py" "$1"; }
+# the plots drawn in chromium's screenshot: pixels of the memory line, the
+# limit line, the NMT bars and their growth, in the page's own colours
+# (anti-aliasing leaves a line's core pixels exact)
+cat > "$T/png.py" << 'EOF'
+import sys
+from PIL import Image
+im = Image.open(sys.argv[1]).convert("RGB")
+count = {}
+for p in im.getdata():
+    count[p] = count.get(p, 0) + 1
+want = {"memory line": (0x2f, 0x6d, 0xb5), "limit line": (0xc0, 0x39, 0x2b),
+        "NMT bars": (0x4e, 0x79, 0xa7), "NMT growth": (0xe1, 0x57, 0x59)}
+missing = []
+for name, rgb in want.items():
+    n = sum(c for p, c in count.items() if max(abs(p[i] - rgb[i]) for i in range(3)) <= 12)
+    print("%s: %d pixels" % (name, n))
+    if n < 40:
+        missing.append(name)
+print("colours: %d, missing: %s" % (len(count), ", ".join(missing) or "none"))
+sys.exit(1 if missing or len(count) <= 8 else 0)
+EOF
 
 # ---- one capture, text ----
 "$CGW" report "$d" --text > "$T/r.txt" 2> "$T/r.err"
@@ -186,12 +208,16 @@ if [ -n "$chrome" ]; then
         size=$(stat -c %s "$T/r.png" 2>/dev/null || echo 0)
         say "screenshot: $size bytes"
         check "chromium: a screenshot of more than 30 KB" test "$size" -gt 30000
-        if python3 -c 'import PIL' 2> /dev/null; then
-                check "chromium: the screenshot is not blank" python3 -c '
-import sys
-from PIL import Image
-im = Image.open(sys.argv[1]).convert("L")
-sys.exit(0 if len(set(im.getdata())) > 8 else 1)' "$T/r.png"
+        pil=
+        for p in python3 /usr/bin/python3; do
+                "$p" -c 'import PIL' 2> /dev/null && pil=$p && break
+        done
+        if [ -n "$pil" ]; then
+                out=$("$pil" "$T/png.py" "$T/r.png" 2>&1)
+                check "chromium: the screenshot shows the memory and limit lines and the NMT bars" test $? = 0
+                say "$(echo "$out" | tr '\n' ';')"
+        else
+                say "python3-pil not installed: the screenshot's pixels not checked"
         fi
         # CGW_REPORT_KEEP=DIR: keep the page and its screenshot, to look at
         [ -n "${CGW_REPORT_KEEP:-}" ] && cp "$T/r.html" "$T/r.png" "$T/s.html" "$CGW_REPORT_KEEP/"
