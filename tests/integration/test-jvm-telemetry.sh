@@ -3,10 +3,13 @@
 # sample_interval, and the observations made from them, with real JVMs.
 #   heap-leak    HeapLeak keeps LeakedClient objects and calls System.gc()
 #                every 2 s (the old generation collected while it grows),
-#                on every JDK under /usr/lib/jvm, one with
-#                -XX:+DisableAttachMechanism: the old generation after its
+#                on every JDK under /usr/lib/jvm (Serial), one with
+#                -XX:+DisableAttachMechanism, and on the first JDK with G1
+#                (no System.gc(): its own cycles) and with Parallel: the old generation after its
 #                collections trends up -> "Observation heap-leak" with the
-#                time to its max, and a capture with reason heap-leak
+#                time to its max, and a capture with reason heap-leak whose
+#                history.csv has the heap and old generation growing, and
+#                whose report draws them
 #   gc-overhead  GcStorm keeps 30 MB live in a 64 MB heap and promotes
 #                its garbage: full collection after full collection, ~60 %
 #                of the wall time -> "Observation gc-overhead"
@@ -33,6 +36,22 @@ for J in $JAVA $OTHER_JAVAS; do
         {
                 printf '\n[service:leak%s]\n' $n
                 printf 'exec = %s -Xmx256m -XX:+UseSerialGC %s -cp %s HeapLeak 4 2\n' "$J" "$noattach" "$CLASSES"
+                printf 'memory_max = 1G\nleak_window = 20s\ncapture_timeout = 30s\n'
+                printf 'on_heap_leak = capture stop\nstop_timeout = 10s\n'
+        } >> "$T/c.ini"
+done
+# the same leak under G1 (the default collector of a server-class machine)
+# with no System.gc(), and Parallel, on the first JDK: their old
+# generations and collectors differ (G1's old regions and its concurrent
+# cycle; ParallelOld's one space)
+for gc in G1 Parallel; do
+        n=$((n + 1))
+        NAMES="$NAMES leak$n"
+        gc_every=2
+        [ $gc = G1 ] && gc_every=
+        {
+                printf '\n[service:leak%s]\n' $n
+                printf 'exec = %s -Xmx256m -XX:+Use%sGC -cp %s HeapLeak 4 %s\n' "$JAVA" "$gc" "$CLASSES" "$gc_every"
                 printf 'memory_max = 1G\nleak_window = 20s\ncapture_timeout = 30s\n'
                 printf 'on_heap_leak = capture stop\nstop_timeout = 10s\n'
         } >> "$T/c.ini"
@@ -65,7 +84,21 @@ for s in $NAMES; do
         check "$s: a capture with reason heap-leak" test -n "$d"
         [ -n "$d" ] && wait_until 60 test -f "$d/manifest.json" &&
                 check_eq "$s: perfdata.txt in it" ok "$(mf_item "$d" perfdata)"
+        # history.csv: the heap columns filled, the old generation grown
+        [ -n "$d" ] && check "$s: history.csv has the heap and the old generation, growing" \
+                python3 - "$d/history.csv" << 'EOF'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["old_used"] and r["heap_used"]]
+old = [int(r["old_used"]) for r in rows]
+print("# %d rows with the heap, old %s -> %s" % (len(rows), old[0] if old else "-", old[-1] if old else "-"))
+sys.exit(0 if len(rows) >= 5 and old[-1] > old[0] + (4 << 20) else 1)
+EOF
 done
+d=$(capture_dir_of leak1 heap-leak)
+if [ -n "$d" ]; then
+        "$CGW" report "$d" --html "$T/leak1.html" --text > "$T/leak1.txt" 2>&1
+        check "report: the heap and the old generation on the timeline" sh -c "grep -q '<polyline class=\"series heap\" points=\"[0-9]' '$T/leak1.html' && grep -q '<polyline class=\"series old\" points=\"[0-9]' '$T/leak1.html' && grep -q '^   UTC .* heap  *old gen ' '$T/leak1.txt'"
+fi
 wait_until 120 cgw_log_has "Observation gc-overhead for 'storm'" ||
         not_ok "storm: gc-overhead observed" "$(grep "'storm'" "$T/cgw.err" | tail -5)"
 line=$(grep -m1 "Observation gc-overhead for 'storm'" "$T/cgw.err")
