@@ -475,7 +475,15 @@ static void protect_self(Manager *m) {
 
         /* The supervisor must outlive what it supervises: ask the OOM
          * killer to spare it (root only), and remember the original value
-         * so services do not inherit the exemption. */
+         * so services do not inherit the exemption. As a container's
+         * entrypoint it shares the service's memory cgroup, and -900 is
+         * not enough there: the memcg OOM killer takes any task whose
+         * score is above LONG_MIN, so once the victim is marked done
+         * (MMF_OOM_SKIP: reaped, or the reaper gave up on its mm) and the
+         * cgroup is still at its limit, the next victim is cgwarden, and
+         * with it the post-mortem evidence and the exit status. -1000 is
+         * never chosen; it needs CAP_SYS_RESOURCE, so without it (a
+         * container's default capabilities) -900 is what is left. */
         f = fopen("/proc/self/oom_score_adj", "re");
         if (f) {
                 char buf[16] = "";
@@ -483,14 +491,15 @@ static void protect_self(Manager *m) {
                         orig = strndup(buf, strcspn(buf, "\n"));
                 fclose(f);
         }
-        if (orig && geteuid() == 0) {
-                f = fopen("/proc/self/oom_score_adj", "we");
-                if (f) {
-                        fputs("-900", f);
+        if (orig && geteuid() == 0)
+                for (int k = m->guard_self ? 0 : 1; k < 2 && !m->oom_score_adj_orig; k++) {
+                        f = fopen("/proc/self/oom_score_adj", "we");
+                        if (!f)
+                                break;
+                        fputs(k == 0 ? "-1000" : "-900", f);
                         if (fclose(f) == 0)
                                 m->oom_score_adj_orig = TAKE_PTR(orig);
                 }
-        }
         /* fds per service: 2 pipes, a log, a pidfd, cgroup fds */
         if (getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur < rl.rlim_max) {
                 m->nofile_soft_orig = rl.rlim_cur;

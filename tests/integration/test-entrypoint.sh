@@ -25,7 +25,8 @@
 #      (manifest, complete) is in --capture-dir before the kernel's OOM kill
 #      (its memory.events.txt has no oom_kill yet; the cgroup's has one
 #      after), and cgwarden exits 137 once the post-mortem (with the
-#      kernel's OOM report) is written
+#      kernel's OOM report) is written; cgwarden has oom_score_adj -1000
+#      (it shares the JVM's memory cgroup), the JVM the original value
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/capture-lib.sh"
@@ -263,6 +264,17 @@ kills_before=$(oom_kills)
 rm -rf "$T/captures"
 entry_start exec --name=jvm --capture-dir="$T/captures" --on-pre-oom=capture --capture-timeout=120s -- \
         "$JAVA" $JOPTS -XX:MaxDirectMemorySize=1g $(jvm_main DirectLeak) "$RATE"
+# cgwarden shares the JVM's memory cgroup: the OOM killer must never take
+# it (-1000, as root), and the JVM must not inherit that
+if [ -n "$ENTRY_PID" ] && wait_until 20 sh -c "pgrep -P '$ENTRY_PID' > /dev/null"; then
+        jpid=$(pgrep -P "$ENTRY_PID" | head -n1)
+        # lowering it needs CAP_SYS_RESOURCE (bit 24), which this host's
+        # container lacks: then it stays as it was
+        want=-1000
+        (( 0x$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status) >> 24 & 1 )) || want=$(cat /proc/self/oom_score_adj)
+        check_eq "e: cgwarden's oom_score_adj (-1000 with CAP_SYS_RESOURCE: never the OOM killer's choice)" "$want" "$(cat "/proc/$ENTRY_PID/oom_score_adj" 2>&1)"
+        check_eq "e: the JVM's oom_score_adj is the one cgwarden was given" "$(cat /proc/self/oom_score_adj)" "$(cat "/proc/$jpid/oom_score_adj" 2>&1)"
+fi
 entry_wait 400
 check_eq "the kernel's OOM kill: cgwarden exits 137" 137 "$ENTRY_RC"
 check "the kernel killed it (oom_kill counted in the container's cgroup)" test "$(oom_kills)" -gt "${kills_before:-0}"
