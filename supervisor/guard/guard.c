@@ -61,7 +61,7 @@ static void guard_paused(Guard *g) {
                  (int) guard_pid(g));
         log_warning("Service '%s': %s: capturing it before the kernel goes on.", g->cfg->name, t.what);
         g->trigger = t;
-        g->event_capture[0] = 0;
+        g->event_captured = false;
         if (guard_start_capture(g, EVENT_PRE_OOM, "pre-oom", &t, NULL) >= 0)
                 g->pending = (ActionList){};
 }
@@ -75,8 +75,11 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
         uint8_t next = g->pending_next;
 
         if (path) {
-                snprintf(g->last_capture, sizeof g->last_capture, "%s", path);
-                snprintf(g->event_capture, sizeof g->event_capture, "%s", path);
+                free(g->last_capture);
+                g->last_capture = strdup(path);
+                if (!g->last_capture)
+                        (void) log_oom(); /* status shows none; the capture is there */
+                g->event_captured = true;
                 g->last_capture_rt = now_usec(CLOCK_REALTIME);
                 g->captures[type >= 0 && type < _EVENT_TYPE_MAX ? (size_t) type : _EVENT_TYPE_MAX]++;
                 g->n_captures++;
@@ -114,7 +117,7 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
         if (g->oom_kill_deferred) {
                 g->oom_kill_deferred = false;
                 g->trigger = g->deferred_trigger;
-                g->event_capture[0] = 0;
+                g->event_captured = false;
                 if (next < pending.n)
                         log_info(
                                 "Service '%s': the rest of on_%s dropped: the process was OOM-killed during "
@@ -452,7 +455,7 @@ void guard_observed(Guard *g, EventType type, const CaptureTrigger *t, const cha
                 g->observations[type]++;
 
         g->trigger = *t;
-        g->event_capture[0] = 0;
+        g->event_captured = false;
         snprintf(g->last_event, sizeof g->last_event, "%s", event_type_to_string(type));
         g->last_event_at = now_usec(CLOCK_MONOTONIC);
         if (type == EVENT_OOM_KILL) {
@@ -554,6 +557,7 @@ Guard *guard_free(Guard *g) {
         g->capture = capture_free(g->capture);
         g->throttle_timer = sd_event_source_disable_unref(g->throttle_timer);
         g->report = mfree(g->report);
+        g->last_capture = mfree(g->last_capture);
         guard_triggers_free(g);
         guard_nmt_cancel(g);
         g->nmt_timer = sd_event_source_disable_unref(g->nmt_timer);

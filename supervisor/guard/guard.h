@@ -133,7 +133,11 @@ struct Guard {
         uint64_t pending_incarnation; /* the process they were decided for */
         CaptureTrigger trigger; /* of the last observation */
         char *report; /* its kernel OOM report */
-        char last_capture[PATH_MAX];
+        /* the last capture's directory (NULL: none yet), and whether it was
+         * made for the current event (guard_event_capture()): allocated
+         * when a capture ends, as most services never have one */
+        char *last_capture;
+        bool event_captured;
         usec_t last_capture_rt; /* CLOCK_REALTIME of its end */
         /* for status and metrics */
         uint64_t n_oom_kills;
@@ -143,7 +147,6 @@ struct Guard {
         usec_t throttled_total; /* finished throttles */
         char last_event[32];
         usec_t last_event_at; /* CLOCK_MONOTONIC */
-        char event_capture[PATH_MAX]; /* the capture made for the current event ("" if none) */
         /* the incident: one id (32 hex) for the observations, captures,
          * uploads and journal entries of one process's trouble; a new one
          * for another process, or after an hour without an event */
@@ -301,3 +304,8 @@ bool guard_would_act(Guard *g, EventType type);
  * ends. Returns 0, -EBUSY when one is running, or -errno (done is not
  * called then). */
 int guard_capture(Guard *g, const char *reason, const char *what, guard_capture_done_t done, void *userdata);
+
+/* The capture made for the current event: its directory, "" if none. */
+static inline const char *guard_event_capture(const Guard *g) {
+        return g->event_captured && g->last_capture ? g->last_capture : "";
+}

@@ -72,7 +72,7 @@ static void trigger_fired(Guard *g, size_t i, const char *line) {
                                  t->regex_src, line);
         watch_fill_trigger(g->watch, &trig);
         g->trigger = trig;
-        g->event_capture[0] = 0;
+        g->event_captured = false;
         snprintf(g->last_event, sizeof g->last_event, "log-trigger");
         g->last_event_at = now_usec(CLOCK_MONOTONIC);
         g->report = mfree(g->report);

@@ -72,7 +72,7 @@ static void notify_env(Guard *g, EventType type, char ***env) {
         SETF("CGWARDEN_SERVICE", "%s", g->cfg->name);
         SETF("CGWARDEN_EVENT", "%s", event_type_to_string(type));
         SETF("CGWARDEN_PID", "%d", (int) MAX(guard_pid(g), 0));
-        SETF("CGWARDEN_CAPTURE_DIR", "%s", g->event_capture);
+        SETF("CGWARDEN_CAPTURE_DIR", "%s", guard_event_capture(g));
         SETF("CGWARDEN_MEMORY_CURRENT", "%" PRIu64, t->memory_current == UINT64_MAX ? 0 : t->memory_current);
         if (t->memory_max != UINT64_MAX)
                 SETF("CGWARDEN_MEMORY_MAX", "%" PRIu64, t->memory_max);
@@ -99,13 +99,13 @@ void guard_notify(Guard *g, EventType type) {
         pid_t pid;
         int r;
 
-        snprintf(f_dir, sizeof f_dir, "CGWARDEN_CAPTURE_DIR=%s", g->event_capture);
+        snprintf(f_dir, sizeof f_dir, "CGWARDEN_CAPTURE_DIR=%s", guard_event_capture(g));
         snprintf(f_what, sizeof f_what, "CGWARDEN_TRIGGER=%s", g->trigger.what);
         snprintf(f_inc, sizeof f_inc, "CGWARDEN_INCIDENT=%s", guard_incident(g));
         (void) log_service_event(LOG_WARNING, watch_message_id(type), g->cfg->name,
                                  event_type_to_string(type), (char *[]){ f_dir, f_what, f_inc, NULL },
                                  "Notify: %s for '%s'%s%s.", event_type_to_string(type), g->cfg->name,
-                                 g->event_capture[0] ? "; evidence in " : "", g->event_capture);
+                                 guard_event_capture(g)[0] ? "; evidence in " : "", guard_event_capture(g));
         if (!g->cfg->notify_exec || !g->cfg->notify_exec[0])
                 return;
         for (slot = 0; slot < ELEMENTSOF(g->notify_jobs); slot++)

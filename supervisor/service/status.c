@@ -70,7 +70,7 @@ void status_fill_guard(const Guard *e, bool running, ServiceStatus *st) {
                 (double) (e->throttled_total + (e->throttled ? now - e->throttled_since : 0)) / USEC_PER_SEC;
         snprintf(st->last_event, sizeof st->last_event, "%s", e->last_event);
         st->last_event_age = e->last_event_at > 0 && now > e->last_event_at ? now - e->last_event_at : 0;
-        snprintf(st->last_capture, sizeof st->last_capture, "%.255s", e->last_capture);
+        snprintf(st->last_capture, sizeof st->last_capture, "%.255s", e->last_capture ?: "");
         st->uploads = e->n_uploads;
         st->upload_failures = e->n_upload_failures;
         st->uploads_pending = guard_upload_pending(e);
