@@ -21,13 +21,13 @@ static const char *const throttle_verdict_table[_THROTTLE_VERDICT_MAX] = {
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(policy_drop, PolicyDrop);
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(throttle_verdict, ThrottleVerdict);
 
-void policy_state_init(PolicyState *st) {
-        *st = (PolicyState){};
+void policy_state_init(PolicyState *st, PolicyTrigger *triggers, size_t n_triggers) {
+        *st = (PolicyState){ .trigger = triggers, .n_triggers = triggers ? n_triggers : 0 };
         for (size_t e = 0; e < _EVENT_TYPE_MAX; e++)
                 for (size_t a = 0; a < _ACTION_TYPE_MAX; a++)
                         st->last_run[e][a] = USEC_INFINITY;
-        for (size_t i = 0; i < POLICY_LOG_TRIGGERS_MAX; i++)
-                st->trigger_fired[i] = USEC_INFINITY;
+        for (size_t i = 0; i < st->n_triggers; i++)
+                st->trigger[i] = (PolicyTrigger){ .fired = USEC_INFINITY };
 }
 
 /* ---- the one-line explanation ---- */
@@ -189,7 +189,7 @@ int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *
                 return -EINVAL;
         if (in->trigger >= 0) {
                 if (in->event != EVENT_LOG_TRIGGER || (size_t) in->trigger >= cfg->n_log_triggers ||
-                    in->trigger >= POLICY_LOG_TRIGGERS_MAX)
+                    (size_t) in->trigger >= st->n_triggers)
                         return -EINVAL;
         } else if (in->trigger != -1)
                 return -EINVAL;
@@ -207,7 +207,7 @@ int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *
 
         if (in->trigger >= 0)
                 trigger_cooling =
-                        cooling_down(st->trigger_fired[in->trigger], st->trigger_incarnation[in->trigger],
+                        cooling_down(st->trigger[in->trigger].fired, st->trigger[in->trigger].incarnation,
                                      in->now, in->incarnation, cfg->action_cooldown, &trigger_ago);
 
         for (size_t i = 0; i < l->n; i++) {
@@ -287,8 +287,8 @@ int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *
                 st->last_run_incarnation[in->event][d.a[i]] = in->incarnation;
         }
         if (in->trigger >= 0 && d.n > 0) {
-                st->trigger_fired[in->trigger] = in->now;
-                st->trigger_incarnation[in->trigger] = in->incarnation;
+                st->trigger[in->trigger] =
+                        (PolicyTrigger){ .fired = in->now, .incarnation = in->incarnation };
         }
 
         *ret = d;
@@ -299,9 +299,9 @@ bool policy_trigger_cooling(const ServiceConfig *cfg, const PolicyState *st, siz
                             uint64_t incarnation) {
         usec_t ago;
 
-        if (i >= cfg->n_log_triggers || i >= POLICY_LOG_TRIGGERS_MAX)
+        if (i >= cfg->n_log_triggers || i >= st->n_triggers)
                 return false;
-        return cooling_down(st->trigger_fired[i], st->trigger_incarnation[i], now, incarnation,
+        return cooling_down(st->trigger[i].fired, st->trigger[i].incarnation, now, incarnation,
                             cfg->action_cooldown, &ago);
 }
 

@@ -48,9 +48,11 @@
 #include "config/config.h"
 #include "base/macro.h"
 
-/* Per-trigger state slots; the config parser accepts at most this many
- * log_trigger lines (its LOG_TRIGGERS_MAX; test-policy checks they agree). */
-#define POLICY_LOG_TRIGGERS_MAX 256
+/* One log trigger's state. */
+typedef struct PolicyTrigger {
+        usec_t fired; /* USEC_INFINITY = never */
+        uint64_t incarnation; /* the process it fired for */
+} PolicyTrigger;
 
 /* Per service; zeroed memory is NOT a valid state, use policy_state_init().
  * Keep it across restarts (cooldowns span restarts); reset it on reload
@@ -58,14 +60,19 @@
 typedef struct PolicyState {
         usec_t last_run[_EVENT_TYPE_MAX][_ACTION_TYPE_MAX]; /* USEC_INFINITY = never */
         uint64_t last_run_incarnation[_EVENT_TYPE_MAX][_ACTION_TYPE_MAX]; /* the process it ran for */
-        usec_t trigger_fired[POLICY_LOG_TRIGGERS_MAX]; /* USEC_INFINITY = never */
-        uint64_t trigger_incarnation[POLICY_LOG_TRIGGERS_MAX];
+        /* the log triggers' slots, by index, the caller's memory: one per
+         * log_trigger of the configuration (the parser accepts up to 256,
+         * most services have none, so they are not a fixed array here) */
+        PolicyTrigger *trigger;
+        size_t n_triggers;
         bool throttled;
         usec_t throttled_since;
         uint64_t throttle_start_bytes; /* memory.current when throttling began, 0 = unknown */
 } PolicyState;
 
-void policy_state_init(PolicyState *st);
+/* Initialise st and its n_triggers trigger slots (triggers may be NULL
+ * when n_triggers is 0); st keeps a pointer to them. */
+void policy_state_init(PolicyState *st, PolicyTrigger *triggers, size_t n_triggers);
 
 typedef struct PolicyInput {
         EventType event;
@@ -78,7 +85,8 @@ typedef struct PolicyInput {
 
 /* Is log trigger i cooling down at now for this incarnation? The test
  * policy_decide() applies (rule 2 and 4); for a caller that stays quiet
- * about a match that would do nothing. False for i out of range. */
+ * about a match that would do nothing. False for i out of range (of cfg's
+ * triggers or st's slots). */
 bool policy_trigger_cooling(const ServiceConfig *cfg, const PolicyState *st, size_t i, usec_t now,
                             uint64_t incarnation);
 
@@ -111,8 +119,9 @@ typedef struct PolicyDecision {
 /* Decide the actions for one observation and record those that run as run
  * at in->now. Returns the number of actions to run (ret->n, >= 0) and fills
  * *ret; -EINVAL (st and *ret untouched) for an invalid event, a trigger
- * index outside cfg's triggers (or >= 0 for another event), or an invalid
- * action in a list. */
+ * index outside cfg's triggers or st's slots (or >= 0 for another event),
+ * or an invalid action in a list. With in->trigger -1 the trigger slots
+ * are not touched. */
 int policy_decide(const ServiceConfig *cfg, PolicyState *st, const PolicyInput *in, PolicyDecision *ret);
 
 typedef enum ThrottleVerdict {

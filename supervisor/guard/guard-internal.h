@@ -39,6 +39,10 @@ static inline void guard_changed(Guard *g) {
  * this process (or the last was used over an hour ago) */
 const char *guard_incident(Guard *g);
 
+/* guard.c: the policy state, allocated with its trigger slots on first
+ * use; NULL when out of memory (logged) */
+PolicyState *guard_policy(Guard *g);
+
 /* guard.c: decisions and the action executor */
 void guard_observed(Guard *g, EventType type, const CaptureTrigger *t, const char *report, bool quiet);
 void guard_decide_and_run(Guard *g, EventType type, int trigger);

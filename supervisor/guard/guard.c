@@ -315,14 +315,33 @@ void guard_run_actions(Guard *g, EventType type, const ActionList *l, uint8_t fr
          * decision at oom_pause_max, as without a capture */
 }
 
+PolicyState *guard_policy(Guard *g) {
+        size_t n = g->cfg->n_log_triggers;
+        PolicyState *st;
+
+        if (g->policy)
+                return g->policy;
+        /* the trigger slots right after the state, in the same block */
+        st = malloc(sizeof *st + n * sizeof(PolicyTrigger));
+        if (!st) {
+                (void) log_oom();
+                return NULL;
+        }
+        policy_state_init(st, n > 0 ? (PolicyTrigger *) (st + 1) : NULL, n);
+        return (g->policy = st);
+}
+
 /* Ask the policy engine (policies/engine.h) what to do and do it. An OOM
  * kill is seen before the main process's exit: it counts as a death. */
 static void decide_and_run_full(Guard *g, EventType type, int trigger, bool quiet) {
+        PolicyState *st = guard_policy(g);
         PolicyDecision d;
         ActionList l = {};
         int r;
 
-        r = policy_decide(g->cfg, &g->policy,
+        if (!st)
+                return;
+        r = policy_decide(g->cfg, st,
                           &(PolicyInput){
                                   .event = type,
                                   .now = now_usec(CLOCK_MONOTONIC),
@@ -356,7 +375,12 @@ bool guard_would_act(Guard *g, EventType type) {
 
         if (g->capture)
                 return type == EVENT_OOM_KILL; /* its post-mortem follows the capture */
-        copy = g->policy;
+        /* a dry run on a copy: without a trigger (-1) the engine does not
+         * touch the trigger slots the copy shares; no state yet: a fresh one */
+        if (g->policy)
+                copy = *g->policy;
+        else
+                policy_state_init(&copy, NULL, 0);
         return policy_decide(g->cfg, &copy,
                              &(PolicyInput){
                                      .event = type,
@@ -522,7 +546,6 @@ int guard_new(const GuardSpec *spec, const GuardOwnerOps *ops, void *owner, Guar
                 .hist_fd = -1,
                 .tele_fd = -1,
         };
-        policy_state_init(&g->policy);
         jvm_flags_init(&g->jvm_flags);
         r = watch_new(
                 &(WatchSpec){
@@ -558,6 +581,7 @@ Guard *guard_free(Guard *g) {
         g->throttle_timer = sd_event_source_disable_unref(g->throttle_timer);
         g->report = mfree(g->report);
         g->last_capture = mfree(g->last_capture);
+        g->policy = mfree(g->policy);
         guard_triggers_free(g);
         guard_nmt_cancel(g);
         g->nmt_timer = sd_event_source_disable_unref(g->nmt_timer);

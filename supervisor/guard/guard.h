@@ -122,7 +122,10 @@ struct Guard {
         void *owner;
         Watch *watch;
 
-        PolicyState policy; /* cooldowns, throttle state */
+        /* cooldowns, throttle state, a slot per log_trigger: allocated at
+         * the first decision (guard_policy()), as most services never see
+         * one; NULL: none yet, every cooldown is over */
+        PolicyState *policy;
         Capture *capture;
         EventType capture_event; /* what the running capture is for */
         guard_capture_done_t capture_done; /* its requester's, for a requested capture */

@@ -21,8 +21,9 @@ void guard_triggers_setup(Guard *g) {
         if (g->regex_cfg == g->cfg)
                 return;
         guard_triggers_free(g);
-        /* trigger slots are by index: a new configuration starts over */
-        policy_state_init(&g->policy);
+        /* trigger slots are by index: a new configuration starts over (the
+         * state is allocated again, with its number of slots) */
+        g->policy = mfree(g->policy);
         g->regex_cfg = g->cfg;
         if (n == 0)
                 return;
@@ -61,7 +62,8 @@ static void trigger_fired(Guard *g, size_t i, const char *line) {
 
         /* each trigger at most once per action_cooldown: the engine's; the
          * log entry only for a trigger that may fire */
-        if (policy_trigger_cooling(g->cfg, &g->policy, i, now_usec(CLOCK_MONOTONIC), guard_incarnation(g)))
+        if (g->policy &&
+            policy_trigger_cooling(g->cfg, g->policy, i, now_usec(CLOCK_MONOTONIC), guard_incarnation(g)))
                 return;
         snprintf(trig.what, sizeof trig.what, "log_trigger /%.60s/ matched: %.100s", t->regex_src, line);
         snprintf(f_re, sizeof f_re, "CGWARDEN_LOG_TRIGGER=%s", t->regex_src);

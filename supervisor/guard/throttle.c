@@ -14,7 +14,8 @@ void guard_throttle_release(Guard *g, const char *why) {
                 return;
         g->throttled = false;
         g->throttled_total += now_usec(CLOCK_MONOTONIC) - g->throttled_since;
-        policy_throttle_end(&g->policy);
+        if (g->policy)
+                policy_throttle_end(g->policy);
         g->throttle_timer = sd_event_source_disable_unref(g->throttle_timer);
         /* memory.high and the CPU quota back to the configured values */
         r = cg_service_set_limits(g->cg, g->limits);
@@ -36,8 +37,11 @@ static int on_throttle_tick(sd_event_source *src, uint64_t usec, void *userdata)
 
         watch_fill_trigger(g->watch, &t);
         t.memory_current = guard_read_usage(g, true);
-        v = policy_throttle_check(g->cfg, &g->policy, now_usec(CLOCK_MONOTONIC), t.memory_current,
-                                  t.memory_max, &d);
+        /* guard_throttle() allocated g->policy; a new configuration's
+         * trigger list dropped it (and with it the throttle state) */
+        v = g->policy ? policy_throttle_check(g->cfg, g->policy, now_usec(CLOCK_MONOTONIC), t.memory_current,
+                                              t.memory_max, &d)
+                      : THROTTLE_IDLE;
         if (v == THROTTLE_RELEASE)
                 guard_throttle_release(g, d.why);
         else if (v == THROTTLE_ESCALATE) {
@@ -77,6 +81,8 @@ void guard_throttle(Guard *g, EventType type) {
                          g->cfg->name);
                 return;
         }
+        if (!guard_policy(g))
+                return;
         if (g->cfg->throttle_cpu_bp > 0) {
                 CgLimits l = *g->limits;
                 l.cpu_period_usec = 100000;
@@ -105,7 +111,7 @@ void guard_throttle(Guard *g, EventType type) {
         }
         g->throttled = true;
         g->throttled_since = now_usec(CLOCK_MONOTONIC);
-        policy_throttle_start(&g->policy, g->throttled_since, guard_read_usage(g, true));
+        policy_throttle_start(g->policy, g->throttled_since, guard_read_usage(g, true));
         g->throttle_event = type;
         g->n_throttles++;
         watch_hold_pause(g->watch, true);

@@ -22,6 +22,17 @@
 
 /* ---- helpers ---- */
 
+/* The trigger slots of a test's state: as many as the parser accepts
+ * (its LOG_TRIGGERS_MAX; test_trigger_limit checks they agree). One state
+ * at a time uses them. */
+#define TRIGGERS_MAX 256
+static PolicyTrigger slots[TRIGGERS_MAX];
+
+static void state_init(PolicyState *st) {
+        memset(slots, 0x5a, sizeof slots); /* init must set every one */
+        policy_state_init(st, slots, ELEMENTSOF(slots));
+}
+
 /* A validated service built through the real parser: defaults are the
  * parser's, keys are set as a config file would set them. */
 static ServiceConfig *svc_new(const char *const *kv) {
@@ -209,7 +220,7 @@ static void matrix_case(const ServiceConfig *c, int v, RestartMode m, EventType 
         snprintf(ctx, sizeof ctx, "lists %s, %s #%d, %s, restart=%s, %s", variant_name[v],
                  event_type_to_string(e), trigger, running ? "running" : "gone", restart_mode_to_string(m),
                  throttled ? "throttled" : "not throttled");
-        policy_state_init(&st);
+        state_init(&st);
         if (throttled)
                 policy_throttle_start(&st, T0 - MINUTE, 900 * M);
 
@@ -265,7 +276,7 @@ static void test_why(void **state) {
         PolicyState st;
         PolicyDecision d;
 
-        policy_state_init(&st);
+        state_init(&st);
         d = decide(c, &st, EVENT_PRE_OOM, T0, true, -1);
         assert_string_equal(d.why, "pre-oom (on_pre_oom, default), running: run capture");
 
@@ -323,7 +334,7 @@ static void test_why_truncated(void **state) {
         PolicyDecision d;
 
         /* every action ran at a different time: no explanation is shared */
-        policy_state_init(&st);
+        state_init(&st);
         for (int a = 0; a < _ACTION_TYPE_MAX; a++)
                 st.last_run[EVENT_HANG][a] = T0 + (usec_t) a * 1234567;
         policy_throttle_start(&st, T0, 0);
@@ -370,7 +381,7 @@ static void test_cooldown_boundaries(void **state) {
 
                 snprintf(ctx, sizeof ctx, "cooldown %s, dt %" PRIu64 "us", rows[i].cooldown ?: "default",
                          rows[i].dt);
-                policy_state_init(&st);
+                state_init(&st);
                 d = decide(c, &st, EVENT_PRE_OOM, T0, true, -1);
                 expect_decision(&d, "capture kill |");
                 d = decide(c, &st, EVENT_PRE_OOM, T0 + rows[i].dt, true, -1);
@@ -385,7 +396,7 @@ static void test_cooldown_keys(void **state) {
         PolicyState st;
         PolicyDecision d;
 
-        policy_state_init(&st);
+        state_init(&st);
 
         /* per (event, action): other events are not held back */
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, T0, true, -1), &d), "capture restart |");
@@ -402,21 +413,21 @@ static void test_cooldown_keys(void **state) {
                         "capture restart |");
 
         /* a dropped action is not recorded: it may run as soon as it is allowed */
-        policy_state_init(&st);
+        state_init(&st);
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, T0, false, -1), &d),
                         "restart | capture:not-running");
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, T0 + S, true, -1), &d),
                         "capture | restart:cooldown");
 
         /* a clock that went back counts as "just ran" */
-        policy_state_init(&st);
+        state_init(&st);
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, T0, true, -1), &d), "capture restart |");
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, T0 - 10 * S, true, -1), &d),
                         " | capture:cooldown restart:cooldown");
         assert_non_null(strstr(d.why, "ran 0 ago, 1min left"));
 
         /* at time 0 too (0 is a time, not "never") */
-        policy_state_init(&st);
+        state_init(&st);
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, 0, true, -1), &d), "capture restart |");
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, 1, true, -1), &d),
                         " | capture:cooldown restart:cooldown");
@@ -443,7 +454,7 @@ static void test_cooldown_incarnation(void **state) {
         PolicyState st;
         PolicyDecision d;
 
-        policy_state_init(&st);
+        state_init(&st);
         /* process 1: captured at T0; again 7 s later it is cooled down */
         expect_decision((d = decide_inc(c, &st, EVENT_PRE_OOM, T0, true, -1, 1), &d), "capture restart |");
         expect_decision((d = decide_inc(c, &st, EVENT_PRE_OOM, T0 + 7 * S, true, -1, 1), &d),
@@ -483,7 +494,7 @@ static void test_restart_no_origin(void **state) {
         PolicyState st;
         PolicyDecision d;
 
-        policy_state_init(&st);
+        state_init(&st);
         /* the default on_oom_kill (capture restart) while the process is still there */
         c->on_event[EVENT_PRE_OOM] =
                 (ActionList){ .n = 2, .set = ACTION_LIST_PROFILE, .a = { ACTION_CAPTURE, ACTION_RESTART } };
@@ -513,13 +524,13 @@ static void test_trigger_cooldown(void **state) {
         PolicyState st;
         PolicyDecision d;
 
-        policy_state_init(&st);
+        state_init(&st);
 
         /* the JVM's "OutOfMemoryError: unable to create new native thread"
          * matches #0 and #1: one capture, one restart */
         expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0, true, 0), &d), "capture restart |");
         expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0, true, 1), &d), " | capture:cooldown");
-        assert_int_equal(st.trigger_fired[1], USEC_INFINITY); /* ran nothing: not fired */
+        assert_int_equal(st.trigger[1].fired, USEC_INFINITY); /* ran nothing: not fired */
 
         /* #0 again: its own cooldown, whatever its actions */
         expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0 + 30 * S, true, 0), &d),
@@ -546,12 +557,12 @@ static void test_trigger_cooldown(void **state) {
         assert_non_null(strstr(d.why, "log-trigger #4 (on_log_trigger), "));
 
         /* a dead process: the trigger ran nothing, so it has not fired */
-        policy_state_init(&st);
+        state_init(&st);
         expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0, false, 1), &d), " | capture:not-running");
         expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0 + S, true, 1), &d), "capture |");
 
         /* without a trigger index: on_log_trigger, no trigger cooldown */
-        policy_state_init(&st);
+        state_init(&st);
         expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0, true, -1), &d), "notify |");
         expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0 + S, true, -1), &d), " | notify:cooldown");
 }
@@ -563,17 +574,51 @@ static void test_trigger_limit(void **state) {
         PolicyDecision d;
         char *err = NULL;
 
-        for (int i = 0; i < POLICY_LOG_TRIGGERS_MAX; i++)
+        for (int i = 0; i < TRIGGERS_MAX; i++)
                 assert_int_equal(service_config_set(c, "log_trigger", "x => capture", NULL), 0);
         assert_int_equal(service_config_set(c, "log_trigger", "x => capture", &err), -EINVAL);
         assert_non_null(strstr(err, "at most 256"));
         free(err);
-        assert_int_equal(c->n_log_triggers, POLICY_LOG_TRIGGERS_MAX);
+        assert_int_equal(c->n_log_triggers, TRIGGERS_MAX);
 
-        policy_state_init(&st);
-        expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0, true, POLICY_LOG_TRIGGERS_MAX - 1), &d),
+        state_init(&st);
+        expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0, true, TRIGGERS_MAX - 1), &d),
                         "capture |");
-        assert_int_equal(st.trigger_fired[POLICY_LOG_TRIGGERS_MAX - 1], T0);
+        assert_int_equal(st.trigger[TRIGGERS_MAX - 1].fired, T0);
+}
+
+/* The trigger slots are the caller's: a state with fewer slots than the
+ * configuration has triggers refuses the others, and one without slots
+ * decides everything but a trigger. */
+static void test_trigger_slots(void **state) {
+        _cleanup_(service_config_freep) ServiceConfig *c = svc_new(
+                KV("log_trigger", "a => capture", "log_trigger", "b => notify", "on_pre_oom", "capture"));
+        PolicyTrigger two[2];
+        PolicyState st, before;
+        PolicyDecision d;
+        PolicyInput in = { .event = EVENT_LOG_TRIGGER, .now = T0, .running = true, .trigger = 1 };
+
+        policy_state_init(&st, two, 1);
+        before = st;
+        assert_int_equal(policy_decide(c, &st, &in, &d), -EINVAL);
+        assert_memory_equal(&st, &before, sizeof st);
+        assert_false(policy_trigger_cooling(c, &st, 1, T0, 0));
+        in.trigger = 0;
+        expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0, true, 0), &d), "capture |");
+        assert_int_equal(two[0].fired, T0);
+        assert_true(policy_trigger_cooling(c, &st, 0, T0 + S, 0));
+
+        policy_state_init(&st, NULL, 0);
+        assert_null(st.trigger);
+        assert_int_equal(st.n_triggers, 0);
+        assert_int_equal(policy_decide(c, &st, &in, &d), -EINVAL);
+        assert_false(policy_trigger_cooling(c, &st, 0, T0, 0));
+        expect_decision((d = decide(c, &st, EVENT_PRE_OOM, T0, true, -1), &d), "capture |");
+        expect_decision((d = decide(c, &st, EVENT_LOG_TRIGGER, T0, true, -1), &d), "capture |");
+
+        /* slots without a count, or a count without slots: none */
+        policy_state_init(&st, NULL, 5);
+        assert_int_equal(st.n_triggers, 0);
 }
 
 static void test_invalid(void **state) {
@@ -589,14 +634,18 @@ static void test_invalid(void **state) {
         PolicyDecision d, untouched;
         PolicyInput ok = { .event = EVENT_PRE_OOM, .now = T0, .running = true, .trigger = -1 };
 
-        policy_state_init(&st);
+        PolicyTrigger slots_before[1];
+
+        state_init(&st);
         memset(&d, 0x5a, sizeof d);
         untouched = d;
         before = st;
+        memcpy(slots_before, slots, sizeof slots_before);
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 assert_int_equal(policy_decide(c, &st, &bad[i], &d), -EINVAL);
                 assert_memory_equal(&d, &untouched, sizeof d);
                 assert_memory_equal(&st, &before, sizeof st);
+                assert_memory_equal(slots, slots_before, sizeof slots_before);
         }
         assert_int_equal(policy_decide(NULL, &st, &ok, &d), -EINVAL);
         assert_int_equal(policy_decide(c, NULL, &ok, &d), -EINVAL);
@@ -716,7 +765,7 @@ static void test_throttle_table(void **state) {
                 c = rows[i].release_at
                             ? svc_new(KV("memory_max", max, "throttle_release_at", rows[i].release_at))
                             : svc_new(KV("memory_max", max));
-                policy_state_init(&st);
+                state_init(&st);
                 policy_throttle_start(&st, T0, rows[i].start);
                 memset(&d, 0xaa, sizeof d);
                 v = policy_throttle_check(c, &st, T0 + rows[i].elapsed, rows[i].usage, rows[i].memory_max,
@@ -740,7 +789,7 @@ static void test_throttle_lifecycle(void **state) {
         PolicyState st;
         PolicyDecision d;
 
-        policy_state_init(&st);
+        state_init(&st);
         assert_int_equal(policy_throttle_check(c, &st, T0, 900 * M, G, &d), THROTTLE_IDLE);
         expect_decision(&d, " |");
         assert_string_equal(d.why, "throttle: not throttled");
@@ -785,7 +834,7 @@ static void test_throttle_lifecycle(void **state) {
 
         /* released, and the surge is back within the cooldown: throttle
          * again (it is exempt), the capture waits for its cooldown */
-        policy_state_init(&st);
+        state_init(&st);
         expect_decision((d = decide(c, &st, EVENT_PRE_OOM, T0, true, -1), &d), "capture throttle |");
         policy_throttle_start(&st, T0, 900 * M);
         assert_int_equal(policy_throttle_check(c, &st, T0 + 20 * S, 600 * M, G, NULL), THROTTLE_RELEASE);
@@ -818,7 +867,7 @@ static void test_throttle_then(void **state) {
                 PolicyState st;
                 PolicyDecision d;
 
-                policy_state_init(&st);
+                state_init(&st);
                 policy_throttle_start(&st, T0, 0);
                 assert_int_equal(policy_throttle_check(c, &st, T0 + 30 * S - 1, UINT64_MAX, UNLIMITED, &d),
                                  THROTTLE_HOLD);
@@ -843,7 +892,7 @@ static void test_throttle_then(void **state) {
                 PolicyState st;
                 PolicyDecision d;
 
-                policy_state_init(&st);
+                state_init(&st);
                 policy_throttle_start(&st, T0, 0);
                 assert_int_equal(policy_throttle_check(c, &st, T0 + 30 * S, UINT64_MAX, UNLIMITED, &d),
                                  THROTTLE_ESCALATE);
@@ -877,6 +926,7 @@ int main(void) {
                 cmocka_unit_test(test_restart_no_origin),
                 cmocka_unit_test(test_trigger_cooldown),
                 cmocka_unit_test(test_trigger_limit),
+                cmocka_unit_test(test_trigger_slots),
                 cmocka_unit_test(test_invalid),
                 cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_throttle_table),
