@@ -588,6 +588,7 @@ Guard *guard_free(Guard *g) {
         g->hist_fd = safe_close(g->hist_fd);
         free(g->map_base);
         guard_telemetry_stop(g);
+        free(g->tele_rings);
         g->tele_timer = sd_event_source_disable_unref(g->tele_timer);
         watch_free(g->watch);
         free(g);

@@ -50,10 +50,7 @@
 
 typedef struct Guard Guard;
 
-typedef struct TelePoint {
-        usec_t t; /* CLOCK_MONOTONIC */
-        uint64_t v;
-} TelePoint;
+typedef struct TeleRings TeleRings;
 typedef struct NotifyJob NotifyJob;
 typedef struct Upload Upload;
 
@@ -235,10 +232,10 @@ struct Guard {
         bool tele_have;
         uint64_t tele_old_max; /* sun.gc.generation.1.maxCapacity (0: unknown) */
         uint64_t tele_old_colls; /* old collections so far (UINT64_MAX: none read yet) */
-        TelePoint tele_gc[64]; /* (time, GC time): ring, tele_n_gc written */
-        size_t tele_n_gc;
-        TelePoint tele_old[32]; /* (time, old generation used after an old collection) */
-        size_t tele_n_old;
+        /* the recent points of gc-overhead and heap-leak (jvm-telemetry.c):
+         * 1.5 KiB allocated when a JVM's hsperfdata file is first found;
+         * NULL: none found yet */
+        TeleRings *tele_rings;
         bool tele_gc_over; /* gc-overhead observed, not yet below half */
         bool tele_leak_said; /* heap-leak observed for this process */
 

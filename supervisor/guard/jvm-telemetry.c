@@ -33,6 +33,19 @@
 #define TELE_FIND_SLOW_USEC (10 * USEC_PER_SEC)
 #define HEAP_LEAK_MIN_POINTS 4U
 
+typedef struct TelePoint {
+        usec_t t; /* CLOCK_MONOTONIC */
+        uint64_t v;
+} TelePoint;
+
+/* Rings: the last ELEMENTSOF() points, n written so far. */
+struct TeleRings {
+        TelePoint gc[64]; /* (time, GC time) */
+        size_t n_gc;
+        TelePoint old[32]; /* (time, old generation used after an old collection) */
+        size_t n_old;
+};
+
 static int on_tele_timer(sd_event_source *src, uint64_t usec, void *userdata);
 
 static void tele_arm(Guard *g, usec_t after) {
@@ -57,7 +70,8 @@ void guard_telemetry_stop(Guard *g) {
 void guard_telemetry_start(Guard *g) {
         guard_telemetry_stop(g);
         g->tele_tries = 0;
-        g->tele_n_gc = g->tele_n_old = 0;
+        if (g->tele_rings)
+                g->tele_rings->n_gc = g->tele_rings->n_old = 0;
         g->tele_gc_over = g->tele_leak_said = false;
         g->tele_old_colls = UINT64_MAX;
         g->tele_old_max = 0;
@@ -98,6 +112,13 @@ static bool tele_open(Guard *g) {
                                  g->cfg->name, (int) p.pid, TELE_FIND_FAST);
                 return false;
         }
+        /* without them (out of memory) the counters are still read and
+         * shown, only gc-overhead and heap-leak are not observed */
+        if (!g->tele_rings) {
+                g->tele_rings = calloc(1, sizeof *g->tele_rings);
+                if (!g->tele_rings)
+                        (void) log_oom();
+        }
         g->tele_fd = fd;
         tele_read_max(g);
         log_debug("Service '%s': reading the JVM's hsperfdata counters.", g->cfg->name);
@@ -109,18 +130,19 @@ static void gc_overhead_check(Guard *g, usec_t now, const PerfSummary *s) {
         uint64_t gc0 = 0;
         bool found = false;
         char what[400], a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX], c[UNIT_SIZE_MAX], d[UNIT_SIZE_MAX];
-        size_t cap = ELEMENTSOF(g->tele_gc);
+        TeleRings *r = g->tele_rings;
+        size_t cap = ELEMENTSOF(r->gc);
 
-        if (g->cfg->gc_overhead_bp == 0 || !(s->have & PERF_HAVE_GC))
+        if (g->cfg->gc_overhead_bp == 0 || !(s->have & PERF_HAVE_GC) || !r)
                 return;
         /* a point every window/32, the last ones kept */
-        if (g->tele_n_gc == 0 || now - g->tele_gc[(g->tele_n_gc - 1) % cap].t >= window / 32) {
-                g->tele_gc[g->tele_n_gc % cap] = (TelePoint){ now, s->gc_time_usec };
-                g->tele_n_gc++;
+        if (r->n_gc == 0 || now - r->gc[(r->n_gc - 1) % cap].t >= window / 32) {
+                r->gc[r->n_gc % cap] = (TelePoint){ now, s->gc_time_usec };
+                r->n_gc++;
         }
         /* the newest point at least a window old */
-        for (size_t k = 0; k < MIN(g->tele_n_gc, cap); k++) {
-                const TelePoint *p = &g->tele_gc[(g->tele_n_gc - 1 - k) % cap];
+        for (size_t k = 0; k < MIN(r->n_gc, cap); k++) {
+                const TelePoint *p = &r->gc[(r->n_gc - 1 - k) % cap];
                 if (now - p->t >= window) {
                         t0 = p->t;
                         gc0 = p->v;
@@ -158,14 +180,15 @@ static void gc_overhead_check(Guard *g, usec_t now, const PerfSummary *s) {
 }
 
 static void heap_leak_check(Guard *g, usec_t now, const PerfSummary *s) {
+        TeleRings *r = g->tele_rings;
         uint64_t colls = 0;
-        size_t cap = ELEMENTSOF(g->tele_old), n, first;
+        size_t cap = ELEMENTSOF(r->old), n, first;
         double st = 0, sv = 0, stt = 0, stv = 0, slope;
         char what[400], a[UNIT_SIZE_MAX], b[UNIT_SIZE_MAX], c[UNIT_SIZE_MAX], d[UNIT_SIZE_MAX],
                 e[UNIT_SIZE_MAX], f[UNIT_SIZE_MAX];
         const TelePoint *p0, *pl;
 
-        if (!(s->have & PERF_HAVE_OLD) || !(s->have & PERF_HAVE_GC))
+        if (!(s->have & PERF_HAVE_OLD) || !(s->have & PERF_HAVE_GC) || !r)
                 return;
         for (size_t i = 1; i < PERF_COLLECTORS_MAX; i++)
                 if (s->collectors[i].present)
@@ -175,26 +198,26 @@ static void heap_leak_check(Guard *g, usec_t now, const PerfSummary *s) {
                 return;
         }
         g->tele_old_colls = colls;
-        g->tele_old[g->tele_n_old % cap] = (TelePoint){ now, s->old_used_bytes };
-        g->tele_n_old++;
+        r->old[r->n_old % cap] = (TelePoint){ now, s->old_used_bytes };
+        r->n_old++;
         if (g->tele_leak_said)
                 return;
         /* the points within leak_window, oldest first */
-        n = MIN(g->tele_n_old, cap);
-        first = g->tele_n_old - n;
-        while (n > 0 && now - g->tele_old[first % cap].t > g->cfg->leak_window) {
+        n = MIN(r->n_old, cap);
+        first = r->n_old - n;
+        while (n > 0 && now - r->old[first % cap].t > g->cfg->leak_window) {
                 first++;
                 n--;
         }
         if (n < HEAP_LEAK_MIN_POINTS)
                 return;
         for (size_t k = 1; k < n; k++) {
-                uint64_t prev = g->tele_old[(first + k - 1) % cap].v, cur = g->tele_old[(first + k) % cap].v;
+                uint64_t prev = r->old[(first + k - 1) % cap].v, cur = r->old[(first + k) % cap].v;
                 if (cur < prev - prev / 50)
                         return;
         }
-        p0 = &g->tele_old[first % cap];
-        pl = &g->tele_old[(first + n - 1) % cap];
+        p0 = &r->old[first % cap];
+        pl = &r->old[(first + n - 1) % cap];
         /* a trend over a quarter of the window at least: a backlog that
          * fills the heap in seconds is pre-oom's (and throttle's), not a
          * leak */
@@ -203,7 +226,7 @@ static void heap_leak_check(Guard *g, usec_t now, const PerfSummary *s) {
         if (pl->v < p0->v + MAX((uint64_t) 1 << 20, p0->v / 20))
                 return;
         for (size_t k = 0; k < n; k++) {
-                const TelePoint *p = &g->tele_old[(first + k) % cap];
+                const TelePoint *p = &r->old[(first + k) % cap];
                 double t = (double) (p->t - p0->t) / USEC_PER_SEC, v = (double) p->v;
                 st += t;
                 sv += v;
