@@ -163,7 +163,7 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
         if (type != _EVENT_TYPE_INVALID && !guard_budget_allows(g, reason))
                 return -EDQUOT;
         /* why a capture has no nmt-diff, for its items and findings */
-        if (g->nmt_why[0])
+        if (g->nmt_why)
                 snprintf(nmt_why, sizeof nmt_why, "%s", g->nmt_why);
         else if (g->nmt_next_at > 0) {
                 usec_t now = now_usec(CLOCK_MONOTONIC);
@@ -197,7 +197,7 @@ int guard_start_capture(Guard *g, EventType type, const char *reason, const Capt
                 .limits_text = limits,
                 .nmt_baseline = g->nmt_baseline,
                 .nmt_no_baseline = nmt_why,
-                .jvm_limits = g->jvm_finding[0] ? g->jvm_finding : NULL,
+                .jvm_limits = g->jvm_finding,
                 .histogram_baseline = g->hist_fd >= 0,
                 .histogram_baseline_fd = g->hist_fd,
                 .histogram_when_grown = g->cfg->capture_auto,
@@ -587,6 +587,8 @@ Guard *guard_free(Guard *g) {
         g->nmt_timer = sd_event_source_disable_unref(g->nmt_timer);
         g->hist_fd = safe_close(g->hist_fd);
         free(g->map_base);
+        free(g->nmt_why);
+        free(g->jvm_finding);
         guard_telemetry_stop(g);
         free(g->tele_rings);
         g->tele_timer = sd_event_source_disable_unref(g->tele_timer);

@@ -205,7 +205,7 @@ struct Guard {
         bool nmt_refreshed; /* the later, steadier baseline at nmt_baseline_after was taken */
         unsigned nmt_tries; /* failed attempts at the early baseline */
         usec_t nmt_next_at; /* CLOCK_MONOTONIC of the next attempt (0: none) */
-        char nmt_why[160]; /* why there is no baseline yet, for the capture's findings */
+        char *nmt_why; /* why there is no baseline yet, for the capture's findings; NULL: no reason known */
 
         /* the live class histogram baseline (GC.class_histogram's answer in
          * an unlinked file, -1: none), taken after the JVM's first answered
@@ -244,7 +244,7 @@ struct Guard {
         JvmFlags jvm_flags;
         bool jvm_flags_probed; /* VM.flags answered (or cannot be asked) */
         bool jvm_flags_probing; /* the running attach is VM.flags, not the baseline */
-        char jvm_finding[400]; /* jvm_flags_findings(); "" when none */
+        char *jvm_finding; /* jvm_flags_findings(); NULL when none */
         int jvm_problems; /* how many it names */
 
         /* log triggers, compiled for regex_cfg */

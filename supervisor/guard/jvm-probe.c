@@ -17,18 +17,28 @@
 
 static int on_nmt_timer(sd_event_source *src, uint64_t usec, void *userdata);
 
+/* *p = a copy of s, NULL for "" (or when out of memory: logged). The
+ * guard's texts are allocated only when there is something to say. */
+static void set_text(char **p, const char *s) {
+        free(*p);
+        *p = NULL;
+        if (s[0] && !(*p = strdup(s)))
+                (void) log_oom();
+}
+
 /* The JVM's bounds against the effective memory limit: warned once per
  * process when something is wrong, kept for the captures and status. */
 static void jvm_limits_check(Guard *g, const char *from) {
         CaptureTrigger t = { .memory_max = UINT64_MAX };
-        char before[sizeof g->jvm_finding];
+        char finding[400];
 
-        snprintf(before, sizeof before, "%s", g->jvm_finding);
         watch_fill_trigger(g->watch, &t);
-        g->jvm_problems =
-                jvm_flags_findings(&g->jvm_flags, t.memory_max, g->jvm_finding, sizeof g->jvm_finding);
-        if (g->jvm_problems > 0 && !streq(before, g->jvm_finding))
-                log_warning("Service '%s' (%s): %s.", g->cfg->name, from, g->jvm_finding);
+        g->jvm_problems = jvm_flags_findings(&g->jvm_flags, t.memory_max, finding, sizeof finding);
+        if (streq(finding, g->jvm_finding ?: ""))
+                return;
+        set_text(&g->jvm_finding, finding);
+        if (g->jvm_problems > 0)
+                log_warning("Service '%s' (%s): %s.", g->cfg->name, from, finding);
 }
 
 /* At the start: the options the JVM is given (JAVA_TOOL_OPTIONS, then
@@ -39,7 +49,7 @@ void guard_jvm_limits_from_command_line(Guard *g) {
         const char *vars[] = { "JAVA_TOOL_OPTIONS=", "JDK_JAVA_OPTIONS=" };
 
         jvm_flags_init(&g->jvm_flags);
-        g->jvm_finding[0] = 0;
+        g->jvm_finding = mfree(g->jvm_finding);
         g->jvm_problems = 0;
         g->jvm_flags_probed = g->jvm_flags_probing = false;
         if (!jvm_is_launcher(guard_process(g).exe))
@@ -181,7 +191,7 @@ static void hist_finish(Guard *g, int r, const HotspotResult *res) {
 
 static void nmt_finish(Guard *g) {
         HotspotResult res;
-        char b[UNIT_SIZE_MAX];
+        char b[UNIT_SIZE_MAX], why[160] = "";
         bool ok = false, answered;
         int r;
 
@@ -227,16 +237,18 @@ static void nmt_finish(Guard *g) {
                                 g->nmt_refreshed = true;
                         g->nmt_baseline = true;
                 } else {
-                        snprintf(g->nmt_why, sizeof g->nmt_why, "no NMT baseline: the JVM said: %.100s",
+                        snprintf(why, sizeof why, "no NMT baseline: the JVM said: %.100s",
                                  buf[0] ? strtok(buf, "\n") : "nothing");
-                        log_info("Service '%s': %s", g->cfg->name, g->nmt_why);
+                        log_info("Service '%s': %s", g->cfg->name, why);
                 }
         } else if (r != -ENOEXEC && r != -EPROTONOSUPPORT) {
-                snprintf(g->nmt_why, sizeof g->nmt_why, "no NMT baseline: the attach failed: %.100s",
-                         res.error);
-                log_info("Service '%s': %s", g->cfg->name, g->nmt_why);
+                snprintf(why, sizeof why, "no NMT baseline: the attach failed: %.100s", res.error);
+                log_info("Service '%s': %s", g->cfg->name, why);
         } else
-                snprintf(g->nmt_why, sizeof g->nmt_why, "no NMT baseline: not a JVM that answers an attach");
+                snprintf(why, sizeof why, "no NMT baseline: not a JVM that answers an attach");
+        /* a baseline taken keeps the last reason (the capture does not use it then) */
+        if (!ok)
+                set_text(&g->nmt_why, why);
         guard_nmt_cancel(g);
         g->nmt_next_at = 0;
         if (guard_pid(g) <= 0)
@@ -251,8 +263,9 @@ static void nmt_finish(Guard *g) {
                 map_baseline_take(g);
         } else if (!g->nmt_baseline && ++g->nmt_tries < BASELINE_TRIES_MAX) {
                 guard_nmt_arm(g, BASELINE_RETRY_USEC);
-                snprintf(g->nmt_why + strlen(g->nmt_why), sizeof g->nmt_why - strlen(g->nmt_why),
-                         "; asked again in %s", unit_format_duration(b, BASELINE_RETRY_USEC));
+                snprintf(why + strlen(why), sizeof why - strlen(why), "; asked again in %s",
+                         unit_format_duration(b, BASELINE_RETRY_USEC));
+                set_text(&g->nmt_why, why);
         }
         hist_maybe_arm(g, answered);
 }
@@ -348,7 +361,7 @@ void guard_java_started(Guard *g) {
         g->nmt_baseline = g->nmt_refreshed = false;
         g->nmt_tries = 0;
         g->nmt_next_at = 0;
-        g->nmt_why[0] = 0;
+        g->nmt_why = mfree(g->nmt_why);
         guard_nmt_cancel(g);
         g->hist_fd = safe_close(g->hist_fd);
         g->map_base = mfree(g->map_base);

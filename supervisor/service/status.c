@@ -80,7 +80,7 @@ void status_fill_guard(const Guard *e, bool running, ServiceStatus *st) {
         st->jvm_max_heap = e->jvm_flags.max_heap;
         st->jvm_max_direct = e->jvm_flags.max_direct;
         st->jvm_limit_problems = (unsigned) MAX(e->jvm_problems, 0);
-        snprintf(st->jvm_finding, sizeof st->jvm_finding, "%s", e->jvm_finding);
+        snprintf(st->jvm_finding, sizeof st->jvm_finding, "%s", e->jvm_finding ?: "");
         if (running && e->tele_have) {
                 st->jvm_heap_used = e->tele.heap_used;
                 st->jvm_heap_committed = e->tele.heap_committed;
