@@ -74,7 +74,10 @@ static void on_notify(NotifySocket *ns, const NotifyMessage *m, pid_t pid, void 
                          s->cfg->name, suppressed,
                          (unsigned long long) (NOTIFY_LOG_INTERVAL / USEC_PER_SEC));
         if (m->have & NOTIFY_HAVE_STATUS) {
-                snprintf(s->status_text, sizeof s->status_text, "%.255s", m->status);
+                free(s->status_text);
+                s->status_text = strndup(m->status, 255);
+                if (!s->status_text)
+                        (void) log_oom();
                 log_debug("Service '%s': STATUS=%s", s->cfg->name, m->status);
         }
         if (m->stopping)

@@ -495,7 +495,7 @@ static int on_errpipe(sd_event_source *src, int fd, uint32_t revents, void *user
         }
         note(s, "started pid %d: %s", (int) s->main_pid, s->cfg->exec_raw ?: "");
         guard_started(s->guard);
-        s->status_text[0] = 0;
+        s->status_text = mfree(s->status_text);
         if (s->cfg->ready != READY_NOTIFY)
                 service_watchdog_arm(s);
         service_apply(s, &in);
@@ -972,6 +972,7 @@ Service *service_free(Service *s) {
         }
         safe_close(s->pidfd);
         safe_close(s->errpipe);
+        free(s->status_text);
         cg_service_free(s->cg);
         outlog_free(s->log);
         seccomp_program_free(s->seccomp);

@@ -83,7 +83,7 @@ struct Service {
         NotifySocket *notify;
         sd_event_source *watchdog_timer;
         unsigned watchdog_missed; /* watchdog periods without WATCHDOG=1 in a row */
-        char status_text[256]; /* the last STATUS= */
+        char *status_text; /* the last STATUS= (its first 255 bytes); NULL: none (most services send none) */
         LogRateLimit notify_log; /* what it says is logged at a bounded rate */
 
         /* a requested capture (service_capture) */

@@ -108,5 +108,5 @@ void service_get_status(const Service *s, ServiceStatus *st) {
         st->memory_max = s->limits.memory_max;
         st->pids_max = s->limits.pids_max;
         status_fill_guard(s->guard, s->state == SVC_RUNNING, st);
-        snprintf(st->status_text, sizeof st->status_text, "%s", s->status_text);
+        snprintf(st->status_text, sizeof st->status_text, "%s", s->status_text ?: "");
 }
