@@ -1,10 +1,14 @@
 /* Test service: leaks memory at a fixed rate, touching every page.
  *   leaker RATE_MB_PER_S [MAX_MB]
+ *   leaker --threads N RATE_MB_PER_S   (N threads, RATE/N each, until killed)
  *   leaker --saw NET_KB_PER_S GARBAGE_MB PERIOD_MS
- * Prints "leaked N MB" every 16 MB. Without MAX_MB it leaks until killed.
+ * Prints "leaked N MB" every 16 MB (all threads together). Without MAX_MB
+ * it leaks until killed.
  * --saw: a GC-like sawtooth: a steady leak of NET_KB_PER_S (kept in 64 KiB
  * heap blocks) under garbage that grows to GARBAGE_MB and is freed every
  * PERIOD_MS (1 MiB blocks, which glibc returns to the kernel at once). */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,16 +60,14 @@ static int sawtooth(double net_kbps, long garbage_mb, long period_ms) {
         }
 }
 
-int main(int argc, char **argv) {
-        if (argc >= 5 && strcmp(argv[1], "--saw") == 0)
-                return sawtooth(atof(argv[2]), atol(argv[3]), atol(argv[4]));
-        double rate = argc > 1 ? atof(argv[1]) : 10;
-        long max_mb = argc > 2 ? atol(argv[2]) : -1;
+static atomic_long total_mb;
+
+/* one leaking loop at rate MB/s; max_mb < 0: until killed */
+static int leak(double rate, long max_mb) {
         const size_t chunk = 1 << 20;
         long mb = 0;
         struct timespec t0;
 
-        setvbuf(stdout, NULL, _IOLBF, 0);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (;;) {
                 struct timespec now;
@@ -90,7 +92,34 @@ int main(int argc, char **argv) {
                         return 3;
                 memset(p, 0xa5, chunk);
                 mb++;
-                if (mb % 16 == 0)
-                        printf("leaked %ld MB\n", mb);
+                long all = atomic_fetch_add(&total_mb, 1) + 1;
+                if (all % 16 == 0)
+                        printf("leaked %ld MB\n", all);
         }
+}
+
+static void *leak_thread(void *rate) {
+        leak(*(const double *) rate, -1);
+        exit(3); /* malloc failed */
+}
+
+int main(int argc, char **argv) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        if (argc >= 5 && strcmp(argv[1], "--saw") == 0)
+                return sawtooth(atof(argv[2]), atol(argv[3]), atol(argv[4]));
+        if (argc >= 4 && strcmp(argv[1], "--threads") == 0) {
+                long n = atol(argv[2]);
+                static double each;
+
+                if (n < 1 || n > 256)
+                        return 2;
+                each = atof(argv[3]) / (double) n;
+                for (long i = 1; i < n; i++) {
+                        pthread_t t;
+                        if (pthread_create(&t, NULL, leak_thread, &each) != 0)
+                                return 3;
+                }
+                return leak(each, -1);
+        }
+        return leak(argc > 1 ? atof(argv[1]) : 10, argc > 2 ? atol(argv[2]) : -1);
 }
