@@ -116,7 +116,9 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
         watch_hold_pause(g->watch, false);
         if (g->oom_kill_deferred) {
                 g->oom_kill_deferred = false;
-                g->trigger = g->deferred_trigger;
+                if (g->deferred_trigger)
+                        g->trigger = *g->deferred_trigger;
+                g->deferred_trigger = mfree(g->deferred_trigger);
                 g->event_captured = false;
                 if (next < pending.n)
                         log_info(
@@ -493,7 +495,12 @@ void guard_observed(Guard *g, EventType type, const CaptureTrigger *t, const cha
                  * post-mortem (the kernel's report, the cgroup's counters)
                  * as soon as the capture has ended */
                 g->oom_kill_deferred = true;
-                g->deferred_trigger = *t;
+                free(g->deferred_trigger);
+                g->deferred_trigger = malloc(sizeof *g->deferred_trigger);
+                if (g->deferred_trigger)
+                        *g->deferred_trigger = *t;
+                else
+                        (void) log_oom();
                 log_notice(
                         "Service '%s': oom-kill while a capture runs: its post-mortem follows that capture.",
                         g->cfg->name);
@@ -589,6 +596,7 @@ Guard *guard_free(Guard *g) {
         free(g->map_base);
         free(g->nmt_why);
         free(g->jvm_finding);
+        free(g->deferred_trigger);
         guard_telemetry_stop(g);
         free(g->tele_rings);
         g->tele_timer = sd_event_source_disable_unref(g->tele_timer);

@@ -260,9 +260,10 @@ struct Guard {
          * none), and the last one captured alive */
         uint64_t capture_incarnation, captured_incarnation;
         /* an oom-kill seen while a capture ran: its post-mortem runs when
-         * that capture ends */
+         * that capture ends, with the kill's trigger (allocated then; NULL
+         * when out of memory: the last observation's) */
         bool oom_kill_deferred;
-        CaptureTrigger deferred_trigger;
+        CaptureTrigger *deferred_trigger;
 };
 
 /* Create the guard and its watchers (the cgroup exists). Returns 0 or

@@ -84,18 +84,17 @@ typedef struct T {
         CgLimits limits;
         Guard *g;
         Owner o;
+        char capdir[192]; /* the guard holds it by reference */
 } T;
 
 static void t_start(T *t, const char *const *kv, bool may_write) {
-        char capdir[192];
-
         fx_setup_v2(&t->f, "svc", "209715200\n"); /* 200M */
         t->cfg = fx_service("svc", kv);
         t->limits = CG_LIMITS_NONE;
         t->limits.memory_max = 200 * MIB;
         t->limits.memory_high = 180 * MIB; /* as memory_high = 90% resolves */
         t->o = (Owner){ .pid = getpid(), .incarnation = 1, .may_write = may_write };
-        snprintf(capdir, sizeof capdir, "%s/captures", t->f.root);
+        snprintf(t->capdir, sizeof t->capdir, "%s/captures", t->f.root);
         assert_int_equal(guard_new(
                                  &(GuardSpec){
                                          .event = t->f.event,
@@ -103,7 +102,7 @@ static void t_start(T *t, const char *const *kv, bool may_write) {
                                          .cg = t->f.cg,
                                          .cfg = t->cfg,
                                          .limits = &t->limits,
-                                         .capture_dir = capdir,
+                                         .capture_dir = t->capdir,
                                  },
                                  &ops, &t->o, &t->g),
                          0);
@@ -242,6 +241,44 @@ static void test_trigger_skips_jvm_options_echo(void **state) {
         t_stop(&t);
 }
 
+static void on_capture_done(void *userdata, const char *path, bool complete) {
+        *(bool *) userdata = true;
+}
+
+/* an oom-kill while a capture runs: its decision (here a stop) waits for
+ * that capture's end and gets the kill's trigger, not that of an
+ * observation in between */
+static void test_oom_kill_during_capture(void **state) {
+        CaptureTrigger kill = {
+                .memory_current = 200 * MIB,
+                .memory_max = 200 * MIB,
+                .pids_current = UINT64_MAX,
+                .pids_max = UINT64_MAX,
+                .eta = USEC_INFINITY,
+        };
+        bool done = false;
+        T t = {};
+
+        t_start(&t, KV("on_oom_kill", "stop", "on_hang", "notify", "sample_interval", "1h"), true);
+        assert_int_equal(guard_capture(t.g, "manual", "by hand", on_capture_done, &done), 0);
+        assert_non_null(t.g->capture);
+        snprintf(kill.what, sizeof kill.what, "the kernel killed it");
+        guard_observed(t.g, EVENT_OOM_KILL, &kill, NULL, false);
+        assert_true(t.g->oom_kill_deferred);
+        assert_non_null(t.g->deferred_trigger);
+        guard_report(t.g, EVENT_HANG, "something else", false);
+        assert_string_equal(t.g->trigger.what, "something else");
+        assert_int_equal(t.o.stops, 0);
+        assert_true(fx_run_until(&t.f, &done, 30000));
+        assert_int_equal(t.o.stops, 1);
+        assert_false(t.g->oom_kill_deferred);
+        assert_null(t.g->deferred_trigger);
+        assert_string_equal(t.g->trigger.what, "the kernel killed it");
+        assert_non_null(t.g->last_capture);
+        assert_ptr_equal(strstr(t.g->last_capture, t.capdir), t.g->last_capture);
+        t_stop(&t);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_trigger_skips_jvm_options_echo),
@@ -250,6 +287,7 @@ int main(void) {
                 cmocka_unit_test(test_may_not_write),
                 cmocka_unit_test(test_stop_and_kill_go_to_the_owner),
                 cmocka_unit_test(test_report),
+                cmocka_unit_test(test_oom_kill_during_capture),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
