@@ -550,16 +550,99 @@ static int start_listener(Shared *sh, pid_t pid, pid_t nspid, int pidfd, const P
         return 0;
 }
 
+/* The request's start for a jcmd, and the same asking for the whole output
+ * at once ("command option,..." as the name: JDK 25's attach options; the
+ * name still fits HOTSPOT_NAME_MAX) */
+#define JCMD_PREFIX "1\0jcmd\0"
+#define JCMD_UNSTREAMED_PREFIX "1\0jcmd streaming=0\0"
+
+/* Connect to the listener's socket in the current directory (the JVM's
+ * /tmp), and check that the JVM we looked at is the one listening. */
+static int connect_listener(Shared *sh, const char *sock_name, pid_t pid) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct ucred cred;
+        socklen_t cred_len = sizeof(cred);
+        _cleanup_close_ int sock = -EBADF;
+        int r;
+
+        (void) snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_name);
+        sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (sock < 0)
+                return helper_fail(sh, negative_errno(), "socket: %m");
+        if (connect(sock, (const struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                r = negative_errno();
+                if (r == -ECONNREFUSED)
+                        return helper_fail(sh, r, "/tmp/%s: nobody listens (a stale socket?): %m",
+                                           sock_name);
+                return helper_fail(sh, r, "cannot connect to /tmp/%s: %m", sock_name);
+        }
+        /* the listener must be the JVM we looked at, not another process
+         * (or an earlier JVM of the same container pid) */
+        if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0)
+                return helper_fail(sh, negative_errno(), "SO_PEERCRED: %m");
+        if (cred.pid != pid)
+                return helper_fail(sh, -EPERM, "/tmp/%s belongs to process %d, not to %d", sock_name,
+                                   (int) cred.pid, (int) pid);
+        return TAKE_FD(sock);
+}
+
+bool hotspot_options_have(const char *buf, size_t n, const char *option) {
+        int status;
+        size_t start, k = strlen(option);
+
+        if (hotspot_parse_status(buf, n, &status, &start) < 0 || status != 0)
+                return false;
+        /* the version, then the options: "2 option1,option2" (JDK 25) */
+        for (size_t i = start; i < n;) {
+                size_t j = i;
+                while (j < n && buf[j] != ',' && buf[j] != ' ' && buf[j] != '\n')
+                        j++;
+                if (j - i == k && memcmp(buf + i, option, k) == 0)
+                        return true;
+                i = j + 1;
+        }
+        return false;
+}
+
+/* Does this JVM stream an operation's output (JDK 25's default)? For a
+ * thread dump it then writes from inside the safepoint, and the JVM stays
+ * stopped until the reader has read it all: 100-200 ms for 2000 threads
+ * against ~20 ms whole (bench/capture-stall). "getversion options" lists
+ * the options a JVM takes (JDK 25 on); older ones answer "not
+ * recognized", and do not stream. Any failure here: no. */
+static bool listener_streams(int sock, usec_t deadline) {
+        static const char probe[] = "1\0getversion\0options\0\0"; /* and the literal's NUL */
+        char reply[512];
+        size_t used = 0;
+
+        if (write_all(sock, probe, sizeof(probe), deadline) < 0)
+                return false;
+        while (used < sizeof(reply)) {
+                struct pollfd pf = { .fd = sock, .events = POLLIN };
+                ssize_t k;
+                int r = poll(&pf, 1, poll_timeout_ms(deadline));
+
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        return false;
+                k = read(sock, reply + used, sizeof(reply) - used);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                used += (size_t) k;
+        }
+        return hotspot_options_have(reply, used, "streaming");
+}
+
 static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size_t req_len, int out_fd,
                       usec_t deadline, size_t max_output) {
-        char path[64], buf[65536];
+        char path[64], buf[65536], unstreamed[HOTSPOT_REQUEST_MAX_BYTES + 16];
         _cleanup_close_ int pidfd = -EBADF, mntns_fd = -EBADF, cwd_fd = -EBADF, tmp_fd = -EBADF,
                             sock = -EBADF;
         char sock_name[32];
         struct stat st_ns, st_self, st_sock;
-        struct ucred cred;
-        socklen_t cred_len = sizeof(cred);
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         ProcStatus st;
         unsigned maps_bits = 0;
         pid_t nspid;
@@ -671,24 +754,26 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
         sh->step = STEP_CONNECT;
         if (fchdir(tmp_fd) < 0)
                 return helper_fail(sh, negative_errno(), "cannot enter the JVM's /tmp: %m");
-        (void) snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_name);
-        sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (sock < 0)
-                return helper_fail(sh, negative_errno(), "socket: %m");
-        if (connect(sock, (const struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                r = negative_errno();
-                if (r == -ECONNREFUSED)
-                        return helper_fail(sh, r, "/tmp/%s: nobody listens (a stale socket?): %m",
-                                           sock_name);
-                return helper_fail(sh, r, "cannot connect to /tmp/%s: %m", sock_name);
+        /* a jcmd on a JVM that streams its output by default (JDK 25):
+         * ask for it whole, see listener_streams() */
+        if (req_len >= sizeof(JCMD_PREFIX) - 1 && memcmp(req, JCMD_PREFIX, sizeof(JCMD_PREFIX) - 1) == 0 &&
+            req_len - (sizeof(JCMD_PREFIX) - 1) + sizeof(JCMD_UNSTREAMED_PREFIX) - 1 <= sizeof(unstreamed)) {
+                sock = connect_listener(sh, sock_name, pid);
+                if (sock < 0)
+                        return sock;
+                if (listener_streams(sock, deadline)) {
+                        size_t k = sizeof(JCMD_UNSTREAMED_PREFIX) - 1;
+                        memcpy(unstreamed, JCMD_UNSTREAMED_PREFIX, k);
+                        memcpy(unstreamed + k, req + sizeof(JCMD_PREFIX) - 1,
+                               req_len - (sizeof(JCMD_PREFIX) - 1));
+                        req_len = k + req_len - (sizeof(JCMD_PREFIX) - 1);
+                        req = unstreamed;
+                }
+                sock = safe_close(sock);
         }
-        /* the listener must be the JVM we looked at, not another process
-         * (or an earlier JVM of the same container pid) */
-        if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0)
-                return helper_fail(sh, negative_errno(), "SO_PEERCRED: %m");
-        if (cred.pid != pid)
-                return helper_fail(sh, -EPERM, "/tmp/%s belongs to process %d, not to %d", sock_name,
-                                   (int) cred.pid, (int) pid);
+        sock = connect_listener(sh, sock_name, pid);
+        if (sock < 0)
+                return sock;
 
         /* ---- request and reply ---- */
         sh->step = STEP_REPLY;

@@ -97,6 +97,12 @@ int hotspot_build_request(const char *const *argv, char *buf, size_t size, size_
  *   -ERANGE   the number does not fit an int */
 int hotspot_parse_status(const char *buf, size_t n, int *ret_status, size_t *ret_consumed);
 
+/* Is option (e.g. "streaming") in the reply to "getversion options" (JDK
+ * 25 on: status 0, then the protocol version and the options, as
+ * "0\n2 streaming", more options comma-separated)? False for
+ * another status (an older JVM: "not recognized") or a bad reply. Pure. */
+bool hotspot_options_have(const char *buf, size_t n, const char *option);
+
 /* The outcome of one attach. Unlike a ret_* parameter, hotspot_attach()
  * fills it in on failure too (as sd_bus_error is): output_bytes says how
  * much reached out_fd before a failure, error explains it. */

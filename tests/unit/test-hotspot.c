@@ -293,8 +293,29 @@ static void test_attach_not_a_jvm(void **state) {
         assert_int_equal(res.output_bytes, 0);
 }
 
+/* JDK 25's answer to "getversion options", and what older JVMs say */
+static void test_options(void **state) {
+        /* jdk25: Temurin 25.0.3's answer, byte for byte */
+        static const char jdk25[] = "0\n2 streaming", several[] = "0\n2 foo,streaming,bar\n",
+                          jdk17[] = "-1\nOperation getversion not recognized!\n", none[] = "0\n2",
+                          prefix[] = "0\n2 streamingly", cut[] = "0\n2 stream";
+
+        (void) state;
+        assert_true(hotspot_options_have(jdk25, strlen(jdk25), "streaming"));
+        assert_true(hotspot_options_have(several, strlen(several), "streaming"));
+        assert_true(hotspot_options_have(several, strlen(several), "bar"));
+        assert_false(hotspot_options_have(jdk17, strlen(jdk17), "streaming"));
+        assert_false(hotspot_options_have(none, strlen(none), "streaming"));
+        assert_false(hotspot_options_have(prefix, strlen(prefix), "streaming"));
+        assert_false(hotspot_options_have(cut, strlen(cut), "streaming"));
+        assert_false(hotspot_options_have("", 0, "streaming"));
+        /* never reads past n */
+        assert_false(hotspot_options_have(jdk25, 7, "streaming"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_options),
                 cmocka_unit_test(test_request_jcmd),
                 cmocka_unit_test(test_request_operations),
                 cmocka_unit_test(test_request_limits),
