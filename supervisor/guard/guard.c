@@ -68,6 +68,32 @@ static void guard_paused(Guard *g) {
 
 /* ---- actions ---- */
 
+static void decide_and_run_full(Guard *g, EventType type, int trigger, bool quiet);
+
+/* The observation deferred while a capture ran (guard_observed()): decided
+ * now, unless the actions after the capture started another one (then at
+ * its end) or the process it was seen for is gone. */
+static void run_deferred(Guard *g) {
+        EventType type = (EventType) g->deferred_type;
+
+        if (g->deferred_type < 0 || g->capture)
+                return;
+        g->deferred_type = -1;
+        if (g->deferred_incarnation != guard_incarnation(g)) {
+                log_info("Service '%s': the %s seen during the capture dropped: its process is gone.",
+                         g->cfg->name, event_type_to_string(type));
+                g->deferred_trigger = mfree(g->deferred_trigger);
+                return;
+        }
+        if (g->deferred_trigger)
+                g->trigger = *g->deferred_trigger;
+        g->deferred_trigger = mfree(g->deferred_trigger);
+        g->event_captured = false;
+        log_info("Service '%s': deciding on the %s seen during the capture.", g->cfg->name,
+                 event_type_to_string(type));
+        decide_and_run_full(g, type, -1, false);
+}
+
 static void capture_done(Capture *c, const char *path, bool complete, void *userdata) {
         Guard *g = userdata;
         EventType type = g->capture_event;
@@ -116,6 +142,7 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
         watch_hold_pause(g->watch, false);
         if (g->oom_kill_deferred) {
                 g->oom_kill_deferred = false;
+                g->deferred_type = -1; /* its process is dead */
                 if (g->deferred_trigger)
                         g->trigger = *g->deferred_trigger;
                 g->deferred_trigger = mfree(g->deferred_trigger);
@@ -146,9 +173,11 @@ static void capture_done(Capture *c, const char *path, bool complete, void *user
                                 keep.a[keep.n++] = (int8_t) a;
                 }
                 guard_run_actions(g, type, &keep, 0);
+                run_deferred(g);
                 return;
         }
         guard_run_actions(g, type, &pending, next);
+        run_deferred(g);
 }
 
 int guard_start_capture(Guard *g, EventType type, const char *reason, const CaptureTrigger *t,
@@ -507,8 +536,19 @@ void guard_observed(Guard *g, EventType type, const CaptureTrigger *t, const cha
                 return;
         }
         if (g->capture) {
-                log_full(quiet ? LOG_DEBUG : LOG_INFO,
-                         "Service '%s': %s while a capture runs: no second decision.", g->cfg->name,
+                if (quiet || g->oom_kill_deferred) {
+                        log_full(quiet ? LOG_DEBUG : LOG_INFO,
+                                 "Service '%s': %s while a capture runs: no second decision.", g->cfg->name,
+                                 event_type_to_string(type));
+                        return;
+                }
+                free(g->deferred_trigger);
+                g->deferred_trigger = malloc(sizeof *g->deferred_trigger);
+                if (g->deferred_trigger)
+                        *g->deferred_trigger = *t;
+                g->deferred_type = (int) type;
+                g->deferred_incarnation = guard_incarnation(g);
+                log_info("Service '%s': %s while a capture runs: decided when it ends.", g->cfg->name,
                          event_type_to_string(type));
                 return;
         }
@@ -552,6 +592,7 @@ int guard_new(const GuardSpec *spec, const GuardOwnerOps *ops, void *owner, Guar
                 .nmt_fd = -1,
                 .hist_fd = -1,
                 .tele_fd = -1,
+                .deferred_type = -1,
         };
         jvm_flags_init(&g->jvm_flags);
         r = watch_new(

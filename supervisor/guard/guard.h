@@ -264,6 +264,12 @@ struct Guard {
          * when out of memory: the last observation's) */
         bool oom_kill_deferred;
         CaptureTrigger *deferred_trigger;
+        /* another observation seen while a capture ran (-1: none; the
+         * latest wins): decided when the capture ends, if its process still
+         * runs; its trigger in deferred_trigger. An observation said once
+         * (heap-leak, leak-trend) would otherwise be lost with its actions. */
+        int deferred_type;
+        uint64_t deferred_incarnation;
 };
 
 /* Create the guard and its watchers (the cgroup exists). Returns 0 or
