@@ -145,6 +145,7 @@ static void help_capture(FILE *f) {
                    "  -t, --timeout=DURATION   bound on the whole capture (default 20s)\n"
                    "      --items=LIST         as the capture key: auto, or nmt threads heap pmap\n"
                    "                           smaps status tasks cgroup perfdata class_histogram\n"
+                   "                           heap_dump\n"
                    "  -h, --help               this text\n\n"
                    "Exit status: 0 complete, 1 incomplete or failed (see manifest.json), 2 usage error.\n");
 }
