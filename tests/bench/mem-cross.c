@@ -12,10 +12,12 @@
  * line of the "memory" controller).
  *
  * Seeing the supervisor's samples: every sample cgwarden takes (periodic or
- * set off by an event) reads memory.stat of the service's cgroup, a file
- * this program never reads, right after memory.current/usage_in_bytes. An
- * inotify IN_ACCESS watch on that file therefore tells when a sample was
- * taken. This is used twice:
+ * set off by an event) reads pids.current of the service's cgroup (v1: in
+ * the pids hierarchy), a file this program never reads, right after
+ * memory.current/usage_in_bytes. An inotify IN_ACCESS watch on that file
+ * therefore tells when a sample was taken (memory.stat, watched before, is
+ * read only every 30th sample far from the limits, or when usage moved).
+ * This is used twice:
  *
  * Every cycle:
  *   0. sync mode (INTERVAL_MS = the supervisor's sample_interval): wait for
@@ -69,7 +71,7 @@
  *        cross USEC AT_CROSS AFTER_DROP FINE_PAGES SINCE_SAMPLE_US SEEN_US AFTER_US
  *      (usage in bytes at the crossing and after the drop, pages touched
  *      one by one, sample-to-crossing in sync mode else -1, crossing to the
- *      supervisor's read of memory.stat or -1 if none within HOLD_MS, the
+ *      supervisor's read of pids.current or -1 if none within HOLD_MS, the
  *      crossing touch and read: see 2) and
  *      flush. Written only now, in the quiet part of the cycle: a write to
  *      the stdout pipe wakes the supervisor and must not race the event
@@ -144,14 +146,14 @@ static void sleep_ms(unsigned long ms) {
                 ;
 }
 
-/* forget the reads of memory.stat seen so far */
+/* forget the reads of pids.current seen so far */
 static void drain(void) {
         char buf[4096];
         while (read(ino, buf, sizeof buf) > 0)
                 ;
 }
 
-/* wait up to MS for a read of memory.stat; 1 and its time, or 0 */
+/* wait up to MS for a read of pids.current; 1 and its time, or 0 */
 static int wait_sample(int ms, unsigned long long *t) {
         struct pollfd p = { .fd = ino, .events = POLLIN };
         int r;
@@ -168,19 +170,19 @@ static int wait_sample(int ms, unsigned long long *t) {
         return 1;
 }
 
-/* Open the usage file of our own cgroup and watch memory.stat next to
- * it; returns 1 on cgroup v2. */
+/* Open the usage file of our own cgroup and watch its pids.current;
+ * returns 1 on cgroup v2. */
 static int open_usage(void) {
         struct statfs sf;
         char line[4096], path[4200], evpath[4200];
         FILE *f;
-        int found = 0, v2;
+        int found = 0, found_pids = 0, v2;
 
         v2 = statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
         f = fopen("/proc/self/cgroup", "re");
         if (!f)
                 die("/proc/self/cgroup");
-        while (!found && fgets(line, sizeof line, f)) {
+        while (!(found && found_pids) && fgets(line, sizeof line, f)) {
                 char *ctrl = strchr(line, ':'), *cg, *tok, *save = NULL;
                 if (!ctrl)
                         continue;
@@ -194,7 +196,8 @@ static int open_usage(void) {
                         if (ctrl[0] != 0)
                                 continue;
                         snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.current", cg);
-                        snprintf(stat_path, sizeof stat_path, "/sys/fs/cgroup%s/memory.stat", cg);
+                        snprintf(stat_path, sizeof stat_path, "/sys/fs/cgroup%s/pids.current", cg);
+                        found_pids = 1;
                         snprintf(evpath, sizeof evpath, "/sys/fs/cgroup%s/memory.events", cg);
                         events_fd = open(evpath, O_RDONLY | O_CLOEXEC);
                         if (events_fd < 0)
@@ -202,20 +205,23 @@ static int open_usage(void) {
                         found = 1;
                         continue;
                 }
-                /* "4:memory:/x", or co-mounted "4:memory,foo:/x" */
-                for (tok = strtok_r(ctrl, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-                        if (strcmp(tok, "memory") == 0)
-                                break;
-                if (!tok)
-                        continue;
-                snprintf(path, sizeof path, "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", cg);
-                snprintf(stat_path, sizeof stat_path, "/sys/fs/cgroup/memory%s/memory.stat", cg);
-                found = 1;
+                /* "4:memory:/x", or co-mounted "4:memory,foo:/x"; and "5:pids:/x" */
+                for (tok = strtok_r(ctrl, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                        if (strcmp(tok, "memory") == 0) {
+                                snprintf(path, sizeof path, "/sys/fs/cgroup/memory%s/memory.usage_in_bytes",
+                                         cg);
+                                found = 1;
+                        } else if (strcmp(tok, "pids") == 0) {
+                                snprintf(stat_path, sizeof stat_path, "/sys/fs/cgroup/pids%s/pids.current",
+                                         cg);
+                                found_pids = 1;
+                        }
+                }
         }
         fclose(f);
-        if (!found) {
+        if (!found || !found_pids) {
                 errno = ENOENT;
-                die("no memory cgroup in /proc/self/cgroup");
+                die("no memory or no pids cgroup in /proc/self/cgroup");
         }
         usage_fd = open(path, O_RDONLY | O_CLOEXEC);
         if (usage_fd < 0)
@@ -279,7 +285,7 @@ int main(int argc, char **argv) {
                 if (interval_ms) {
                         if (!wait_sample((int) (3 * interval_ms + 2000), &t_sample)) {
                                 errno = ETIMEDOUT;
-                                die("no sample of the supervisor (read of memory.stat) within 3 intervals");
+                                die("no sample of the supervisor (read of pids.current) within 3 intervals");
                         }
                 } else
                         drain();
