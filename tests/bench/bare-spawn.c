@@ -9,6 +9,12 @@
  *       "cgwarden exec -- /bin/true"), so both are timed by the same code
  *       and the shell that drives the loop is outside the measurement.
  *
+ *   bare-spawn time3 CGDIR CMD [ARG ...]
+ *       the same, with clone3(CLONE_INTO_CGROUP) into the cgroup v2
+ *       directory CGDIR instead of fork(): the bare cost of starting a
+ *       process in a cgroup, as cgwarden does on v2 (less the cgroup's
+ *       creation and removal, which it also does per exec).
+ *
  *   bare-spawn stamp FILE
  *       append CLOCK_MONOTONIC in nanoseconds to FILE and exit 0. Run as a
  *       restart=always service, consecutive stamps give cgwarden's
@@ -34,7 +40,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +75,33 @@ static int spawn_wait(char **argv) {
         return st;
 }
 
+/* clone3 into the cgroup dir_fd + execv + waitpid; the child's wait
+ * status, or -1. */
+static int spawn3_wait(int dir_fd, char **argv) {
+        struct clone_args ca = {
+                .flags = CLONE_INTO_CGROUP,
+                .exit_signal = SIGCHLD,
+                .cgroup = (unsigned long long) dir_fd,
+        };
+        long pid = syscall(SYS_clone3, &ca, sizeof ca);
+        int st;
+
+        if (pid < 0) {
+                perror("bare-spawn: clone3");
+                return -1;
+        }
+        if (pid == 0) {
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        while (waitpid((pid_t) pid, &st, 0) < 0)
+                if (errno != EINTR) {
+                        perror("bare-spawn: waitpid");
+                        return -1;
+                }
+        return st;
+}
+
 static int ok(int st, const char *what) {
         if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
                 return 1;
@@ -79,6 +115,24 @@ int main(int argc, char **argv) {
                 int st = spawn_wait(argv + 2);
                 unsigned long long t1 = now_ns();
                 if (!ok(st, argv[2]))
+                        return 1;
+                printf("%llu\n", (t1 - t0) / 1000ULL);
+                return 0;
+        }
+        if (argc >= 4 && strcmp(argv[1], "time3") == 0) {
+                int fd = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                unsigned long long t0, t1;
+                int st;
+
+                if (fd < 0) {
+                        perror("bare-spawn: open the cgroup");
+                        return 1;
+                }
+                t0 = now_ns();
+                st = spawn3_wait(fd, argv + 3);
+                t1 = now_ns();
+                close(fd);
+                if (!ok(st, argv[3]))
                         return 1;
                 printf("%llu\n", (t1 - t0) / 1000ULL);
                 return 0;
@@ -134,7 +188,7 @@ int main(int argc, char **argv) {
                 return 0;
         }
         fprintf(stderr,
-                "usage: bare-spawn time CMD [ARG...] | stamp FILE | loop N CMD [ARG...] | peak OUT CMD "
-                "[ARG...]\n");
+                "usage: bare-spawn time CMD [ARG...] | time3 CGDIR CMD [ARG...] | stamp FILE | loop N CMD "
+                "[ARG...] | peak OUT CMD [ARG...]\n");
         return 2;
 }
