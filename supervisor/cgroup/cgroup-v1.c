@@ -218,10 +218,23 @@ static void v1_context_done(CgContext *c) {
                         (void) cg_rmdir_wait(dir);
                 else if (dir)
                         (void) rmdir(dir);
-                if (c->base_made_v1[i] && mnt) {
-                        _cleanup_free_ char *base = cg_path_join(mnt, c->base_v1[i]);
-                        if (base)
-                                remove_base(base, c->base_made_v1[i]);
+                /* a mirror of memory's path (pick_bases()): the last
+                 * cgwarden out removes it while empty, whoever made it (two
+                 * from the same place share it, and the one that made it
+                 * may leave first) */
+                if (mnt && c->base_v1[i] && !streq(c->base_v1[i], c->own_v1[i])) {
+                        _cleanup_free_ char *base = cg_path_join(mnt, c->base_v1[i]), *top = NULL;
+                        size_t first = strcspn(c->base_v1[i] + 1, "/") + 1;
+
+                        top = c->base_made_v1[i] ? strdup(c->base_made_v1[i])
+                                                 : strndup(c->base_v1[i], first);
+                        if (top && !c->base_made_v1[i]) {
+                                char *t = cg_path_join(mnt, top);
+                                free(top);
+                                top = t;
+                        }
+                        if (base && top)
+                                remove_base(base, top);
                 }
         }
 }
