@@ -54,10 +54,21 @@ static unsigned long long now_ns(void) {
         return (unsigned long long) ts.tv_sec * 1000000000ULL + (unsigned long long) ts.tv_nsec;
 }
 
+/* waitpid; the child's wait status, or -1 */
+static int reap(pid_t pid) {
+        int st;
+
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR) {
+                        perror("bare-spawn: waitpid");
+                        return -1;
+                }
+        return st;
+}
+
 /* fork + execv + waitpid; returns the child's wait status, or -1. */
 static int spawn_wait(char **argv) {
         pid_t pid = fork();
-        int st;
 
         if (pid < 0) {
                 perror("bare-spawn: fork");
@@ -67,12 +78,7 @@ static int spawn_wait(char **argv) {
                 execv(argv[0], argv);
                 _exit(127);
         }
-        while (waitpid(pid, &st, 0) < 0)
-                if (errno != EINTR) {
-                        perror("bare-spawn: waitpid");
-                        return -1;
-                }
-        return st;
+        return reap(pid);
 }
 
 /* clone3 into the cgroup dir_fd + execv + waitpid; the child's wait
@@ -84,7 +90,6 @@ static int spawn3_wait(int dir_fd, char **argv) {
                 .cgroup = (unsigned long long) dir_fd,
         };
         long pid = syscall(SYS_clone3, &ca, sizeof ca);
-        int st;
 
         if (pid < 0) {
                 perror("bare-spawn: clone3");
@@ -94,12 +99,7 @@ static int spawn3_wait(int dir_fd, char **argv) {
                 execv(argv[0], argv);
                 _exit(127);
         }
-        while (waitpid((pid_t) pid, &st, 0) < 0)
-                if (errno != EINTR) {
-                        perror("bare-spawn: waitpid");
-                        return -1;
-                }
-        return st;
+        return reap((pid_t) pid);
 }
 
 static int ok(int st, const char *what) {
