@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup v1 backend (legacy and hybrid hosts).
  *
- * libcgroup creates the per-controller groups, writes the limits and
- * deletes the groups (cgroup_create_cgroup, cgroup_modify_cgroup,
+ * libcgroup (loaded for each change: CgLib below) creates the
+ * per-controller groups, writes the limits and deletes the groups (cgroup_create_cgroup, cgroup_modify_cgroup,
  * cgroup_delete_cgroup_ext with DELETE_EMPTY_ONLY so it never migrates
  * tasks into our own cgroup). Everything it has no API for is written
  * directly: the freezer dance for kill, cgroup.procs fds for a forked
- * child, and reading stat/event files. If cgroup_init() fails (e.g. no
- * /proc/mounts in a chroot) the same operations fall back to cgroupfs. */
+ * child, and reading stat/event files. If libcgroup cannot be loaded or
+ * cgroup_init() fails (e.g. no /proc/mounts in a chroot) the same
+ * operations fall back to cgroupfs. */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -17,15 +19,94 @@
 
 #include <libcgroup.h>
 
+#include "base/log.h"
 #include "cgroup/cgroup-internal.h"
+
+/* libcgroup is loaded for one change to the groups and unloaded after it.
+ * cgroup_init() clears libcgroup's mount table, a static array of 820 KiB
+ * (cg_mount_table), and a process that has called it keeps those pages
+ * for life: 40 % of what 100 guarded services may cost (issue #17's 2 MB),
+ * for a mkdir, a few writes and an rmdir per service. So, as systemd loads
+ * its optional libraries, it is dlopen()ed where a group is created,
+ * changed or removed, and dlclose()d when that change is done, which
+ * unmaps the table (and keeps it out of every CLI call). One load and
+ * init costs ~0.7 ms here; a change that writes nothing loads nothing. */
+#define LIBCGROUP_SONAME "libcgroup.so.2"
+
+typedef struct CgLib {
+        void *dl;
+        typeof(cgroup_init) *init;
+        typeof(cgroup_get_last_errno) *get_last_errno;
+        typeof(cgroup_new_cgroup) *new_cgroup;
+        typeof(cgroup_add_controller) *add_controller;
+        typeof(cgroup_add_value_string) *add_value_string;
+        typeof(cgroup_create_cgroup) *create_cgroup;
+        typeof(cgroup_modify_cgroup) *modify_cgroup;
+        typeof(cgroup_delete_cgroup_ext) *delete_cgroup_ext;
+        typeof(cgroup_free) *free;
+} CgLib;
+
+static void cglib_close(CgLib *l) {
+        if (l->dl)
+                (void) dlclose(l->dl);
+        *l = (CgLib){};
+}
+
+/* l loaded and initialised (true), or libcgroup unusable here: false, and
+ * the context goes on without it (said once, at debug level). */
+static bool cglib_get(CgContext *c, CgLib *l) {
+        const struct {
+                const char *name;
+                void **fn;
+        } syms[] = {
+                { "cgroup_init", (void **) &l->init },
+                { "cgroup_get_last_errno", (void **) &l->get_last_errno },
+                { "cgroup_new_cgroup", (void **) &l->new_cgroup },
+                { "cgroup_add_controller", (void **) &l->add_controller },
+                { "cgroup_add_value_string", (void **) &l->add_value_string },
+                { "cgroup_create_cgroup", (void **) &l->create_cgroup },
+                { "cgroup_modify_cgroup", (void **) &l->modify_cgroup },
+                { "cgroup_delete_cgroup_ext", (void **) &l->delete_cgroup_ext },
+                { "cgroup_free", (void **) &l->free },
+        };
+        int r;
+
+        if (l->dl)
+                return true;
+        if (!c->libcgroup_ok)
+                return false;
+        l->dl = dlopen(LIBCGROUP_SONAME, RTLD_NOW | RTLD_LOCAL);
+        if (!l->dl) {
+                log_debug("cgroup v1: cannot load %s (%s), writing cgroupfs directly.", LIBCGROUP_SONAME,
+                          dlerror());
+                c->libcgroup_ok = false;
+                return false;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(syms); i++) {
+                *syms[i].fn = dlsym(l->dl, syms[i].name);
+                if (!*syms[i].fn) {
+                        log_debug("cgroup v1: %s has no %s, writing cgroupfs directly.", LIBCGROUP_SONAME,
+                                  syms[i].name);
+                        goto fail;
+                }
+        }
+        r = l->init();
+        if (r == 0)
+                return true;
+        log_debug("cgroup v1: cgroup_init() failed (%d), writing cgroupfs directly.", r);
+fail:
+        cglib_close(l);
+        c->libcgroup_ok = false;
+        return false;
+}
 
 /* libcgroup returns positive ECG* codes; turn them into -errno here, at the
  * boundary (STYLE rule 5). */
-static int cgerr(int e) {
+static int cgerr(const CgLib *l, int e) {
         if (e == 0)
                 return 0;
         if (e == ECGOTHER) {
-                int n = cgroup_get_last_errno();
+                int n = l->get_last_errno();
                 return n > 0 ? -n : -EIO;
         }
         if (e == ECGROUPNOTEXIST)
@@ -161,7 +242,7 @@ static int v1_context_init(CgContext *c, const char *root, char **ret_error) {
                         c->own_v1[i] = n;
                 }
         }
-        c->libcgroup_ok = cgroup_init() == 0;
+        c->libcgroup_ok = true; /* until a load fails: cglib_get() */
         if (c->observe_only)
                 return 0;
         r = pick_bases(c, at_root);
@@ -265,6 +346,7 @@ static int v1_populated(CgService *s) {
 }
 
 static int v1_service_create(CgService *s) {
+        _cleanup_(cglib_close) CgLib lib = {};
         CgContext *c = s->ctx;
         int r;
 
@@ -284,16 +366,16 @@ static int v1_service_create(CgService *s) {
                         s->fresh = false;
                         continue;
                 }
-                if (c->libcgroup_ok) {
-                        struct cgroup *cg = cgroup_new_cgroup(rel);
+                if (cglib_get(c, &lib)) {
+                        struct cgroup *cg = lib.new_cgroup(rel);
                         if (!cg)
                                 return -ENOMEM;
-                        if (!cgroup_add_controller(cg, cg_v1_ctrl_names[i])) {
-                                cgroup_free(&cg);
+                        if (!lib.add_controller(cg, cg_v1_ctrl_names[i])) {
+                                lib.free(&cg);
                                 return -ENOMEM;
                         }
-                        r = cgerr(cgroup_create_cgroup(cg, 1));
-                        cgroup_free(&cg);
+                        r = cgerr(&lib, lib.create_cgroup(cg, 1));
+                        lib.free(&cg);
                 } else
                         r = mkdir(s->dir_v1[i], 0755) < 0 ? -errno : 0;
                 if (r < 0)
@@ -329,19 +411,21 @@ static int v1_service_open(CgService *s) {
 }
 
 static void v1_service_remove(CgService *s) {
+        _cleanup_(cglib_close) CgLib lib = {};
+
         for (int i = 0; i < _CG_V1_MAX; i++) {
                 if (!s->dir_v1[i])
                         continue;
-                if (s->ctx->libcgroup_ok) {
+                if (cglib_get(s->ctx, &lib)) {
                         _cleanup_free_ char *rel = svc_rel(s, (CgV1Ctrl) i);
-                        struct cgroup *cg = rel ? cgroup_new_cgroup(rel) : NULL;
-                        if (cg && cgroup_add_controller(cg, cg_v1_ctrl_names[i]) &&
-                            cgroup_delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY) == 0) {
-                                cgroup_free(&cg);
+                        struct cgroup *cg = rel ? lib.new_cgroup(rel) : NULL;
+                        if (cg && lib.add_controller(cg, cg_v1_ctrl_names[i]) &&
+                            lib.delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY) == 0) {
+                                lib.free(&cg);
                                 continue;
                         }
                         if (cg)
-                                cgroup_free(&cg);
+                                lib.free(&cg);
                 }
                 /* libcgroup may fail while the last task is being torn down
                  * (EBUSY): retry directly with a bounded wait. */
@@ -355,25 +439,26 @@ static int fmt_u64_or(char *buf, size_t n, uint64_t v, const char *unlimited) {
         return snprintf(buf, n, "%" PRIu64, v);
 }
 
-/* Write one value: through libcgroup when it works, else directly. */
-static int set_value(CgService *s, CgV1Ctrl i, const char *file, const char *value) {
+/* Write one value: through libcgroup when it works (loaded into lib at the
+ * first write of a change), else directly. */
+static int set_value(CgService *s, CgLib *lib, CgV1Ctrl i, const char *file, const char *value) {
         if (!s->dir_v1[i])
                 return -ENOENT;
-        if (s->ctx->libcgroup_ok) {
+        if (cglib_get(s->ctx, lib)) {
                 _cleanup_free_ char *rel = svc_rel(s, i);
-                struct cgroup *cg = rel ? cgroup_new_cgroup(rel) : NULL;
+                struct cgroup *cg = rel ? lib->new_cgroup(rel) : NULL;
                 struct cgroup_controller *ctl;
                 int r;
 
                 if (!cg)
                         return -ENOMEM;
-                ctl = cgroup_add_controller(cg, cg_v1_ctrl_names[i]);
-                if (!ctl || cgroup_add_value_string(ctl, file, value) != 0) {
-                        cgroup_free(&cg);
+                ctl = lib->add_controller(cg, cg_v1_ctrl_names[i]);
+                if (!ctl || lib->add_value_string(ctl, file, value) != 0) {
+                        lib->free(&cg);
                         return -ENOMEM;
                 }
-                r = cgerr(cgroup_modify_cgroup(cg));
-                cgroup_free(&cg);
+                r = cgerr(lib, lib->modify_cgroup(cg));
+                lib->free(&cg);
                 return r;
         }
         {
@@ -391,13 +476,14 @@ static bool skip(const CgService *s, uint64_t v) {
 }
 
 static int v1_set_limits(CgService *s, const CgLimits *l) {
+        _cleanup_(cglib_close) CgLib lib = {};
         bool fresh = s->fresh;
         char buf[64];
         int r;
 
         if (!skip(s, l->memory_max)) {
                 fmt_u64_or(buf, sizeof buf, l->memory_max, "-1");
-                r = set_value(s, CG_V1_MEMORY, "memory.limit_in_bytes", buf);
+                r = set_value(s, &lib, CG_V1_MEMORY, "memory.limit_in_bytes", buf);
                 if (r < 0)
                         return r;
         }
@@ -407,7 +493,7 @@ static int v1_set_limits(CgService *s, const CgLimits *l) {
                 bool disabled = !fresh || read_in(s, CG_V1_MEMORY, "memory.oom_control", &oom) < 0 ||
                                 strstr(oom, "oom_kill_disable 1");
                 if (l->oom_pause || disabled) {
-                        r = set_value(s, CG_V1_MEMORY, "memory.oom_control", l->oom_pause ? "1" : "0");
+                        r = set_value(s, &lib, CG_V1_MEMORY, "memory.oom_control", l->oom_pause ? "1" : "0");
                         if (r < 0)
                                 return r;
                 }
@@ -418,17 +504,17 @@ static int v1_set_limits(CgService *s, const CgLimits *l) {
                 return 0;
         if (s->dir_v1[CG_V1_PIDS]) {
                 fmt_u64_or(buf, sizeof buf, l->pids_max, "max");
-                r = set_value(s, CG_V1_PIDS, "pids.max", buf);
+                r = set_value(s, &lib, CG_V1_PIDS, "pids.max", buf);
                 if (r < 0)
                         return r;
         } else if (l->pids_max != CG_UNLIMITED)
                 return -EOPNOTSUPP;
         if (s->dir_v1[CG_V1_CPU]) {
                 snprintf(buf, sizeof buf, "%" PRIu64, l->cpu_period_usec);
-                r = set_value(s, CG_V1_CPU, "cpu.cfs_period_us", buf);
+                r = set_value(s, &lib, CG_V1_CPU, "cpu.cfs_period_us", buf);
                 if (r >= 0) {
                         fmt_u64_or(buf, sizeof buf, l->cpu_quota_usec, "-1");
-                        r = set_value(s, CG_V1_CPU, "cpu.cfs_quota_us", buf);
+                        r = set_value(s, &lib, CG_V1_CPU, "cpu.cfs_quota_us", buf);
                 }
                 if (r < 0 && l->cpu_quota_usec != CG_UNLIMITED)
                         return r;
