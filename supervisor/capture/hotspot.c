@@ -645,6 +645,7 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
         struct stat st_ns, st_self, st_sock;
         ProcStatus st;
         unsigned maps_bits = 0;
+        bool maps_read = false;
         pid_t nspid;
         size_t n = 0, used = 0;
         int r;
@@ -675,28 +676,9 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
         if (!(st.have & PROC_STATUS_HAVE_UID) || !(st.have & PROC_STATUS_HAVE_GID))
                 return helper_fail(sh, -EBADMSG, "%s has no Uid or Gid line", path);
 
-        r = read_maps_bits(pid, &maps_bits);
-        if (r == -ENOENT || r == -ESRCH)
-                return helper_fail(sh, -ESRCH, "process %d (%s) has exited", (int) pid, st.name);
-        if (r < 0)
-                return helper_fail(sh, r, "cannot read /proc/%d/maps: %m", (int) pid);
-        if (wait_target(pidfd, pid, 0) == -ESRCH)
-                return helper_fail(sh, -ESRCH, "process %d (%s) has exited", (int) pid, st.name);
-        sh->vm = hotspot_vm_from_maps(maps_bits);
-        if (sh->vm == HOTSPOT_VM_NONE)
-                return helper_fail(sh, -ENOEXEC, "process %d (%s) is not a JVM: no libjvm.so mapped",
-                                   (int) pid, st.name);
-        if (sh->vm == HOTSPOT_VM_OPENJ9)
-                return helper_fail(
-                        sh, -EPROTONOSUPPORT,
-                        "process %d (%s) runs OpenJ9 (libj9vm mapped): not supported, only HotSpot's "
-                        "attach protocol is",
-                        (int) pid, st.name);
         nspid = (st.have & PROC_STATUS_HAVE_NSTGID) && st.nstgid_last > 0 ? st.nstgid_last : pid;
         (void) snprintf(sock_name, sizeof(sock_name), ".java_pid%d", (int) nspid);
 
-        /* ---- its mount namespace and credentials ---- */
-        sh->step = STEP_ENTER;
         /* Directories through /proc/PID: they are the target's even in
          * another mount namespace or a chroot, and stay valid after setns
          * (where our /proc may be another pid namespace's or absent). The
@@ -705,6 +687,39 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
         if (tmp_fd < 0)
                 return helper_fail(sh, tmp_fd, "cannot open the JVM's /tmp (/proc/%d/root/tmp): %m",
                                    (int) pid);
+
+        /* Is it a HotSpot JVM? Asked before a SIGQUIT, which kills any
+         * other process, so only when there is no listener yet: reading
+         * the maps of a JVM with 2000 threads (4000 mappings, 210 kB of
+         * text) costs ~2.5 ms, more than the rest of an attach but the
+         * dump. With a socket, connect_listener() checks that the process
+         * listening is this one, and .java_pid is HotSpot's (OpenJ9
+         * listens elsewhere). */
+        if (socket_present(tmp_fd, sock_name))
+                sh->vm = HOTSPOT_VM_HOTSPOT;
+        else {
+                r = read_maps_bits(pid, &maps_bits);
+                if (r == -ENOENT || r == -ESRCH)
+                        return helper_fail(sh, -ESRCH, "process %d (%s) has exited", (int) pid, st.name);
+                if (r < 0)
+                        return helper_fail(sh, r, "cannot read /proc/%d/maps: %m", (int) pid);
+                if (wait_target(pidfd, pid, 0) == -ESRCH)
+                        return helper_fail(sh, -ESRCH, "process %d (%s) has exited", (int) pid, st.name);
+                maps_read = true;
+                sh->vm = hotspot_vm_from_maps(maps_bits);
+                if (sh->vm == HOTSPOT_VM_NONE)
+                        return helper_fail(sh, -ENOEXEC, "process %d (%s) is not a JVM: no libjvm.so mapped",
+                                           (int) pid, st.name);
+                if (sh->vm == HOTSPOT_VM_OPENJ9)
+                        return helper_fail(sh, -EPROTONOSUPPORT,
+                                           "process %d (%s) runs OpenJ9 (libj9vm mapped): not supported, "
+                                           "only HotSpot's "
+                                           "attach protocol is",
+                                           (int) pid, st.name);
+        }
+
+        /* ---- its mount namespace and credentials ---- */
+        sh->step = STEP_ENTER;
         (void) snprintf(path, sizeof(path), "/proc/%d/cwd", (int) pid);
         cwd_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC); /* optional: the trigger may go to /tmp */
         (void) snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int) pid);
@@ -739,6 +754,12 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
         /* ---- the listener ---- */
         sh->step = STEP_LISTENER;
         if (!socket_present(tmp_fd, sock_name)) {
+                /* gone since it was seen: its maps were not read, so no
+                 * SIGQUIT (a rare race with the JVM's exit or a /tmp
+                 * cleaner; the next attach reads them) */
+                if (!maps_read)
+                        return helper_fail(sh, -ECONNREFUSED, "/tmp/%s disappeared during the attach",
+                                           sock_name);
                 r = start_listener(sh, pid, nspid, pidfd, &st, cwd_fd, tmp_fd, sock_name, deadline);
                 if (r < 0)
                         return r;
