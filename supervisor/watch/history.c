@@ -12,13 +12,18 @@ typedef struct HistRecord {
         uint32_t memory_current; /* HISTORY_UNIT_BYTES units, rounded up */
         uint32_t anon;
         uint32_t rss;
-        /* the JVM's hsperfdata: units + 1, 0 unknown (a heap is never 0,
-         * an old generation may be) */
-        uint32_t heap_used;
-        uint32_t old_used;
 } HistRecord;
 
-_Static_assert(sizeof(HistRecord) == 32, "HistRecord should stay 32 bytes");
+/* The JVM's hsperfdata of a record: units + 1, 0 unknown (a heap is never
+ * 0, an old generation may be). Kept apart, allocated at the first known
+ * value: a service that is not a JVM never pays its 920 bytes. */
+typedef struct HistJvm {
+        uint32_t heap_used;
+        uint32_t old_used;
+} HistJvm;
+
+_Static_assert(sizeof(HistRecord) == 24, "HistRecord should stay 24 bytes");
+_Static_assert(sizeof(HistJvm) == 8, "HistJvm should stay 8 bytes");
 
 /* A FIFO over a fixed array: items head, head + 1, ... (mod capacity). */
 typedef struct Fifo {
@@ -29,6 +34,9 @@ typedef struct Fifo {
 struct History {
         usec_t base_usec; /* the second of the first sample; USEC_INFINITY: none yet */
         Fifo fine_q, coarse_q;
+        /* NULL while every value was unknown; else HISTORY_FINE_MAX
+         * entries for fine[], then HISTORY_COARSE_MAX for coarse[] */
+        HistJvm *jvm;
         HistRecord fine[HISTORY_FINE_MAX];
         HistRecord coarse[HISTORY_COARSE_MAX];
 };
@@ -43,10 +51,24 @@ static void fifo_pop(Fifo *q, size_t cap) {
         q->n--;
 }
 
-static void fifo_push(HistRecord *a, Fifo *q, size_t cap, const HistRecord *r) {
+static const HistJvm jvm_unknown;
+
+/* The JVM values of slot i of a tier (fine: jvm_off 0; coarse:
+ * HISTORY_FINE_MAX); all unknown while h has none. */
+static HistJvm *jvm_at(const History *h, size_t jvm_off, size_t i) {
+        return h->jvm ? &h->jvm[jvm_off + i] : (HistJvm *) &jvm_unknown;
+}
+
+static void fifo_push(History *h, HistRecord *a, Fifo *q, size_t cap, size_t jvm_off, const HistRecord *r,
+                      const HistJvm *j) {
+        size_t i;
+
         if (q->n == cap)
                 fifo_pop(q, cap);
-        a[fifo_index(q, cap, q->n)] = *r;
+        i = fifo_index(q, cap, q->n);
+        a[i] = *r;
+        if (h->jvm)
+                h->jvm[jvm_off + i] = *j;
         q->n++;
 }
 
@@ -65,7 +87,7 @@ static uint64_t from_units_known(uint32_t u) {
         return u == 0 ? HISTORY_UNKNOWN : (uint64_t) (u - 1) * HISTORY_UNIT_BYTES;
 }
 
-static void merge(HistRecord *into, const HistRecord *r) {
+static void merge(HistRecord *into, HistJvm *into_jvm, const HistRecord *r, const HistJvm *j) {
         if (r->memory_current > into->memory_current) {
                 into->sec = r->sec;
                 into->msec = r->msec;
@@ -75,21 +97,23 @@ static void merge(HistRecord *into, const HistRecord *r) {
         into->rss = MAX(into->rss, r->rss);
         into->threads = MAX(into->threads, r->threads);
         into->pids = MAX(into->pids, r->pids);
-        into->heap_used = MAX(into->heap_used, r->heap_used);
-        into->old_used = MAX(into->old_used, r->old_used);
+        if (into_jvm != &jvm_unknown) {
+                into_jvm->heap_used = MAX(into_jvm->heap_used, j->heap_used);
+                into_jvm->old_used = MAX(into_jvm->old_used, j->old_used);
+        }
 }
 
-static void coarse_fold(History *h, const HistRecord *r) {
+static void coarse_fold(History *h, const HistRecord *r, const HistJvm *j) {
         if (h->coarse_q.n > 0) {
                 size_t last = fifo_index(&h->coarse_q, HISTORY_COARSE_MAX, h->coarse_q.n - 1u);
                 HistRecord *newest = &h->coarse[last];
 
                 if (newest->sec / HISTORY_COARSE_BUCKET_SEC == r->sec / HISTORY_COARSE_BUCKET_SEC) {
-                        merge(newest, r);
+                        merge(newest, jvm_at(h, HISTORY_FINE_MAX, last), r, j);
                         return;
                 }
         }
-        fifo_push(h->coarse, &h->coarse_q, HISTORY_COARSE_MAX, r);
+        fifo_push(h, h->coarse, &h->coarse_q, HISTORY_COARSE_MAX, HISTORY_FINE_MAX, r, j);
 }
 
 /* Make the tiers end at second now: seconds <= now - 60 move to the coarse
@@ -100,7 +124,7 @@ static void expire(History *h, uint64_t now) {
 
                 if ((uint64_t) r->sec + HISTORY_FINE_SEC > now)
                         break;
-                coarse_fold(h, r);
+                coarse_fold(h, r, jvm_at(h, 0, h->fine_q.head));
                 fifo_pop(&h->fine_q, HISTORY_FINE_MAX);
         }
 
@@ -131,12 +155,15 @@ int history_new(History **ret) {
 }
 
 History *history_free(History *h) {
+        if (h)
+                free(h->jvm);
         free(h);
         return NULL;
 }
 
 int history_add(History *h, const HistSample *s) {
         HistRecord r, *newest;
+        HistJvm j;
         usec_t off;
 
         if (!h || !s || s->t == USEC_INFINITY)
@@ -158,24 +185,32 @@ int history_add(History *h, const HistSample *s) {
                 .memory_current = to_units(s->memory_current),
                 .anon = to_units(s->anon),
                 .rss = to_units(s->rss),
+        };
+        j = (HistJvm){
                 .heap_used = to_units_known(s->heap_used),
                 .old_used = to_units_known(s->old_used),
         };
+        /* The first known JVM value: from here on the records carry them
+         * (without memory for them, they stay unknown). */
+        if (!h->jvm && (j.heap_used != 0 || j.old_used != 0))
+                h->jvm = calloc(HISTORY_FINE_MAX + HISTORY_COARSE_MAX, sizeof(HistJvm));
 
         /* The fine tier is never empty once a sample was added: expire()
          * runs before the push. */
         if (h->fine_q.n > 0) {
-                newest = &h->fine[fifo_index(&h->fine_q, HISTORY_FINE_MAX, h->fine_q.n - 1u)];
+                size_t last = fifo_index(&h->fine_q, HISTORY_FINE_MAX, h->fine_q.n - 1u);
+
+                newest = &h->fine[last];
                 if (r.sec < newest->sec)
                         return -EINVAL;
                 if (r.sec == newest->sec) {
-                        merge(newest, &r);
+                        merge(newest, jvm_at(h, 0, last), &r, &j);
                         return 0;
                 }
         }
 
         expire(h, r.sec);
-        fifo_push(h->fine, &h->fine_q, HISTORY_FINE_MAX, &r);
+        fifo_push(h, h->fine, &h->fine_q, HISTORY_FINE_MAX, 0, &r, &j);
         return 0;
 }
 
@@ -183,7 +218,7 @@ size_t history_count(const History *h) {
         return h ? (size_t) h->fine_q.n + h->coarse_q.n : 0;
 }
 
-static HistSample decode(const History *h, const HistRecord *r) {
+static HistSample decode(const History *h, const HistRecord *r, const HistJvm *j) {
         return (HistSample){
                 .t = h->base_usec + r->sec * USEC_PER_SEC + r->msec * USEC_PER_MSEC,
                 .memory_current = (uint64_t) r->memory_current * HISTORY_UNIT_BYTES,
@@ -191,16 +226,22 @@ static HistSample decode(const History *h, const HistRecord *r) {
                 .rss = (uint64_t) r->rss * HISTORY_UNIT_BYTES,
                 .threads = r->threads,
                 .pids = r->pids,
-                .heap_used = from_units_known(r->heap_used),
-                .old_used = from_units_known(r->old_used),
+                .heap_used = from_units_known(j->heap_used),
+                .old_used = from_units_known(j->old_used),
         };
 }
 
-/* The i-th record, oldest first: the coarse tier, then the fine tier. */
-static const HistRecord *record_at(const History *h, size_t i) {
-        if (i < h->coarse_q.n)
-                return &h->coarse[fifo_index(&h->coarse_q, HISTORY_COARSE_MAX, i)];
-        return &h->fine[fifo_index(&h->fine_q, HISTORY_FINE_MAX, i - h->coarse_q.n)];
+/* The i-th record, oldest first (the coarse tier, then the fine tier),
+ * decoded. */
+static HistSample sample_at(const History *h, size_t i) {
+        size_t k;
+
+        if (i < h->coarse_q.n) {
+                k = fifo_index(&h->coarse_q, HISTORY_COARSE_MAX, i);
+                return decode(h, &h->coarse[k], jvm_at(h, HISTORY_FINE_MAX, k));
+        }
+        k = fifo_index(&h->fine_q, HISTORY_FINE_MAX, i - h->coarse_q.n);
+        return decode(h, &h->fine[k], jvm_at(h, 0, k));
 }
 
 size_t history_get(const History *h, HistSample *out, size_t max) {
@@ -211,7 +252,7 @@ size_t history_get(const History *h, HistSample *out, size_t max) {
 
         skip = total > max ? total - max : 0;
         for (size_t i = skip; i < total; i++)
-                out[n++] = decode(h, record_at(h, i));
+                out[n++] = sample_at(h, i);
         return n;
 }
 
@@ -236,7 +277,7 @@ int history_write_csv(const History *h, FILE *f, usec_t now_realtime_usec, usec_
                 return negative_errno();
 
         for (size_t i = 0; i < total; i++) {
-                HistSample s = decode(h, record_at(h, i));
+                HistSample s = sample_at(h, i);
                 char ts[32], heap[24] = "", old[24] = "";
 
                 outlog_format_time(to_realtime(s.t, now_realtime_usec, now_monotonic_usec), ts);
@@ -255,5 +296,7 @@ int history_write_csv(const History *h, FILE *f, usec_t now_realtime_usec, usec_
 }
 
 size_t history_memory_bytes(const History *h) {
-        return h ? sizeof(History) : 0;
+        if (!h)
+                return 0;
+        return sizeof(History) + (h->jvm ? (HISTORY_FINE_MAX + HISTORY_COARSE_MAX) * sizeof(HistJvm) : 0);
 }

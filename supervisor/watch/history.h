@@ -2,10 +2,11 @@
 #pragma once
 
 /* The last ten minutes of a service's samples, for captures and status, in
- * a fixed ~3.7 KB (one allocation, made when the service first starts; a
- * service that never ran costs a NULL pointer).
+ * a fixed ~2.8 KB (one allocation, made when the service first starts; a
+ * service that never ran costs a NULL pointer), and ~0.9 KB more for a
+ * JVM's heap columns, allocated at its first known value.
  *
- * Two tiers, each a FIFO of 32-byte records:
+ * Two tiers, each a FIFO of 24-byte records (+ 8 bytes of JVM values):
  *   fine   - the last 60 s (the current second included), one record per
  *            second that had samples;
  *   coarse - 10 s buckets before that, back to at least 10 min (at most

@@ -76,6 +76,21 @@ static void test_memory_bound(void **state) {
         assert_true(history_memory_bytes(h) <= 4 * 1024);
         /* 100 services */
         assert_true(100 * history_memory_bytes(h) <= 400 * 1024);
+        /* Not a JVM: no room for heap columns (24-byte records). */
+        assert_true(history_memory_bytes(h) <= 24 * HISTORY_SAMPLES_MAX + 64);
+        {
+                size_t before = history_memory_bytes(h);
+                HistSample s = { .t = USEC_PER_SEC,
+                                 .heap_used = HISTORY_UNKNOWN,
+                                 .old_used = HISTORY_UNKNOWN };
+
+                assert_int_equal(history_add(h, &s), 0);
+                assert_int_equal(history_memory_bytes(h), before);
+                s.t += USEC_PER_SEC;
+                s.heap_used = 1 << 20;
+                assert_int_equal(history_add(h, &s), 0);
+                assert_int_equal(history_memory_bytes(h), before + 8 * HISTORY_SAMPLES_MAX);
+        }
 }
 
 /* Maximum of field memory_current etc. over samples [a, b) of gen(). */
