@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -404,6 +405,50 @@ static int wait_target(int pidfd, pid_t pid, int timeout_ms) {
         return 0;
 }
 
+/* Wait up to timeout_ms for a name to appear in the directory watched by
+ * notify_fd (an inotify fd, or < 0: just wait); returns -ESRCH when the
+ * target exited meanwhile, 0 otherwise. */
+static int wait_target_or_name(int pidfd, pid_t pid, int notify_fd, int timeout_ms) {
+        struct pollfd p[2] = {
+                { .fd = pidfd, .events = POLLIN },
+                { .fd = notify_fd, .events = POLLIN },
+        };
+        char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        int r;
+
+        if (notify_fd < 0)
+                return wait_target(pidfd, pid, timeout_ms);
+        r = poll(p, 2, timeout_ms); /* a negative fd is left out by poll() */
+        if (r < 0 && errno != EINTR)
+                return negative_errno();
+        if (r > 0 && p[0].revents)
+                return -ESRCH;
+        /* drained: the caller looks for the name itself */
+        if (r > 0 && p[1].revents && read(notify_fd, events, sizeof(events)) < 0 && errno != EAGAIN &&
+            errno != EINTR)
+                return negative_errno();
+        if (pidfd < 0 && kill(pid, 0) < 0 && errno == ESRCH)
+                return -ESRCH;
+        return 0;
+}
+
+/* An inotify fd watching dir_fd (an O_PATH fd) for names created or moved
+ * in (HotSpot binds its socket as .java_pidN.tmp and renames it), or
+ * -errno: then the caller polls. Made before setns(), while our /proc is
+ * the one that resolves /proc/self/fd. */
+static int watch_dir(int dir_fd) {
+        char path[64];
+        _cleanup_close_ int fd = -EBADF;
+
+        fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        (void) snprintf(path, sizeof(path), "/proc/self/fd/%d", dir_fd);
+        if (inotify_add_watch(fd, path, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
+}
+
 /* Close every fd above 2 except keep[] (the helper must not hold the
  * daemon's other fds open: pipe ends, sockets, pidfds). */
 static void close_fds_except(const int *keep, size_t n) {
@@ -489,10 +534,12 @@ static bool socket_present(int tmp_fd, const char *name) {
         return fstatat(tmp_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode);
 }
 
-/* Start the attach listener: trigger file, SIGQUIT, wait for the socket
- * with growing pauses (20, 40, 80 ... 500 ms), bounded. */
+/* Start the attach listener: trigger file, SIGQUIT, wait for the socket:
+ * woken by notify_fd (an inotify watch of the JVM's /tmp, or < 0) when a
+ * name appears there, else after growing pauses (20, 40, 80 ... 500 ms),
+ * bounded. */
 static int start_listener(Shared *sh, pid_t pid, pid_t nspid, int pidfd, const ProcStatus *st, int cwd_fd,
-                          int tmp_fd, const char *sock_name, usec_t deadline) {
+                          int tmp_fd, int notify_fd, const char *sock_name, usec_t deadline) {
         char trigger[32];
         int dir_fd = cwd_fd, r;
         usec_t t0, until, wait_ms = 20;
@@ -533,7 +580,7 @@ static int start_listener(Shared *sh, pid_t pid, pid_t nspid, int pidfd, const P
                         break;
                 }
                 ms = (int) MIN(wait_ms, (until - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
-                r = wait_target(pidfd, pid, ms);
+                r = wait_target_or_name(pidfd, pid, notify_fd, ms);
                 if (r < 0)
                         break;
                 wait_ms = MIN(wait_ms * 2, (usec_t) 500);
@@ -640,7 +687,7 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
                       usec_t deadline, size_t max_output) {
         char path[64], buf[65536], unstreamed[HOTSPOT_REQUEST_MAX_BYTES + 16];
         _cleanup_close_ int pidfd = -EBADF, mntns_fd = -EBADF, cwd_fd = -EBADF, tmp_fd = -EBADF,
-                            sock = -EBADF;
+                            sock = -EBADF, notify_fd = -EBADF;
         char sock_name[32];
         struct stat st_ns, st_self, st_sock;
         ProcStatus st;
@@ -716,6 +763,9 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
                                            "only HotSpot's "
                                            "attach protocol is",
                                            (int) pid, st.name);
+                /* to learn at once when the listener's socket appears: the
+                 * JVM takes a few ms, the first pause is 20 */
+                notify_fd = watch_dir(tmp_fd);
         }
 
         /* ---- its mount namespace and credentials ---- */
@@ -760,7 +810,8 @@ static int helper_run(Shared *sh, pid_t parent, pid_t pid, const char *req, size
                 if (!maps_read)
                         return helper_fail(sh, -ECONNREFUSED, "/tmp/%s disappeared during the attach",
                                            sock_name);
-                r = start_listener(sh, pid, nspid, pidfd, &st, cwd_fd, tmp_fd, sock_name, deadline);
+                r = start_listener(sh, pid, nspid, pidfd, &st, cwd_fd, tmp_fd, notify_fd, sock_name,
+                                   deadline);
                 if (r < 0)
                         return r;
         }
