@@ -8,6 +8,34 @@
 #include "base/macro.h"
 #include "report/svg.h"
 
+/* 10^e and floor(log10(x)) without libm: these ticks were cgwarden's only
+ * use of it (pow, log10), and every cgwarden process, daemon or CLI call,
+ * mapped libm for them (~240 KB of its RSS, issue #17). Powers of ten up
+ * to 1e22 are exact, and 1 / 10^k is correctly rounded, as pow() is. */
+static double pow10i(int e) {
+        double p = 1;
+
+        for (int i = 0; i < (e < 0 ? -e : e) && isfinite(p); i++)
+                p *= 10;
+        return e < 0 ? 1 / p : p;
+}
+
+/* For x > 0 finite; may be one off where x is a power of ten that is not
+ * exact in binary: the caller starts below it. */
+static int floor_log10(double x) {
+        int e = 0;
+
+        while (x >= 10) {
+                x /= 10;
+                e++;
+        }
+        while (x < 1) {
+                x *= 10;
+                e--;
+        }
+        return e;
+}
+
 int svg_nice_ticks(double lo, double hi, unsigned max_ticks, double ret_ticks[]) {
         static const double mult[] = { 1, 2, 5 };
         double span, step = 0, first;
@@ -21,11 +49,15 @@ int svg_nice_ticks(double lo, double hi, unsigned max_ticks, double ret_ticks[])
                 hi += w;
         }
         span = hi - lo;
+        if (!isfinite(span))
+                return -EINVAL;
         /* the smallest nice step with at most max_ticks ticks */
-        for (int e = (int) floor(log10(span / (max_ticks - 1))) - 1; e < 400; e++) {
+        for (int e = floor_log10(span / (max_ticks - 1)) - 2; e < 400; e++) {
                 bool found = false;
                 for (size_t i = 0; i < ELEMENTSOF(mult); i++) {
-                        double s = mult[i] * pow(10, e);
+                        double s = mult[i] * pow10i(e);
+                        if (!(s > 0) || !isfinite(s))
+                                continue;
                         if (floor(lo / s) * s + s * (max_ticks - 1) >= hi - s * 1e-9) {
                                 step = s;
                                 found = true;

@@ -125,6 +125,12 @@ static void test_nice_ticks(void **state) {
         assert_true(n >= 2 && t[0] < 5 && t[n - 1] > 5);
         n = svg_nice_ticks(0, 0, 5, t);
         assert_true(n >= 2);
+        /* a span past the largest double, and the smallest ones */
+        assert_int_equal(svg_nice_ticks(-1e308, 1e308, 5, t), -EINVAL);
+        n = svg_nice_ticks(0, 1e-300, 5, t);
+        assert_true(n >= 2 && t[n - 1] >= 1e-300 * (1 - 1e-9));
+        n = svg_nice_ticks(0, 1e300, 5, t);
+        assert_true(n >= 2 && t[n - 1] >= 1e300 * (1 - 1e-9));
         /* steps are 1, 2 or 5 times a power of ten */
         for (double hi = 0.7; hi < 1e12; hi *= 3.7) {
                 double step, m;
