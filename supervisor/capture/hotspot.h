@@ -103,6 +103,13 @@ int hotspot_parse_status(const char *buf, size_t n, int *ret_status, size_t *ret
  * another status (an older JVM: "not recognized") or a bad reply. Pure. */
 bool hotspot_options_have(const char *buf, size_t n, const char *option);
 
+/* The Java feature version (17, 25; 8 for "1.8.0_x") from the text of a
+ * JDK's or JRE's "release" file (its JAVA_VERSION="..." line; buf need not
+ * be NUL-terminated). Pure. Returns 0 and writes *ret_major, or -ENOENT
+ * (no JAVA_VERSION line) or -EBADMSG (a value that does not start with a
+ * version number). */
+int hotspot_release_parse_buf(const char *buf, size_t n, unsigned *ret_major);
+
 /* The outcome of one attach. Unlike a ret_* parameter, hotspot_attach()
  * fills it in on failure too (as sd_bus_error is): output_bytes says how
  * much reached out_fd before a failure, error explains it. */

@@ -313,9 +313,45 @@ static void test_options(void **state) {
         assert_false(hotspot_options_have(jdk25, 7, "streaming"));
 }
 
+/* JAVA_VERSION from JDKs' release files (the first lines, byte for byte:
+ * Debian's OpenJDK 17, Temurin 25; JDK 8's format) */
+static void test_release(void **state) {
+        static const char jdk17[] = "IMPLEMENTOR=\"Debian\"\n"
+                                    "JAVA_RUNTIME_VERSION=\"17.0.21.1+2-1-deb12u1-Debian\"\n"
+                                    "JAVA_VERSION=\"17.0.21.1\"\n"
+                                    "JAVA_VERSION_DATE=\"2026-11-17\"\n",
+                          jdk25[] = "IMPLEMENTOR=\"Eclipse Adoptium\"\n"
+                                    "IMPLEMENTOR_VERSION=\"Temurin-25.0.3+9\"\n"
+                                    "JAVA_RUNTIME_VERSION=\"25.0.3+9-LTS\"\n"
+                                    "JAVA_VERSION=\"25.0.3\"\n"
+                                    "JAVA_VERSION_DATE=\"2026-04-21\"\n",
+                          jdk8[] = "JAVA_VERSION=\"1.8.0_392\"\nOS_NAME=\"Linux\"\n",
+                          last[] = "JAVA_VERSION=\"21\"", bad[] = "JAVA_VERSION=\"x17\"\n",
+                          none[] = "JAVA_RUNTIME_VERSION=\"17.0.21.1\"\n";
+        unsigned major = 0;
+
+        (void) state;
+        assert_int_equal(hotspot_release_parse_buf(jdk17, strlen(jdk17), &major), 0);
+        assert_int_equal(major, 17);
+        assert_int_equal(hotspot_release_parse_buf(jdk25, strlen(jdk25), &major), 0);
+        assert_int_equal(major, 25);
+        assert_int_equal(hotspot_release_parse_buf(jdk8, strlen(jdk8), &major), 0);
+        assert_int_equal(major, 8);
+        assert_int_equal(hotspot_release_parse_buf(last, strlen(last), &major), 0);
+        assert_int_equal(major, 21);
+        major = 0;
+        assert_int_equal(hotspot_release_parse_buf(bad, strlen(bad), &major), -EBADMSG);
+        assert_int_equal(hotspot_release_parse_buf(none, strlen(none), &major), -ENOENT);
+        assert_int_equal(hotspot_release_parse_buf("", 0, &major), -ENOENT);
+        /* cut inside the key: not found; never reads past n */
+        assert_int_equal(hotspot_release_parse_buf(jdk17, 78, &major), -ENOENT);
+        assert_int_equal(major, 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_options),
+                cmocka_unit_test(test_release),
                 cmocka_unit_test(test_request_jcmd),
                 cmocka_unit_test(test_request_operations),
                 cmocka_unit_test(test_request_limits),
