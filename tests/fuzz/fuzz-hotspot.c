@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The pure parts of the HotSpot attach client on outside input: a JVM's
- * reply status line and /proc/PID/maps. Beyond "no crash", checks the
+ * reply status line, its answer to "getversion options", /proc/PID/maps
+ * and a JDK's release file. Beyond "no crash", checks the
  * documented contracts: the status line's consumed length ends at its
  * newline, ret values untouched on failure, only the documented errors;
  * and the request builder on arguments cut from the input. */
@@ -31,6 +32,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
 
         (void) hotspot_vm_from_maps(hotspot_maps_scan_buf(buf, size));
+        (void) hotspot_options_have(buf, size, "streaming");
+
+        {
+                unsigned major = 4242;
+
+                r = hotspot_release_parse_buf(buf, size, &major);
+                if (r == 0)
+                        CHECK(major <= 999999999U);
+                else
+                        CHECK((r == -ENOENT || r == -EBADMSG) && major == 4242);
+        }
 
         /* argv: the input split at NULs (at most 8 words) */
         {
