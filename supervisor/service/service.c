@@ -425,8 +425,7 @@ static void report_spawn_failure(Service *s) {
         note(s, "failed to start: %s: %s", spawn_stage_to_string((SpawnStage) f->stage), strerror(f->error));
 }
 
-static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
-        Service *s = userdata;
+static void child_exited(Service *s, const siginfo_t *si) {
         SvcInput in = {};
         bool clean;
 
@@ -441,8 +440,10 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
                 s->last_signal = si->si_status;
         }
         s->child_source = sd_event_source_disable_unref(s->child_source);
+        fdset_remove(s->fdset, &s->child_entry);
         s->pidfd = safe_close(s->pidfd);
-        /* sd-event reaps it when this callback returns */
+        /* reaped (on_child_pidfd), or sd-event reaps it when on_child()
+         * returns */
         children_forget(s->main_pid);
         s->main_pid = 0;
         guard_stopped(s->guard);
@@ -477,7 +478,30 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
         in.start_limit_hit = start_limit_hit(&s->start_limit, now_usec(CLOCK_MONOTONIC));
         in.cgroup_empty = cg_service_populated(s->cg) == 0;
         service_apply(s, &in);
+}
+
+/* No pidfd (an old kernel): sd-event waits. */
+static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
+        child_exited(userdata, si);
         return 0;
+}
+
+/* The pidfd is readable: the process has exited. Reaped here. */
+static void on_child_pidfd(FdSetEntry *e, int fd, uint32_t revents) {
+        Service *s = container_of(e, Service, child_entry);
+        siginfo_t si = {};
+
+        if (waitid(P_PIDFD, fd, &si, WEXITED | WNOHANG) < 0) {
+                if (errno == EINTR || errno == EAGAIN)
+                        return;
+                /* never seen: nobody else reaps a registered child
+                 * (children.h); stop watching, and count it as a failure */
+                log_error_errno(errno, "Service '%s': cannot wait for pid %d: %m", s->cfg->name,
+                                (int) s->main_pid);
+                si = (siginfo_t){ .si_pid = s->main_pid, .si_code = CLD_EXITED, .si_status = 255 };
+        } else if (si.si_pid == 0)
+                return; /* not yet */
+        child_exited(s, &si);
 }
 
 static int on_errpipe(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -608,13 +632,17 @@ static int do_spawn(Service *s) {
                   : s->ctx->guard_self ? "in cgwarden's own cgroup"
                                        : "fork, join cgroup, exec");
 
+        /* the pidfd in the FdSet, not an sd-event child source (~300 bytes
+         * per running service, base/fdset.h) */
         if (pidfd >= 0)
-                r = sd_event_add_child_pidfd(s->ctx->event, &s->child_source, pidfd, WEXITED, on_child, s);
-        else
+                r = fdset_add(s->fdset, &s->child_entry, pidfd, EPOLLIN, on_child_pidfd);
+        else {
                 r = sd_event_add_child(s->ctx->event, &s->child_source, pid, WEXITED, on_child, s);
+                if (r >= 0)
+                        (void) sd_event_source_set_description(s->child_source, "service-child");
+        }
         if (r < 0)
                 return log_error_errno(r, "Failed to watch pid %d: %m", (int) pid);
-        (void) sd_event_source_set_description(s->child_source, "service-child");
         r = sd_event_add_io(s->ctx->event, &s->errpipe_source, errpipe, EPOLLIN, on_errpipe, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch exec of pid %d: %m", (int) pid);
@@ -707,12 +735,13 @@ static void drain_output(Service *s) {
         read_output(s, 2, UINT_MAX);
 }
 
-static int on_output(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        Service *s = userdata;
+/* bounded per wakeup so one chatty service cannot starve the loop */
+static void on_stdout(FdSetEntry *e, int fd, uint32_t revents) {
+        read_output(container_of(e, Service, out_entry[0]), 1, 16);
+}
 
-        /* bounded per wakeup so one chatty service cannot starve the loop */
-        read_output(s, fd == s->out_r[0] ? 1 : 2, 16);
-        return 0;
+static void on_stderr(FdSetEntry *e, int fd, uint32_t revents) {
+        read_output(container_of(e, Service, out_entry[1]), 2, 16);
 }
 
 /* ---- life ---- */
@@ -873,6 +902,7 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
         s->cfg = cfg;
         s->pidfd = s->errpipe = -EBADF;
         s->out_r[0] = s->out_r[1] = s->out_w[0] = s->out_w[1] = -EBADF;
+        s->out_entry[0] = s->out_entry[1] = s->child_entry = (FdSetEntry) FDSET_ENTRY_INIT;
         s->last_code = -1;
         start_limit_init(&s->start_limit, (uint32_t) cfg->start_limit_burst, cfg->start_limit_interval);
 
@@ -892,6 +922,9 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
         if (r < 0)
                 goto fail;
 
+        r = fdset_acquire(ctx->event, &s->fdset);
+        if (r < 0)
+                goto fail;
         for (int i = 0; i < 2; i++) {
                 int p[2];
                 if (pipe2(p, O_CLOEXEC) < 0) {
@@ -901,11 +934,9 @@ int service_new(const ServiceContext *ctx, ServiceConfig *cfg, Service **ret) {
                 s->out_r[i] = p[0];
                 s->out_w[i] = p[1];
                 (void) fcntl(p[0], F_SETFL, O_NONBLOCK);
-                r = sd_event_add_io(ctx->event, &s->out_source[i], p[0], EPOLLIN, on_output, s);
+                r = fdset_add(s->fdset, &s->out_entry[i], p[0], EPOLLIN, i ? on_stderr : on_stdout);
                 if (r < 0)
                         goto fail;
-                (void) sd_event_source_set_description(s->out_source[i],
-                                                       i ? "service-stderr" : "service-stdout");
         }
         if (ctx->log_dir_fd >= 0) {
                 r = outlog_open(ctx->log_dir_fd, cfg->name, cfg->log_max_size, (unsigned) cfg->log_keep,
@@ -955,12 +986,13 @@ Service *service_free(Service *s) {
                 signal_main(s, SIGKILL);
         }
         s->child_source = sd_event_source_disable_unref(s->child_source);
+        fdset_remove(s->fdset, &s->child_entry);
         s->errpipe_source = sd_event_source_disable_unref(s->errpipe_source);
         s->timer = sd_event_source_disable_unref(s->timer);
         s->empty_source = sd_event_source_disable_unref(s->empty_source);
         drain_output(s);
         for (int i = 0; i < 2; i++) {
-                s->out_source[i] = sd_event_source_disable_unref(s->out_source[i]);
+                fdset_remove(s->fdset, &s->out_entry[i]);
                 if (s->log)
                         (void) outlog_flush(s->log, i + 1, now_usec(CLOCK_REALTIME));
                 safe_close(s->out_r[i]);
@@ -973,6 +1005,7 @@ Service *service_free(Service *s) {
         }
         safe_close(s->pidfd);
         safe_close(s->errpipe);
+        fdset_release(s->fdset);
         free(s->status_text);
         cg_service_free(s->cg);
         outlog_free(s->log);

@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "policies/backoff.h"
+#include "base/fdset.h"
 #include "base/log.h"
 #include "cgroup/cgroup.h"
 #include "config/config.h"
@@ -69,12 +70,18 @@ struct Service {
         pid_t main_pid;
         int pidfd;
         int errpipe;
+        /* the main process's exit: its pidfd in the FdSet, or where there
+         * is no pidfd, an sd-event child source */
+        FdSetEntry child_entry;
         sd_event_source *child_source;
         sd_event_source *errpipe_source;
         sd_event_source *timer;
         SvcTimer timer_kind;
         sd_event_source *empty_source; /* v2 inotify on cgroup.events, or v1 poll */
-        sd_event_source *out_source[2];
+        /* stdout and stderr: the read ends in the loop's FdSet (not an
+         * sd-event source each: base/fdset.h) */
+        FdSet *fdset;
+        FdSetEntry out_entry[2];
         int out_r[2], out_w[2];
         OutLog *log;
         Guard *guard; /* the watchers, the evidence, the policy (guard.h) */
