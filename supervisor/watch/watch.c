@@ -15,6 +15,7 @@
 #include "watch/trend.h"
 #include "base/units.h"
 #include "watch/oom-report.h"
+#include "base/fdset.h"
 #include "watch/sampler.h"
 #include "watch/watch.h"
 
@@ -87,11 +88,14 @@ struct Watch {
 
         sd_event_source *mem_events; /* v2 inotify on memory.events */
         sd_event_source *pids_events; /* inotify on pids.events (v2, v1 where present) */
-        sd_event_source *v1_threshold; /* eventfd */
+        /* v1's eventfds, in the loop's FdSet (base/fdset.h): an sd-event
+         * source each cost ~300 bytes a service */
+        FdSet *fdset;
+        FdSetEntry v1_threshold; /* eventfd */
         CgPending *threshold_pending; /* its registration, until the worker is done */
         uint64_t threshold_bytes; /* what v1_threshold is registered at */
         bool threshold_failed; /* the kernel refused threshold_bytes (a read-only cgroupfs): not again */
-        sd_event_source *v1_oom; /* eventfd */
+        FdSetEntry v1_oom; /* eventfd */
         sd_event_source *oom_pause; /* v1: oom_pause_max timer */
         sd_event_source *psi; /* v2: PSI trigger on memory.pressure */
         usec_t psi_last;
@@ -389,7 +393,8 @@ static bool far_from_limits(const Watch *w) {
 static bool kernel_sees_capture(const Watch *w) {
         if (w->capture_bytes == UINT64_MAX)
                 return true; /* no memory threshold to cross */
-        if (w->v1_threshold && !w->threshold_pending && w->threshold_bytes == w->capture_bytes)
+        if (fdset_entry_added(&w->v1_threshold) && !w->threshold_pending &&
+            w->threshold_bytes == w->capture_bytes)
                 return true;
         return w->events_notify && w->spec.limits->memory_high <= w->capture_bytes;
 }
@@ -608,8 +613,8 @@ static int on_pids_events(sd_event_source *src, const struct inotify_event *ev, 
 }
 
 /* Usage crossed the registered threshold (either way) */
-static int on_threshold(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        Watch *w = userdata;
+static void on_threshold(FdSetEntry *e, int fd, uint32_t revents) {
+        Watch *w = container_of(e, Watch, v1_threshold);
         uint64_t n;
 
         (void) !read(fd, &n, sizeof n);
@@ -618,7 +623,6 @@ static int on_threshold(sd_event_source *src, int fd, uint32_t revents, void *us
                 raise_pre_oom(w, "memory.usage_in_bytes crossed capture_at (eventfd)", /* layer-ok */
                               eta_now(w, now_mono()));
         }
-        return 0;
 }
 
 static int set_oom_kill_disable(Watch *w, bool disable) {
@@ -687,15 +691,15 @@ static void oom_paused(Watch *w) {
 }
 
 /* The OOM-state eventfd fired (CG_FEATURE_OOM_PAUSE) */
-static int on_oom_event(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        Watch *w = userdata;
+static void on_oom_event(FdSetEntry *e, int fd, uint32_t revents) {
+        Watch *w = container_of(e, Watch, v1_oom);
         CgMemCounters ev;
         uint64_t n;
 
         (void) !read(fd, &n, sizeof n);
         sample_now(w);
         if (cg_service_memory_events(w->spec.cg, &ev) < 0)
-                return 0;
+                return;
         if (ev.oom_kill > w->ev_oom_kill)
                 observe_oom_kill(w, ev.oom_kill);
         else if (ev.under_oom) {
@@ -706,7 +710,6 @@ static int on_oom_event(sd_event_source *src, int fd, uint32_t revents, void *us
                         oom_paused(w);
         }
         w->ev_oom_kill = ev.oom_kill;
-        return 0;
 }
 
 /* The PSI trigger fired (tasks stalled on memory for psi_stall within
@@ -771,22 +774,29 @@ static void arm_psi(Watch *w) {
         TAKE_FD(fd);
 }
 
-static int add_eventfd(Watch *w, int fd, sd_event_io_handler_t cb, sd_event_source **ret) {
-        int r = sd_event_add_io(w->spec.event, ret, fd, EPOLLIN, cb, w);
+/* Takes fd: into the FdSet as e, or closed. */
+static int add_eventfd(Watch *w, int fd, fdset_fn fn, FdSetEntry *e) {
+        int r = fdset_add(w->fdset, e, fd, EPOLLIN, fn);
 
-        if (r < 0) {
+        if (r < 0)
                 safe_close(fd);
-                return r;
-        }
-        (void) sd_event_source_set_io_fd_own(*ret, true);
-        return 0;
+        return r;
+}
+
+static void drop_eventfd(Watch *w, FdSetEntry *e) {
+        int fd = e->fd;
+
+        if (!fdset_entry_added(e))
+                return;
+        fdset_remove(w->fdset, e);
+        safe_close(fd);
 }
 
 /* The OOM-state eventfd: once per cgroup (cheap to register). */
 static void arm_oom_event(Watch *w) {
         int fd = -EBADF, r;
 
-        if (w->v1_oom)
+        if (fdset_entry_added(&w->v1_oom))
                 return;
         r = cg_service_watch_oom(w->spec.cg, &fd);
         if (r >= 0)
@@ -799,7 +809,7 @@ static void arm_oom_event(Watch *w) {
 static void threshold_refused(Watch *w, int r) {
         /* once per threshold, not at every sample */
         w->threshold_failed = true;
-        w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
+        drop_eventfd(w, &w->v1_threshold);
         log_warning_errno(r, "Service '%s': cannot register a memory threshold, sampling only: %m",
                           w->cfg->name);
 }
@@ -820,9 +830,10 @@ static void arm_threshold(Watch *w) {
                 if (r < 0)
                         threshold_refused(w, r);
         }
-        if (w->capture_bytes == w->threshold_bytes && (w->v1_threshold || w->threshold_failed))
+        if (w->capture_bytes == w->threshold_bytes &&
+            (fdset_entry_added(&w->v1_threshold) || w->threshold_failed))
                 return;
-        w->v1_threshold = sd_event_source_disable_unref(w->v1_threshold);
+        drop_eventfd(w, &w->v1_threshold);
         w->threshold_bytes = w->capture_bytes;
         w->threshold_failed = false;
         if (w->capture_bytes == UINT64_MAX)
@@ -972,6 +983,7 @@ int watch_new(const WatchSpec *spec, const WatchCallbacks *cb, void *userdata, W
         w->userdata = userdata;
         for (WatchFile f = 0; f < _WF_MAX; f++)
                 w->fd[f] = -1;
+        w->v1_threshold = w->v1_oom = (FdSetEntry) FDSET_ENTRY_INIT;
         w->jvm_heap_used = w->jvm_old_used = HISTORY_UNKNOWN;
         w->events_notify = cg_context_has(spec->cg_context, CG_FEATURE_EVENTS_NOTIFY);
         w->psi_ok = cg_context_has(spec->cg_context, CG_FEATURE_PSI);
@@ -983,6 +995,9 @@ int watch_new(const WatchSpec *spec, const WatchCallbacks *cb, void *userdata, W
 
         w->sampler_entry.fn = on_sampler_entry;
         r = sampler_acquire(spec->event, &w->sampler);
+        if (r < 0)
+                goto fail;
+        r = fdset_acquire(spec->event, &w->fdset);
         if (r < 0)
                 goto fail;
 
@@ -1006,9 +1021,10 @@ Watch *watch_free(Watch *w) {
         sampler_release(w->sampler);
         sd_event_source_disable_unref(w->mem_events);
         sd_event_source_disable_unref(w->pids_events);
-        sd_event_source_disable_unref(w->v1_threshold);
+        drop_eventfd(w, &w->v1_threshold);
         cg_pending_unref(w->threshold_pending);
-        sd_event_source_disable_unref(w->v1_oom);
+        drop_eventfd(w, &w->v1_oom);
+        fdset_release(w->fdset);
         sd_event_source_disable_unref(w->oom_pause);
         sd_event_source_disable_unref(w->psi);
         wf_close_all(w);
