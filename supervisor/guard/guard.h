@@ -124,12 +124,14 @@ struct Guard {
          * one; NULL: none yet, every cooldown is over */
         PolicyState *policy;
         Capture *capture;
-        EventType capture_event; /* what the running capture is for */
         guard_capture_done_t capture_done; /* its requester's, for a requested capture */
         void *capture_done_userdata;
         /* the actions left after the running capture */
         ActionList pending;
         uint8_t pending_next;
+        /* (the small fields are placed where they fill the struct's holes) */
+        bool event_captured; /* see last_capture */
+        EventType capture_event; /* what the running capture is for */
         uint64_t pending_incarnation; /* the process they were decided for */
         CaptureTrigger trigger; /* of the last observation */
         char *report; /* its kernel OOM report */
@@ -137,7 +139,6 @@ struct Guard {
          * made for the current event (guard_event_capture()): allocated
          * when a capture ends, as most services never have one */
         char *last_capture;
-        bool event_captured;
         usec_t last_capture_rt; /* CLOCK_REALTIME of its end */
         /* for status and metrics */
         uint64_t n_oom_kills;
@@ -163,11 +164,11 @@ struct Guard {
         CaptureLedger *ledger;
         size_t ledger_slot, host_slot;
         bool budget_dropping; /* the drop was logged; the next ones are counted until a capture runs */
+        bool heap_dropping; /* as budget_dropping, until a heap dump is taken (heap_dump_budget) */
         uint64_t n_captures_dropped;
         /* heap_dump_budget: the heap dumps this guard's captures held, and
          * those left out */
         CaptureLedger *heap_ledger;
-        bool heap_dropping; /* as budget_dropping, until a heap dump is taken */
         uint64_t n_heap_dumps_dropped;
 
         /* log summaries: a repeat of an observation that does nothing is
@@ -179,8 +180,8 @@ struct Guard {
 
         /* throttle */
         bool throttled;
-        usec_t throttled_since; /* CLOCK_MONOTONIC */
         EventType throttle_event;
+        usec_t throttled_since; /* CLOCK_MONOTONIC */
         sd_event_source *throttle_timer;
         unsigned n_throttles;
         unsigned n_captures;
@@ -229,13 +230,13 @@ struct Guard {
                 uint64_t heap_used, heap_committed, old_used, old_committed, metaspace_used;
                 uint64_t gc_count, gc_time_usec, threads; /* UINT64_MAX: not in the file */
         } tele;
-        bool tele_have;
         uint64_t tele_old_max; /* sun.gc.generation.1.maxCapacity (0: unknown) */
         uint64_t tele_old_colls; /* old collections so far (UINT64_MAX: none read yet) */
         /* the recent points of gc-overhead and heap-leak (jvm-telemetry.c):
          * 1.5 KiB allocated when a JVM's hsperfdata file is first found;
          * NULL: none found yet */
         TeleRings *tele_rings;
+        bool tele_have; /* tele holds a read */
         bool tele_gc_over; /* gc-overhead observed, not yet below half */
         bool tele_leak_said; /* heap-leak observed for this process */
 
@@ -244,8 +245,8 @@ struct Guard {
         JvmFlags jvm_flags;
         bool jvm_flags_probed; /* VM.flags answered (or cannot be asked) */
         bool jvm_flags_probing; /* the running attach is VM.flags, not the baseline */
+        int jvm_problems; /* how many jvm_finding names */
         char *jvm_finding; /* jvm_flags_findings(); NULL when none */
-        int jvm_problems; /* how many it names */
 
         /* log triggers, compiled for regex_cfg */
         const ServiceConfig *regex_cfg;
@@ -262,8 +263,8 @@ struct Guard {
         /* an oom-kill seen while a capture ran: its post-mortem runs when
          * that capture ends, with the kill's trigger (allocated then; NULL
          * when out of memory: the last observation's) */
-        bool oom_kill_deferred;
         CaptureTrigger *deferred_trigger;
+        bool oom_kill_deferred;
         /* another observation seen while a capture ran (-1: none; the
          * latest wins): decided when the capture ends, if its process still
          * runs; its trigger in deferred_trigger. An observation said once
