@@ -75,6 +75,7 @@ cat > "$T/hold.py" <<'EOF'
 import socket, sys, time
 path, stop = sys.argv[1], time.time() + float(sys.argv[2])
 socks = []
+said = False
 while time.time() < stop:
     for s in list(socks):
         try:
@@ -93,10 +94,16 @@ while time.time() < stop:
             s.close()
             break
         socks.append(s)
+    if not said:
+        print("holding", len(socks), flush=True)
+        said = True
     time.sleep(0.02)
 EOF
-python3 "$T/hold.py" "$T/state/control.sock" 8 &
+python3 "$T/hold.py" "$T/state/control.sock" 8 > "$T/hold.out" &
 hold=$!
+# the runs below must meet the held slots (a slow python start-up under
+# load let all 40 finish first)
+wait_until 20 grep -q "^holding" "$T/hold.out" || not_ok "root holds its slots" "$(cat "$T/hold.out")"
 sigpipe=0 turned_away=0
 for i in $(seq 1 40); do
         timeout 10 "$CGW" status --state-dir "$T/state" > /dev/null 2> "$T/cli.err"
