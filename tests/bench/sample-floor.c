@@ -73,7 +73,8 @@ static int hold(char **argv) {
                 len = snprintf(pid_s, sizeof pid_s, "%d", (int) pid);
                 fd = open(path, O_WRONLY | O_CLOEXEC);
                 if (fd < 0 || write(fd, pid_s, (size_t) len) != len) {
-                        snprintf(err, sizeof err, "moving %d into bw-%ld: %s", (int) pid, i, strerror(errno));
+                        snprintf(err, sizeof err, "moving %d into bw-%ld: %s", (int) pid, i,
+                                 strerror(errno));
                         if (fd >= 0)
                                 close(fd);
                         break;
@@ -106,7 +107,8 @@ int main(int argc, char **argv) {
         if (argc == 7 && strcmp(argv[1], "hold") == 0)
                 return hold(argv);
         if (argc != 2) {
-                fprintf(stderr, "usage: %s INTERVAL_MS < PATHS\n       %s hold BASE FIRST LAST PIDFILE READYFILE\n",
+                fprintf(stderr,
+                        "usage: %s INTERVAL_MS < PATHS\n       %s hold BASE FIRST LAST PIDFILE READYFILE\n",
                         argv[0], argv[0]);
                 return 1;
         }
