@@ -347,29 +347,42 @@ static int pidfd_open_compat(pid_t pid) {
         return -ENOSYS;
 }
 
-/* Open the JVM's /tmp as the JVM sees it: a symlink in its root resolves
- * inside that root, not in ours (openat2, Linux >= 5.6); without openat2,
- * a symlinked /tmp is refused. */
-static int open_tmp_in_root(pid_t pid) {
+/* Open rel (relative, no leading '/') in the JVM's root as the JVM sees
+ * it: a symlink resolves inside that root, not in ours (openat2, Linux >=
+ * 5.6). Without openat2: -ENOSYS, and *ret_root_fd is the root for the
+ * caller's own fallback. */
+static int open_in_root(pid_t pid, const char *rel, int flags, int *ret_root_fd) {
         char path[64];
-        _cleanup_close_ int root_fd = -EBADF;
-        int fd;
+        int root_fd, fd;
 
         (void) snprintf(path, sizeof(path), "/proc/%d/root", (int) pid);
         root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return negative_errno();
+        *ret_root_fd = root_fd;
 #ifdef SYS_openat2
         struct open_how how = {
-                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .flags = (uint64_t) flags | O_CLOEXEC,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
-        fd = (int) syscall(SYS_openat2, root_fd, "tmp", &how, sizeof(how));
-        if (fd >= 0)
-                return fd;
-        if (errno != ENOSYS)
-                return negative_errno();
+        fd = (int) syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
+        return fd >= 0 ? fd : negative_errno();
+#else
+        (void) rel;
+        (void) flags;
+        (void) fd;
+        return -ENOSYS;
 #endif
+}
+
+/* Open the JVM's /tmp as the JVM sees it; without openat2, a symlinked
+ * /tmp is refused. */
+static int open_tmp_in_root(pid_t pid) {
+        _cleanup_close_ int root_fd = -EBADF;
+        int fd = open_in_root(pid, "tmp", O_PATH | O_DIRECTORY, &root_fd);
+
+        if (fd != -ENOSYS)
+                return fd;
         fd = openat(root_fd, "tmp", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
@@ -713,17 +726,7 @@ static int read_java_release(pid_t pid) {
             (size_t) len - (sizeof(tail) - 1) + sizeof("/release") > sizeof(exe))
                 return -ENOENT; /* not JAVA_HOME/bin/java, or " (deleted)" */
         memcpy(exe + len - (sizeof(tail) - 1), "/release", sizeof("/release"));
-        (void) snprintf(path, sizeof(path), "/proc/%d/root", (int) pid);
-        root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd < 0)
-                return negative_errno();
-#ifdef SYS_openat2
-        struct open_how how = {
-                .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        fd = (int) syscall(SYS_openat2, root_fd, exe + 1, &how, sizeof(how));
-#endif
+        fd = open_in_root(pid, exe + 1, O_RDONLY | O_NOCTTY, &root_fd);
         if (fd < 0)
                 return -ENOENT; /* without openat2 a symlink could leave the root: do not guess */
         do
