@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "base/fdset.h"
+#include "base/loop-shared.h"
 #include "base/macro.h"
 
 /* ready entries taken per wake-up, so that one busy fd cannot hold the
@@ -12,14 +13,12 @@
 #define FDSET_PER_WAKEUP 64
 
 struct FdSet {
-        FdSet *next; /* the sets of other loops */
-        unsigned n_ref;
-        sd_event *event;
+        LoopShared ls; /* first: one set per loop */
         sd_event_source *io;
         int epfd;
 };
 
-static FdSet *sets;
+static LoopShared *sets;
 
 static int on_ready(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         /* one at a time: a callback may remove (and free) any other entry */
@@ -40,12 +39,11 @@ int fdset_acquire(sd_event *event, FdSet **ret) {
         FdSet *s;
         int r;
 
-        for (s = sets; s; s = s->next)
-                if (s->event == event) {
-                        s->n_ref++;
-                        *ret = s;
-                        return 0;
-                }
+        s = (FdSet *) loop_shared_get(sets, event);
+        if (s) {
+                *ret = s;
+                return 0;
+        }
         s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
@@ -62,27 +60,16 @@ int fdset_acquire(sd_event *event, FdSet **ret) {
                 return r;
         }
         (void) sd_event_source_set_description(s->io, "fdset");
-        s->event = sd_event_ref(event);
-        s->n_ref = 1;
-        s->next = sets;
-        sets = s;
+        loop_shared_add(&sets, &s->ls, event);
         *ret = s;
         return 0;
 }
 
 FdSet *fdset_release(FdSet *s) {
-        FdSet **p;
-
-        if (!s || --s->n_ref > 0)
+        if (!s || !loop_shared_put(&sets, &s->ls))
                 return NULL;
-        for (p = &sets; *p; p = &(*p)->next)
-                if (*p == s) {
-                        *p = s->next;
-                        break;
-                }
         sd_event_source_disable_unref(s->io);
         close(s->epfd);
-        sd_event_unref(s->event);
         free(s);
         return NULL;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/loop-shared.h"
 #include "watch/sampler.h"
 
 /* an entry taken out of its bucket, waiting for its turn in this wake-up */
@@ -15,9 +16,7 @@ typedef struct Bucket {
 } Bucket;
 
 struct Sampler {
-        Sampler *next; /* the samplers of other loops */
-        unsigned n_ref;
-        sd_event *event;
+        LoopShared ls; /* first: one sampler per loop */
         sd_event_source *timer;
         usec_t armed_at; /* what the timer is set to; USEC_INFINITY: off */
         Bucket *b; /* sorted by at, each non-empty but for cancelled entries */
@@ -25,7 +24,7 @@ struct Sampler {
         SamplerEntry *running; /* the bucket being run */
 };
 
-static Sampler *samplers;
+static LoopShared *samplers;
 
 static size_t bucket_find(const Sampler *s, usec_t at, bool *found) {
         size_t lo = 0, hi = s->n_b;
@@ -165,12 +164,11 @@ int sampler_acquire(sd_event *event, Sampler **ret) {
         Sampler *s;
         int r;
 
-        for (s = samplers; s; s = s->next)
-                if (s->event == event) {
-                        s->n_ref++;
-                        *ret = s;
-                        return 0;
-                }
+        s = (Sampler *) loop_shared_get(samplers, event);
+        if (s) {
+                *ret = s;
+                return 0;
+        }
         s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
@@ -182,26 +180,15 @@ int sampler_acquire(sd_event *event, Sampler **ret) {
         (void) sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(s->timer, "watch-sampler");
         s->armed_at = USEC_INFINITY;
-        s->event = sd_event_ref(event);
-        s->n_ref = 1;
-        s->next = samplers;
-        samplers = s;
+        loop_shared_add(&samplers, &s->ls, event);
         *ret = s;
         return 0;
 }
 
 Sampler *sampler_release(Sampler *s) {
-        Sampler **p;
-
-        if (!s || --s->n_ref > 0)
+        if (!s || !loop_shared_put(&samplers, &s->ls))
                 return NULL;
-        for (p = &samplers; *p; p = &(*p)->next)
-                if (*p == s) {
-                        *p = s->next;
-                        break;
-                }
         sd_event_source_disable_unref(s->timer);
-        sd_event_unref(s->event);
         free(s->b);
         free(s);
         return NULL;
