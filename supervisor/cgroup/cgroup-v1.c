@@ -2,9 +2,10 @@
 /* cgroup v1 backend (legacy and hybrid hosts).
  *
  * libcgroup (loaded for each change: CgLib below) creates the
- * per-controller groups, writes the limits and deletes the groups (cgroup_create_cgroup, cgroup_modify_cgroup,
- * cgroup_delete_cgroup_ext with DELETE_EMPTY_ONLY so it never migrates
- * tasks into our own cgroup). Everything it has no API for is written
+ * per-controller groups and writes the limits (cgroup_create_cgroup,
+ * cgroup_modify_cgroup). An empty group is removed with rmdir, which is
+ * what libcgroup's delete with DELETE_EMPTY_ONLY does (never a migration
+ * of tasks into our own cgroup). Everything it has no API for is written
  * directly: the freezer dance for kill, cgroup.procs fds for a forked
  * child, and reading stat/event files. If libcgroup cannot be loaded or
  * cgroup_init() fails (e.g. no /proc/mounts in a chroot) the same
@@ -26,11 +27,12 @@
  * cgroup_init() clears libcgroup's mount table, a static array of 820 KiB
  * (cg_mount_table), and a process that has called it keeps those pages
  * for life: 40 % of what 100 guarded services may cost (issue #17's 2 MB),
- * for a mkdir, a few writes and an rmdir per service. So, as systemd loads
- * its optional libraries, it is dlopen()ed where a group is created,
- * changed or removed, and dlclose()d when that change is done, which
- * unmaps the table (and keeps it out of every CLI call). One load and
- * init costs ~0.7 ms here; a change that writes nothing loads nothing. */
+ * for a mkdir and a few writes per service. So, as systemd loads its
+ * optional libraries, it is dlopen()ed where a group is created or
+ * changed, and dlclose()d when that change is done, which unmaps the
+ * table (and keeps it out of every CLI call). One load and init costs
+ * ~0.7 ms here (more after a pause); a change that writes nothing loads
+ * nothing. */
 #define LIBCGROUP_SONAME "libcgroup.so.2"
 
 typedef struct CgLib {
@@ -42,7 +44,6 @@ typedef struct CgLib {
         typeof(cgroup_add_value_string) *add_value_string;
         typeof(cgroup_create_cgroup) *create_cgroup;
         typeof(cgroup_modify_cgroup) *modify_cgroup;
-        typeof(cgroup_delete_cgroup_ext) *delete_cgroup_ext;
         typeof(cgroup_free) *free;
 } CgLib;
 
@@ -66,7 +67,6 @@ static bool cglib_get(CgContext *c, CgLib *l) {
                 { "cgroup_add_value_string", (void **) &l->add_value_string },
                 { "cgroup_create_cgroup", (void **) &l->create_cgroup },
                 { "cgroup_modify_cgroup", (void **) &l->modify_cgroup },
-                { "cgroup_delete_cgroup_ext", (void **) &l->delete_cgroup_ext },
                 { "cgroup_free", (void **) &l->free },
         };
         int r;
@@ -410,27 +410,13 @@ static int v1_service_open(CgService *s) {
         return 0;
 }
 
+/* Removing an empty group is an rmdir, all that libcgroup's
+ * delete with CGFLAG_DELETE_EMPTY_ONLY does: done directly, without a
+ * load of libcgroup (~0.7-1.2 ms) on every stop. */
 static void v1_service_remove(CgService *s) {
-        _cleanup_(cglib_close) CgLib lib = {};
-
-        for (int i = 0; i < _CG_V1_MAX; i++) {
-                if (!s->dir_v1[i])
-                        continue;
-                if (cglib_get(s->ctx, &lib)) {
-                        _cleanup_free_ char *rel = svc_rel(s, (CgV1Ctrl) i);
-                        struct cgroup *cg = rel ? lib.new_cgroup(rel) : NULL;
-                        if (cg && lib.add_controller(cg, cg_v1_ctrl_names[i]) &&
-                            lib.delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY) == 0) {
-                                lib.free(&cg);
-                                continue;
-                        }
-                        if (cg)
-                                lib.free(&cg);
-                }
-                /* libcgroup may fail while the last task is being torn down
-                 * (EBUSY): retry directly with a bounded wait. */
-                (void) cg_rmdir_wait(s->dir_v1[i]);
-        }
+        for (int i = 0; i < _CG_V1_MAX; i++)
+                if (s->dir_v1[i])
+                        (void) cg_rmdir_wait(s->dir_v1[i]);
 }
 
 static int fmt_u64_or(char *buf, size_t n, uint64_t v, const char *unlimited) {
