@@ -498,7 +498,10 @@ static void on_child_pidfd(FdSetEntry *e, int fd, uint32_t revents) {
                  * (children.h); stop watching, and count it as a failure */
                 log_error_errno(errno, "Service '%s': cannot wait for pid %d: %m", s->cfg->name,
                                 (int) s->main_pid);
-                si = (siginfo_t){ .si_pid = s->main_pid, .si_code = CLD_EXITED, .si_status = 255 };
+                si = (siginfo_t){};
+                si.si_pid = s->main_pid; /* (union members: one at a time) */
+                si.si_code = CLD_EXITED;
+                si.si_status = 255;
         } else if (si.si_pid == 0)
                 return; /* not yet */
         child_exited(s, &si);
