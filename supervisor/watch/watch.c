@@ -420,7 +420,9 @@ static usec_t next_interval(const Watch *w, usec_t now) {
         return iv;
 }
 
-static void sample_now(Watch *w) {
+/* Returns the time of the sample (one clock read serves the sample and
+ * its re-arming). */
+static usec_t sample_now(Watch *w) {
         const ServiceConfig *c = w->cfg;
         char buf[64];
         usec_t now = now_mono(), eta;
@@ -444,7 +446,7 @@ static void sample_now(Watch *w) {
                                          "memory.failcnt +%" PRIu64 " (allocations hit the limit)",
                                          v - w->failcnt);
                                 w->failcnt = v;
-                                raise_pre_oom(w, what, eta_now(w, now_mono()));
+                                raise_pre_oom(w, what, eta_now(w, now));
                         }
                         w->failcnt = v;
                         w->failcnt_known = true;
@@ -490,6 +492,7 @@ static void sample_now(Watch *w) {
         w->prev_pids = w->pids_current;
         w->prev_t = now;
         w->n_samples++;
+        return now;
 }
 
 static void arm_threshold(Watch *w);
@@ -500,14 +503,14 @@ static void arm_threshold(Watch *w);
  * service. Near a limit, 5 ms. */
 static int on_sample(sd_event_source *src, uint64_t usec, void *userdata);
 
-static void rearm_sample(Watch *w) {
+static void rearm_sample(Watch *w, usec_t now) {
         bool late_ok = w->interval >= w->cfg->sample_interval && w->interval >= USEC_PER_SEC / 2;
         usec_t acc = late_ok ? w->interval / 4 : 5 * USEC_PER_MSEC;
 
         if (late_ok && w->sampler) {
                 /* many guards, one wake-up (sampler.h) */
                 (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
-                sampler_schedule(w->sampler, &w->sampler_entry, now_mono() + w->interval,
+                sampler_schedule(w->sampler, &w->sampler_entry, now + w->interval,
                                  MAX(acc / USEC_PER_MSEC * USEC_PER_MSEC, USEC_PER_MSEC));
                 return;
         }
@@ -529,8 +532,7 @@ static void rearm_sample(Watch *w) {
 static void sample_due(Watch *w) {
         if (w->threshold_ok && w->main_pid > 0)
                 arm_threshold(w);
-        sample_now(w);
-        rearm_sample(w);
+        rearm_sample(w, sample_now(w));
 }
 
 static int on_sample(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -539,7 +541,7 @@ static int on_sample(sd_event_source *src, uint64_t usec, void *userdata) {
 }
 
 static void on_sampler_entry(SamplerEntry *e) {
-        sample_due((Watch *) (void *) ((char *) e - offsetof(Watch, sampler_entry)));
+        sample_due(container_of(e, Watch, sampler_entry));
 }
 
 /* ---- events ---- */
@@ -929,8 +931,7 @@ void watch_started(Watch *w, pid_t main_pid, uid_t uid) {
                  " (%s), capture at %" PRIu64 ".",
                  w->cfg->name, m, w->eff.memory.source, cb, w->eff.pids.value, w->eff.pids.source,
                  w->pids_capture);
-        sample_now(w);
-        rearm_sample(w);
+        rearm_sample(w, sample_now(w));
 }
 
 /* The kernel's OOM notification on v1 comes before the kill is counted,
