@@ -73,7 +73,7 @@ enum {
 
 /* The tables' sizes are constants so that the parser can keep a line
  * number per key; keys.c checks them against the tables. */
-#define N_SERVICE_KEYS 76
+#define N_SERVICE_KEYS 77
 #define N_SUPERVISOR_KEYS 10
 extern const KeyDef service_keys[];
 extern const KeyDef supervisor_keys[];

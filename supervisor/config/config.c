@@ -211,6 +211,7 @@ ServiceConfig *service_config_new(const char *name) {
         s->psi_window_usec = USEC_PER_SEC;
         s->psi_full = false;
         s->sample_interval = USEC_PER_SEC;
+        s->idle_sample_interval = 5 * USEC_PER_SEC;
         s->leak_window = USEC_PER_HOUR;
         s->leak_min_slope = UINT64_C(1) << 20;
         s->oom_pause_max = 30 * USEC_PER_SEC;
@@ -422,7 +423,7 @@ static bool exit_status_equal(const ExitStatusSet *a, const ExitStatusSet *b) {
 /* A field added to ServiceConfig must be compared below; this trips when
  * the struct changes so that it is not forgotten (update the size too). */
 #if __SIZEOF_POINTER__ == 8 && defined(__x86_64__)
-_Static_assert(sizeof(ServiceConfig) == 1016, "ServiceConfig changed: update service_config_equal()");
+_Static_assert(sizeof(ServiceConfig) == 1024, "ServiceConfig changed: update service_config_equal()");
 #endif
 
 bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
@@ -482,7 +483,7 @@ bool service_config_equal(const ServiceConfig *a, const ServiceConfig *b) {
                         return false;
         return SAME(ready) && SAME(start_timeout) && SAME(watchdog) && SAME_STR(profile) && SAME(kind) &&
                SAME_STR(watch_cgroup) && SAME_STR(watch_unit) && SAME_STR(watch_match) &&
-               SAME_STR(jvm_match) && SAME(may_write);
+               SAME_STR(jvm_match) && SAME(may_write) && SAME(idle_sample_interval);
 
 #undef SAME
 #undef SAME_STR

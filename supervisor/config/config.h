@@ -228,6 +228,7 @@ typedef struct ServiceConfig {
         usec_t psi_window_usec;
         bool psi_full;
         usec_t sample_interval; /* default 1s */
+        usec_t idle_sample_interval; /* [watch:NAME] only: far from the limits and idle; default 5s */
         usec_t leak_window; /* default 1h */
         uint64_t leak_min_slope; /* bytes per hour, default 1M */
         usec_t oom_pause_max; /* default 30s */

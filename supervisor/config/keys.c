@@ -102,6 +102,8 @@ const KeyDef service_keys[] = {
         { "match", parse_match_key, SVC(watch_match), ANY, WATCH_ONLY | NOT_IN_PROFILE },
         { "jvm_match", parse_regex_key, SVC(jvm_match), ANY, WATCH_ONLY },
         { "may_write", parse_bool_key, SVC(may_write), ANY, WATCH_ONLY | NOT_IN_PROFILE },
+        { "idle_sample_interval", parse_duration_key, SVC(idle_sample_interval), 100 * USEC_PER_MSEC,
+          USEC_PER_HOUR, WATCH_ONLY },
 };
 
 const KeyDef supervisor_keys[] = {

@@ -603,7 +603,7 @@ int guard_new(const GuardSpec *spec, const GuardOwnerOps *ops, void *owner, Guar
                         .cfg = spec->cfg,
                         .limits = spec->limits,
                         .may_write = guard_may_write(g),
-                        .idle_stretch = spec->idle_stretch,
+                        .idle_interval = spec->idle_interval,
                 },
                 &(WatchCallbacks){ .observe = on_observation, .paused = on_paused }, g, &g->watch);
         if (r < 0) {

@@ -97,9 +97,9 @@ typedef struct GuardSpec {
         /* [supervisor] heap_dump_budget, and its shared ledger */
         const CaptureBudget *host_heap_budget;
         CaptureLedger *host_heap_ledger;
-        /* far from the limits, sample this many times less often where the
-         * kernel tells of a climb first (WatchSpec); 0 or 1: never */
-        unsigned idle_stretch;
+        /* far from the limits, where the kernel tells of a climb first or
+         * the cgroup is idle, sample at this interval (WatchSpec); 0: never */
+        usec_t idle_interval;
 } GuardSpec;
 
 struct Guard {

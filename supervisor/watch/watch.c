@@ -389,7 +389,7 @@ static bool far_from_limits(const Watch *w) {
 }
 
 /* Would the kernel tell of a climb to capture_at before the next sample?
- * (WatchSpec.idle_stretch) */
+ * (WatchSpec.idle_interval) */
 static bool kernel_sees_capture(const Watch *w) {
         if (w->capture_bytes == UINT64_MAX)
                 return true; /* no memory threshold to cross */
@@ -399,12 +399,25 @@ static bool kernel_sees_capture(const Watch *w) {
         return w->events_notify && w->spec.limits->memory_high <= w->capture_bytes;
 }
 
+/* Idle, in a watched cgroup where the kernel tells of no climb to
+ * capture_at (no memory.high at or below it, no v1 threshold): below a
+ * quarter of capture_at and grown by less than 1/64 of it since the last
+ * sample. A leak that starts there is seen at the next stretched sample
+ * (WatchSpec.idle_interval), then at every sample_interval, and every
+ * 100 ms from half of capture_at on. */
+static bool idle_below(const Watch *w) {
+        uint64_t q = w->capture_bytes / 4;
+
+        return w->n_samples > 0 && w->memory_current < q &&
+               (w->memory_current <= w->prev_memory || w->memory_current - w->prev_memory < q / 16);
+}
+
 static usec_t next_interval(const Watch *w, usec_t now) {
         usec_t iv = w->cfg->sample_interval;
 
-        if (w->spec.idle_stretch > 1 && far_from_limits(w) && kernel_sees_capture(w) &&
+        if (w->spec.idle_interval > iv && far_from_limits(w) && (kernel_sees_capture(w) || idle_below(w)) &&
             (w->pids_capture == UINT64_MAX || w->pids_current < w->pids_capture / 8))
-                return iv * w->spec.idle_stretch;
+                return w->spec.idle_interval;
 
         if ((w->capture_bytes != UINT64_MAX && w->memory_current >= w->capture_bytes / 2) ||
             (w->pids_capture != UINT64_MAX && w->pids_current >= w->pids_capture / 2))

@@ -55,11 +55,13 @@ typedef struct WatchSpec {
         /* Far from every limit (below half of capture_at, tasks below an
          * eighth of pids_capture_at), where the kernel tells of a climb to
          * capture_at before a sample would (a v1 usage threshold
-         * registered, a v2 memory.high at or below capture_at) or there is
-         * no memory threshold: sample this many times less often. For the
-         * thousands of cgroups a fleet agent watches (tests/bench/
-         * watch-scale); 0 or 1: every sample_interval. */
-        unsigned idle_stretch;
+         * registered, a v2 memory.high at or below capture_at), or there is
+         * no memory threshold, or the cgroup is idle (below a quarter of
+         * capture_at and not growing): sample at this interval when it is
+         * longer than sample_interval. For the
+         * thousands of cgroups a fleet agent watches (idle_sample_interval;
+         * tests/bench/watch-scale); 0: every sample_interval. */
+        usec_t idle_interval;
 } WatchSpec;
 
 typedef struct WatchCallbacks {

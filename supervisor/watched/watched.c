@@ -25,7 +25,6 @@
  *   program that may start one): up to SCAN_MAX_OTHER. Its exit, and the
  *   population's change, bring a look at once. */
 #define SCAN_FIRST (100 * USEC_PER_MSEC)
-#define WATCHED_IDLE_STRETCH 5
 #define SCAN_QUIET (2 * USEC_PER_SEC)
 #define SCAN_MAX_UNNOTIFIED (2 * USEC_PER_SEC)
 #define SCAN_MAX_OTHER (5 * USEC_PER_MINUTE)
@@ -315,9 +314,10 @@ int watched_new(const WatchedContext *ctx, const ServiceConfig *section, const c
                         .host_heap_budget = ctx->config ? &ctx->config->heap_dump_budget : NULL,
                         .host_heap_ledger = ctx->host_heap_ledger,
                         /* a fleet agent watches thousands: far from the
-                         * limits, where the kernel tells of a climb, every
-                         * 5 sample_intervals (watch.h) */
-                        .idle_stretch = WATCHED_IDLE_STRETCH,
+                         * limits, where the kernel tells of a climb or the
+                         * cgroup is idle, every idle_sample_interval
+                         * (watch.h) */
+                        .idle_interval = w->cfg.idle_sample_interval,
                 },
                 &guard_ops, w, &w->guard);
         if (r < 0)

@@ -13,6 +13,11 @@
 #            capture ends with a partial manifest, cgwarden goes on.
 #   kill     on_pre_oom = capture kill: cgwarden kills the watched cgroup's
 #            processes after the capture, before the kernel would.
+#   idle     a cgroup idle far below capture_at is sampled every
+#            idle_sample_interval (5 s; v2 without memory.high: because it
+#            is idle; v1: the usage threshold tells of the climb), on v2
+#            every second once it grows; a leak that starts there is
+#            captured before the kill (history.csv's sample times show it).
 #   reload   a watch added, one removed, the unchanged ones kept.
 #   check    launching keys and refused actions are errors with FILE:LINE.
 . "$(dirname "$0")/lib.sh"
@@ -37,9 +42,11 @@ check "check: a launching key is an error at its line" grep -q "^$T/bad.ini:3: k
 # ---- cgroup= and match= ----
 watched_cg_make app $((256 << 20)) || not_ok "make the app cgroup"
 watched_cg_make killme $((128 << 20)) || not_ok "make the killme cgroup"
+watched_cg_make idle $((256 << 20)) || not_ok "make the idle cgroup"
 {
         cfg_header
         printf '\n[watch:k]\ncgroup = %s/killme\ncapture_at = 50%%\ncapture_lead = 0\non_pre_oom = capture kill\n' "$TESTREL"
+        printf '\n[watch:idle]\ncgroup = %s/idle\ncapture_lead = 0\non_pre_oom = capture kill\n' "$TESTREL"
         printf '\n[watch:app]\ncgroup = %s/app\ncapture_at = 70%%\nnmt_baseline_after = 2s\ncapture_timeout = 15s\n' "$TESTREL"
         printf '\n[watch:ctr]\nmatch = %s/ctr-*\ncapture_timeout = 8s\n' "$TESTREL"
 } > "$T/c.ini"
@@ -107,6 +114,39 @@ check "k: the capture finished before the kill" \
         test "$(log_line_of "Capture for 'k' finished")" -lt "$(log_line_of "Watch 'k': killing")"
 check "k: no OOM kill by the kernel" sh -c "! grep -q \"Observation oom-kill for 'k'\" '$T/cgw.err'"
 check "k: the cgroup is empty" sh -c "[ -z \"\$(cat '$TESTCG/killme/cgroup.procs')\" ]"
+
+# ---- idle: sampled every idle_sample_interval, then a leak ----
+# sh sleeps 14 s (~1 MB, far below a quarter of capture_at = 54 MB), then
+# becomes a leaker of 20 MB/s: 217 MB (capture_at, 85 % of 256M) ~11 s later
+watched_run idle "$T/idle.pid" sh -c "sleep 14; exec '$HELPERS/leaker' 20"
+wait_until 90 cgw_log_has "Watch 'idle': killing every process of cgroup $TESTREL/idle" ||
+        not_ok "idle: cgwarden kills the leaker's cgroup" "$(grep "'idle'" "$T/cgw.err" | tail -8; cat "$T/idle.out")"
+check "idle: the leaker is dead" wait_until 10 is_dead "$(cat "$T/idle.pid")"
+d=$(capture_dir_of idle pre-oom)
+check "idle: a pre-oom capture first" test -n "$d"
+check "idle: the capture finished before the kill" \
+        test "$(log_line_of "Capture for 'idle' finished")" -lt "$(log_line_of "Watch 'idle': killing")"
+check "idle: no OOM kill by the kernel" sh -c "! grep -q \"Observation oom-kill for 'idle'\" '$T/cgw.err'"
+# the gaps between samples: both ends below 8 MB (asleep), and both ends
+# in the leak below half of capture_at (where sampling is per second)
+gaps=$([ -n "$d" ] && python3 - "$d/history.csv" << 'PY'
+import csv, datetime, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+t = [datetime.datetime.fromisoformat(r["time_utc"].rstrip("Z")).timestamp() for r in rows]
+m = [int(r["memory_current"]) for r in rows]
+half = int((256 << 20) * 0.85 / 2)
+idle = sorted(t[i + 1] - t[i] for i in range(len(t) - 1) if m[i] < 8 << 20 and m[i + 1] < 8 << 20)
+grow = [t[i + 1] - t[i] for i in range(len(t) - 1) if (16 << 20) < m[i] < half and m[i + 1] < half]
+print(len(idle), "%.2f" % idle[len(idle) // 2] if idle else "-", len(grow), "%.2f" % max(grow) if grow else "-")
+PY
+)
+read -r n_idle med_idle n_grow max_grow <<< "${gaps:-0 - 0 -}"
+check "idle: asleep, sampled every idle_sample_interval (gaps $gaps)" \
+        python3 -c "import sys; sys.exit(not ($n_idle >= 2 and float('${med_idle/-/0}') >= 4.0))"
+# v1: the usage threshold at capture_at tells of the climb, so the
+# samples stay 5 s apart below half of it (README: watch mode, Sampling)
+[ "$LANE" = v2 ] && check "idle: growing, sampled every second (gaps $gaps)" \
+        python3 -c "import sys; sys.exit(not ($n_grow >= 1 and float('${max_grow/-/99}') < 3.0))"
 
 # ---- match=: cgroups appear and go ----
 watched_cg_make ctr-a || not_ok "make ctr-a"

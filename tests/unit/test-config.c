@@ -1397,7 +1397,7 @@ static void test_watch(void **state) {
                         "capture_at = 80%\njvm_match = -jar app\\.jar\n"
 
                         "[watch:thr]\ncgroup = /x/y\nmay_write = yes\n"
-                        "on_pre_oom = throttle\n"
+                        "on_pre_oom = throttle\nidle_sample_interval = 2s\n"
                         "[watch:u]\nunit = leaky.service\n"
                         "on_pre_oom = capture restart\non_oom_kill = capture stop\n"
                         "heap_dump = on-heap-growth\n");
@@ -1414,7 +1414,9 @@ static void test_watch(void **state) {
         /* no restart by default: whoever started it restarts it */
         assert_true(action_list_is(&w->on_event[EVENT_OOM_KILL], 1, ACTION_CAPTURE));
         assert_null(w->argv);
+        assert_true(w->idle_sample_interval == 5 * SEC);
         assert_true(c->watches[1]->may_write);
+        assert_true(c->watches[1]->idle_sample_interval == 2 * SEC);
         /* a unit's watch may restart and stop it: systemd does it */
         w = c->watches[2];
         assert_string_equal(w->watch_unit, "leaky.service");
@@ -1431,8 +1433,9 @@ static void test_watch_errors(void **state) {
                              "cgwarden did not start",
                              "t.ini:4: key 'memory_max' is about launching a service: [watch:w] guards a "
                              "cgroup cgwarden did not start"));
-        expect_errors("[service:a]\nexec=/bin/true\nmatch=/a/*\n",
-                      ERRORS("t.ini:3: key 'match' belongs in a [watch:NAME] section"));
+        expect_errors("[service:a]\nexec=/bin/true\nmatch=/a/*\nidle_sample_interval=10s\n",
+                      ERRORS("t.ini:3: key 'match' belongs in a [watch:NAME] section",
+                             "t.ini:4: key 'idle_sample_interval' belongs in a [watch:NAME] section"));
         expect_errors("[watch:w]\ncapture_at=80%\n",
                       ERRORS("t.ini:1: watch 'w': needs one of cgroup=, unit= or match="));
         expect_errors("[watch:w]\ncgroup=/a\nmatch=/b/*\n",
