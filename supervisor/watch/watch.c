@@ -68,6 +68,7 @@ struct Watch {
         uint64_t jvm_heap_used, jvm_old_used;
         uint64_t prev_memory, prev_pids;
         usec_t prev_t;
+        usec_t pids_read_at; /* when pids.current was last read (pids_due()) */
 
         /* the last 10 minutes (for captures and status), and the floors
          * of memory over a short window (ETA) and over leak_window */
@@ -433,6 +434,20 @@ static usec_t next_interval(const Watch *w, usec_t now) {
         return iv;
 }
 
+/* Tasks matter against a task limit: read at every sample. In a watched
+ * cgroup (WatchSpec.idle_interval) with no task limit, or below an eighth
+ * of pids_capture_at, they are read at a stretched sample and at least
+ * every 4 sample_intervals (for the history and the status): a fleet
+ * agent's sample is then one read, not two. */
+static bool pids_due(const Watch *w, usec_t now) {
+        if (w->spec.idle_interval == 0 || w->n_samples == 0 || w->pids_limit_raised ||
+            w->interval > w->cfg->sample_interval)
+                return true;
+        if (w->pids_capture != UINT64_MAX && w->pids_current >= w->pids_capture / 8)
+                return true;
+        return now - w->pids_read_at >= 4 * w->cfg->sample_interval;
+}
+
 /* Returns the time of the sample (one clock read serves the sample and
  * its re-arming). */
 static usec_t sample_now(Watch *w) {
@@ -443,8 +458,11 @@ static usec_t sample_now(Watch *w) {
 
         if (wf_read(w, WF_MEMORY, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0)
                 w->memory_current = v;
-        if (wf_read(w, WF_PIDS, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0)
-                w->pids_current = v;
+        if (pids_due(w, now)) {
+                if (wf_read(w, WF_PIDS, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0)
+                        w->pids_current = v;
+                w->pids_read_at = now;
+        }
         /* allocations that hit the limit and had to reclaim: counted from
          * half of capture_at on, so not read below it (the first read
          * there is the baseline) */
