@@ -402,15 +402,15 @@ static bool kernel_sees_capture(const Watch *w) {
 
 /* Idle, in a watched cgroup where the kernel tells of no climb to
  * capture_at (no memory.high at or below it, no v1 threshold): below a
- * quarter of capture_at and grown by less than 1/64 of it since the last
- * sample. A leak that starts there is seen at the next stretched sample
+ * quarter of capture_at and moved by less than 1/64 of it since the last
+ * sample, up or down (a sawtooth's drop is activity too). A leak that
+ * starts there is seen at the next stretched sample
  * (WatchSpec.idle_interval), then at every sample_interval, and every
  * 100 ms from half of capture_at on. */
 static bool idle_below(const Watch *w) {
-        uint64_t q = w->capture_bytes / 4;
+        uint64_t q = w->capture_bytes / 4, m = w->memory_current, p = w->prev_memory;
 
-        return w->n_samples > 0 && w->memory_current < q &&
-               (w->memory_current <= w->prev_memory || w->memory_current - w->prev_memory < q / 16);
+        return w->n_samples > 0 && m < q && (m > p ? m - p : p - m) < q / 16;
 }
 
 static usec_t next_interval(const Watch *w, usec_t now) {

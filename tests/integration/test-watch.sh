@@ -117,9 +117,11 @@ check "k: the cgroup is empty" sh -c "[ -z \"\$(cat '$TESTCG/killme/cgroup.procs
 
 # ---- idle: sampled every idle_sample_interval, then a leak ----
 # sh sleeps 14 s (~1 MB, far below a quarter of capture_at = 54 MB), then
-# becomes a leaker of 20 MB/s: 217 MB (capture_at, 85 % of 256M) ~11 s later
-watched_run idle "$T/idle.pid" sh -c "sleep 14; exec '$HELPERS/leaker' 20"
-wait_until 90 cgw_log_has "Watch 'idle': killing every process of cgroup $TESTREL/idle" ||
+# becomes a leaker of 8 MB/s: seen at the next stretched sample (< 6.25 s,
+# < 51 MB), then every second up to half of capture_at (108 MB); 217 MB
+# (capture_at, 85 % of 256M) ~27 s after the sleep
+watched_run idle "$T/idle.pid" sh -c "sleep 14; exec '$HELPERS/leaker' 8"
+wait_until 120 cgw_log_has "Watch 'idle': killing every process of cgroup $TESTREL/idle" ||
         not_ok "idle: cgwarden kills the leaker's cgroup" "$(grep "'idle'" "$T/cgw.err" | tail -8; cat "$T/idle.out")"
 check "idle: the leaker is dead" wait_until 10 is_dead "$(cat "$T/idle.pid")"
 d=$(capture_dir_of idle pre-oom)
