@@ -104,15 +104,21 @@ check "app: cgwarden did not write the watched cgroup's limit" \
         test "$(cat "$TESTCG/app/memory.$([ "$LANE" = v2 ] && echo max || echo limit_in_bytes)")" = $((256 << 20))
 
 # ---- kill: after the capture, before the kernel ----
+# killed_after_capture WATCH CGROUP SECONDS: on_pre_oom = capture kill did
+# its work within SECONDS; sets d to the pre-oom capture
+killed_after_capture() {
+        local w=$1 cg=$2
+        wait_until "$3" cgw_log_has "Watch '$w': killing every process of cgroup $TESTREL/$cg" ||
+                not_ok "$w: cgwarden kills the leaker's cgroup" "$(grep "'$w'" "$T/cgw.err" | tail -8; cat "$T/$cg.out")"
+        check "$w: the leaker is dead" wait_until 10 is_dead "$(cat "$T/$cg.pid")"
+        d=$(capture_dir_of "$w" pre-oom)
+        check "$w: a pre-oom capture first" test -n "$d"
+        check "$w: the capture finished before the kill" \
+                test "$(log_line_of "Capture for '$w' finished")" -lt "$(log_line_of "Watch '$w': killing")"
+        check "$w: no OOM kill by the kernel" sh -c "! grep -q \"Observation oom-kill for '$w'\" '$T/cgw.err'"
+}
 watched_run killme "$T/killme.pid" "$HELPERS/leaker" 20
-wait_until 60 cgw_log_has "Watch 'k': killing every process of cgroup $TESTREL/killme" ||
-        not_ok "k: cgwarden kills the leaker's cgroup" "$(grep "'k'" "$T/cgw.err" | tail -8; cat "$T/killme.out")"
-check "k: the leaker is dead" wait_until 10 is_dead "$(cat "$T/killme.pid")"
-d=$(capture_dir_of k pre-oom)
-check "k: a pre-oom capture first" test -n "$d"
-check "k: the capture finished before the kill" \
-        test "$(log_line_of "Capture for 'k' finished")" -lt "$(log_line_of "Watch 'k': killing")"
-check "k: no OOM kill by the kernel" sh -c "! grep -q \"Observation oom-kill for 'k'\" '$T/cgw.err'"
+killed_after_capture k killme 60
 check "k: the cgroup is empty" sh -c "[ -z \"\$(cat '$TESTCG/killme/cgroup.procs')\" ]"
 
 # ---- idle: sampled every idle_sample_interval, then a leak ----
@@ -121,14 +127,7 @@ check "k: the cgroup is empty" sh -c "[ -z \"\$(cat '$TESTCG/killme/cgroup.procs
 # < 51 MB), then every second up to half of capture_at (108 MB); 217 MB
 # (capture_at, 85 % of 256M) ~27 s after the sleep
 watched_run idle "$T/idle.pid" sh -c "sleep 14; exec '$HELPERS/leaker' 8"
-wait_until 120 cgw_log_has "Watch 'idle': killing every process of cgroup $TESTREL/idle" ||
-        not_ok "idle: cgwarden kills the leaker's cgroup" "$(grep "'idle'" "$T/cgw.err" | tail -8; cat "$T/idle.out")"
-check "idle: the leaker is dead" wait_until 10 is_dead "$(cat "$T/idle.pid")"
-d=$(capture_dir_of idle pre-oom)
-check "idle: a pre-oom capture first" test -n "$d"
-check "idle: the capture finished before the kill" \
-        test "$(log_line_of "Capture for 'idle' finished")" -lt "$(log_line_of "Watch 'idle': killing")"
-check "idle: no OOM kill by the kernel" sh -c "! grep -q \"Observation oom-kill for 'idle'\" '$T/cgw.err'"
+killed_after_capture idle idle 120
 # the gaps between samples: both ends below 8 MB (asleep), and both ends
 # in the leak below half of capture_at (where sampling is per second)
 gaps=$([ -n "$d" ] && python3 - "$d/history.csv" << 'PY'
