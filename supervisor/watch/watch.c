@@ -245,7 +245,7 @@ static bool far_from_limits(const Watch *w);
 /* The slow reads (memory.stat, /proc status: 8-9 us each here, against
  * 0.8 us for the usage) are for the history, not for the thresholds: near
  * a limit every sample, far from all of them (far_from_limits()) every
- * 30 sample_intervals, else every 5th sample; and whenever the usage moved
+ * 30th sample, else every 5th sample; and whenever the usage moved
  * by more than 1/16 since the last ones, so that a growing service's anon,
  * RSS and threads in the history are never those of a smaller one. */
 static bool full_sample(Watch *w) {
@@ -257,8 +257,11 @@ static bool full_sample(Watch *w) {
         moved = w->memory_current > was ? w->memory_current - was : was - w->memory_current;
         if (moved > MAX(was / 16, (uint64_t) 1 << 20))
                 return true;
+        /* far from all of them every 30th sample: 30 s at sample_interval,
+         * 150 s for a watched guard at idle_sample_interval (5 s), whose
+         * full reads would otherwise cost as much as at 1 s sampling */
         if (far_from_limits(w))
-                every = MAX(30 * w->cfg->sample_interval / w->interval, (usec_t) 1);
+                every = 30;
         return w->n_samples % every == 0;
 }
 
@@ -303,10 +306,14 @@ static void update_trends(Watch *w, usec_t now) {
         const ServiceConfig *c = w->cfg;
         TrendResult r;
 
-        /* estimated again only when the minima moved (trend.h): an idle
-         * cgroup's sample then costs no Theil-Sen */
+        /* estimated again only when the minima moved (trend.h). A new
+         * 5 s bucket counts as a move, so an idle cgroup still paid one
+         * Theil-Sen every 5 s, at every sample when stretched: far from
+         * the limits the slope is not used (eta_now() matters from half of
+         * capture_at on), so it is estimated when it is (the first sample
+         * nearer, or watch_get_sample()) */
         if (w->short_trend && trend_window_add(w->short_trend, now, w->memory_current) >= 0 &&
-            trend_window_minima_changed(w->short_trend) != w->short_seen) {
+            trend_window_minima_changed(w->short_trend) != w->short_seen && !far_from_limits(w)) {
                 w->short_seen = trend_window_minima_changed(w->short_trend);
                 w->slope_bps = trend_window_estimate(w->short_trend, &r) >= 0 ? r.slope_bps : 0;
         }
@@ -1143,6 +1150,11 @@ void watch_get_sample(const Watch *w, WatchSample *ret) {
         ret->pids_current = w->pids_current;
         ret->limits = w->eff;
         ret->growth_bps = w->slope_bps;
-        if (w->slope_bps > 0)
-                ret->eta = trend_eta(w->memory_current, w->eff.memory.value, w->slope_bps);
+        if (w->short_trend && trend_window_minima_changed(w->short_trend) != w->short_seen) {
+                /* deferred far from the limits (update_trends()) */
+                TrendResult r;
+                ret->growth_bps = trend_window_estimate(w->short_trend, &r) >= 0 ? r.slope_bps : 0;
+        }
+        if (ret->growth_bps > 0)
+                ret->eta = trend_eta(w->memory_current, w->eff.memory.value, ret->growth_bps);
 }
