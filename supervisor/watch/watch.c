@@ -455,6 +455,25 @@ static bool pids_due(const Watch *w, usec_t now) {
         return now - w->pids_read_at >= 4 * w->cfg->sample_interval;
 }
 
+static void arm_psi(Watch *w);
+
+/* A watched cgroup's PSI trigger (WatchSpec.idle_interval) is made when
+ * its memory first reaches a quarter of capture_at, and kept: pressure
+ * counts only from half of capture_at on (on_psi()), while each cgroup
+ * with a trigger has a kernel thread of its own ("psimon") and each
+ * trigger's close waits for an RCU grace period (psi_trigger_destroy()):
+ * 10 000 idle watched cgroups had 10 000 such threads, and cgwarden took
+ * 220 s to exit in the VM. A launched service's is made at its start. */
+static bool psi_deferred(const Watch *w) {
+        return w->spec.idle_interval > 0;
+}
+
+static void psi_due(Watch *w) {
+        if (!w->psi && w->psi_ok && psi_deferred(w) && w->capture_bytes != UINT64_MAX &&
+            w->memory_current >= w->capture_bytes / 4)
+                arm_psi(w);
+}
+
 /* Returns the time of the sample (one clock read serves the sample and
  * its re-arming). */
 static usec_t sample_now(Watch *w) {
@@ -465,6 +484,7 @@ static usec_t sample_now(Watch *w) {
 
         if (wf_read(w, WF_MEMORY, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0)
                 w->memory_current = v;
+        psi_due(w);
         if (pids_due(w, now)) {
                 if (wf_read(w, WF_PIDS, buf, sizeof buf) >= 0 && cg_parse_limit(buf, &v) >= 0)
                         w->pids_current = v;
@@ -795,6 +815,7 @@ static void arm_psi(Watch *w) {
         r = cg_service_psi_trigger(w->spec.cg, c->psi_full, c->psi_stall_usec, c->psi_window_usec, &fd);
         if (r == -EINVAL || r == -EOPNOTSUPP || r == -ENOENT) {
                 log_info_errno(r, "Service '%s': no PSI (%m); memory_pressure off.", c->name);
+                w->psi_ok = false; /* not asked again at every sample (psi_due()) */
                 return;
         }
         if (r < 0) {
@@ -802,6 +823,7 @@ static void arm_psi(Watch *w) {
                                   c->name, c->psi_full ? "full" : "some",
                                   (unsigned long long) c->psi_stall_usec,
                                   (unsigned long long) c->psi_window_usec);
+                w->psi_ok = false;
                 return;
         }
         r = sd_event_add_io(w->spec.event, &w->psi, fd, EPOLLPRI, on_psi, w);
@@ -960,7 +982,8 @@ void watch_started(Watch *w, pid_t main_pid, uid_t uid) {
                         (void) set_oom_kill_disable(w, true);
                 arm_oom_event(w);
         }
-        arm_psi(w);
+        if (!psi_deferred(w))
+                arm_psi(w);
         w->tripwire = false; /* a new process: the soft limit is what the limits say */
         tripwire_set(w, true);
         unit_format_size_short(m, w->eff.memory.value);
