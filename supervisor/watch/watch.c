@@ -410,14 +410,17 @@ static bool kernel_sees_capture(const Watch *w) {
 /* Idle, in a watched cgroup where the kernel tells of no climb to
  * capture_at (no memory.high at or below it, no v1 threshold): below a
  * quarter of capture_at and moved by less than 1/64 of it since the last
- * sample, up or down (a sawtooth's drop is activity too). A leak that
- * starts there is seen at the next stretched sample
- * (WatchSpec.idle_interval), then at every sample_interval, and every
- * 100 ms from half of capture_at on. */
+ * sample of the same process, up or down (a sawtooth's drop is activity
+ * too). Never at the first sample of a process (prev_t is 0 there): one
+ * that has just started has not had the time to grow (test-watch's k, a
+ * leaker found before its first pages, was sampled again 5 s later, past
+ * capture_at). A leak that starts in an idle cgroup is seen at the next
+ * stretched sample (WatchSpec.idle_interval), then at every
+ * sample_interval, and every 100 ms from half of capture_at on. */
 static bool idle_below(const Watch *w) {
         uint64_t q = w->capture_bytes / 4, m = w->memory_current, p = w->prev_memory;
 
-        return w->n_samples > 0 && m < q && (m > p ? m - p : p - m) < q / 16;
+        return w->prev_t != 0 && m < q && (m > p ? m - p : p - m) < q / 16;
 }
 
 static usec_t next_interval(const Watch *w, usec_t now) {
