@@ -59,7 +59,8 @@ typedef struct WatchSpec {
          * no memory threshold, or the cgroup is idle (below a quarter of
          * capture_at and not growing): sample at this interval when it is
          * longer than sample_interval; with no task limit near, read the
-         * tasks only at those samples or every 4 sample_intervals. For the
+         * tasks only at those samples or every 4 sample_intervals; and make
+         * the PSI trigger only from a quarter of capture_at on. For the
          * thousands of cgroups a fleet agent watches (idle_sample_interval;
          * tests/bench/watch-scale); 0: every sample_interval. */
         usec_t idle_interval;
