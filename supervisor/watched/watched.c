@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,14 @@ static void main_forget(Watched *w) {
         w->pidfd = safe_close(w->pidfd);
 }
 
+/* Still running? (its pidfd is readable once it has exited) A shell
+ * found before it forks is replaced by its larger child, and is not gone. */
+static bool main_alive(const Watched *w) {
+        struct pollfd p = { .fd = w->pidfd, .events = POLLIN };
+
+        return w->pidfd >= 0 && poll(&p, 1, 0) == 0;
+}
+
 /* Look at the cgroup's processes; tell the guard when the main process
  * changed. Never called from inside a guard's call. */
 static void rescan(Watched *w) {
@@ -239,6 +248,9 @@ static void rescan(Watched *w) {
                 if (m.pid == w->main.pid && m.start_ticks == w->main.start_ticks)
                         log_info("Watch '%s': process %d (%s) now runs %s.", w->name, (int) m.pid,
                                  w->main.comm, m.comm);
+                else if (main_alive(w))
+                        log_info("Watch '%s': process %d (%s) is not the main process any more, %d (%s) is.",
+                                 w->name, (int) w->main.pid, w->main.comm, (int) m.pid, m.comm);
                 else
                         log_info("Watch '%s': process %d (%s) is gone from %s.", w->name, (int) w->main.pid,
                                  w->main.comm, w->path);

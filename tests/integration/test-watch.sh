@@ -122,31 +122,35 @@ killed_after_capture k killme 60
 check "k: the cgroup is empty" sh -c "[ -z \"\$(cat '$TESTCG/killme/cgroup.procs')\" ]"
 
 # ---- idle: sampled every idle_sample_interval, then a leak ----
-# sh sleeps 14 s (~1 MB, far below a quarter of capture_at = 54 MB), then
+# sh sleeps 20 s (~1 MB, far below a quarter of capture_at = 54 MB), then
 # becomes a leaker of 8 MB/s: seen at the next stretched sample (< 6.25 s,
 # < 51 MB), then every second up to half of capture_at (108 MB); 217 MB
 # (capture_at, 85 % of 256M) ~27 s after the sleep
-watched_run idle "$T/idle.pid" sh -c "sleep 14; exec '$HELPERS/leaker' 8"
+watched_run idle "$T/idle.pid" sh -c "sleep 20; exec '$HELPERS/leaker' 8"
 killed_after_capture idle idle 120
 # the gaps between samples: both ends below 8 MB (asleep), and both ends
-# in the leak below half of capture_at (where sampling is per second)
+# in the leak below half of capture_at (where sampling is per second).
+# Asleep, the long gaps are counted, not the median: each process that
+# becomes the main one gets its first sample_interval in full, and found
+# before its exec (a loaded host) the shell is four of them: bash, sh,
+# sleep, sh again (CI's host-asan lane: 6 gaps, 4 of ~1.2 s)
 gaps=$([ -n "$d" ] && python3 - "$d/history.csv" << 'PY'
 import csv, datetime, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 t = [datetime.datetime.fromisoformat(r["time_utc"].rstrip("Z")).timestamp() for r in rows]
 m = [int(r["memory_current"]) for r in rows]
 half = int((256 << 20) * 0.85 / 2)
-idle = sorted(t[i + 1] - t[i] for i in range(len(t) - 1) if m[i] < 8 << 20 and m[i + 1] < 8 << 20)
+idle = [t[i + 1] - t[i] for i in range(len(t) - 1) if m[i] < 8 << 20 and m[i + 1] < 8 << 20]
 grow = [t[i + 1] - t[i] for i in range(len(t) - 1) if (16 << 20) < m[i] < half and m[i + 1] < half]
-print(len(idle), "%.2f" % idle[len(idle) // 2] if idle else "-", len(grow), "%.2f" % max(grow) if grow else "-")
+print(len(idle), sum(g >= 4.0 for g in idle), len(grow), "%.2f" % max(grow) if grow else "-",
+      "/".join("%.2f" % g for g in idle))
 PY
 )
-read -r n_idle med_idle n_grow max_grow <<< "${gaps:-0 - 0 -}"
-check "idle: asleep, sampled every idle_sample_interval (gaps $gaps)" \
-        python3 -c "import sys; sys.exit(not ($n_idle >= 2 and float('${med_idle/-/0}') >= 4.0))"
+read -r n_idle n_long n_grow max_grow idle_gaps <<< "${gaps:-0 0 0 - -}"
+check "idle: asleep, sampled every idle_sample_interval (gaps $idle_gaps)" test "$n_long" -ge 2
 # v1: the usage threshold at capture_at tells of the climb, so the
 # samples stay 5 s apart below half of it (README: watch mode, Sampling)
-[ "$LANE" = v2 ] && check "idle: growing, sampled every second (gaps $gaps)" \
+[ "$LANE" = v2 ] && check "idle: growing, sampled every second (largest gap ${max_grow} s of $n_grow)" \
         python3 -c "import sys; sys.exit(not ($n_grow >= 1 and float('${max_grow/-/99}') < 3.0))"
 
 # ---- match=: cgroups appear and go ----
