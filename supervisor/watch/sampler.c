@@ -141,6 +141,7 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
 
         s->armed_at = USEC_INFINITY;
         while (s->n_b > 0 && s->b[0].at <= now) {
+                usec_t due = s->b[0].at;
                 SamplerEntry *e;
 
                 s->running = s->b[0].head;
@@ -152,7 +153,7 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
                 while ((e = s->running)) {
                         list_unlink(&s->running, e);
                         e->at = 0;
-                        e->fn(e);
+                        e->fn(e, due);
                 }
         }
         s->armed_at = 0; /* force the update */

@@ -22,7 +22,11 @@
 typedef struct Sampler Sampler;
 typedef struct SamplerEntry SamplerEntry;
 
-typedef void (*sampler_fn)(SamplerEntry *e);
+/* due: the grid point the entry ran for (at or before now): a caller that
+ * schedules its next run from it, not from now, keeps its period (from
+ * now, each run's lateness and the rounding up to the grid add up: a 1 s
+ * period with a 250 ms grid came every 1.25 s) */
+typedef void (*sampler_fn)(SamplerEntry *e, usec_t due);
 
 struct SamplerEntry {
         SamplerEntry *prev, *next;

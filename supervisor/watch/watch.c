@@ -564,14 +564,19 @@ static void arm_threshold(Watch *w);
  * service. Near a limit, 5 ms. */
 static int on_sample(sd_event_source *src, uint64_t usec, void *userdata);
 
-static void rearm_sample(Watch *w, usec_t now) {
+/* due: when the sample that ran at now was due (the sampler's grid
+ * point), 0 if it was not the sampler's: the next one is due an interval
+ * after it, so the period is the interval and the lateness does not add
+ * up, unless the loop is an interval behind (then from now: no burst) */
+static void rearm_sample(Watch *w, usec_t now, usec_t due) {
         bool late_ok = w->interval >= w->cfg->sample_interval && w->interval >= USEC_PER_SEC / 2;
         usec_t acc = late_ok ? w->interval / 4 : 5 * USEC_PER_MSEC;
 
         if (late_ok && w->sampler) {
                 /* many guards, one wake-up (sampler.h) */
                 (void) sd_event_source_set_enabled(w->sample, SD_EVENT_OFF);
-                sampler_schedule(w->sampler, &w->sampler_entry, now + w->interval,
+                sampler_schedule(w->sampler, &w->sampler_entry,
+                                 due > 0 && due + w->interval > now ? due + w->interval : now + w->interval,
                                  MAX(acc / USEC_PER_MSEC * USEC_PER_MSEC, USEC_PER_MSEC));
                 return;
         }
@@ -590,19 +595,19 @@ static void rearm_sample(Watch *w, usec_t now) {
         (void) sd_event_source_set_enabled(w->sample, SD_EVENT_ONESHOT);
 }
 
-static void sample_due(Watch *w) {
+static void sample_due(Watch *w, usec_t due) {
         if (w->threshold_ok && w->main_pid > 0)
                 arm_threshold(w);
-        rearm_sample(w, sample_now(w));
+        rearm_sample(w, sample_now(w), due);
 }
 
 static int on_sample(sd_event_source *src, uint64_t usec, void *userdata) {
-        sample_due(userdata);
+        sample_due(userdata, 0);
         return 0;
 }
 
-static void on_sampler_entry(SamplerEntry *e) {
-        sample_due(container_of(e, Watch, sampler_entry));
+static void on_sampler_entry(SamplerEntry *e, usec_t due) {
+        sample_due(container_of(e, Watch, sampler_entry), due);
 }
 
 /* ---- events ---- */
@@ -995,7 +1000,7 @@ void watch_started(Watch *w, pid_t main_pid, uid_t uid) {
                  " (%s), capture at %" PRIu64 ".",
                  w->cfg->name, m, w->eff.memory.source, cb, w->eff.pids.value, w->eff.pids.source,
                  w->pids_capture);
-        rearm_sample(w, sample_now(w));
+        rearm_sample(w, sample_now(w), 0);
 }
 
 /* The kernel's OOM notification on v1 comes before the kill is counted,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The shared sample timer on a real sd-event loop: entries run at their
  * grid point, never before their due time, one wake-up per grid point,
- * and a callback may schedule or cancel any entry. */
+ * and a callback may schedule or cancel any entry; one that schedules its
+ * next run from the grid point it is given keeps its period. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,7 @@
 
 typedef struct Item {
         SamplerEntry e;
-        usec_t due, ran_at;
+        usec_t due, ran_at, ran_for; /* ran_for: the grid point it was given */
         unsigned runs;
         unsigned again; /* schedule itself this many more times */
         struct Item *victim; /* cancel this one when run */
@@ -27,11 +28,12 @@ static unsigned total_runs;
 static usec_t wakeups[4 * N];
 static unsigned n_wakeups;
 
-static void on_entry(SamplerEntry *e) {
+static void on_entry(SamplerEntry *e, usec_t due) {
         Item *it = (Item *) (void *) e;
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         it->ran_at = now;
+        it->ran_for = due;
         it->runs++;
         total_runs++;
         if (n_wakeups == 0 || wakeups[n_wakeups - 1] / GRID != now / GRID)
@@ -91,6 +93,10 @@ static void test_batches(void **state) {
                 }
                 assert_int_equal(items[i].runs, i == 3 ? 3 : 1);
                 assert_true(items[i].ran_at >= items[i].due);
+                /* the grid point: due rounded up, at or before the run */
+                assert_int_equal(items[i].ran_for % GRID, 0);
+                assert_true(items[i].ran_for >= items[i].due && items[i].ran_for - items[i].due < GRID);
+                assert_true(items[i].ran_for <= items[i].ran_at);
                 assert_false(sampler_queued(&items[i].e));
         }
         /* 200 entries due over 100 ms on a 20 ms grid: a handful of
@@ -101,9 +107,41 @@ static void test_batches(void **state) {
         sd_event_unref(e);
 }
 
+/* a period of 2 grid points, scheduled from the grid point given: every
+ * run is due exactly a period after the last, however late it ran (from
+ * the time it ran, each run would be a grid point later) */
+#define PERIOD (2 * GRID)
+#define N_PERIODIC 8
+static usec_t periodic_for[N_PERIODIC];
+static unsigned n_periodic;
+
+static void on_periodic(SamplerEntry *e, usec_t due) {
+        periodic_for[n_periodic++] = due;
+        total_runs++;
+        if (n_periodic < N_PERIODIC)
+                sampler_schedule(the_sampler, e, due + PERIOD, GRID);
+}
+
+static void test_period_kept(void **state) {
+        sd_event *e = NULL;
+        SamplerEntry pe = { .fn = on_periodic };
+
+        assert_int_equal(sd_event_new(&e), 0);
+        assert_int_equal(sampler_acquire(e, &the_sampler), 0);
+        total_runs = n_periodic = 0;
+        sampler_schedule(the_sampler, &pe, now_usec(CLOCK_MONOTONIC) + GRID, GRID);
+        run_until(e, N_PERIODIC, 5 * USEC_PER_SEC);
+        assert_int_equal(n_periodic, N_PERIODIC);
+        for (unsigned i = 1; i < N_PERIODIC; i++)
+                assert_int_equal(periodic_for[i] - periodic_for[i - 1], PERIOD);
+        the_sampler = sampler_release(the_sampler);
+        sd_event_unref(e);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_batches),
+                cmocka_unit_test(test_period_kept),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
