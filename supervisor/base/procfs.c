@@ -10,6 +10,7 @@
 
 #include "base/procfs.h"
 #include "base/fs-util.h"
+#include "base/macro.h"
 #include "base/parse-util.h"
 
 /* Exactly len decimal digits (len >= 1). */
@@ -33,6 +34,41 @@ int procfs_parse_u64_buf(const char *buf, size_t n, uint64_t *ret) {
         if (n > 0 && buf[n - 1] == '\n')
                 n--;
         return parse_u64(buf, n, ret);
+}
+
+int procfs_stat_parse_buf(const char *buf, size_t n, char comm[static 16], uint64_t *ret_start_ticks) {
+        const char *a = memchr(buf, '(', n), *b, *p, *end = buf + n;
+        uint64_t t;
+        size_t len;
+        int r;
+
+        if (!a)
+                return -EBADMSG;
+        b = memrchr(a + 1, ')', (size_t) (end - a - 1));
+        if (!b)
+                return -EBADMSG;
+        /* " S 1 ...": fields 3 to 22 each after one space */
+        p = b + 1;
+        for (int field = 3; field < 22; field++) {
+                if (p >= end || *p != ' ')
+                        return -EBADMSG;
+                p = memchr(p + 1, ' ', (size_t) (end - p - 1));
+                if (!p)
+                        return -EBADMSG;
+        }
+        p++;
+        for (len = 0; p + len < end && is_digit(p[len]);)
+                len++;
+        if (len == 0 || (p + len < end && p[len] != ' ' && p[len] != '\n'))
+                return -EBADMSG;
+        r = parse_u64(p, len, &t);
+        if (r < 0)
+                return r;
+        len = MIN((size_t) (b - a - 1), (size_t) 15);
+        memcpy(comm, a + 1, len);
+        comm[len] = 0;
+        *ret_start_ticks = t;
+        return 0;
 }
 
 /* "  13812 kB" (the value of a status or smaps line, blanks before it

@@ -112,6 +112,12 @@ int procfs_smaps_rollup_parse_buf(const char *buf, size_t n, ProcSmapsRollup *re
  * (empty, sign, spaces, anything else) or -ERANGE. */
 int procfs_parse_u64_buf(const char *buf, size_t n, uint64_t *ret);
 
+/* Parse /proc/PID/stat: comm (field 2, between the first '(' and the
+ * last ')', as the kernel cut it: at most 15 bytes, any bytes but NUL) and
+ * starttime (field 22, clock ticks after boot). Returns 0, or -EBADMSG
+ * (then comm and *ret_start_ticks are untouched) or -ERANGE. */
+int procfs_stat_parse_buf(const char *buf, size_t n, char comm[static 16], uint64_t *ret_start_ticks);
+
 /* Readers. proc_root is the procfs mount, NULL for "/proc" (tests point it
  * at a fixture tree). Each reads the whole file (at most
  * PROCFS_READ_MAX_BYTES) and parses it. Returns 0 or:

@@ -29,18 +29,8 @@ int main_process_pick(const MainCandidate *c, size_t n, bool with_regex) {
         return best;
 }
 
-uint64_t main_process_parse_start_ticks(const char *stat) {
-        /* after the comm, which may hold anything but ends at the last ')' */
-        const char *p = strrchr(stat, ')');
-
-        /* p is at the ')' that ends field 2; each step goes to the space
-         * before the next field, up to field 22 (starttime) */
-        for (int field = 3; field <= 22 && p; field++)
-                p = strchr(p + 1, ' ');
-        return p ? strtoull(p + 1, NULL, 10) : 0;
-}
-
-uint64_t main_process_start_ticks(pid_t pid) {
+/* /proc/PID/stat's comm and starttime */
+static int read_stat(pid_t pid, char comm[static 16], uint64_t *ret_start_ticks) {
         char path[64], buf[1024];
         _cleanup_close_ int fd = -EBADF;
         ssize_t k;
@@ -48,12 +38,51 @@ uint64_t main_process_start_ticks(pid_t pid) {
         (void) snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
+                return -errno;
+        k = read(fd, buf, sizeof buf);
+        if (k < 0)
+                return -errno;
+        return procfs_stat_parse_buf(buf, (size_t) k, comm, ret_start_ticks);
+}
+
+int main_process_same(CgService *cg, const MainProcess *m) {
+        _cleanup_free_ char *procs = NULL;
+        char comm[16];
+        pid_t self = getpid();
+        uint64_t t;
+        bool seen = false;
+        int r;
+
+        if (m->pid <= 0)
                 return 0;
-        k = read(fd, buf, sizeof buf - 1);
-        if (k <= 0)
+        r = cg_service_read(cg, "cgroup.procs", &procs);
+        if (r < 0)
+                return r;
+        for (const char *p = procs; *p;) {
+                char *e;
+                long v = strtol(p, &e, 10);
+
+                if (e == p)
+                        break;
+                p = e;
+                while (*p == '\n')
+                        p++;
+                if ((pid_t) v == self)
+                        continue;
+                if ((pid_t) v != m->pid)
+                        return 0;
+                seen = true;
+        }
+        if (!seen)
                 return 0;
-        buf[k] = 0;
-        return main_process_parse_start_ticks(buf);
+        return read_stat(m->pid, comm, &t) >= 0 && t == m->start_ticks && streq(comm, m->comm);
+}
+
+uint64_t main_process_start_ticks(pid_t pid) {
+        char comm[16];
+        uint64_t t;
+
+        return read_stat(pid, comm, &t) >= 0 ? t : 0;
 }
 
 static bool cmdline_matches(pid_t pid, const regex_t *re) {

@@ -230,6 +230,12 @@ static void rescan(Watched *w) {
 
         if (w->gone)
                 return;
+        /* the common look: one process, the same as before (without
+         * jvm_match, whose command line may change under the same comm) */
+        if (!w->have_re && w->main.pid > 0 && main_process_same(w->cg, &w->main) > 0) {
+                scan_schedule(w);
+                return;
+        }
         r = main_process_find(w->cg, w->have_re ? &w->jvm_re : NULL, &m);
         if (r < 0) {
                 if (r != -ENOENT)

@@ -3,7 +3,7 @@
 /* The parsers of procfs.h, all on the same input. Beyond "no crash" and
  * "no read past n" (the input is an exactly sized buffer under ASan),
  * checks what callers rely on: ret untouched on failure, the documented
- * error codes, a NUL-terminated name, `have` within its bits, and the same
+ * error codes, a NUL-terminated name (status, stat), `have` within its bits, and the same
  * answer when bytes follow the buffer that would change it if read. */
 
 #include <stdint.h>
@@ -110,6 +110,33 @@ static void fuzz_u64(const char *buf, const char *big, size_t n) {
                 CHECK(w == v);
 }
 
+static void fuzz_stat(const char *buf, const char *big, size_t n) {
+        char comm[16], comm2[16];
+        uint64_t t = 4242, t2 = 4242;
+        int r;
+
+        memset(comm, 'z', sizeof(comm));
+        memset(comm2, 'z', sizeof(comm2));
+        r = procfs_stat_parse_buf(buf, n, comm, &t);
+        if (r < 0) {
+                CHECK(r == -EBADMSG || r == -ERANGE);
+                CHECK(t == 4242);
+                for (size_t i = 0; i < sizeof(comm); i++)
+                        CHECK(comm[i] == 'z');
+        } else {
+                const char *a = memchr(buf, '(', n);
+
+                /* the comm: NUL-terminated, at most 15 bytes, what follows
+                 * the first '(' */
+                CHECK(r == 0 && a != NULL);
+                CHECK(memchr(comm, 0, sizeof(comm)) != NULL);
+                CHECK(memcmp(comm, a + 1, strlen(comm)) == 0);
+        }
+        CHECK(procfs_stat_parse_buf(big, n, comm2, &t2) == r);
+        if (r == 0)
+                CHECK(t2 == t && strcmp(comm, comm2) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *buf, *big;
 
@@ -131,6 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_status(buf, big, size);
         fuzz_smaps(buf, big, size);
         fuzz_u64(buf, big, size);
+        fuzz_stat(buf, big, size);
 
         free(buf);
         free(big);

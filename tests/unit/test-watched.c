@@ -3,6 +3,7 @@
 /* watched/: the names of discovered cgroups, the choice of the main
  * process, /proc/PID/stat's starttime. */
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "base/procfs.h"
 #include "watched/main-process.h"
 #include "watched/naming.h"
 #include "watched/unit.h"
@@ -83,18 +85,45 @@ static void test_pick(void **state) {
         assert_int_equal(main_process_pick(c, 0, false), -1);
 }
 
+static uint64_t stat_start(const char *text) {
+        char comm[16];
+        uint64_t t = 0;
+
+        return procfs_stat_parse_buf(text, strlen(text), comm, &t) >= 0 ? t : 0;
+}
+
 static void test_start_ticks(void **state) {
-        char buf[1024];
+        char buf[1024], comm[16] = "untouched";
         FILE *f;
         size_t n;
+        uint64_t t = 7;
         unsigned long long want = 0;
 
-        /* a comm with spaces and parentheses */
-        assert_true(main_process_parse_start_ticks(
-                            "42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 "
-                            "18446744073709551615") == 987654);
-        assert_true(main_process_parse_start_ticks("42 (x) S 1") == 0);
-        assert_true(main_process_parse_start_ticks("no paren") == 0);
+        /* a comm with spaces and parentheses: the last ')' ends it */
+        assert_true(
+                stat_start("42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 "
+                           "18446744073709551615") == 987654);
+        {
+                const char *s = "42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654\n";
+                assert_int_equal(procfs_stat_parse_buf(s, strlen(s), comm, &t), 0);
+        }
+        assert_string_equal(comm, "a) b (c)");
+        assert_true(t == 987654);
+        /* cut as the kernel does, at 15 bytes */
+        {
+                const char *s = "7 (0123456789abcdefXYZ) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0";
+                assert_int_equal(procfs_stat_parse_buf(s, strlen(s), comm, &t), 0);
+        }
+        assert_string_equal(comm, "0123456789abcde");
+        assert_true(t == 5);
+        /* too few fields, no parentheses, ')' before '(', no digits: untouched */
+        assert_true(stat_start("42 (x) S 1") == 0);
+        assert_true(stat_start("no paren") == 0);
+        assert_true(stat_start("1 )x( S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0") == 0);
+        assert_true(stat_start("1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5x 0") == 0);
+        assert_int_equal(procfs_stat_parse_buf("1 (y) S 1", 9, comm, &t), -EBADMSG);
+        assert_string_equal(comm, "0123456789abcde");
+        assert_true(t == 5);
 
         /* our own, against what ps computes from the same field */
         f = fopen("/proc/self/stat", "re");
@@ -109,7 +138,9 @@ static void test_start_ticks(void **state) {
                 want = strtoull(p, NULL, 10);
         }
         assert_true(want > 0);
-        assert_true(main_process_parse_start_ticks(buf) == want);
+        assert_int_equal(procfs_stat_parse_buf(buf, n, comm, &t), 0);
+        assert_true(t == want);
+        assert_string_equal(comm, "test-watched");
         assert_true(main_process_start_ticks(getpid()) == want);
 }
 
