@@ -29,6 +29,20 @@ int main_process_pick(const MainCandidate *c, size_t n, bool with_regex) {
         return best;
 }
 
+/* cgroup.procs, one pid a line: the next pid into *ret and where the
+ * one after it starts, NULL at the end */
+static const char *next_pid(const char *p, pid_t *ret) {
+        char *e;
+        long v = strtol(p, &e, 10);
+
+        if (e == p)
+                return NULL;
+        while (*e == '\n')
+                e++;
+        *ret = (pid_t) v;
+        return e;
+}
+
 /* /proc/PID/stat's comm and starttime */
 static int read_stat(pid_t pid, char comm[static 16], uint64_t *ret_start_ticks) {
         char path[64], buf[1024];
@@ -48,7 +62,7 @@ static int read_stat(pid_t pid, char comm[static 16], uint64_t *ret_start_ticks)
 int main_process_same(CgService *cg, const MainProcess *m) {
         _cleanup_free_ char *procs = NULL;
         char comm[16];
-        pid_t self = getpid();
+        pid_t self = getpid(), v;
         uint64_t t;
         bool seen = false;
         int r;
@@ -58,18 +72,10 @@ int main_process_same(CgService *cg, const MainProcess *m) {
         r = cg_service_read(cg, "cgroup.procs", &procs);
         if (r < 0)
                 return r;
-        for (const char *p = procs; *p;) {
-                char *e;
-                long v = strtol(p, &e, 10);
-
-                if (e == p)
-                        break;
-                p = e;
-                while (*p == '\n')
-                        p++;
-                if ((pid_t) v == self)
+        for (const char *p = procs; (p = next_pid(p, &v));) {
+                if (v == self)
                         continue;
-                if ((pid_t) v != m->pid)
+                if (v != m->pid)
                         return 0;
                 seen = true;
         }
@@ -105,7 +111,7 @@ int main_process_find(CgService *cg, const regex_t *jvm_re, MainProcess *ret) {
         _cleanup_free_ char *procs = NULL;
         _cleanup_free_ MainCandidate *c = NULL;
         size_t n = 0, cap = 0;
-        pid_t self = getpid();
+        pid_t self = getpid(), v;
         int best, r;
 
         *ret = (MainProcess){};
@@ -123,25 +129,18 @@ int main_process_find(CgService *cg, const regex_t *jvm_re, MainProcess *ret) {
         c = calloc(cap, sizeof *c);
         if (!c)
                 return -ENOMEM;
-        for (const char *p = procs; *p && n < cap;) {
-                char *e;
-                long v = strtol(p, &e, 10);
+        for (const char *p = procs; n < cap && (p = next_pid(p, &v));) {
                 ProcStatus st;
 
-                if (e == p)
-                        break;
-                p = e;
-                while (*p == '\n')
-                        p++;
-                if (v <= 0 || (pid_t) v == self)
+                if (v <= 0 || v == self)
                         continue;
-                if (procfs_read_status(NULL, (pid_t) v, &st) < 0)
+                if (procfs_read_status(NULL, v, &st) < 0)
                         continue; /* gone meanwhile, or a kernel thread */
                 c[n] = (MainCandidate){
-                        .pid = (pid_t) v,
+                        .pid = v,
                         .rss = st.vm_rss,
                         .java = streq(st.name, "java"),
-                        .matched = jvm_re && cmdline_matches((pid_t) v, jvm_re),
+                        .matched = jvm_re && cmdline_matches(v, jvm_re),
                         .uid = st.euid,
                 };
                 (void) snprintf(c[n].comm, sizeof c[n].comm, "%s", st.name);
